@@ -1,0 +1,134 @@
+/**
+ * Shared building blocks of the nettune.io/v1alpha1 API.
+ *
+ * The JSDoc on every type and field becomes the CRD's OpenAPI description
+ * (what `kubectl explain` prints). Tags understood by the generator:
+ * `@minimum`, `@maximum`, `@minLength`, `@maxLength`, `@pattern`, `@minItems`,
+ * `@maxItems`, `@maxProperties`, `@format`, `@default <json>`,
+ * `@validation <json {rule, message}>`, `@listType`, `@listMapKey`,
+ * `@integer` and `@intOrString` (on type aliases), `@objectMeta`.
+ */
+
+/**
+ * A 32-bit integer.
+ * @integer
+ * @format int32
+ */
+export type Int32 = number;
+
+/**
+ * A 64-bit integer.
+ * @integer
+ * @format int64
+ */
+export type Int64 = number;
+
+/**
+ * A number of nodes, or a percentage of the matched nodes such as "10%".
+ * @intOrString
+ * @validation {"rule": "type(self) == int ? self >= 0 : self.matches('^(100|[1-9]?[0-9])%$')", "message": "must be a non-negative integer or a percentage from 0% to 100%"}
+ */
+export type IntOrPercent = number | string;
+
+/**
+ * A set of CPUs: a list such as "0-3,8,10-11", "all" (every online CPU) or
+ * "numa-local" (the CPUs of the interface's NUMA node, every CPU when the
+ * device reports none).
+ * @maxLength 256
+ * @pattern ^(all|numa-local|[0-9]{1,4}(-[0-9]{1,4})?(,[0-9]{1,4}(-[0-9]{1,4})?)*)$
+ */
+export type CPUSet = string;
+
+/**
+ * An explicit CPU list such as "0-3,8".
+ * @maxLength 256
+ * @pattern ^[0-9]{1,4}(-[0-9]{1,4})?(,[0-9]{1,4}(-[0-9]{1,4})?)*$
+ */
+export type CPUList = string;
+
+/**
+ * Standard object metadata; its schema is the API server's own.
+ * @objectMeta
+ */
+export interface ObjectMeta {
+  /** The object's name. */
+  name?: string;
+}
+
+/** A label selector requirement: a key, an operator and values. */
+export interface LabelSelectorRequirement {
+  /**
+   * The label key the selector applies to.
+   * @maxLength 317
+   */
+  key: string;
+  /**
+   * How the key relates to the values.
+   */
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  /**
+   * The values for In and NotIn; must be empty for Exists and DoesNotExist.
+   * @maxItems 64
+   */
+  values?: LabelValue[];
+}
+
+/**
+ * A label value.
+ * @maxLength 63
+ */
+export type LabelValue = string;
+
+/**
+ * A label query over nodes. An empty selector matches every node.
+ * @validation {"rule": "!has(self.matchExpressions) || self.matchExpressions.all(e, (e.operator in ['In', 'NotIn']) == (has(e.values) && size(e.values) > 0))", "message": "matchExpressions: In and NotIn need values, Exists and DoesNotExist take none"}
+ */
+export interface LabelSelector {
+  /**
+   * Labels a node must carry with exactly these values.
+   * @maxProperties 32
+   */
+  matchLabels?: Record<string, LabelValue>;
+  /**
+   * Label requirements a node must all satisfy.
+   * @maxItems 32
+   */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/**
+ * One aspect of the object's current state, following the Kubernetes
+ * condition conventions.
+ */
+export interface Condition {
+  /**
+   * The condition's type in CamelCase, such as Ready or Applied.
+   * @maxLength 316
+   * @pattern ^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*[/])?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$
+   */
+  type: string;
+  /** Whether the condition holds. */
+  status: "True" | "False" | "Unknown";
+  /**
+   * The metadata.generation the condition was computed from.
+   * @minimum 0
+   */
+  observedGeneration?: Int64;
+  /**
+   * When the status last changed.
+   * @format date-time
+   */
+  lastTransitionTime: string;
+  /**
+   * A CamelCase word saying why the condition has this status.
+   * @minLength 1
+   * @maxLength 1024
+   * @pattern ^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$
+   */
+  reason: string;
+  /**
+   * A human-readable explanation.
+   * @maxLength 32768
+   */
+  message: string;
+}

@@ -1,0 +1,245 @@
+import type { Condition, CPUList, Int32, Int64, ObjectMeta } from "./meta.ts";
+import type { TuningSettings } from "./node-settings.ts";
+
+/** A NetworkTuning that contributed to a node's merged settings. */
+export interface TuningSource {
+  /**
+   * The NetworkTuning's name.
+   * @maxLength 253
+   */
+  name: string;
+  /**
+   * The NetworkTuning's metadata.generation that was merged.
+   * @minimum 0
+   */
+  generation: Int64;
+  /** The NetworkTuning's priority. */
+  priority: Int32;
+}
+
+/** The merged desired state of one node, written by the operator. */
+export interface NodeNetworkTuningSpec extends TuningSettings {
+  /**
+   * Enforce applies and keeps the settings; Audit only reports what would change.
+   * @default "Enforce"
+   */
+  mode?: "Enforce" | "Audit";
+  /**
+   * The tunings merged into this spec, highest priority first.
+   * @maxItems 64
+   */
+  sources?: TuningSource[];
+  /**
+   * "name, name", for `kubectl get`.
+   * @maxLength 1024
+   */
+  sourceNames?: string;
+}
+
+/** The outcome for one setting on the node. */
+export interface SettingResult {
+  /**
+   * The setting, such as "eth0/channels.combined", "conntrack.max" or
+   * "sysctl/net.core.somaxconn".
+   * @maxLength 256
+   */
+  name: string;
+  /**
+   * The NetworkTuning the desired value came from.
+   * @maxLength 253
+   */
+  source?: string;
+  /**
+   * The value asked for.
+   * @maxLength 1024
+   */
+  desired?: string;
+  /**
+   * The value read back from the node.
+   * @maxLength 1024
+   */
+  observed?: string;
+  /**
+   * The value the node had before NetTune first changed it; restored on revert.
+   * @maxLength 1024
+   */
+  original?: string;
+  /**
+   * Applied: the node has the desired value. WouldChange: Audit mode, the
+   * value differs. Unsupported: the driver or kernel cannot do it. Skipped:
+   * not applicable here (no such interface, read-only in this namespace).
+   * Failed: the write or read-back failed. Reverted: restored to the original.
+   */
+  state: "Applied" | "WouldChange" | "Unsupported" | "Skipped" | "Failed" | "Reverted";
+  /**
+   * A CamelCase word for the state, such as NotSupportedByDriver or RolledBack.
+   * @maxLength 64
+   */
+  reason?: string;
+  /**
+   * Details for people.
+   * @maxLength 1024
+   */
+  message?: string;
+}
+
+/** Queue counts as `ethtool -l` reports them; absent where not reported. */
+export interface ChannelCounts {
+  /** Current RX channels. */
+  rx?: Int32;
+  /** Current TX channels. */
+  tx?: Int32;
+  /** Current combined channels. */
+  combined?: Int32;
+  /** Pre-set maximum RX channels. */
+  maxRx?: Int32;
+  /** Pre-set maximum TX channels. */
+  maxTx?: Int32;
+  /** Pre-set maximum combined channels. */
+  maxCombined?: Int32;
+}
+
+/** A network interface of the node. */
+export interface InterfaceInventory {
+  /**
+   * Interface name.
+   * @maxLength 15
+   */
+  name: string;
+  /**
+   * Driver as `ethtool -i` reports it.
+   * @maxLength 64
+   */
+  driver?: string;
+  /** Link speed in Mb/s, when known. */
+  speedMbps?: Int32;
+  /** NUMA node of the device, -1 when unknown. */
+  numaNode?: Int32;
+  /** Whether the interface is backed by a device. */
+  physical?: boolean;
+  /** Whether it carries the default route. */
+  defaultRoute?: boolean;
+  /** RX queues in sysfs. */
+  rxQueues?: Int32;
+  /** TX queues in sysfs. */
+  txQueues?: Int32;
+  /** ethtool channel counts. */
+  channels?: ChannelCounts;
+  /**
+   * The interface's queue IRQ numbers.
+   * @maxItems 1024
+   */
+  irqs?: Int32[];
+}
+
+/** A NUMA node and its CPUs. */
+export interface NUMANodeInventory {
+  /** NUMA node id. */
+  id: Int32;
+  /** Its CPUs. */
+  cpus: CPUList;
+}
+
+/** CPUs and their topology. */
+export interface CPUInventory {
+  /** Online CPUs. */
+  count: Int32;
+  /** The online CPU list. */
+  online: CPUList;
+  /**
+   * NUMA nodes.
+   * @maxItems 64
+   */
+  numaNodes?: NUMANodeInventory[];
+  /** Whether some core has hyper-thread siblings. */
+  smt?: boolean;
+}
+
+/** Connection tracking as observed. */
+export interface ConntrackInventory {
+  /** Current entries. */
+  count?: Int64;
+  /** nf_conntrack_max. */
+  max?: Int64;
+  /** Hash buckets. */
+  buckets?: Int64;
+}
+
+/** The node's resolver configuration. */
+export interface ResolvConfInventory {
+  /**
+   * Options on the options lines.
+   * @maxItems 32
+   */
+  options?: string[];
+  /**
+   * The service managing the file when it is a symlink, such as systemd-resolved.
+   * @maxLength 253
+   */
+  managedBy?: string;
+}
+
+/** What the agent found on the node. */
+export interface HostInventory {
+  /**
+   * Kernel release.
+   * @maxLength 128
+   */
+  kernel?: string;
+  /**
+   * Network interfaces.
+   * @maxItems 256
+   */
+  interfaces?: InterfaceInventory[];
+  /** CPUs. */
+  cpus?: CPUInventory;
+  /** Connection tracking. */
+  conntrack?: ConntrackInventory;
+  /** The resolver configuration. */
+  resolvConf?: ResolvConfInventory;
+  /** Whether an irqbalance process runs on the node. */
+  irqbalanceRunning?: boolean;
+}
+
+/** What the node agent observed, written by the agent. */
+export interface NodeNetworkTuningStatus {
+  /**
+   * The metadata.generation of the spec the agent last acted on.
+   * @minimum 0
+   */
+  observedGeneration?: Int64;
+  /**
+   * Applied, Degraded, Drifted and ConntrackPressure.
+   * @maxItems 16
+   * @listType map
+   * @listMapKey type
+   */
+  conditions?: Condition[];
+  /**
+   * One entry per setting.
+   * @maxItems 2048
+   * @listType map
+   * @listMapKey name
+   */
+  settings?: SettingResult[];
+  /** The node's hardware and configuration. */
+  inventory?: HostInventory;
+}
+
+/**
+ * NodeNetworkTuning holds one node's merged desired settings (spec, written
+ * by the operator) and the per-setting outcome on that node (status, written
+ * by the node's agent). It is named after its node.
+ */
+export interface NodeNetworkTuning {
+  /** nettune.io/v1alpha1 */
+  apiVersion: string;
+  /** NodeNetworkTuning */
+  kind: string;
+  /** Standard object metadata. */
+  metadata: ObjectMeta;
+  /** The merged desired settings. */
+  spec: NodeNetworkTuningSpec;
+  /** The outcome on the node. */
+  status?: NodeNetworkTuningStatus;
+}

@@ -1,0 +1,36 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", "crds/**", "charts/**", "**/*.generated.*"] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/explicit-module-boundary-types": "error",
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+      complexity: ["error", 12],
+      "max-depth": ["error", 3],
+    },
+  },
+  {
+    files: ["node-agent/src/tuners/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "node:fs", message: "Tuners reach the host through node-agent/src/host adapters." },
+            { name: "node:fs/promises", message: "Tuners reach the host through node-agent/src/host adapters." },
+            { name: "node:child_process", message: "Tuners run commands through the injected CommandRunner." },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,40 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { TestProject } from "vitest/node";
+import { startControlPlane } from "./control-plane.ts";
+import { kubectl } from "./kubectl.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    kubectlPath: string;
+    apiServer: string;
+  }
+}
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** Starts one real API server for the integration tier, with the CRDs applied. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { stdout } = await promisify(execFile)("bash", [path.join(root, "scripts/ensure-k8s.sh")], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const binDir = stdout.trim().split("\n").at(-1) ?? "";
+  const controlPlane = await startControlPlane({
+    binDir,
+    log: (line) => {
+      console.log(`[control-plane] ${line}`);
+    },
+  });
+  const applied = await kubectl(controlPlane, ["apply", "-f", path.join(root, "crds")]);
+  if (applied.code !== 0) {
+    await controlPlane.stop();
+    throw new Error(`kubectl apply -f crds/ failed: ${applied.stderr}`);
+  }
+  await kubectl(controlPlane, ["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+  project.provide("kubeconfig", controlPlane.kubeconfig);
+  project.provide("kubectlPath", controlPlane.kubectlPath);
+  project.provide("apiServer", controlPlane.server);
+  return () => controlPlane.stop();
+}
