@@ -24,9 +24,18 @@ export default tseslint.config(
         "error",
         {
           paths: [
-            { name: "node:fs", message: "Tuners reach the host through node-agent/src/host adapters." },
-            { name: "node:fs/promises", message: "Tuners reach the host through node-agent/src/host adapters." },
-            { name: "node:child_process", message: "Tuners run commands through the injected CommandRunner." },
+            {
+              name: "node:fs",
+              message: "Tuners reach the host through node-agent/src/host adapters.",
+            },
+            {
+              name: "node:fs/promises",
+              message: "Tuners reach the host through node-agent/src/host adapters.",
+            },
+            {
+              name: "node:child_process",
+              message: "Tuners run commands through the injected CommandRunner.",
+            },
           ],
         },
       ],

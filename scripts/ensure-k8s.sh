@@ -16,6 +16,7 @@ if [ -x "$dir/kube-apiserver" ] && [ -x "$dir/kubectl" ]; then
   exit 0
 fi
 
+PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || { echo "ensure-k8s: Go is needed to build kube-apiserver $version" >&2; exit 1; }
 echo "ensure-k8s: building kube-apiserver and kubectl $version (first run only, about 8 minutes and 2.2 GB of memory on 2 cores)" >&2
 tmp="$dir.partial.$$"

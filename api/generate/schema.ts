@@ -150,7 +150,8 @@ export class SchemaBuilder {
 
   private resolve(name: ts.Node, where: string): Declaration {
     let symbol = this.checker.getSymbolAtLocation(name);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias)
+      symbol = this.checker.getAliasedSymbol(symbol);
     const decl = symbol?.declarations?.find(
       (d): d is Declaration => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d),
     );
@@ -195,19 +196,16 @@ function withAnnotations(base: JSONSchemaProps, node: ts.Node, tags: Tags): JSON
   const schema: JSONSchemaProps = { ...base };
   const description = descriptionOf(node);
   if (description !== undefined) schema.description = description;
-  for (const key of numericTags) {
-    const value = tags.get(key)?.[0];
-    if (value !== undefined) schema[key] = parseNumber(value, key, node);
-  }
+  addNumericTags(schema, tags, node);
   const single = (key: string): string | undefined => tags.get(key)?.[0];
   const pattern = single("pattern");
   if (pattern !== undefined) schema.pattern = pattern;
   const format = single("format");
   if (format !== undefined) schema.format = format;
-  const defaultValue = single("default");
-  if (defaultValue !== undefined) schema.default = parseJSON(defaultValue, "default", node);
   const listType = single("listType");
   if (listType !== undefined) schema["x-kubernetes-list-type"] = listType;
+  const defaultValue = single("default");
+  if (defaultValue !== undefined) schema.default = parseJSON(defaultValue, "default", node);
   const mapKeys = tags.get("listMapKey");
   if (mapKeys) schema["x-kubernetes-list-map-keys"] = mapKeys;
   const rules = (tags.get("validation") ?? []).map((text) => parseRule(text, node));
@@ -215,6 +213,13 @@ function withAnnotations(base: JSONSchemaProps, node: ts.Node, tags: Tags): JSON
     schema["x-kubernetes-validations"] = [...(base["x-kubernetes-validations"] ?? []), ...rules];
   }
   return schema;
+}
+
+function addNumericTags(schema: JSONSchemaProps, tags: Tags, node: ts.Node): void {
+  for (const key of numericTags) {
+    const value = tags.get(key)?.[0];
+    if (value !== undefined) schema[key] = parseNumber(value, key, node);
+  }
 }
 
 function parseNumber(text: string, tag: string, node: ts.Node): number {

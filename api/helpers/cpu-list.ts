@@ -49,10 +49,12 @@ export function formatCPUMask(cpus: Iterable<number>): string {
   for (const cpu of cpus) {
     const word = Math.floor(cpu / 32);
     while (words.length <= word) words.push(0);
-    words[word] = ((words[word] ?? 0) | (1 << cpu % 32)) >>> 0;
+    words[word] = ((words[word] ?? 0) | (1 << (cpu % 32))) >>> 0;
   }
   if (words.length === 0) return "0";
-  const hex = words.reverse().map((w, i) => (i === 0 ? w.toString(16) : w.toString(16).padStart(8, "0")));
+  const hex = words
+    .reverse()
+    .map((w, i) => (i === 0 ? w.toString(16) : w.toString(16).padStart(8, "0")));
   return hex.join(",");
 }
 

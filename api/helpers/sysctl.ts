@@ -19,10 +19,13 @@ export function sysctlPath(key: string): string {
     );
   }
   const segments = key.split(".");
-  if (segments.length > 6) throw new SysctlKeyError(`sysctl ${JSON.stringify(key)}: too many segments`);
+  if (segments.length > 6)
+    throw new SysctlKeyError(`sysctl ${JSON.stringify(key)}: too many segments`);
   for (const segment of segments) {
     if (!segmentPattern.test(segment)) {
-      throw new SysctlKeyError(`sysctl ${JSON.stringify(key)}: segment ${JSON.stringify(segment)} is not a plain name`);
+      throw new SysctlKeyError(
+        `sysctl ${JSON.stringify(key)}: segment ${JSON.stringify(segment)} is not a plain name`,
+      );
     }
   }
   return segments.join("/");
@@ -31,7 +34,9 @@ export function sysctlPath(key: string): string {
 /** Checks a sysctl value: printable words and numbers, at most 256 characters. */
 export function checkSysctlValue(key: string, value: string): string {
   if (!valuePattern.test(value)) {
-    throw new SysctlKeyError(`sysctl ${key}=${JSON.stringify(value.slice(0, 40))}: value is not allowed`);
+    throw new SysctlKeyError(
+      `sysctl ${key}=${JSON.stringify(value.slice(0, 40))}: value is not allowed`,
+    );
   }
   return value;
 }

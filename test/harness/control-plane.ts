@@ -48,7 +48,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await rm(workDir, { recursive: true, force: true });
   };
   try {
-    const [etcdPort, peerPort, apiPort] = await freePorts(3);
+    const [etcdPort = 0, peerPort = 0, apiPort = 0] = await freePorts(3);
     const credentials = await writeCredentials(workDir);
     log(`starting etcd on 127.0.0.1:${etcdPort}`);
     children.push(startEtcd(options.etcd ?? "etcd", workDir, etcdPort, peerPort));
@@ -59,7 +59,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     let apiserver: ChildProcess | undefined;
     const startAPIServer = async (): Promise<void> => {
       log(`starting kube-apiserver on ${server}`);
-      apiserver = launch(path.join(options.binDir, "kube-apiserver"), apiserverArgs, workDir, "kube-apiserver");
+      apiserver = launch(
+        path.join(options.binDir, "kube-apiserver"),
+        apiserverArgs,
+        workDir,
+        "kube-apiserver",
+      );
       children.push(apiserver);
       await waitForReady(server, credentials.token, apiserver, options.startTimeoutMs ?? 90_000);
       log("kube-apiserver is ready");
@@ -116,7 +121,10 @@ async function writeCredentials(workDir: string): Promise<{ token: string }> {
     mode: 0o600,
   });
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  await writeFile(path.join(workDir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
+  await writeFile(
+    path.join(workDir, "sa.key"),
+    privateKey.export({ type: "pkcs8", format: "pem" }),
+  );
   await writeFile(path.join(workDir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
   return { token };
 }
@@ -144,14 +152,18 @@ function startEtcd(binary: string, workDir: string, port: number, peerPort: numb
 function launch(binary: string, args: string[], workDir: string, name: string): ChildProcess {
   const logFile = createWriteStream(path.join(workDir, `${name}.log`), { flags: "a" });
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(logFile);
-  child.stderr?.pipe(logFile);
+  child.stdout.pipe(logFile);
+  child.stderr.pipe(logFile);
   return child;
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      resolve();
+    });
+  });
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
@@ -195,8 +207,12 @@ function statusOf(url: string, token: string): Promise<number> {
         resolve(response.statusCode ?? 0);
       },
     );
-    request.on("error", () => resolve(0));
-    request.on("timeout", () => request.destroy());
+    request.on("error", () => {
+      resolve(0);
+    });
+    request.on("timeout", () => {
+      request.destroy();
+    });
   });
 }
 
@@ -214,7 +230,14 @@ export async function freePorts(n: number): Promise<number[]> {
     if (address === null || typeof address === "string") throw new Error("no port");
     return address.port;
   });
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise((resolve) => {
+          s.close(resolve);
+        }),
+    ),
+  );
   return ports;
 }
 

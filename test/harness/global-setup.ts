@@ -32,7 +32,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await controlPlane.stop();
     throw new Error(`kubectl apply -f crds/ failed: ${applied.stderr}`);
   }
-  await kubectl(controlPlane, ["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+  await kubectl(controlPlane, [
+    "wait",
+    "--for=condition=Established",
+    "crd",
+    "--all",
+    "--timeout=60s",
+  ]);
   project.provide("kubeconfig", controlPlane.kubeconfig);
   project.provide("kubectlPath", controlPlane.kubectlPath);
   project.provide("apiServer", controlPlane.server);

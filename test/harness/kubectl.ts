@@ -12,7 +12,11 @@ export interface CommandResult {
 }
 
 /** Runs kubectl against the target, never throwing on a non-zero exit. */
-export function kubectl(target: KubectlTarget, args: string[], input?: string): Promise<CommandResult> {
+export function kubectl(
+  target: KubectlTarget,
+  args: string[],
+  input?: string,
+): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = execFile(
       target.kubectlPath,

@@ -1,0 +1,251 @@
+import { inject, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { kubectl, type KubectlTarget } from "../harness/kubectl.ts";
+
+const target: KubectlTarget = {
+  kubeconfig: inject("kubeconfig"),
+  kubectlPath: inject("kubectlPath"),
+};
+
+type Spec = Record<string, unknown>;
+
+/** An interface entry with a valid match, plus the settings under test. */
+const iface = (settings: Spec): Spec => ({ match: { names: ["eth0"] }, ...settings });
+const ifaces = (settings: Spec): Spec => ({ interfaces: [iface(settings)] });
+
+interface InvalidCase {
+  name: string;
+  spec: Spec | undefined;
+  /** A field path the server's message must name. */
+  field: string;
+}
+
+const invalidSpecs: InvalidCase[] = [
+  { name: "priority above 1000", spec: { priority: 5000 }, field: "spec.priority" },
+  {
+    name: "a mode that is neither Enforce nor Audit",
+    spec: { mode: "Sometimes" },
+    field: "spec.mode",
+  },
+  {
+    name: "maxUnavailable over 100%",
+    spec: { rollout: { maxUnavailable: "150%" } },
+    field: "spec.rollout.maxUnavailable",
+  },
+  {
+    name: "negative maxUnavailable",
+    spec: { rollout: { maxUnavailable: -1 } },
+    field: "spec.rollout.maxUnavailable",
+  },
+  {
+    name: "maxUnavailable as a word",
+    spec: { rollout: { maxUnavailable: "ten" } },
+    field: "spec.rollout.maxUnavailable",
+  },
+  {
+    name: "an interface match with no criterion",
+    spec: { interfaces: [{ match: {}, txQueueLength: 1000 }] },
+    field: "spec.interfaces[0].match",
+  },
+  {
+    name: "an interface named ..",
+    spec: { interfaces: [{ match: { names: [".."] } }] },
+    field: "spec.interfaces[0].match.names[0]",
+  },
+  {
+    name: "an interface name that climbs out of sysfs",
+    spec: { interfaces: [{ match: { names: ["a/../../etc"] } }] },
+    field: "spec.interfaces[0].match.names[0]",
+  },
+  {
+    name: "an interface name over 15 characters",
+    spec: { interfaces: [{ match: { names: ["abcdefghijklmnop"] } }] },
+    field: "spec.interfaces[0].match.names[0]",
+  },
+  {
+    name: "a name pattern with a slash",
+    spec: { interfaces: [{ match: { namePattern: "eth*/x" } }] },
+    field: "spec.interfaces[0].match.namePattern",
+  },
+  {
+    name: "combined channels together with rx",
+    spec: ifaces({ channels: { combined: 4, rx: 2 } }),
+    field: "spec.interfaces[0].channels",
+  },
+  {
+    name: "zero combined channels",
+    spec: ifaces({ channels: { combined: 0 } }),
+    field: "spec.interfaces[0].channels.combined",
+  },
+  {
+    name: "channels as an unknown word",
+    spec: ifaces({ channels: { combined: "lots" } }),
+    field: "spec.interfaces[0].channels.combined",
+  },
+  {
+    name: "an empty channels block",
+    spec: ifaces({ channels: {} }),
+    field: "spec.interfaces[0].channels",
+  },
+  {
+    name: "an RX ring over 65536",
+    spec: ifaces({ rings: { rx: 100000 } }),
+    field: "spec.interfaces[0].rings.rx",
+  },
+  {
+    name: "negative rx-usecs",
+    spec: ifaces({ coalesce: { rxUsecs: -5 } }),
+    field: "spec.interfaces[0].coalesce.rxUsecs",
+  },
+  {
+    name: "an empty coalesce block",
+    spec: ifaces({ coalesce: {} }),
+    field: "spec.interfaces[0].coalesce",
+  },
+  {
+    name: "an offload name with capitals and punctuation",
+    spec: ifaces({ offloads: { "GRO!": true } }),
+    field: "spec.interfaces[0].offloads",
+  },
+  {
+    name: "an RPS CPU list with a letter",
+    spec: ifaces({ rps: { cpus: "0-3,a" } }),
+    field: "spec.interfaces[0].rps.cpus",
+  },
+  {
+    name: "an RPS CPU list that is a path",
+    spec: ifaces({ rps: { cpus: "../../x" } }),
+    field: "spec.interfaces[0].rps.cpus",
+  },
+  {
+    name: "XPS with both spread and queues",
+    spec: ifaces({ xps: { spread: "all", queues: ["0"] } }),
+    field: "spec.interfaces[0].xps",
+  },
+  {
+    name: "IRQ pinning without CPUs",
+    spec: ifaces({ irqAffinity: { policy: "Pin" } }),
+    field: "spec.interfaces[0].irqAffinity",
+  },
+  {
+    name: "IRQ Leave with CPUs",
+    spec: ifaces({ irqAffinity: { policy: "Leave", cpus: "0-1" } }),
+    field: "spec.interfaces[0].irqAffinity",
+  },
+  {
+    name: "an unknown IRQ policy",
+    spec: ifaces({ irqAffinity: { policy: "Random" } }),
+    field: "spec.interfaces[0].irqAffinity.policy",
+  },
+  {
+    name: "a txqueuelen over a million",
+    spec: ifaces({ txQueueLength: 2000000 }),
+    field: "spec.interfaces[0].txQueueLength",
+  },
+  {
+    name: "RSS over zero queues",
+    spec: ifaces({ rss: { equalQueues: 0 } }),
+    field: "spec.interfaces[0].rss.equalQueues",
+  },
+  {
+    name: "more than 16 interface entries",
+    spec: { interfaces: Array.from({ length: 17 }, () => iface({ txQueueLength: 1 })) },
+    field: "spec.interfaces",
+  },
+  {
+    name: "conntrack max together with maxPerCore",
+    spec: { conntrack: { max: 262144, maxPerCore: 65536 } },
+    field: "spec.conntrack",
+  },
+  {
+    name: "conntrack min without maxPerCore",
+    spec: { conntrack: { max: 262144, min: 131072 } },
+    field: "spec.conntrack",
+  },
+  {
+    name: "a conntrack max below 1024",
+    spec: { conntrack: { max: 10 } },
+    field: "spec.conntrack.max",
+  },
+  {
+    name: "a zero established timeout",
+    spec: { conntrack: { timeouts: { tcpEstablishedSeconds: 0 } } },
+    field: "spec.conntrack.timeouts.tcpEstablishedSeconds",
+  },
+  {
+    name: "a misspelt single-request option",
+    spec: { dns: { node: { singleRequest: "single-requests" } } },
+    field: "spec.dns.node.singleRequest",
+  },
+  {
+    name: "a resolver timeout over 30 s",
+    spec: { dns: { node: { timeout: 60 } } },
+    field: "spec.dns.node.timeout",
+  },
+  {
+    name: "a sysctl outside net.*",
+    spec: { sysctls: { "kernel.panic": "1" } },
+    field: "spec.sysctls",
+  },
+  {
+    name: "a sysctl key with a path in it",
+    spec: { sysctls: { "net.ipv4.conf/../../../etc": "1" } },
+    field: "spec.sysctls",
+  },
+  {
+    name: "a sysctl key with an empty segment",
+    spec: { sysctls: { "net.core..somaxconn": "1" } },
+    field: "spec.sysctls",
+  },
+  {
+    name: "a sysctl value with a shell metacharacter",
+    spec: { sysctls: { "net.core.somaxconn": "1; reboot" } },
+    field: "spec.sysctls.net.core.somaxconn",
+  },
+  {
+    name: "an In selector without values",
+    spec: { nodeSelector: { matchExpressions: [{ key: "pool", operator: "In" }] } },
+    field: "spec.nodeSelector",
+  },
+  { name: "an unknown field", spec: { tunables: { fast: true } }, field: "spec.tunables" },
+  { name: "a missing spec", spec: undefined, field: "spec" },
+];
+
+function manifest(name: string, spec: Spec | undefined): string {
+  const object: Spec = {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NetworkTuning",
+    metadata: { name },
+  };
+  if (spec !== undefined) object.spec = spec;
+  return stringify(object);
+}
+
+describe("the API server validates NetworkTuning specs", () => {
+  it("has at least 25 invalid cases", () => {
+    expect(invalidSpecs.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(invalidSpecs)("rejects $name, naming $field", async ({ spec, field }) => {
+    const result = await kubectl(
+      target,
+      ["create", "--dry-run=server", "-f", "-"],
+      manifest("invalid", spec),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(field);
+  });
+
+  it("accepts the smallest valid spec and fills in the defaults", async () => {
+    const result = await kubectl(
+      target,
+      ["create", "--dry-run=server", "-o", "json", "-f", "-"],
+      manifest("minimal", ifaces({ txQueueLength: 1000 })),
+    );
+    expect(result.stderr).toBe("");
+    const created = JSON.parse(result.stdout) as { spec: Spec & { interfaces: { match: Spec }[] } };
+    expect(created.spec.priority).toBe(0);
+    expect(created.spec.mode).toBe("Enforce");
+    expect(created.spec.interfaces[0]?.match.physicalOnly).toBe(true);
+  });
+});
