@@ -1,0 +1,110 @@
+// node-agent plan|apply|revert|inventory --file tuning.yaml
+// Runs the tuners on this host without a cluster, printing one row per setting.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { enact, InvalidSpecError, revertAll, type EnactDeps } from "./engine/enact.ts";
+import { hostInventory } from "./engine/inventory.ts";
+import { gatherNodeFacts } from "./facts/gather.ts";
+import { execRunner } from "./host/commands.ts";
+import { Ethtool } from "./host/ethtool.ts";
+import { hostPathsUnder } from "./host/paths.ts";
+import { loadSpecFile, SpecFileError } from "./load-spec.ts";
+import { formatResults } from "./table.ts";
+
+const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml] [--root /] [--run-dir /run/nettune] [--output table|json]
+  plan       show what apply would change; writes nothing
+  apply      apply the file's settings (Audit mode in the file plans only)
+  revert     restore every value NetTune changed on this node
+  inventory  print the node's NICs, CPUs, conntrack and resolver options`;
+
+const crdDir = path.resolve(import.meta.dirname, "../../crds");
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      file: { type: "string", short: "f" },
+      root: { type: "string", default: "/" },
+      "run-dir": { type: "string", default: "/run/nettune" },
+      output: { type: "string", default: "table" },
+      "kill-before-write": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    console.log(usage);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const deps: EnactDeps = {
+    paths: hostPathsUnder(values.root, values["run-dir"]),
+    run: execRunner(),
+  };
+  const killAt = values["kill-before-write"];
+  if (killAt !== undefined) deps.observer = killBeforeWrite(Number(killAt));
+  const json = values.output === "json";
+
+  switch (command) {
+    case "plan":
+    case "apply": {
+      if (!values.file) throw new UsageError(`${command} needs --file`);
+      const { name, spec } = await loadSpecFile(values.file, crdDir);
+      const outcome = await enact(spec, deps, { auditOnly: command === "plan", source: name });
+      const rows = [...outcome.results, ...outcome.reverted];
+      print(
+        json ? JSON.stringify({ mode: outcome.mode, results: rows }, null, 2) : formatResults(rows),
+      );
+      return rows.some((r) => r.state === "Failed") ? 1 : 0;
+    }
+    case "revert": {
+      const rows = await revertAll(deps);
+      print(json ? JSON.stringify({ results: rows }, null, 2) : formatResults(rows));
+      return rows.some((r) => r.state === "Failed") ? 1 : 0;
+    }
+    case "inventory": {
+      const facts = await gatherNodeFacts({ paths: deps.paths, ethtool: new Ethtool(deps.run) });
+      const inventory = await hostInventory(facts, deps.paths);
+      print(json ? JSON.stringify(inventory, null, 2) : stringify(inventory));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Test hook: dies by SIGKILL just before the n-th write, as a crash between two writes would. */
+function killBeforeWrite(n: number): NonNullable<EnactDeps["observer"]> {
+  let writes = 0;
+  return {
+    beforeWrite: () => {
+      writes++;
+      if (writes === n) process.kill(process.pid, "SIGKILL");
+    },
+  };
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function report(error: unknown): number {
+  if (error instanceof SpecFileError || error instanceof UsageError) {
+    console.error(`error: ${error.message}`);
+    if (error instanceof UsageError) console.error(usage);
+    return 2;
+  }
+  if (error instanceof InvalidSpecError) {
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
+  console.error(error);
+  return 1;
+}
+
+process.exitCode = await main(process.argv.slice(2)).catch(report);

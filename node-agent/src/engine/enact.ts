@@ -1,0 +1,128 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type {
+  NodeNetworkTuningSpec,
+  SettingResult,
+} from "../../../api/v1alpha1/node-network-tuning.ts";
+import { gatherNodeFacts, type NodeFacts } from "../facts/gather.ts";
+import { Actuator, type WriteObserver } from "../host/actuator.ts";
+import type { CommandRunner } from "../host/commands.ts";
+import { Ethtool } from "../host/ethtool.ts";
+import type { HostPaths } from "../host/paths.ts";
+import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
+import { targetKey } from "../host/targets.ts";
+import type { PlannedSetting } from "../tuners/types.ts";
+import { execute, revertEntries } from "./execute.ts";
+import { OriginalsStore } from "./originals.ts";
+import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
+
+export interface EnactDeps {
+  paths: HostPaths;
+  run: CommandRunner;
+  now?: () => Date;
+  observer?: WriteObserver;
+}
+
+export interface EnactOptions {
+  /** Audit plans and reads only, whatever the spec says. */
+  auditOnly?: boolean;
+  source?: string;
+}
+
+export interface EnactResult {
+  mode: "Enforce" | "Audit";
+  results: SettingResult[];
+  /** Settings restored because the spec no longer asks for them. */
+  reverted: SettingResult[];
+  facts: NodeFacts;
+  discardedStaleOriginals: number;
+}
+
+/** Raised when some setting is refused; nothing has been written. */
+export class InvalidSpecError extends Error {
+  override name = "InvalidSpecError";
+  readonly refused: PlannedSetting[];
+  constructor(refused: PlannedSetting[]) {
+    super(
+      `refused before any write: ${refused.map((p) => p.verdict?.message ?? p.name).join("; ")}`,
+    );
+    this.refused = refused;
+  }
+}
+
+/**
+ * Brings the node to `spec`: hardware settings first, then (against the
+ * queue counts they leave) queue and node-wide settings; finally restores
+ * whatever NetTune changed earlier that the spec no longer asks for.
+ */
+export async function enact(
+  spec: NodeNetworkTuningSpec,
+  deps: EnactDeps,
+  options: EnactOptions = {},
+): Promise<EnactResult> {
+  const ethtool = new Ethtool(deps.run);
+  const actuator = new Actuator(deps.paths, ethtool, deps.observer);
+  const facts = await gatherNodeFacts({ paths: deps.paths, ethtool });
+  const { store, discardedStale } = await OriginalsStore.open(
+    deps.paths.runDir,
+    facts.bootId,
+    deps.now,
+  );
+  const extras = await gatherExtras(deps.paths);
+  const mode = options.auditOnly ? "Audit" : (spec.mode ?? "Enforce");
+
+  const hardware = planHardware(spec, facts, options.source);
+  const predicted = planQueuesAndNode(spec, predictFacts(facts, hardware), extras, options.source);
+  const refused = [...hardware, ...predicted].filter((p) => p.verdict?.state === "Invalid");
+  if (refused.length > 0) throw new InvalidSpecError(refused);
+
+  const executeDeps = { actuator, store, mode, initialNetns: facts.initialNetns } as const;
+  const hardwareResults = await execute(hardware, executeDeps);
+  const queuesChanged = hardwareResults.some(
+    (r) => r.name.includes("/channels.") && r.reason === "Written",
+  );
+  const queuePlan = queuesChanged
+    ? planQueuesAndNode(
+        spec,
+        await gatherNodeFacts({ paths: deps.paths, ethtool }),
+        extras,
+        options.source,
+      )
+    : predicted;
+  const results = [...hardwareResults, ...(await execute(queuePlan, executeDeps))];
+
+  const planned = new Set(
+    [...hardware, ...queuePlan].flatMap((p) => (p.target ? [targetKey(p.target)] : [])),
+  );
+  const unplanned = store.list().filter((entry) => !planned.has(entry.key));
+  const reverted = mode === "Enforce" ? await revertEntries(unplanned, { actuator, store }) : [];
+  return { mode, results, reverted, facts, discardedStaleOriginals: discardedStale };
+}
+
+/** Restores everything NetTune recorded, newest first. */
+export async function revertAll(deps: EnactDeps): Promise<SettingResult[]> {
+  const ethtool = new Ethtool(deps.run);
+  const actuator = new Actuator(deps.paths, ethtool, deps.observer);
+  const bootId = (
+    await readFile(path.join(deps.paths.proc, "sys/kernel/random/boot_id"), "utf8")
+  ).trim();
+  const { store } = await OriginalsStore.open(deps.paths.runDir, bootId, deps.now);
+  return revertEntries(store.list(), { actuator, store });
+}
+
+async function gatherExtras(paths: HostPaths): Promise<NodeExtras> {
+  const extras: NodeExtras = {};
+  const max = Number(
+    (
+      await readFile(path.join(paths.proc, "sys/net/netfilter/nf_conntrack_max"), "utf8").catch(
+        () => "",
+      )
+    ).trim(),
+  );
+  if (Number.isInteger(max) && max > 0) extras.conntrackMax = max;
+  const options = await readResolvOptions(paths.resolvConf);
+  if (options !== undefined) extras.resolvOptions = options.split(/\s+/).filter(Boolean);
+  const manager = await resolvConfManager(paths.resolvConf);
+  if (manager !== undefined) extras.resolvManagedBy = manager;
+  return extras;
+}

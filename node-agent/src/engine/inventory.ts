@@ -1,0 +1,85 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { formatCPUList } from "../../../api/helpers/cpu-list.ts";
+import type {
+  HostInventory,
+  InterfaceInventory,
+} from "../../../api/v1alpha1/node-network-tuning.ts";
+import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
+import type { HostPaths } from "../host/paths.ts";
+import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
+
+/** What the agent reports about the node, from facts it already gathered. */
+export async function hostInventory(facts: NodeFacts, paths: HostPaths): Promise<HostInventory> {
+  const nodes = new Map<number, number[]>();
+  for (const [cpu, node] of facts.cpus.nodeOf) nodes.set(node, [...(nodes.get(node) ?? []), cpu]);
+  const inventory: HostInventory = {
+    kernel: facts.kernel,
+    interfaces: facts.interfaces.map(interfaceInventory),
+    cpus: {
+      count: facts.cpus.online.length,
+      online: formatCPUList(facts.cpus.online),
+      numaNodes: [...nodes]
+        .sort(([a], [b]) => a - b)
+        .map(([id, cpus]) => ({ id, cpus: formatCPUList(cpus) })),
+      smt: [...facts.cpus.siblingsOf.values()].some((siblings) => siblings.length > 1),
+    },
+    conntrack: await conntrackInventory(paths.proc),
+    irqbalanceRunning: facts.irqbalanceRunning,
+  };
+  const options = await readResolvOptions(paths.resolvConf);
+  if (options !== undefined) {
+    const managedBy = await resolvConfManager(paths.resolvConf);
+    inventory.resolvConf = {
+      options: options.split(/\s+/).filter(Boolean),
+      ...(managedBy ? { managedBy } : {}),
+    };
+  }
+  return inventory;
+}
+
+function interfaceInventory(iface: InterfaceFacts): InterfaceInventory {
+  const inventory: InterfaceInventory = {
+    name: iface.name,
+    numaNode: iface.numaNode,
+    physical: iface.physical,
+    defaultRoute: iface.defaultRoute,
+    rxQueues: iface.rxQueues,
+    txQueues: iface.txQueues,
+    irqs: iface.queueIRQs.map((q) => q.irq),
+  };
+  if (iface.driver !== undefined) inventory.driver = iface.driver;
+  if (iface.speedMbps !== undefined) inventory.speedMbps = iface.speedMbps;
+  if (iface.channels) {
+    const { max, current } = iface.channels;
+    const counts = {
+      rx: current.rx,
+      tx: current.tx,
+      combined: current.combined,
+      maxRx: max.rx,
+      maxTx: max.tx,
+      maxCombined: max.combined,
+    };
+    inventory.channels = Object.fromEntries(
+      Object.entries(counts).filter(([, v]) => v !== undefined),
+    );
+  }
+  return inventory;
+}
+
+async function conntrackInventory(proc: string): Promise<HostInventory["conntrack"]> {
+  const read = async (name: string): Promise<number | undefined> => {
+    const text = (
+      await readFile(path.join(proc, "sys/net/netfilter", name), "utf8").catch(() => "")
+    ).trim();
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  };
+  const result: NonNullable<HostInventory["conntrack"]> = {};
+  const count = await read("nf_conntrack_count");
+  const max = await read("nf_conntrack_max");
+  const buckets = await read("nf_conntrack_buckets");
+  if (count !== undefined) result.count = count;
+  if (max !== undefined) result.max = max;
+  if (buckets !== undefined) result.buckets = buckets;
+  return result;
+}

@@ -1,0 +1,119 @@
+import { mkdir, readFile, rename, writeFile, open } from "node:fs/promises";
+import path from "node:path";
+import { checkTarget, targetKey, type Target } from "../host/targets.ts";
+
+export interface OriginalEntry {
+  key: string;
+  target: Target;
+  original: string;
+  recordedAt: string;
+}
+
+interface StateFile {
+  version: 1;
+  bootId: string;
+  entries: OriginalEntry[];
+}
+
+/**
+ * The values the node had before NetTune first changed them, kept in the run
+ * directory (a tmpfs on nodes) so that a restarted agent still reverts
+ * exactly. Every change is saved atomically before the write it protects.
+ */
+export class OriginalsStore {
+  private readonly file: string;
+  private readonly bootId: string;
+  private readonly now: () => Date;
+  private entries: OriginalEntry[] = [];
+
+  private constructor(file: string, bootId: string, now: () => Date) {
+    this.file = file;
+    this.bootId = bootId;
+    this.now = now;
+  }
+
+  /**
+   * Opens the store. Originals from another boot describe a kernel that no
+   * longer exists and are dropped before anything else happens.
+   */
+  static async open(
+    runDir: string,
+    bootId: string,
+    now: () => Date = () => new Date(),
+  ): Promise<{ store: OriginalsStore; discardedStale: number }> {
+    const store = new OriginalsStore(path.join(runDir, "originals.json"), bootId, now);
+    const saved = await readState(store.file);
+    let discardedStale = 0;
+    if (saved && saved.bootId === bootId) {
+      store.entries = saved.entries.filter((entry) => isValidEntry(entry));
+    } else if (saved) {
+      discardedStale = saved.entries.length;
+      await store.save();
+    }
+    return { store, discardedStale };
+  }
+
+  list(): readonly OriginalEntry[] {
+    return this.entries;
+  }
+
+  originalOf(target: Target): string | undefined {
+    const key = targetKey(target);
+    return this.entries.find((entry) => entry.key === key)?.original;
+  }
+
+  /** Records the value once, before the first write; later writes keep the first original. */
+  async record(target: Target, original: string): Promise<void> {
+    const key = targetKey(target);
+    if (this.entries.some((entry) => entry.key === key)) return;
+    this.entries.push({ key, target, original, recordedAt: this.now().toISOString() });
+    await this.save();
+  }
+
+  async forget(key: string): Promise<void> {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((entry) => entry.key !== key);
+    if (this.entries.length !== before) await this.save();
+  }
+
+  private async save(): Promise<void> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const state: StateFile = { version: 1, bootId: this.bootId, entries: this.entries };
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    const handle = await open(temporary, "w", 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(state, null, 2));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.file);
+  }
+}
+
+async function readState(file: string): Promise<StateFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as StateFile;
+    return Array.isArray(parsed.entries) && typeof parsed.bootId === "string" ? parsed : undefined;
+  } catch (cause) {
+    // A half-written file cannot happen (rename is atomic); a corrupt one is kept for people to inspect.
+    await writeFile(`${file}.corrupt`, text);
+    throw new Error(`${file} is not a NetTune state file`, { cause });
+  }
+}
+
+/** Entries pass the allowlist again: a tampered state file cannot steer a revert elsewhere. */
+function isValidEntry(entry: OriginalEntry): boolean {
+  try {
+    checkTarget(entry.target);
+    return targetKey(entry.target) === entry.key && typeof entry.original === "string";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,133 @@
+import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
+import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
+import { planChannels } from "../tuners/channels.ts";
+import { planCoalesce } from "../tuners/coalesce.ts";
+import { planConntrack } from "../tuners/conntrack.ts";
+import { planIRQAffinity } from "../tuners/irq.ts";
+import { planOffloads } from "../tuners/offloads.ts";
+import { planResolvConf } from "../tuners/resolvconf.ts";
+import { planRings } from "../tuners/rings.ts";
+import { planRPS, planSockFlowEntries } from "../tuners/rps.ts";
+import { planRSS } from "../tuners/rss.ts";
+import { planSysctls } from "../tuners/sysctls.ts";
+import { planTxQueueLength } from "../tuners/txqueuelen.ts";
+import type { InterfaceContext, PlannedSetting } from "../tuners/types.ts";
+import { planXPS } from "../tuners/xps.ts";
+import { selectInterfaces } from "./select.ts";
+
+export interface NodeExtras {
+  conntrackMax?: number;
+  resolvOptions?: string[];
+  resolvManagedBy?: string;
+}
+
+/**
+ * Hardware settings: channels, rings, coalescing, offloads, txqueuelen.
+ * Planned and applied first, because channel changes re-create queues.
+ */
+export function planHardware(
+  spec: NodeNetworkTuningSpec,
+  facts: NodeFacts,
+  source?: string,
+): PlannedSetting[] {
+  return selectInterfaces(spec.interfaces ?? [], facts.interfaces).flatMap(
+    ({ facts: iface, settings }) => {
+      const context: InterfaceContext = withSource({ iface, cpus: facts.cpus }, source);
+      return [
+        ...(settings.channels ? planChannels(settings.channels, context) : []),
+        ...(settings.rings ? planRings(settings.rings, context) : []),
+        ...(settings.coalesce ? planCoalesce(settings.coalesce, context) : []),
+        ...(settings.offloads ? planOffloads(settings.offloads, context) : []),
+        ...(settings.txQueueLength !== undefined
+          ? planTxQueueLength(settings.txQueueLength, context)
+          : []),
+      ];
+    },
+  );
+}
+
+/** Queue-dependent settings (RSS, RPS/RFS, XPS, IRQs), then node-wide ones. */
+export function planQueuesAndNode(
+  spec: NodeNetworkTuningSpec,
+  facts: NodeFacts,
+  extras: NodeExtras,
+  source?: string,
+): PlannedSetting[] {
+  const selected = selectInterfaces(spec.interfaces ?? [], facts.interfaces);
+  const perInterface = selected.flatMap(({ facts: iface, settings }) => {
+    const context: InterfaceContext = withSource({ iface, cpus: facts.cpus }, source);
+    return [
+      ...(settings.rss ? planRSS(settings.rss, context) : []),
+      ...(settings.rps ? planRPS(settings.rps, context) : []),
+      ...(settings.xps ? planXPS(settings.xps, context) : []),
+      ...(settings.irqAffinity ? planIRQAffinity(settings.irqAffinity, context) : []),
+    ];
+  });
+  const flowRequests = selected.flatMap(({ settings }) =>
+    settings.rps?.flowEntries === undefined
+      ? []
+      : [withSource({ flowEntries: settings.rps.flowEntries }, source)],
+  );
+  return [
+    ...perInterface,
+    ...planSockFlowEntries(flowRequests),
+    ...(spec.conntrack
+      ? planConntrack(
+          spec.conntrack,
+          withSource(
+            {
+              onlineCPUs: facts.cpus.online.length,
+              initialNetns: facts.initialNetns,
+              ...maybe("currentMax", extras.conntrackMax),
+            },
+            source,
+          ),
+        )
+      : []),
+    ...(spec.dns?.node
+      ? planResolvConf(
+          spec.dns.node,
+          withSource(
+            {
+              ...maybe("current", extras.resolvOptions),
+              ...maybe("managedBy", extras.resolvManagedBy),
+            },
+            source,
+          ),
+        )
+      : []),
+    ...(spec.sysctls ? planSysctls(spec.sysctls, source) : []),
+  ];
+}
+
+/**
+ * The queue counts the hardware plan will leave, so that the queue plan can
+ * be checked (and shown in Audit mode) before anything is written.
+ */
+export function predictFacts(facts: NodeFacts, hardware: PlannedSetting[]): NodeFacts {
+  const counts = new Map<string, Partial<Pick<InterfaceFacts, "rxQueues" | "txQueues">>>();
+  for (const planned of hardware) {
+    const target = planned.target;
+    if (target?.kind !== "ethtool" || target.group !== "channels") continue;
+    const count = Number(planned.desired);
+    const entry = counts.get(target.device) ?? {};
+    if (target.param !== "tx") entry.rxQueues = count;
+    if (target.param !== "rx") entry.txQueues = count;
+    counts.set(target.device, entry);
+  }
+  return {
+    ...facts,
+    interfaces: facts.interfaces.map((iface) => ({ ...iface, ...counts.get(iface.name) })),
+  };
+}
+
+function withSource<T extends object>(
+  value: T,
+  source: string | undefined,
+): T & { source?: string } {
+  return source === undefined ? value : { ...value, source };
+}
+
+function maybe<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}

@@ -1,0 +1,53 @@
+import type { InterfaceMatch, InterfaceTuning } from "../../../api/v1alpha1/interfaces.ts";
+import type { InterfaceFacts } from "../facts/gather.ts";
+
+/** The settings that apply to one interface, merged from every entry that matches it. */
+export interface SelectedInterface {
+  facts: InterfaceFacts;
+  settings: Omit<InterfaceTuning, "match">;
+}
+
+/** Matches entries to interfaces; a later entry's settings win over an earlier one's. */
+export function selectInterfaces(
+  entries: InterfaceTuning[],
+  interfaces: InterfaceFacts[],
+): SelectedInterface[] {
+  const selected: SelectedInterface[] = [];
+  for (const facts of interfaces) {
+    const matching = entries.filter((entry) => matches(entry.match, facts));
+    if (matching.length === 0) continue;
+    const settings: Omit<InterfaceTuning, "match"> = {};
+    for (const { match: _match, ...entrySettings } of matching)
+      Object.assign(settings, entrySettings);
+    selected.push({ facts, settings });
+  }
+  return selected;
+}
+
+export function matches(match: InterfaceMatch, facts: InterfaceFacts): boolean {
+  if ((match.physicalOnly ?? true) && !facts.physical) return false;
+  if (match.names && !match.names.includes(facts.name)) return false;
+  if (match.namePattern && !globToRegExp(match.namePattern).test(facts.name)) return false;
+  if (match.drivers && !(facts.driver !== undefined && match.drivers.includes(facts.driver)))
+    return false;
+  return !(match.defaultRoute === true && !facts.defaultRoute);
+}
+
+/** Shell-style *, ? and [...] over a name; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  let source = "";
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i] ?? "";
+    if (char === "*") source += ".*";
+    else if (char === "?") source += ".";
+    else if (char === "[") {
+      const end = glob.indexOf("]", i + 1);
+      if (end === -1) source += "\\[";
+      else {
+        source += `[${glob.slice(i + 1, end).replace(/\\/g, "\\\\")}]`;
+        i = end;
+      }
+    } else source += char.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
+}

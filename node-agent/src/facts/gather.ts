@@ -1,0 +1,171 @@
+import { readdir, readFile, readlink, access } from "node:fs/promises";
+import path from "node:path";
+import type { FeatureState, PresetAndCurrent } from "../host/ethtool-parse.ts";
+import type { Ethtool } from "../host/ethtool.ts";
+import type { HostPaths } from "../host/paths.ts";
+import { buildTopology, type CPUTopology } from "./cpu-topology.ts";
+import { parseInterrupts, queueIRQs, type QueueIRQ } from "./interrupts.ts";
+
+export interface InterfaceFacts {
+  name: string;
+  driver?: string;
+  physical: boolean;
+  defaultRoute: boolean;
+  numaNode: number;
+  rxQueues: number;
+  txQueues: number;
+  speedMbps?: number;
+  /** undefined where ethtool cannot query it: the driver does not support it. */
+  channels?: PresetAndCurrent;
+  rings?: PresetAndCurrent;
+  coalesce?: Record<string, string | undefined>;
+  features?: Map<string, FeatureState>;
+  queueIRQs: QueueIRQ[];
+}
+
+export interface NodeFacts {
+  interfaces: InterfaceFacts[];
+  cpus: CPUTopology;
+  /** False inside a network namespace other than the host's. */
+  initialNetns: boolean;
+  bootId: string;
+  kernel: string;
+  irqbalanceRunning: boolean;
+}
+
+export interface GatherDeps {
+  paths: HostPaths;
+  ethtool: Ethtool;
+}
+
+/** Reads what the planners need to know about the node; writes nothing. */
+export async function gatherNodeFacts(deps: GatherDeps, only?: Set<string>): Promise<NodeFacts> {
+  const { paths } = deps;
+  const names = (await readdir(path.join(paths.sys, "class/net")).catch(() => [])).filter(
+    (name) => name !== "lo" && (only === undefined || only.has(name)),
+  );
+  const defaults = await defaultRouteInterfaces(paths.proc);
+  const interrupts = parseInterrupts(await readText(path.join(paths.proc, "interrupts")));
+  const interfaces = await Promise.all(
+    names.sort().map((name) => gatherInterface(deps, name, defaults.has(name), interrupts)),
+  );
+  return {
+    interfaces,
+    cpus: await gatherTopology(paths.sys),
+    initialNetns: await isInitialNetns(paths.proc),
+    bootId: (await readText(path.join(paths.proc, "sys/kernel/random/boot_id"))).trim(),
+    kernel: (await readText(path.join(paths.proc, "sys/kernel/osrelease"))).trim(),
+    irqbalanceRunning: await processRunning(paths.proc, "irqbalance"),
+  };
+}
+
+async function gatherInterface(
+  deps: GatherDeps,
+  name: string,
+  defaultRoute: boolean,
+  interrupts: Map<number, string>,
+): Promise<InterfaceFacts> {
+  const base = path.join(deps.paths.sys, "class/net", name);
+  const queues = await readdir(path.join(base, "queues")).catch(() => []);
+  const physical = await exists(path.join(base, "device"));
+  const msi = physical ? await readdir(path.join(base, "device/msi_irqs")).catch(() => []) : [];
+  const [info, channels, rings, coalesce, features] = await Promise.all([
+    deps.ethtool.driverInfo(name),
+    deps.ethtool.channels(name),
+    deps.ethtool.rings(name),
+    deps.ethtool.coalesce(name),
+    deps.ethtool.features(name),
+  ]);
+  const speed = Number((await readText(path.join(base, "speed"))).trim());
+  const numa = Number((await readText(path.join(base, "device/numa_node"))).trim() || "-1");
+  const facts: InterfaceFacts = {
+    name,
+    physical,
+    defaultRoute,
+    numaNode: Number.isFinite(numa) ? numa : -1,
+    rxQueues: queues.filter((q) => q.startsWith("rx-")).length,
+    txQueues: queues.filter((q) => q.startsWith("tx-")).length,
+    queueIRQs: queueIRQs(msi.map(Number).filter(Number.isInteger), interrupts),
+  };
+  const driver = info?.driver ?? (await driverFromSysfs(base));
+  if (driver) facts.driver = driver;
+  if (Number.isInteger(speed) && speed > 0) facts.speedMbps = speed;
+  if (channels) facts.channels = channels;
+  if (rings) facts.rings = rings;
+  if (coalesce) facts.coalesce = coalesce;
+  if (features) facts.features = features;
+  return facts;
+}
+
+async function gatherTopology(sys: string): Promise<CPUTopology> {
+  const cpuDir = path.join(sys, "devices/system/cpu");
+  const online = (await readText(path.join(cpuDir, "online"))).trim();
+  const siblings = new Map<number, string>();
+  for (const entry of await readdir(cpuDir).catch(() => [])) {
+    const match = /^cpu(\d+)$/.exec(entry);
+    if (!match?.[1]) continue;
+    const text = await readText(path.join(cpuDir, entry, "topology/thread_siblings_list"));
+    if (text.trim()) siblings.set(Number(match[1]), text.trim());
+  }
+  const nodes = new Map<number, string>();
+  const nodeDir = path.join(sys, "devices/system/node");
+  for (const entry of await readdir(nodeDir).catch(() => [])) {
+    const match = /^node(\d+)$/.exec(entry);
+    if (match?.[1])
+      nodes.set(Number(match[1]), (await readText(path.join(nodeDir, entry, "cpulist"))).trim());
+  }
+  return buildTopology({ online: online || "0", siblings, nodes });
+}
+
+/** Interfaces holding an IPv4 or IPv6 default route, from /proc/net/route and ipv6_route. */
+async function defaultRouteInterfaces(proc: string): Promise<Set<string>> {
+  const result = new Set<string>();
+  for (const line of (await readText(path.join(proc, "net/route"))).split("\n").slice(1)) {
+    const [iface, destination, , , , , , mask] = line.trim().split(/\s+/);
+    if (iface && destination === "00000000" && mask === "00000000") result.add(iface);
+  }
+  for (const line of (await readText(path.join(proc, "net/ipv6_route"))).split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    const iface = fields[9];
+    if (fields[0] === "0".repeat(32) && fields[1] === "00" && iface && iface !== "lo")
+      result.add(iface);
+  }
+  return result;
+}
+
+/**
+ * Compares our network namespace with PID 1's; where PID 1's is not readable,
+ * falls back on net.core.netdev_max_backlog, a global sysctl that only the
+ * initial namespace shows.
+ */
+async function isInitialNetns(proc: string): Promise<boolean> {
+  const own = await readlink(path.join(proc, "self/ns/net")).catch(() => undefined);
+  const init = await readlink(path.join(proc, "1/ns/net")).catch(() => undefined);
+  if (own !== undefined && init !== undefined) return own === init;
+  return exists(path.join(proc, "sys/net/core/netdev_max_backlog"));
+}
+
+async function processRunning(proc: string, command: string): Promise<boolean> {
+  const entries = await readdir(proc).catch(() => []);
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    if ((await readText(path.join(proc, entry, "comm"))).trim() === command) return true;
+  }
+  return false;
+}
+
+async function driverFromSysfs(base: string): Promise<string | undefined> {
+  const link = await readlink(path.join(base, "device/driver")).catch(() => undefined);
+  return link === undefined ? undefined : path.basename(link);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readText(file: string): Promise<string> {
+  return readFile(file, "utf8").catch(() => "");
+}

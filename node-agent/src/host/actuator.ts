@@ -1,0 +1,134 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseCPUList, parseCPUMask } from "../../../api/helpers/cpu-list.ts";
+import { canonicalFeature } from "./ethtool-parse.ts";
+import type { Ethtool } from "./ethtool.ts";
+import type { HostPaths } from "./paths.ts";
+import { readResolvOptions, writeResolvOptions } from "./resolv-conf.ts";
+import { checkTarget, targetKey, type Target } from "./targets.ts";
+
+/** A write the host refused; `code` is the errno name or "ETHTOOL". */
+export class WriteError extends Error {
+  override name = "WriteError";
+  readonly code: string;
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export interface WriteObserver {
+  beforeWrite?(target: Target, value: string): void;
+}
+
+/**
+ * Reads and writes targets. Every target passes the allowlist first, so a
+ * refused target never reaches the file system or ethtool.
+ */
+export class Actuator {
+  private readonly paths: HostPaths;
+  private readonly ethtool: Ethtool;
+  private readonly observer: WriteObserver;
+
+  constructor(paths: HostPaths, ethtool: Ethtool, observer: WriteObserver = {}) {
+    this.paths = paths;
+    this.ethtool = ethtool;
+    this.observer = observer;
+  }
+
+  /** The current value, or undefined when the target does not exist or cannot be read. */
+  async read(target: Target): Promise<string | undefined> {
+    checkTarget(target);
+    switch (target.kind) {
+      case "proc":
+        return readTrimmed(path.join(this.paths.proc, target.path));
+      case "sys":
+        return readTrimmed(path.join(this.paths.sys, target.path));
+      case "resolvconf":
+        return readResolvOptions(this.paths.resolvConf);
+      case "ethtool":
+        return this.readEthtool(target);
+    }
+  }
+
+  async write(target: Target, value: string): Promise<void> {
+    checkTarget(target);
+    this.observer.beforeWrite?.(target, value);
+    switch (target.kind) {
+      case "proc":
+        return writeKernelFile(path.join(this.paths.proc, target.path), value, target);
+      case "sys":
+        return writeKernelFile(path.join(this.paths.sys, target.path), value, target);
+      case "resolvconf":
+        return writeResolvOptions(this.paths.resolvConf, value);
+      case "ethtool": {
+        const param = target.group === "features" ? canonicalFeature(target.param) : target.param;
+        const result = await this.ethtool.set(target.device, target.group, param, value);
+        if (result.code !== 0) {
+          throw new WriteError(
+            `${targetKey(target)}=${value}: ${result.stderr.trim() || `exit ${result.code}`}`,
+            "ETHTOOL",
+          );
+        }
+        return;
+      }
+    }
+  }
+
+  private async readEthtool(
+    target: Extract<Target, { kind: "ethtool" }>,
+  ): Promise<string | undefined> {
+    const { device, param } = target;
+    switch (target.group) {
+      case "channels":
+        return (await this.ethtool.channels(device))?.current[param]?.toString();
+      case "rings":
+        return (await this.ethtool.rings(device))?.current[param]?.toString();
+      case "coalesce":
+        return (await this.ethtool.coalesce(device))?.[param];
+      case "features": {
+        const state = (await this.ethtool.features(device))?.get(canonicalFeature(param));
+        return state === undefined ? undefined : state.active ? "on" : "off";
+      }
+      case "rss": {
+        const equal = await this.ethtool.rssEqual(device);
+        return equal === undefined ? undefined : equal === null ? "custom" : String(equal);
+      }
+    }
+  }
+}
+
+/** Whether two values of a target mean the same, in the target's own terms. */
+export function sameValue(target: Target, a: string, b: string): boolean {
+  if (target.kind === "sys" && /_cpus$/.test(target.path))
+    return sameSet(parseCPUMask(a), parseCPUMask(b));
+  if (target.kind === "proc" && target.path.endsWith("smp_affinity_list")) {
+    return sameSet(parseCPUList(a), parseCPUList(b));
+  }
+  if (target.kind === "resolvconf")
+    return sameSet(a.split(/\s+/).filter(Boolean), b.split(/\s+/).filter(Boolean));
+  return a.trim().split(/\s+/).join(" ") === b.trim().split(/\s+/).join(" ");
+}
+
+function sameSet<T>(a: T[], b: T[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((item) => right.has(item));
+}
+
+async function readTrimmed(file: string): Promise<string | undefined> {
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeKernelFile(file: string, value: string, target: Target): Promise<void> {
+  try {
+    await writeFile(file, value, { flag: "r+" });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? "EUNKNOWN";
+    throw new WriteError(`${targetKey(target)}=${value}: ${code}`, code, { cause });
+  }
+}

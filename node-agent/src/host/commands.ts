@@ -1,0 +1,26 @@
+import { execFile } from "node:child_process";
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with arguments, never through a shell. */
+export type CommandRunner = (program: string, args: readonly string[]) => Promise<CommandResult>;
+
+/** The real runner: execFile with a timeout, never throwing on a non-zero exit. */
+export function execRunner(timeoutMs = 15_000): CommandRunner {
+  return (program, args) =>
+    new Promise((resolve) => {
+      execFile(
+        program,
+        [...args],
+        { timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === "number" ? error.code : 127) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+}

@@ -1,0 +1,100 @@
+import type { CommandResult, CommandRunner } from "./commands.ts";
+import {
+  parseCoalesce,
+  parseDriverInfo,
+  parseFeatures,
+  parseFeaturesJSON,
+  parsePresetAndCurrent,
+  parseRSSEqual,
+  type FeatureState,
+  type PresetAndCurrent,
+} from "./ethtool-parse.ts";
+import type { EthtoolGroup } from "./targets.ts";
+
+const setFlags: Record<EthtoolGroup, string> = {
+  channels: "-L",
+  rings: "-G",
+  coalesce: "-C",
+  features: "-K",
+  rss: "-X",
+};
+
+/**
+ * The ethtool command behind a small typed API. A query that ethtool answers
+ * with an error means the driver does not support it: the result is
+ * undefined, and the caller reports Unsupported. Answers are cached per
+ * device until a write to that device.
+ */
+export class Ethtool {
+  private readonly run: CommandRunner;
+  private readonly binary: string;
+  private readonly cache = new Map<string, Promise<CommandResult>>();
+  private readonly jsonUnsupported = new Set<string>();
+
+  constructor(run: CommandRunner, binary = "ethtool") {
+    this.run = run;
+    this.binary = binary;
+  }
+
+  async channels(device: string): Promise<PresetAndCurrent | undefined> {
+    const result = await this.query(device, "-l");
+    return result.code === 0 ? parsePresetAndCurrent(result.stdout) : undefined;
+  }
+
+  async rings(device: string): Promise<PresetAndCurrent | undefined> {
+    const result = await this.query(device, "-g");
+    return result.code === 0 ? parsePresetAndCurrent(result.stdout) : undefined;
+  }
+
+  async coalesce(device: string): Promise<Record<string, string | undefined> | undefined> {
+    const result = await this.query(device, "-c");
+    return result.code === 0 ? parseCoalesce(result.stdout) : undefined;
+  }
+
+  async features(device: string): Promise<Map<string, FeatureState> | undefined> {
+    if (!this.jsonUnsupported.has("-k")) {
+      const json = await this.query(device, "--json", "-k");
+      if (json.code === 0) return parseFeaturesJSON(json.stdout);
+      this.jsonUnsupported.add("-k");
+    }
+    const result = await this.query(device, "-k");
+    return result.code === 0 ? parseFeatures(result.stdout) : undefined;
+  }
+
+  async driverInfo(device: string): Promise<Record<string, string> | undefined> {
+    const result = await this.query(device, "-i");
+    return result.code === 0 ? parseDriverInfo(result.stdout) : undefined;
+  }
+
+  /** N when the RSS table spreads evenly over N rings; null when it does not; undefined when unsupported. */
+  async rssEqual(device: string): Promise<number | null | undefined> {
+    const result = await this.query(device, "-x");
+    if (result.code !== 0) return undefined;
+    return parseRSSEqual(result.stdout) ?? null;
+  }
+
+  /** Runs the set command for one parameter; the cache for the device is dropped. */
+  async set(
+    device: string,
+    group: EthtoolGroup,
+    param: string,
+    value: string,
+  ): Promise<CommandResult> {
+    this.invalidate(device);
+    return this.run(this.binary, [setFlags[group], device, param, value]);
+  }
+
+  invalidate(device: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${device}\0`)) this.cache.delete(key);
+  }
+
+  private query(device: string, ...flags: string[]): Promise<CommandResult> {
+    const key = `${device}\0${flags.join(" ")}`;
+    let pending = this.cache.get(key);
+    if (!pending) {
+      pending = this.run(this.binary, [...flags, device]);
+      this.cache.set(key, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Everything the agent may change, as data. A target can be stored in the
+ * originals file and written back after a restart, and every target passes
+ * one allowlist before it is read or written.
+ */
+export type Target =
+  | { kind: "proc"; path: string }
+  | { kind: "sys"; path: string }
+  | { kind: "ethtool"; device: string; group: EthtoolGroup; param: string }
+  | { kind: "resolvconf" };
+
+export type EthtoolGroup = "channels" | "rings" | "coalesce" | "features" | "rss";
+
+/** Raised before any I/O for a target outside the allowlist. */
+export class RefusedTargetError extends Error {
+  override name = "RefusedTargetError";
+}
+
+const interfaceName = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,14}";
+const sysctlSegment = "[A-Za-z0-9_][A-Za-z0-9_-]{0,63}";
+
+const allowedProc: RegExp[] = [
+  new RegExp(`^sys/net/(core|ipv4|ipv6|netfilter)(/${sysctlSegment}){1,4}$`),
+  /^irq\/\d{1,5}\/smp_affinity_list$/,
+];
+
+const allowedSys: RegExp[] = [
+  new RegExp(`^class/net/${interfaceName}/queues/rx-\\d{1,4}/(rps_cpus|rps_flow_cnt)$`),
+  new RegExp(`^class/net/${interfaceName}/queues/tx-\\d{1,4}/xps_cpus$`),
+  new RegExp(`^class/net/${interfaceName}/tx_queue_len$`),
+  /^module\/nf_conntrack\/parameters\/hashsize$/,
+];
+
+const ethtoolParams: Record<EthtoolGroup, RegExp> = {
+  channels: /^(rx|tx|combined)$/,
+  rings: /^(rx|tx)$/,
+  coalesce: /^(adaptive-rx|adaptive-tx|rx-usecs|tx-usecs|rx-frames|tx-frames)$/,
+  features: /^[a-z0-9][a-z0-9-]{0,63}$/,
+  rss: /^equal$/,
+};
+
+const deviceName = new RegExp(`^${interfaceName}$`);
+
+/** Throws RefusedTargetError unless the target is on the allowlist. */
+export function checkTarget(target: Target): Target {
+  switch (target.kind) {
+    case "proc":
+      return refuseUnless(
+        target,
+        noParentSegments(target.path) && allowedProc.some((re) => re.test(target.path)),
+      );
+    case "sys":
+      return refuseUnless(
+        target,
+        noParentSegments(target.path) && allowedSys.some((re) => re.test(target.path)),
+      );
+    case "ethtool":
+      return refuseUnless(
+        target,
+        deviceName.test(target.device) &&
+          target.device !== ".." &&
+          ethtoolParams[target.group].test(target.param),
+      );
+    case "resolvconf":
+      return target;
+  }
+}
+
+function noParentSegments(path: string): boolean {
+  return !path.split("/").some((segment) => segment === ".." || segment === "." || segment === "");
+}
+
+function refuseUnless(target: Target, allowed: boolean): Target {
+  if (!allowed)
+    throw new RefusedTargetError(
+      `refused: ${targetKey(target)} is not a setting NetTune may change`,
+    );
+  return target;
+}
+
+/** A stable, readable identity for a target; keys the originals file. */
+export function targetKey(target: Target): string {
+  switch (target.kind) {
+    case "proc":
+      return `/proc/${target.path}`;
+    case "sys":
+      return `/sys/${target.path}`;
+    case "ethtool":
+      return `ethtool:${target.device}:${target.group}.${target.param}`;
+    case "resolvconf":
+      return "resolv.conf:options";
+  }
+}

@@ -1,0 +1,45 @@
+import type { RingsTuning } from "../../../api/v1alpha1/interfaces.ts";
+import { SettingReason } from "./reasons.ts";
+import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
+
+/** RX/TX ring sizes, clamped to the pre-set maximum. */
+export function planRings(
+  desired: RingsTuning,
+  { iface, source }: InterfaceContext,
+): PlannedSetting[] {
+  const planned: PlannedSetting[] = [];
+  for (const param of ["rx", "tx"] as const) {
+    const wanted = desired[param];
+    if (wanted === undefined) continue;
+    const name = `${iface.name}/rings.${param}`;
+    const max = iface.rings?.max[param];
+    if (max === undefined || max === 0) {
+      planned.push(
+        verdict(
+          name,
+          String(wanted),
+          "Unsupported",
+          SettingReason.NotSupportedByDriver,
+          `${iface.name} rings ${param}=${wanted}: driver ${iface.driver ?? "unknown"} does not support ring changes`,
+          source,
+        ),
+      );
+      continue;
+    }
+    const size = wanted === "max" ? max : Math.min(Number(wanted), max);
+    const note =
+      typeof wanted === "number" && wanted > max
+        ? `clamped to the pre-set maximum ${max}`
+        : undefined;
+    planned.push(
+      step(
+        name,
+        String(size),
+        { kind: "ethtool", device: iface.name, group: "rings", param },
+        source,
+        note,
+      ),
+    );
+  }
+  return planned;
+}

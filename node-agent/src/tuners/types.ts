@@ -1,0 +1,61 @@
+import type { CPUTopology } from "../facts/cpu-topology.ts";
+import type { InterfaceFacts } from "../facts/gather.ts";
+import type { Target } from "../host/targets.ts";
+
+export type VerdictState = "Unsupported" | "Skipped" | "Invalid";
+
+/** A decision made without touching the host: why a setting will not be written. */
+export interface Verdict {
+  state: VerdictState;
+  /** CamelCase, from reasons.ts. */
+  reason: string;
+  message: string;
+}
+
+/**
+ * One setting as planned: either a target and the value it should hold, or a
+ * verdict saying why there is nothing to write.
+ */
+export interface PlannedSetting {
+  /** "eth0/channels.rx", "conntrack.max", "sysctl/net.core.somaxconn". */
+  name: string;
+  source?: string;
+  /** The value in the target's own terms (what is written and compared). */
+  desired: string;
+  /** A note for people, such as "clamped to the pre-set maximum 8". */
+  note?: string;
+  target?: Target;
+  verdict?: Verdict;
+}
+
+export interface InterfaceContext {
+  iface: InterfaceFacts;
+  cpus: CPUTopology;
+  source?: string;
+}
+
+export function verdict(
+  name: string,
+  desired: string,
+  state: VerdictState,
+  reason: string,
+  message: string,
+  source?: string,
+): PlannedSetting {
+  const planned: PlannedSetting = { name, desired, verdict: { state, reason, message } };
+  if (source !== undefined) planned.source = source;
+  return planned;
+}
+
+export function step(
+  name: string,
+  desired: string,
+  target: Target,
+  source?: string,
+  note?: string,
+): PlannedSetting {
+  const planned: PlannedSetting = { name, desired, target };
+  if (source !== undefined) planned.source = source;
+  if (note !== undefined) planned.note = note;
+  return planned;
+}

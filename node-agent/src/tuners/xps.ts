@@ -1,0 +1,74 @@
+import { formatCPUMask } from "../../../api/helpers/cpu-list.ts";
+import type { XPSTuning } from "../../../api/v1alpha1/interfaces.ts";
+import { resolveCPUSet } from "./cpu-sets.ts";
+import { SettingReason } from "./reasons.ts";
+import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
+
+/** xps_cpus per TX queue: a spread of one CPU set, or one list per queue. */
+export function planXPS(desired: XPSTuning, context: InterfaceContext): PlannedSetting[] {
+  const { iface, cpus, source } = context;
+  const perQueue: (string | { error: string })[] = [];
+  if (desired.spread !== undefined) {
+    const resolved = resolveCPUSet(desired.spread, cpus, iface.numaNode);
+    if ("error" in resolved) {
+      return [
+        verdict(
+          `${iface.name}/xps.spread`,
+          desired.spread,
+          "Invalid",
+          SettingReason.Refused,
+          `${iface.name} xps spread=${desired.spread}: ${resolved.error}`,
+          source,
+        ),
+      ];
+    }
+    perQueue.push(...spread(resolved.cpus, iface.txQueues).map((share) => formatCPUMask(share)));
+  } else {
+    for (const list of desired.queues ?? []) {
+      const resolved = resolveCPUSet(list, cpus, iface.numaNode);
+      perQueue.push("error" in resolved ? resolved : formatCPUMask(resolved.cpus));
+    }
+  }
+  return perQueue.map((mask, queue) => {
+    const name = `${iface.name}/tx-${queue}/xps_cpus`;
+    if (typeof mask !== "string") {
+      return verdict(
+        name,
+        desired.queues?.[queue] ?? "",
+        "Invalid",
+        SettingReason.Refused,
+        `${name}: ${mask.error}`,
+        source,
+      );
+    }
+    if (queue >= iface.txQueues) {
+      return verdict(
+        name,
+        mask,
+        "Skipped",
+        SettingReason.NotPresent,
+        `${iface.name} has ${iface.txQueues} TX queues`,
+        source,
+      );
+    }
+    return step(
+      name,
+      mask,
+      { kind: "sys", path: `class/net/${iface.name}/queues/tx-${queue}/xps_cpus` },
+      source,
+    );
+  });
+}
+
+/** Splits CPUs into `queues` contiguous shares; with fewer CPUs than queues, CPUs repeat. */
+export function spread(cpus: number[], queues: number): number[][] {
+  if (queues <= 0 || cpus.length === 0) return [];
+  if (cpus.length < queues)
+    return Array.from({ length: queues }, (_, q) => [cpus[q % cpus.length] ?? 0]);
+  return Array.from({ length: queues }, (_, q) =>
+    cpus.slice(
+      Math.floor((q * cpus.length) / queues),
+      Math.floor(((q + 1) * cpus.length) / queues),
+    ),
+  );
+}
