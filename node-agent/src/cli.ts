@@ -12,7 +12,8 @@ import { hostPathsUnder } from "./host/paths.ts";
 import { loadSpecFile, SpecFileError } from "./load-spec.ts";
 import { formatResults } from "./table.ts";
 
-const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml] [--root /] [--run-dir /run/nettune] [--output table|json]
+const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml] [--root /] [--run-dir /run/nettune]
+                  [--resolv-conf /etc/resolv.conf] [--output table|json]
   plan       show what apply would change; writes nothing
   apply      apply the file's settings (Audit mode in the file plans only)
   revert     restore every value NetTune changed on this node
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
       file: { type: "string", short: "f" },
       root: { type: "string", default: "/" },
       "run-dir": { type: "string", default: "/run/nettune" },
+      "resolv-conf": { type: "string" },
       output: { type: "string", default: "table" },
       "kill-before-write": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -38,10 +40,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command === undefined && !values.help ? 2 : 0;
   }
-  const deps: EnactDeps = {
-    paths: hostPathsUnder(values.root, values["run-dir"]),
-    run: execRunner(),
-  };
+  const paths = hostPathsUnder(values.root, values["run-dir"]);
+  if (values["resolv-conf"] !== undefined) paths.resolvConf = values["resolv-conf"];
+  const deps: EnactDeps = { paths, run: execRunner() };
   const killAt = values["kill-before-write"];
   if (killAt !== undefined) deps.observer = killBeforeWrite(Number(killAt));
   const json = values.output === "json";
