@@ -86,24 +86,31 @@ function validateObject(
 }
 
 function checkScalar(schema: JSONSchemaProps, value: unknown, field: string): FieldError[] {
-  const fail = (message: string): FieldError[] => [
-    { field, message: `${JSON.stringify(value)}: ${message}` },
-  ];
-  if (schema.enum && !schema.enum.includes(value as string))
-    return fail(`must be one of ${schema.enum.join(", ")}`);
-  if (typeof value === "number") {
-    if (schema.minimum !== undefined && value < schema.minimum)
-      return fail(`must be at least ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum)
-      return fail(`must be at most ${schema.maximum}`);
-  }
-  if (typeof value === "string") {
-    if (schema.maxLength !== undefined && value.length > schema.maxLength)
-      return fail(`must be at most ${schema.maxLength} characters`);
-    if (schema.minLength !== undefined && value.length < schema.minLength)
-      return fail(`must be at least ${schema.minLength} characters`);
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value))
-      return fail(`must match ${schema.pattern}`);
-  }
-  return [];
+  const problem =
+    schema.enum && !schema.enum.includes(value as string)
+      ? `must be one of ${schema.enum.join(", ")}`
+      : typeof value === "number"
+        ? numberProblem(schema, value)
+        : typeof value === "string"
+          ? stringProblem(schema, value)
+          : undefined;
+  return problem === undefined ? [] : [{ field, message: `${JSON.stringify(value)}: ${problem}` }];
+}
+
+function numberProblem(schema: JSONSchemaProps, value: number): string | undefined {
+  if (schema.minimum !== undefined && value < schema.minimum)
+    return `must be at least ${schema.minimum}`;
+  if (schema.maximum !== undefined && value > schema.maximum)
+    return `must be at most ${schema.maximum}`;
+  return undefined;
+}
+
+function stringProblem(schema: JSONSchemaProps, value: string): string | undefined {
+  if (schema.maxLength !== undefined && value.length > schema.maxLength)
+    return `must be at most ${schema.maxLength} characters`;
+  if (schema.minLength !== undefined && value.length < schema.minLength)
+    return `must be at least ${schema.minLength} characters`;
+  if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value))
+    return `must match ${schema.pattern}`;
+  return undefined;
 }

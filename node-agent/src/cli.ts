@@ -21,58 +21,76 @@ const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.ya
 
 const crdDir = path.resolve(import.meta.dirname, "../../crds");
 
+const options = {
+  file: { type: "string", short: "f" },
+  root: { type: "string", default: "/" },
+  "run-dir": { type: "string", default: "/run/nettune" },
+  "resolv-conf": { type: "string" },
+  output: { type: "string", default: "table" },
+  "kill-before-write": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof options; allowPositionals: true }>
+>["values"];
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      file: { type: "string", short: "f" },
-      root: { type: "string", default: "/" },
-      "run-dir": { type: "string", default: "/run/nettune" },
-      "resolv-conf": { type: "string" },
-      output: { type: "string", default: "table" },
-      "kill-before-write": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options });
   const command = positionals[0];
   if (values.help || command === undefined) {
     console.log(usage);
-    return command === undefined && !values.help ? 2 : 0;
+    return values.help ? 0 : 2;
   }
+  const handler = commands[command];
+  if (!handler) throw new UsageError(`unknown command ${command}`);
+  return handler(values, depsFrom(values));
+}
+
+type Command = (values: Values, deps: EnactDeps) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  plan: (values, deps) => planOrApply("plan", values, deps),
+  apply: (values, deps) => planOrApply("apply", values, deps),
+  revert: async (values, deps) => {
+    const rows = await revertAll(deps);
+    print(
+      values.output === "json" ? JSON.stringify({ results: rows }, null, 2) : formatResults(rows),
+    );
+    return rows.some((r) => r.state === "Failed") ? 1 : 0;
+  },
+  inventory: async (values, deps) => {
+    const facts = await gatherNodeFacts({ paths: deps.paths, ethtool: new Ethtool(deps.run) });
+    const inventory = await hostInventory(facts, deps.paths);
+    print(values.output === "json" ? JSON.stringify(inventory, null, 2) : stringify(inventory));
+    return 0;
+  },
+};
+
+async function planOrApply(
+  command: "plan" | "apply",
+  values: Values,
+  deps: EnactDeps,
+): Promise<number> {
+  if (!values.file) throw new UsageError(`${command} needs --file`);
+  const { name, spec } = await loadSpecFile(values.file, crdDir);
+  const outcome = await enact(spec, deps, { auditOnly: command === "plan", source: name });
+  const rows = [...outcome.results, ...outcome.reverted];
+  print(
+    values.output === "json"
+      ? JSON.stringify({ mode: outcome.mode, results: rows }, null, 2)
+      : formatResults(rows),
+  );
+  return rows.some((r) => r.state === "Failed") ? 1 : 0;
+}
+
+function depsFrom(values: Values): EnactDeps {
   const paths = hostPathsUnder(values.root, values["run-dir"]);
   if (values["resolv-conf"] !== undefined) paths.resolvConf = values["resolv-conf"];
   const deps: EnactDeps = { paths, run: execRunner() };
   const killAt = values["kill-before-write"];
   if (killAt !== undefined) deps.observer = killBeforeWrite(Number(killAt));
-  const json = values.output === "json";
-
-  switch (command) {
-    case "plan":
-    case "apply": {
-      if (!values.file) throw new UsageError(`${command} needs --file`);
-      const { name, spec } = await loadSpecFile(values.file, crdDir);
-      const outcome = await enact(spec, deps, { auditOnly: command === "plan", source: name });
-      const rows = [...outcome.results, ...outcome.reverted];
-      print(
-        json ? JSON.stringify({ mode: outcome.mode, results: rows }, null, 2) : formatResults(rows),
-      );
-      return rows.some((r) => r.state === "Failed") ? 1 : 0;
-    }
-    case "revert": {
-      const rows = await revertAll(deps);
-      print(json ? JSON.stringify({ results: rows }, null, 2) : formatResults(rows));
-      return rows.some((r) => r.state === "Failed") ? 1 : 0;
-    }
-    case "inventory": {
-      const facts = await gatherNodeFacts({ paths: deps.paths, ethtool: new Ethtool(deps.run) });
-      const inventory = await hostInventory(facts, deps.paths);
-      print(json ? JSON.stringify(inventory, null, 2) : stringify(inventory));
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command ${command}`);
-  }
+  return deps;
 }
 
 class UsageError extends Error {

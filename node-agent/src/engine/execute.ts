@@ -28,19 +28,7 @@ export async function execute(
 
 async function executeOne(setting: PlannedSetting, deps: ExecuteDeps): Promise<SettingResult> {
   const base = baseResult(setting);
-  if (setting.verdict || !setting.target) {
-    const verdict = setting.verdict ?? {
-      state: "Skipped",
-      reason: SettingReason.NotPresent,
-      message: "nothing to do",
-    };
-    return {
-      ...base,
-      state: verdict.state === "Invalid" ? "Failed" : verdict.state,
-      reason: verdict.reason,
-      message: verdict.message,
-    };
-  }
+  if (setting.verdict || !setting.target) return verdictResult(base, setting);
   const target = setting.target;
   const observed = display(await deps.actuator.read(target));
   const original = deps.store.originalOf(target);
@@ -56,45 +44,65 @@ async function executeOne(setting: PlannedSetting, deps: ExecuteDeps): Promise<S
     };
   }
   if (deps.mode === "Audit") {
+    const message = `would change ${observed} to ${setting.desired}`;
     return {
       ...withOriginal,
       observed,
       state: "WouldChange",
       reason: SettingReason.WouldChange,
-      message: `would change ${observed} to ${setting.desired}`,
+      message,
     };
   }
-  const recordedNow = original === undefined;
-  await deps.store.record(target, observed);
+  return writeAndVerify(setting, target, { ...withOriginal, observed }, deps);
+}
+
+function verdictResult(base: SettingResult, setting: PlannedSetting): SettingResult {
+  const verdict = setting.verdict ?? {
+    state: "Skipped",
+    reason: SettingReason.NotPresent,
+    message: "nothing to do",
+  };
+  const state = verdict.state === "Invalid" ? "Failed" : verdict.state;
+  return { ...base, state, reason: verdict.reason, message: verdict.message };
+}
+
+/** Records the original (once), writes, and reads back. */
+async function writeAndVerify(
+  setting: PlannedSetting,
+  target: Target,
+  before: SettingResult & { observed: string },
+  deps: ExecuteDeps,
+): Promise<SettingResult> {
+  const recordedNow = before.original === undefined;
+  await deps.store.record(target, before.observed);
   try {
     await deps.actuator.write(target, setting.desired);
   } catch (cause) {
     if (!(cause instanceof WriteError)) throw cause;
     if (recordedNow) await deps.store.forget(targetKey(target));
-    return {
-      ...withOriginal,
-      observed,
-      ...classifyRefusal(cause, target, deps.initialNetns, setting),
-    };
+    return { ...before, ...classifyRefusal(cause, target, deps.initialNetns, setting) };
   }
   const after = display(await deps.actuator.read(target)) ?? "";
-  const result: SettingResult = {
-    ...base,
-    original: original ?? observed,
+  const original = before.original ?? before.observed;
+  if (!sameValue(target, after, setting.desired)) {
+    const message = `${setting.name}: wrote ${setting.desired}, read back ${after}`;
+    return {
+      ...before,
+      original,
+      observed: after,
+      state: "Failed",
+      reason: SettingReason.VerifyMismatch,
+      message,
+    };
+  }
+  return {
+    ...before,
+    original,
     observed: after,
     state: "Applied",
     reason: SettingReason.Written,
     message: setting.note ?? "",
   };
-  if (!sameValue(target, after, setting.desired)) {
-    return {
-      ...result,
-      state: "Failed",
-      reason: SettingReason.VerifyMismatch,
-      message: `${setting.name}: wrote ${setting.desired}, read back ${after}`,
-    };
-  }
-  return result;
 }
 
 function classifyRefusal(

@@ -17,8 +17,7 @@ export function selectInterfaces(
     const matching = entries.filter((entry) => matches(entry.match, facts));
     if (matching.length === 0) continue;
     const settings: Omit<InterfaceTuning, "match"> = {};
-    for (const { match: _match, ...entrySettings } of matching)
-      Object.assign(settings, entrySettings);
+    for (const { match, ...entrySettings } of matching) Object.assign(settings, entrySettings);
     selected.push({ facts, settings });
   }
   return selected;

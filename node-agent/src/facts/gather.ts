@@ -88,13 +88,15 @@ async function gatherInterface(
     queueIRQs: queueIRQs(msi.map(Number).filter(Number.isInteger), interrupts),
   };
   const driver = info?.driver ?? (await driverFromSysfs(base));
-  if (driver) facts.driver = driver;
-  if (Number.isInteger(speed) && speed > 0) facts.speedMbps = speed;
-  if (channels) facts.channels = channels;
-  if (rings) facts.rings = rings;
-  if (coalesce) facts.coalesce = coalesce;
-  if (features) facts.features = features;
-  return facts;
+  const speedMbps = Number.isInteger(speed) && speed > 0 ? speed : undefined;
+  return Object.assign(facts, defined({ driver, speedMbps, channels, rings, coalesce, features }));
+}
+
+/** The entries whose value is defined, so that optional fields stay absent rather than undefined. */
+function defined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }
 
 async function gatherTopology(sys: string): Promise<CPUTopology> {

@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseCPUList, parseCPUMask } from "../../../api/helpers/cpu-list.ts";
@@ -5,7 +6,7 @@ import { canonicalFeature } from "./ethtool-parse.ts";
 import type { Ethtool } from "./ethtool.ts";
 import type { HostPaths } from "./paths.ts";
 import { readResolvOptions, writeResolvOptions } from "./resolv-conf.ts";
-import { checkTarget, targetKey, type Target } from "./targets.ts";
+import { checkTarget, targetKey, type EthtoolGroup, type Target } from "./targets.ts";
 
 /** A write the host refused; `code` is the errno name or "ETHTOOL". */
 export class WriteError extends Error {
@@ -78,25 +79,31 @@ export class Actuator {
   private async readEthtool(
     target: Extract<Target, { kind: "ethtool" }>,
   ): Promise<string | undefined> {
-    const { device, param } = target;
-    switch (target.group) {
-      case "channels":
-        return (await this.ethtool.channels(device))?.current[param]?.toString();
-      case "rings":
-        return (await this.ethtool.rings(device))?.current[param]?.toString();
-      case "coalesce":
-        return (await this.ethtool.coalesce(device))?.[param];
-      case "features": {
-        const state = (await this.ethtool.features(device))?.get(canonicalFeature(param));
-        return state === undefined ? undefined : state.active ? "on" : "off";
-      }
-      case "rss": {
-        const equal = await this.ethtool.rssEqual(device);
-        return equal === undefined ? undefined : equal === null ? "custom" : String(equal);
-      }
-    }
+    return ethtoolReaders[target.group](this.ethtool, target.device, target.param);
   }
 }
+
+type EthtoolReader = (
+  ethtool: Ethtool,
+  device: string,
+  param: string,
+) => Promise<string | undefined>;
+
+const ethtoolReaders: Record<EthtoolGroup, EthtoolReader> = {
+  channels: async (ethtool, device, param) =>
+    (await ethtool.channels(device))?.current[param]?.toString(),
+  rings: async (ethtool, device, param) =>
+    (await ethtool.rings(device))?.current[param]?.toString(),
+  coalesce: async (ethtool, device, param) => (await ethtool.coalesce(device))?.[param],
+  features: async (ethtool, device, param) => {
+    const state = (await ethtool.features(device))?.get(canonicalFeature(param));
+    return state === undefined ? undefined : state.active ? "on" : "off";
+  },
+  rss: async (ethtool, device) => {
+    const equal = await ethtool.rssEqual(device);
+    return equal === undefined ? undefined : equal === null ? "custom" : String(equal);
+  },
+};
 
 /** Whether two values of a target mean the same, in the target's own terms. */
 export function sameValue(target: Target, a: string, b: string): boolean {
@@ -126,7 +133,8 @@ async function readTrimmed(file: string): Promise<string | undefined> {
 
 async function writeKernelFile(file: string, value: string, target: Target): Promise<void> {
   try {
-    await writeFile(file, value, { flag: "r+" });
+    // As `echo value > file` does: truncate, and never create a file that is not there.
+    await writeFile(file, value, { flag: constants.O_WRONLY | constants.O_TRUNC });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? "EUNKNOWN";
     throw new WriteError(`${targetKey(target)}=${value}: ${code}`, code, { cause });

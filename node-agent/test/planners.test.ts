@@ -1,0 +1,288 @@
+import { describe, expect, it } from "vitest";
+import type { InterfaceFacts } from "../src/facts/gather.ts";
+import { buildTopology } from "../src/facts/cpu-topology.ts";
+import { queueIRQs, parseInterrupts } from "../src/facts/interrupts.ts";
+import { globToRegExp, matches } from "../src/engine/select.ts";
+import { planChannels } from "../src/tuners/channels.ts";
+import { planConntrack } from "../src/tuners/conntrack.ts";
+import { planOffloads } from "../src/tuners/offloads.ts";
+import { desiredOptions } from "../src/tuners/resolvconf.ts";
+import { planRings } from "../src/tuners/rings.ts";
+import { flowCountPerQueue } from "../src/tuners/rps.ts";
+import { spread } from "../src/tuners/xps.ts";
+import { parsePresetAndCurrent, parseFeatures } from "../src/host/ethtool-parse.ts";
+import { checkTarget, RefusedTargetError, type Target } from "../src/host/targets.ts";
+
+const cpus = buildTopology({
+  online: "0-7",
+  siblings: new Map(),
+  nodes: new Map([
+    [0, "0-3"],
+    [1, "4-7"],
+  ]),
+});
+
+/** An interface as facts; modifiers adjust it. */
+function nic(...modifiers: ((facts: InterfaceFacts) => void)[]): InterfaceFacts {
+  const facts: InterfaceFacts = {
+    name: "eth0",
+    driver: "mlx5_core",
+    physical: true,
+    defaultRoute: false,
+    numaNode: 1,
+    rxQueues: 8,
+    txQueues: 8,
+    queueIRQs: [],
+  };
+  for (const modify of modifiers) modify(facts);
+  return facts;
+}
+const withChannels =
+  (text: string) =>
+  (f: InterfaceFacts): void => {
+    f.channels = parsePresetAndCurrent(text);
+  };
+const withRings =
+  (rx: number, tx: number) =>
+  (f: InterfaceFacts): void => {
+    f.rings = { max: { rx, tx }, current: { rx: 512, tx: 512 } };
+  };
+const combinedOnly = withChannels(
+  "Pre-set maximums:\nRX:\tn/a\nTX:\tn/a\nCombined:\t6\nCurrent hardware settings:\nCombined:\t2\n",
+);
+
+describe("channel planning", () => {
+  it.each([
+    { name: "a number within the maximum is taken as is", want: { combined: 4 }, got: "4" },
+    { name: "a number above the maximum is clamped to it", want: { combined: 64 }, got: "6" },
+    { name: "max is the pre-set maximum", want: { combined: "max" }, got: "6" },
+    { name: "cpus is one per online CPU, clamped", want: { combined: "cpus" }, got: "6" },
+    {
+      name: "numa-local-cpus is one per CPU of the NIC's node",
+      want: { combined: "numa-local-cpus" },
+      got: "4",
+    },
+  ])("$name", ({ want, got }) => {
+    const [planned] = planChannels(want, { iface: nic(combinedOnly), cpus });
+    expect(planned?.desired).toBe(got);
+    expect(planned?.target).toEqual({
+      kind: "ethtool",
+      device: "eth0",
+      group: "channels",
+      param: "combined",
+    });
+  });
+
+  it("reports rx channels on a combined-only driver as unsupported, naming driver and value", () => {
+    const [planned] = planChannels({ rx: 2 }, { iface: nic(combinedOnly), cpus });
+    expect(planned?.verdict).toEqual({
+      state: "Unsupported",
+      reason: "NotSupportedByDriver",
+      message: "eth0 channels rx=2: driver mlx5_core has no rx channels",
+    });
+  });
+});
+
+describe("ring, offload and conntrack planning", () => {
+  it.each([
+    { name: "rings ask for max", rings: { rx: "max" }, max: [8192, 8192], want: "8192" },
+    {
+      name: "rings above the maximum are clamped",
+      rings: { rx: 100000 },
+      max: [4096, 4096],
+      want: "4096",
+    },
+  ])("$name", ({ rings, max, want }) => {
+    const [planned] = planRings(rings, { iface: nic(withRings(max[0] ?? 0, max[1] ?? 0)), cpus });
+    expect(planned?.desired).toBe(want);
+  });
+
+  it("names the driver when rings cannot change", () => {
+    const [planned] = planRings({ rx: 4096 }, { iface: nic((f) => (f.driver = "veth")), cpus });
+    expect(planned?.verdict?.message).toBe(
+      "eth0 rings rx=4096: driver veth does not support ring changes",
+    );
+  });
+
+  it.each([
+    {
+      name: "a fixed feature that differs is unsupported",
+      feature: "lro",
+      on: true,
+      reason: "FixedFeature",
+    },
+    {
+      name: "an unknown feature is unsupported",
+      feature: "warp-drive",
+      on: true,
+      reason: "NoSuchFeature",
+    },
+    { name: "a short name maps onto the long one", feature: "gro", on: false, reason: undefined },
+  ])("$name", ({ feature, on, reason }) => {
+    const features = parseFeatures(
+      "large-receive-offload: off [fixed]\ngeneric-receive-offload: on\n",
+    );
+    const [planned] = planOffloads(
+      { [feature]: on },
+      { iface: nic((f) => (f.features = features)), cpus },
+    );
+    expect(planned?.verdict?.reason).toBe(reason);
+  });
+
+  it.each([
+    {
+      name: "maxPerCore times CPUs",
+      desired: { maxPerCore: 65536 },
+      currentMax: 262144,
+      want: "524288",
+    },
+    {
+      name: "maxPerCore raised to min",
+      desired: { maxPerCore: 1024, min: 131072 },
+      currentMax: 65536,
+      want: "131072",
+    },
+    {
+      name: "onlyRaise keeps a larger table",
+      desired: { max: 131072, onlyRaise: true },
+      currentMax: 262144,
+      want: "262144",
+    },
+    {
+      name: "onlyRaise still raises a smaller table",
+      desired: { max: 524288, onlyRaise: true },
+      currentMax: 262144,
+      want: "524288",
+    },
+  ])("conntrack max: $name", ({ desired, currentMax, want }) => {
+    const [planned] = planConntrack(desired, { onlineCPUs: 8, currentMax, initialNetns: true });
+    expect(planned?.desired).toBe(want);
+  });
+
+  it("skips resizing the conntrack hash outside the initial network namespace", () => {
+    const [planned] = planConntrack({ buckets: 65536 }, { onlineCPUs: 8, initialNetns: false });
+    expect(planned?.verdict?.reason).toBe("ReadOnlyInNamespace");
+  });
+});
+
+describe("RFS, XPS and resolver helpers", () => {
+  it.each([
+    { entries: 32768, queues: 8, want: 4096 },
+    { entries: 32768, queues: 6, want: 8192 },
+    { entries: 4096, queues: 2, want: 2048 },
+    { entries: 0, queues: 4, want: 0 },
+  ])(
+    "rps_flow_cnt for $entries entries over $queues queues is $want",
+    ({ entries, queues, want }) => {
+      expect(flowCountPerQueue(entries, queues)).toBe(want);
+    },
+  );
+
+  it.each([
+    {
+      name: "8 CPUs over 4 queues, two each",
+      cpus: [0, 1, 2, 3, 4, 5, 6, 7],
+      queues: 4,
+      want: [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+        [6, 7],
+      ],
+    },
+    { name: "2 CPUs over 3 queues, repeating", cpus: [0, 1], queues: 3, want: [[0], [1], [0]] },
+  ])("XPS spreads $name", ({ cpus: list, queues, want }) => {
+    expect(spread(list, queues)).toEqual(want);
+  });
+
+  it.each([
+    {
+      name: "adds single-request-reopen and keeps ndots",
+      current: ["ndots:5"],
+      desired: { singleRequest: "single-request-reopen" as const },
+      want: ["ndots:5", "single-request-reopen"],
+    },
+    {
+      name: "swaps single-request for single-request-reopen",
+      current: ["single-request", "rotate"],
+      desired: { singleRequest: "single-request-reopen" as const },
+      want: ["rotate", "single-request-reopen"],
+    },
+    {
+      name: "replaces timeout and removes use-vc",
+      current: ["timeout:5", "use-vc"],
+      desired: { timeout: 2, useVC: false },
+      want: ["timeout:2"],
+    },
+  ])("resolver options: $name", ({ current, desired, want }) => {
+    expect(desiredOptions(current, desired)).toEqual(want);
+  });
+});
+
+describe("interface selection and IRQ discovery", () => {
+  it.each([
+    { name: "a glob with * matches a prefix", glob: "ens*", iface: "ens5", want: true },
+    { name: "a glob with a class matches one of it", glob: "eth[0-3]", iface: "eth2", want: true },
+    { name: "a glob's dot is literal", glob: "eth0.1*", iface: "eth0x10", want: false },
+  ])("$name", ({ glob, iface, want }) => {
+    expect(globToRegExp(glob).test(iface)).toBe(want);
+  });
+
+  it("leaves virtual interfaces out unless physicalOnly is false", () => {
+    const veth = nic((f) => (f.physical = false));
+    expect(matches({ names: ["eth0"] }, veth)).toBe(false);
+    expect(matches({ names: ["eth0"], physicalOnly: false }, veth)).toBe(true);
+  });
+
+  it.each([
+    {
+      name: "mlx5 completion vectors, not the async one",
+      names:
+        "30: 0 0 IR-PCI-MSI mlx5_async0@pci:0000:af:00.0\n31: 0 0 IR-PCI-MSI mlx5_comp0@pci:0000:af:00.0\n32: 0 0 IR-PCI-MSI mlx5_comp1@pci:0000:af:00.0\n",
+      want: [31, 32],
+    },
+    {
+      name: "virtio input and output vectors by queue",
+      names:
+        "25: 0 0 PCI-MSI virtio0-config\n26: 0 0 PCI-MSI virtio0-input.0\n27: 0 0 PCI-MSI virtio0-output.0\n",
+      want: [26, 27],
+    },
+    {
+      name: "ena Tx-Rx vectors, not management",
+      names:
+        "40: 0 0 PCI-MSI ena-mgmnt@pci:0000:00:05.0\n41: 0 0 PCI-MSI ens5-Tx-Rx-0\n42: 0 0 PCI-MSI ens5-Tx-Rx-1\n",
+      want: [41, 42],
+    },
+  ])("finds $name", ({ names, want }) => {
+    const table = parseInterrupts(names);
+    expect(queueIRQs([...table.keys()], table).map((q) => q.irq)).toEqual(want);
+  });
+});
+
+describe("the target allowlist", () => {
+  it.each<{ name: string; target: Target }>([
+    { name: "a sysctl outside net", target: { kind: "proc", path: "sys/kernel/panic" } },
+    {
+      name: "a parent segment in a sysctl",
+      target: { kind: "proc", path: "sys/net/core/../../kernel/panic" },
+    },
+    {
+      name: "a sysfs file that is not a queue setting",
+      target: { kind: "sys", path: "class/net/eth0/device/remove" },
+    },
+    {
+      name: "an interface name that climbs",
+      target: { kind: "sys", path: "class/net/../queues/rx-0/rps_cpus" },
+    },
+    {
+      name: "an ethtool flag smuggled as a parameter",
+      target: { kind: "ethtool", device: "eth0", group: "rings", param: "--reset" },
+    },
+    {
+      name: "an ethtool device that is a path",
+      target: { kind: "ethtool", device: "../eth0", group: "channels", param: "rx" },
+    },
+  ])("refuses $name", ({ target }) => {
+    expect(() => checkTarget(target)).toThrow(RefusedTargetError);
+  });
+});
