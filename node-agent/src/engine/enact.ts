@@ -4,7 +4,13 @@ import type {
   NodeNetworkTuningSpec,
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
-import { gatherNodeFacts, type NodeFacts } from "../facts/gather.ts";
+import {
+  gatherNodeFacts,
+  refreshQueueCounts,
+  type EthtoolQuery,
+  type GatherScope,
+  type NodeFacts,
+} from "../facts/gather.ts";
 import { Actuator, type WriteObserver } from "../host/actuator.ts";
 import type { CommandRunner } from "../host/commands.ts";
 import { Ethtool } from "../host/ethtool.ts";
@@ -62,7 +68,7 @@ export async function enact(
 ): Promise<EnactResult> {
   const ethtool = new Ethtool(deps.run);
   const actuator = new Actuator(deps.paths, ethtool, deps.observer);
-  const facts = await gatherNodeFacts({ paths: deps.paths, ethtool });
+  const facts = await gatherNodeFacts({ paths: deps.paths, ethtool }, gatherScope(spec));
   const { store, discardedStale } = await OriginalsStore.open(
     deps.paths.runDir,
     facts.bootId,
@@ -78,17 +84,25 @@ export async function enact(
 
   const executeDeps = { actuator, store, mode, initialNetns: facts.initialNetns } as const;
   const hardwareResults = await execute(hardware, executeDeps);
-  const queuesChanged = hardwareResults.some(
-    (r) => r.name.includes("/channels.") && r.reason === "Written",
+  // Channel changes re-create queues: plan queue settings against the counts now in sysfs.
+  const recreated = new Set(
+    hardware.flatMap((planned, index) =>
+      planned.target?.kind === "ethtool" &&
+      planned.target.group === "channels" &&
+      hardwareResults[index]?.reason === "Written"
+        ? [planned.target.device]
+        : [],
+    ),
   );
-  const queuePlan = queuesChanged
-    ? planQueuesAndNode(
-        spec,
-        await gatherNodeFacts({ paths: deps.paths, ethtool }),
-        extras,
-        options.source,
-      )
-    : predicted;
+  const queuePlan =
+    recreated.size > 0
+      ? planQueuesAndNode(
+          spec,
+          await refreshQueueCounts(facts, deps.paths, recreated),
+          extras,
+          options.source,
+        )
+      : predicted;
   const results = [...hardwareResults, ...(await execute(queuePlan, executeDeps))];
 
   const planned = new Set(
@@ -108,6 +122,25 @@ export async function revertAll(deps: EnactDeps): Promise<SettingResult[]> {
   ).trim();
   const { store } = await OriginalsStore.open(deps.paths.runDir, bootId, deps.now);
   return revertEntries(store.list(), { actuator, store });
+}
+
+/**
+ * What the spec needs to know: only the interfaces it names (when every
+ * entry names them) and only the ethtool queries its settings use.
+ */
+export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
+  const entries = spec.interfaces ?? [];
+  const queries = new Set<EthtoolQuery>();
+  for (const entry of entries) {
+    for (const query of ["channels", "rings", "coalesce"] as const)
+      if (entry[query]) queries.add(query);
+    if (entry.offloads) queries.add("features");
+  }
+  const named = entries.every((entry) => entry.match.names && !entry.match.namePattern);
+  const irqbalance = entries.some((entry) => entry.irqAffinity) || spec.irqbalance !== undefined;
+  return named
+    ? { interfaces: new Set(entries.flatMap((e) => e.match.names ?? [])), queries, irqbalance }
+    : { queries, irqbalance };
 }
 
 async function gatherExtras(paths: HostPaths): Promise<NodeExtras> {

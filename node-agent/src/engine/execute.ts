@@ -21,12 +21,93 @@ export async function execute(
   planned: PlannedSetting[],
   deps: ExecuteDeps,
 ): Promise<SettingResult[]> {
+  // Read everything first, then record every original with one save, then write.
+  const decided = await Promise.all(planned.map((setting) => decide(setting, deps)));
+  const pending = decided.filter((d): d is Pending => "before" in d);
+  await deps.store.record(
+    pending.map(({ target, before }) => ({ target, original: before.observed })),
+  );
+  const written = new Map<Pending, SettingResult>();
+  const keep = (batch: Pending[], results: SettingResult[]): void => {
+    batch.forEach((p, i) => written.set(p, results[i] ?? p.before));
+  };
+  // An ethtool read-back waits on its own process; the next write need not wait for it.
+  const readBacks: Promise<void>[] = [];
+  for (let index = 0; index < pending.length;) {
+    const batch = batchFrom(pending, index);
+    if (batch[0]?.target.kind === "ethtool") {
+      const { results } = await writeEthtool(batch, deps);
+      readBacks.push(results.then((r) => keep(batch, r)));
+    } else {
+      keep(batch, await writeFiles(batch, deps));
+    }
+    index += batch.length;
+  }
+  await Promise.all(readBacks);
+  return decided.map((d) => ("before" in d ? (written.get(d) ?? d.before) : d));
+}
+
+/** Consecutive writes one ethtool command can make (same device and group), or one file write. */
+function batchFrom(pending: Pending[], start: number): Pending[] {
+  const first = pending[start];
+  if (first?.target.kind !== "ethtool") return first ? [first] : [];
+  const key = `${first.target.device} ${first.target.group}`;
+  let end = start + 1;
+  for (; end < pending.length; end++) {
+    const target = pending[end]?.target;
+    if (target?.kind !== "ethtool" || `${target.device} ${target.group}` !== key) break;
+  }
+  return pending.slice(start, end);
+}
+
+type Pending = {
+  setting: PlannedSetting;
+  target: Target;
+  before: SettingResult & { observed: string };
+};
+
+/** One ethtool command for the batch; if it fails, none of it was applied. */
+async function writeEthtool(
+  pending: Pending[],
+  deps: ExecuteDeps,
+): Promise<{ results: Promise<SettingResult[]> }> {
+  try {
+    await deps.actuator.writeEthtool(
+      pending.map((p) => ({ target: p.target, value: p.setting.desired })),
+    );
+  } catch (cause) {
+    if (!(cause instanceof WriteError)) throw cause;
+    return { results: Promise.all(pending.map((p) => refused(p, cause, deps))) };
+  }
+  return { results: Promise.all(pending.map((p) => verify(p, deps.actuator))) };
+}
+
+async function writeFiles(pending: Pending[], deps: ExecuteDeps): Promise<SettingResult[]> {
   const results: SettingResult[] = [];
-  for (const setting of planned) results.push(await executeOne(setting, deps));
+  for (const p of pending) {
+    try {
+      await deps.actuator.write(p.target, p.setting.desired);
+    } catch (cause) {
+      if (!(cause instanceof WriteError)) throw cause;
+      results.push(await refused(p, cause, deps));
+      continue;
+    }
+    results.push(await verify(p, deps.actuator));
+  }
   return results;
 }
 
-async function executeOne(setting: PlannedSetting, deps: ExecuteDeps): Promise<SettingResult> {
+/** A refused write changed nothing: an original recorded just for it is dropped. */
+async function refused(p: Pending, cause: WriteError, deps: ExecuteDeps): Promise<SettingResult> {
+  if (p.before.original === undefined) await deps.store.forget(targetKey(p.target));
+  return { ...p.before, ...classifyRefusal(cause, p.target, deps.initialNetns, p.setting) };
+}
+
+/** Everything before the write: a verdict, an absent target, a value already set, or Audit mode. */
+async function decide(
+  setting: PlannedSetting,
+  deps: ExecuteDeps,
+): Promise<SettingResult | Pending> {
   const base = baseResult(setting);
   if (setting.verdict || !setting.target) return verdictResult(base, setting);
   const target = setting.target;
@@ -53,36 +134,14 @@ async function executeOne(setting: PlannedSetting, deps: ExecuteDeps): Promise<S
       message,
     };
   }
-  return writeAndVerify(setting, target, { ...withOriginal, observed }, deps);
+  return { setting, target, before: { ...withOriginal, observed } };
 }
 
-function verdictResult(base: SettingResult, setting: PlannedSetting): SettingResult {
-  const verdict = setting.verdict ?? {
-    state: "Skipped",
-    reason: SettingReason.NotPresent,
-    message: "nothing to do",
-  };
-  const state = verdict.state === "Invalid" ? "Failed" : verdict.state;
-  return { ...base, state, reason: verdict.reason, message: verdict.message };
-}
-
-/** Records the original (once), writes, and reads back. */
-async function writeAndVerify(
-  setting: PlannedSetting,
-  target: Target,
-  before: SettingResult & { observed: string },
-  deps: ExecuteDeps,
+async function verify(
+  { setting, target, before }: Pending,
+  actuator: Actuator,
 ): Promise<SettingResult> {
-  const recordedNow = before.original === undefined;
-  await deps.store.record(target, before.observed);
-  try {
-    await deps.actuator.write(target, setting.desired);
-  } catch (cause) {
-    if (!(cause instanceof WriteError)) throw cause;
-    if (recordedNow) await deps.store.forget(targetKey(target));
-    return { ...before, ...classifyRefusal(cause, target, deps.initialNetns, setting) };
-  }
-  const after = display(await deps.actuator.read(target)) ?? "";
+  const after = display(await actuator.read(target)) ?? "";
   const original = before.original ?? before.observed;
   if (!sameValue(target, after, setting.desired)) {
     const message = `${setting.name}: wrote ${setting.desired}, read back ${after}`;
@@ -103,6 +162,16 @@ async function writeAndVerify(
     reason: SettingReason.Written,
     message: setting.note ?? "",
   };
+}
+
+function verdictResult(base: SettingResult, setting: PlannedSetting): SettingResult {
+  const verdict = setting.verdict ?? {
+    state: "Skipped",
+    reason: SettingReason.NotPresent,
+    message: "nothing to do",
+  };
+  const state = verdict.state === "Invalid" ? "Failed" : verdict.state;
+  return { ...base, state, reason: verdict.reason, message: verdict.message };
 }
 
 function classifyRefusal(

@@ -25,8 +25,8 @@ export async function hostInventory(facts: NodeFacts, paths: HostPaths): Promise
       smt: [...facts.cpus.siblingsOf.values()].some((siblings) => siblings.length > 1),
     },
     conntrack: await conntrackInventory(paths.proc),
-    irqbalanceRunning: facts.irqbalanceRunning,
   };
+  if (facts.irqbalanceRunning !== undefined) inventory.irqbalanceRunning = facts.irqbalanceRunning;
   const options = await readResolvOptions(paths.resolvConf);
   if (options !== undefined) {
     const managedBy = await resolvConfManager(paths.resolvConf);

@@ -62,12 +62,19 @@ export class OriginalsStore {
     return this.entries.find((entry) => entry.key === key)?.original;
   }
 
-  /** Records the value once, before the first write; later writes keep the first original. */
-  async record(target: Target, original: string): Promise<void> {
-    const key = targetKey(target);
-    if (this.entries.some((entry) => entry.key === key)) return;
-    this.entries.push({ key, target, original, recordedAt: this.now().toISOString() });
-    await this.save();
+  /**
+   * Records values once, before their first write; later writes keep the first
+   * original. One atomic save covers them all.
+   */
+  async record(originals: readonly { target: Target; original: string }[]): Promise<void> {
+    let added = false;
+    for (const { target, original } of originals) {
+      const key = targetKey(target);
+      if (this.entries.some((entry) => entry.key === key)) continue;
+      this.entries.push({ key, target, original, recordedAt: this.now().toISOString() });
+      added = true;
+    }
+    if (added) await this.save();
   }
 
   async forget(key: string): Promise<void> {

@@ -30,7 +30,8 @@ export interface NodeFacts {
   initialNetns: boolean;
   bootId: string;
   kernel: string;
-  irqbalanceRunning: boolean;
+  /** Absent when not looked for. */
+  irqbalanceRunning?: boolean;
 }
 
 export interface GatherDeps {
@@ -38,8 +39,23 @@ export interface GatherDeps {
   ethtool: Ethtool;
 }
 
+export type EthtoolQuery = "channels" | "rings" | "coalesce" | "features";
+
+export interface GatherScope {
+  /** Only these interfaces; every one but lo when absent. */
+  interfaces?: Set<string>;
+  /** Only these ethtool queries; all of them when absent (for the inventory). */
+  queries?: Set<EthtoolQuery>;
+  /** Whether to look for irqbalance among the processes; true when absent. */
+  irqbalance?: boolean;
+}
+
 /** Reads what the planners need to know about the node; writes nothing. */
-export async function gatherNodeFacts(deps: GatherDeps, only?: Set<string>): Promise<NodeFacts> {
+export async function gatherNodeFacts(
+  deps: GatherDeps,
+  scope: GatherScope = {},
+): Promise<NodeFacts> {
+  const only = scope.interfaces;
   const { paths } = deps;
   const names = (await readdir(path.join(paths.sys, "class/net")).catch(() => [])).filter(
     (name) => name !== "lo" && (only === undefined || only.has(name)),
@@ -47,7 +63,9 @@ export async function gatherNodeFacts(deps: GatherDeps, only?: Set<string>): Pro
   const defaults = await defaultRouteInterfaces(paths.proc);
   const interrupts = parseInterrupts(await readText(path.join(paths.proc, "interrupts")));
   const interfaces = await Promise.all(
-    names.sort().map((name) => gatherInterface(deps, name, defaults.has(name), interrupts)),
+    names
+      .sort()
+      .map((name) => gatherInterface(deps, name, defaults.has(name), interrupts, scope.queries)),
   );
   return {
     interfaces,
@@ -55,7 +73,9 @@ export async function gatherNodeFacts(deps: GatherDeps, only?: Set<string>): Pro
     initialNetns: await isInitialNetns(paths.proc),
     bootId: (await readText(path.join(paths.proc, "sys/kernel/random/boot_id"))).trim(),
     kernel: (await readText(path.join(paths.proc, "sys/kernel/osrelease"))).trim(),
-    irqbalanceRunning: await processRunning(paths.proc, "irqbalance"),
+    ...(scope.irqbalance === false
+      ? {}
+      : { irqbalanceRunning: await processRunning(paths.proc, "irqbalance") }),
   };
 }
 
@@ -64,17 +84,19 @@ async function gatherInterface(
   name: string,
   defaultRoute: boolean,
   interrupts: Map<number, string>,
+  queries?: Set<EthtoolQuery>,
 ): Promise<InterfaceFacts> {
+  const wanted = (query: EthtoolQuery): boolean => queries === undefined || queries.has(query);
   const base = path.join(deps.paths.sys, "class/net", name);
   const queues = await readdir(path.join(base, "queues")).catch(() => []);
   const physical = await exists(path.join(base, "device"));
   const msi = physical ? await readdir(path.join(base, "device/msi_irqs")).catch(() => []) : [];
   const [info, channels, rings, coalesce, features] = await Promise.all([
     deps.ethtool.driverInfo(name),
-    deps.ethtool.channels(name),
-    deps.ethtool.rings(name),
-    deps.ethtool.coalesce(name),
-    deps.ethtool.features(name),
+    wanted("channels") ? deps.ethtool.channels(name) : undefined,
+    wanted("rings") ? deps.ethtool.rings(name) : undefined,
+    wanted("coalesce") ? deps.ethtool.coalesce(name) : undefined,
+    wanted("features") ? deps.ethtool.features(name) : undefined,
   ]);
   const speed = Number((await readText(path.join(base, "speed"))).trim());
   const numa = Number((await readText(path.join(base, "device/numa_node"))).trim() || "-1");
@@ -97,6 +119,25 @@ function defined<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(values).filter(([, value]) => value !== undefined),
   ) as Partial<T>;
+}
+
+/** Queue counts re-read from sysfs, after channel changes re-created the queues. */
+export async function refreshQueueCounts(
+  facts: NodeFacts,
+  paths: HostPaths,
+  devices: Set<string>,
+): Promise<NodeFacts> {
+  const interfaces = await Promise.all(
+    facts.interfaces.map(async (iface) => {
+      if (!devices.has(iface.name)) return iface;
+      const queues = await readdir(path.join(paths.sys, "class/net", iface.name, "queues")).catch(
+        () => [],
+      );
+      const rxQueues = queues.filter((q) => q.startsWith("rx-")).length;
+      return { ...iface, rxQueues, txQueues: queues.length - rxQueues };
+    }),
+  );
+  return { ...facts, interfaces };
 }
 
 async function gatherTopology(sys: string): Promise<CPUTopology> {

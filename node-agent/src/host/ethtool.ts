@@ -11,6 +11,15 @@ import {
 } from "./ethtool-parse.ts";
 import type { EthtoolGroup } from "./targets.ts";
 
+// What a set can change: channel counts also reshape the RSS table.
+const affectedQueries: Record<EthtoolGroup, readonly string[]> = {
+  channels: ["-l", "-x"],
+  rings: ["-g"],
+  coalesce: ["-c"],
+  features: ["-k"],
+  rss: ["-x"],
+};
+
 const setFlags: Record<EthtoolGroup, string> = {
   channels: "-L",
   rings: "-G",
@@ -73,19 +82,27 @@ export class Ethtool {
     return parseRSSEqual(result.stdout) ?? null;
   }
 
-  /** Runs the set command for one parameter; the cache for the device is dropped. */
+  /**
+   * Runs one set command for several parameters of a group, as a person would
+   * (`ethtool -L eth0 rx 2 tx 2`); the cache for the device is dropped.
+   */
   async set(
     device: string,
     group: EthtoolGroup,
-    param: string,
-    value: string,
+    pairs: readonly (readonly [string, string])[],
   ): Promise<CommandResult> {
-    this.invalidate(device);
-    return this.run(this.binary, [setFlags[group], device, param, value]);
+    this.invalidate(device, affectedQueries[group]);
+    return this.run(this.binary, [setFlags[group], device, ...pairs.flat()]);
   }
 
-  invalidate(device: string): void {
-    for (const key of this.cache.keys()) if (key.startsWith(`${device}\0`)) this.cache.delete(key);
+  /** Drops cached answers for the device: all of them, or those of the given flags. */
+  invalidate(device: string, flags?: readonly string[]): void {
+    for (const key of this.cache.keys()) {
+      const [cachedDevice, cachedFlags = ""] = key.split("\0");
+      const flag = cachedFlags.split(" ").at(-1) ?? "";
+      if (cachedDevice === device && (flags === undefined || flags.includes(flag)))
+        this.cache.delete(key);
+    }
   }
 
   private query(device: string, ...flags: string[]): Promise<CommandResult> {
