@@ -37,7 +37,11 @@ export async function execute(
     const batch = batchFrom(pending, index);
     if (batch[0]?.target.kind === "ethtool") {
       const { results } = await writeEthtool(batch, deps);
-      readBacks.push(results.then((r) => keep(batch, r)));
+      readBacks.push(
+        results.then((r) => {
+          keep(batch, r);
+        }),
+      );
     } else {
       keep(batch, await writeFiles(batch, deps));
     }
