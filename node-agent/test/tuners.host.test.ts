@@ -213,7 +213,7 @@ options ndots:5 single-request-reopen timeout:2 attempts:3
     spec.interfaces = [{ match: { names: ["vA"], physicalOnly: false }, txQueueLength: 5000 }];
     const { results } = await agent("apply", await writeProfile(narrower));
     expect(results.filter((r) => r.state === "Reverted").map((r) => r.name)).toContain(
-      "/sys/class/net/vA/queues/rx-0/rps_cpus",
+      "vA/rx-0/rps_cpus",
     );
     const after = await snapshot();
     expect(after["/sys/class/net/vA/queues/rx-0/rps_cpus"]).toBe(

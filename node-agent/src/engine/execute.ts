@@ -25,7 +25,11 @@ export async function execute(
   const decided = await Promise.all(planned.map((setting) => decide(setting, deps)));
   const pending = decided.filter((d): d is Pending => "before" in d);
   await deps.store.record(
-    pending.map(({ target, before }) => ({ target, original: before.observed })),
+    pending.map(({ target, before, setting }) => ({
+      target,
+      original: before.observed,
+      name: setting.name,
+    })),
   );
   const written = new Map<Pending, SettingResult>();
   const keep = (batch: Pending[], results: SettingResult[]): void => {
@@ -257,7 +261,7 @@ export async function revertEntries(
   for (const entry of [...entries].reverse()) {
     const current = display(await deps.actuator.read(entry.target));
     const base: SettingResult = {
-      name: entry.key,
+      name: entry.name ?? entry.key,
       desired: entry.original,
       original: entry.original,
       state: "Reverted",

@@ -4,6 +4,8 @@ import { checkTarget, targetKey, type Target } from "../host/targets.ts";
 
 export interface OriginalEntry {
   key: string;
+  /** The setting's name in results, such as "eth0/channels.rx". */
+  name?: string;
   target: Target;
   original: string;
   recordedAt: string;
@@ -66,12 +68,16 @@ export class OriginalsStore {
    * Records values once, before their first write; later writes keep the first
    * original. One atomic save covers them all.
    */
-  async record(originals: readonly { target: Target; original: string }[]): Promise<void> {
+  async record(
+    originals: readonly { target: Target; original: string; name?: string }[],
+  ): Promise<void> {
     let added = false;
-    for (const { target, original } of originals) {
+    for (const { target, original, name } of originals) {
       const key = targetKey(target);
       if (this.entries.some((entry) => entry.key === key)) continue;
-      this.entries.push({ key, target, original, recordedAt: this.now().toISOString() });
+      const entry: OriginalEntry = { key, target, original, recordedAt: this.now().toISOString() };
+      if (name !== undefined) entry.name = name;
+      this.entries.push(entry);
       added = true;
     }
     if (added) await this.save();
