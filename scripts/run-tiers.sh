@@ -15,6 +15,11 @@ if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
   npm ci --no-audit --no-fund
 fi
 
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+# Each vitest tier also writes a JSON report; the totals close the run.
+report() { echo --reporter=default --reporter=json "--outputFile=$results/$1.json"; }
+
 run_tier() {
   echo "==> $1 tier"
   case "$1" in
@@ -22,14 +27,25 @@ run_tier() {
       npm run -s verify:generated
       npm run -s lint
       ;;
-    unit) npm run -s test:unit ;;
-    host) npm run -s test:host ;;
+    unit) npm run -s test:unit -- $(report unit) ;;
+    host) npm run -s test:host -- $(report host) ;;
     integration)
       bash scripts/ensure-k8s.sh >/dev/null
-      npm run -s test:integration
+      npm run -s test:integration -- $(report integration)
       ;;
     *) echo "unknown tier $1" >&2; return 2 ;;
   esac
 }
 
-for tier in "$@"; do run_tier "$tier"; done
+status=0
+for tier in "$@"; do run_tier "$tier" || { status=$?; echo "==> $tier tier failed" >&2; break; }; done
+node -e '
+  const fs = require("node:fs");
+  let passed = 0, failed = 0;
+  for (const f of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests;
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+' "$results"
+exit "$status"
