@@ -43,7 +43,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const log = options.log ?? (() => undefined);
   const workDir = options.workDir ?? (await mkdtemp(path.join(tmpdir(), "nettune-cp-")));
   const children: ChildProcess[] = [];
+  // If the test runner dies without tearing down, etcd and kube-apiserver die with it.
+  const killOnExit = (): void => {
+    for (const child of children) child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
   const stopAll = async (): Promise<void> => {
+    process.removeListener("exit", killOnExit);
     await Promise.all(children.map((child) => stopProcess(child)));
     await rm(workDir, { recursive: true, force: true });
   };

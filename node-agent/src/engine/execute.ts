@@ -182,7 +182,7 @@ function verdictResult(base: SettingResult, setting: PlannedSetting): SettingRes
   return { ...base, state, reason: verdict.reason, message: verdict.message };
 }
 
-function classifyRefusal(
+export function classifyRefusal(
   error: WriteError,
   target: Target,
   initialNetns: boolean,

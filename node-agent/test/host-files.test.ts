@@ -1,0 +1,136 @@
+import { lstat, mkdtemp, mkdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { classifyRefusal } from "../src/engine/execute.ts";
+import { parseConntrackStats } from "../src/facts/conntrack-stats.ts";
+import { WriteError } from "../src/host/actuator.ts";
+import {
+  readResolvOptions,
+  resolvConfManager,
+  withOptions,
+  writeResolvOptions,
+} from "../src/host/resolv-conf.ts";
+import type { Target } from "../src/host/targets.ts";
+
+describe("/proc/net/stat/nf_conntrack", () => {
+  it.each([
+    {
+      name: "a 6.x kernel's columns, summed over CPUs by name",
+      text:
+        "entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n" +
+        "0000002a  00000001 00000000 00000000 00000003 00000000 00000000 00000000 00000000 00000002 00000005 00000000 00000000  00000000 00000000 00000000 00000000\n" +
+        "0000002a  00000000 00000000 00000000 00000001 00000000 00000000 00000000 00000000 00000001 0000000a 00000001 00000000  00000000 00000000 00000000 00000000\n",
+      want: { entries: 42, insert_failed: 3, drop: 15, early_drop: 1, invalid: 4, clashres: 1 },
+    },
+    {
+      name: "a 4.x kernel's columns, where insert_failed stands elsewhere",
+      text:
+        "entries  searched found new invalid ignore delete delete_list insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n" +
+        "00000010  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000007 00000002 00000000 00000000  00000000 00000000 00000000 00000000\n",
+      want: { entries: 16, insert_failed: 7, drop: 2, searched: 0 },
+    },
+  ])("reads $name", ({ text, want }) => {
+    const stats = parseConntrackStats(text);
+    for (const [column, value] of Object.entries(want))
+      expect([column, stats.get(column)]).toEqual([column, value]);
+  });
+});
+
+describe("resolv.conf editing", () => {
+  it.each([
+    {
+      name: "replaces the options line in place",
+      text: "nameserver 1.1.1.1\noptions ndots:5\nsearch a\n",
+      tokens: ["ndots:5", "single-request"],
+      want: "nameserver 1.1.1.1\noptions ndots:5 single-request\nsearch a\n",
+    },
+    {
+      name: "folds several options lines into the first",
+      text: "options ndots:5\nnameserver 1.1.1.1\noptions timeout:5\n",
+      tokens: ["ndots:5", "timeout:2"],
+      want: "options ndots:5 timeout:2\nnameserver 1.1.1.1\n",
+    },
+    {
+      name: "appends an options line where there was none",
+      text: "nameserver 1.1.1.1\n",
+      tokens: ["single-request-reopen"],
+      want: "nameserver 1.1.1.1\noptions single-request-reopen\n",
+    },
+    {
+      name: "removes the line when no option is left",
+      text: "nameserver 1.1.1.1\noptions use-vc\n",
+      tokens: [],
+      want: "nameserver 1.1.1.1\n",
+    },
+  ])("$name", ({ text, tokens, want }) => {
+    expect(withOptions(text, tokens)).toBe(want);
+  });
+
+  it("writes through a systemd-resolved symlink, keeps the link and reports the manager", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "nettune-resolv-"));
+    await mkdir(path.join(root, "run/systemd/resolve"), { recursive: true });
+    const real = path.join(root, "run/systemd/resolve/stub-resolv.conf");
+    await writeFile(real, "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n", {
+      mode: 0o644,
+    });
+    const link = path.join(root, "resolv.conf");
+    await symlink(real, link);
+    await writeResolvOptions(link, "edns0 trust-ad single-request-reopen");
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toBe(real);
+    expect(await readFile(real, "utf8")).toBe(
+      "nameserver 127.0.0.53\noptions edns0 trust-ad single-request-reopen\nsearch .\n",
+    );
+    expect((await lstat(real)).mode & 0o777).toBe(0o644);
+    expect(await readResolvOptions(link)).toBe("edns0 trust-ad single-request-reopen");
+    expect(await resolvConfManager(link)).toBe("systemd-resolved");
+  });
+});
+
+describe("refused writes", () => {
+  const irq: Target = { kind: "proc", path: "irq/42/smp_affinity_list" };
+  const sysctl: Target = { kind: "proc", path: "sys/net/netfilter/nf_conntrack_max" };
+  const setting = { name: "eth0/irq/42", desired: "3", note: "eth0-TxRx-0" };
+  it.each([
+    {
+      name: "an IRQ the kernel manages (EIO) is Unsupported, not fatal",
+      target: irq,
+      code: "EIO",
+      initialNetns: true,
+      want: { state: "Unsupported", reason: "KernelManagedIRQ" },
+    },
+    {
+      name: "an IRQ refused with EPERM is Unsupported too",
+      target: irq,
+      code: "EPERM",
+      initialNetns: true,
+      want: { state: "Unsupported", reason: "KernelManagedIRQ" },
+    },
+    {
+      name: "a read-only sysctl in a child namespace is Skipped",
+      target: sysctl,
+      code: "EACCES",
+      initialNetns: false,
+      want: { state: "Skipped", reason: "ReadOnlyInNamespace" },
+    },
+    {
+      name: "a read-only sysctl in the host namespace is Failed",
+      target: sysctl,
+      code: "EACCES",
+      initialNetns: true,
+      want: { state: "Failed", reason: "ReadOnly" },
+    },
+    {
+      name: "any other refusal is Failed with the error",
+      target: sysctl,
+      code: "EINVAL",
+      initialNetns: true,
+      want: { state: "Failed", reason: "WriteFailed" },
+    },
+  ])("$name", ({ target, code, initialNetns, want }) => {
+    expect(
+      classifyRefusal(new WriteError("refused", code), target, initialNetns, setting),
+    ).toMatchObject(want);
+  });
+});
