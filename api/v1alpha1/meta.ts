@@ -53,6 +53,26 @@ export type CPUList = string;
 export interface ObjectMeta {
   /** The object's name. */
   name?: string;
+  /** Bumped by the API server on every spec change. */
+  generation?: number;
+  resourceVersion?: string;
+  uid?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+}
+
+/** A reference to the object that owns this one, for garbage collection. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
 }
 
 /** A label selector requirement: a key, an operator and values. */

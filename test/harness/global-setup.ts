@@ -10,6 +10,8 @@ declare module "vitest" {
     kubeconfig: string;
     kubectlPath: string;
     apiServer: string;
+    adminToken: string;
+    controlPlaneDir: string;
   }
 }
 
@@ -42,5 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("kubeconfig", controlPlane.kubeconfig);
   project.provide("kubectlPath", controlPlane.kubectlPath);
   project.provide("apiServer", controlPlane.server);
+  project.provide("adminToken", controlPlane.adminToken);
+  project.provide("controlPlaneDir", controlPlane.workDir);
   return () => controlPlane.stop();
 }

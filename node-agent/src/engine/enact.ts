@@ -18,7 +18,7 @@ import type { HostPaths } from "../host/paths.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
-import { execute, revertEntries } from "./execute.ts";
+import { execute, revertEntries, type ExecuteDeps } from "./execute.ts";
 import { OriginalsStore } from "./originals.ts";
 import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
 
@@ -27,6 +27,8 @@ export interface EnactDeps {
   run: CommandRunner;
   now?: () => Date;
   observer?: WriteObserver;
+  /** Asked after changes that can reset a NIC; see ExecuteDeps.probe. */
+  probe?: () => Promise<boolean>;
 }
 
 export interface EnactOptions {
@@ -82,7 +84,8 @@ export async function enact(
   const refused = [...hardware, ...predicted].filter((p) => p.verdict?.state === "Invalid");
   if (refused.length > 0) throw new InvalidSpecError(refused);
 
-  const executeDeps = { actuator, store, mode, initialNetns: facts.initialNetns } as const;
+  const executeDeps: ExecuteDeps = { actuator, store, mode, initialNetns: facts.initialNetns };
+  if (deps.probe) executeDeps.probe = deps.probe;
   const hardwareResults = await execute(hardware, executeDeps);
   // Channel changes re-create queues: plan queue settings against the counts now in sysfs.
   const recreated = new Set(

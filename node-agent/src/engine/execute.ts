@@ -10,7 +10,15 @@ export interface ExecuteDeps {
   store: OriginalsStore;
   mode: "Enforce" | "Audit";
   initialNetns: boolean;
+  /**
+   * Asked after a change that can reset a NIC; false means the node lost its
+   * way to the API server and the change is rolled back.
+   */
+  probe?: () => Promise<boolean>;
 }
+
+// Changes that can take a NIC down for a moment, or for good.
+const probeGated = new Set(["channels", "rings", "rss", "features"]);
 
 /**
  * Applies planned settings one by one: read, compare, record the original
@@ -87,7 +95,34 @@ async function writeEthtool(
     if (!(cause instanceof WriteError)) throw cause;
     return { results: Promise.all(pending.map((p) => refused(p, cause, deps))) };
   }
-  return { results: Promise.all(pending.map((p) => verify(p, deps.actuator))) };
+  const verified = Promise.all(pending.map((p) => verify(p, deps.actuator)));
+  const first = pending[0]?.target;
+  if (!deps.probe || first?.kind !== "ethtool" || !probeGated.has(first.group))
+    return { results: verified };
+  // The probe gates what comes next, so this batch is finished before moving on.
+  const results = await verified;
+  return {
+    results: Promise.resolve((await deps.probe()) ? results : await rollBack(pending, deps)),
+  };
+}
+
+/** Puts the batch back as it was and reports it Failed (RolledBack). */
+async function rollBack(pending: Pending[], deps: ExecuteDeps): Promise<SettingResult[]> {
+  await deps.actuator.writeEthtool(
+    pending.map((p) => ({ target: p.target, value: p.before.observed })),
+  );
+  for (const p of pending)
+    if (p.before.original === undefined) await deps.store.forget(targetKey(p.target));
+  const after = await Promise.all(
+    pending.map(async (p) => display(await deps.actuator.read(p.target)) ?? ""),
+  );
+  return pending.map((p, i) => ({
+    ...p.before,
+    observed: after[i] ?? "",
+    state: "Failed",
+    reason: SettingReason.RolledBack,
+    message: `${p.setting.name}=${p.setting.desired}: the API server did not answer after the change; restored ${p.before.observed}`,
+  }));
 }
 
 async function writeFiles(pending: Pending[], deps: ExecuteDeps): Promise<SettingResult[]> {

@@ -33,6 +33,8 @@ export const SettingReason = {
   VerifyMismatch: "VerifyMismatch",
   /** The value was restored to what the node had before NetTune changed it. */
   RestoredOriginal: "RestoredOriginal",
+  /** The change cut the node off from the API server and was undone. */
+  RolledBack: "RolledBack",
   /** onlyRaise kept a larger value the node already had. */
   KeptLarger: "KeptLarger",
 } as const;

@@ -1,0 +1,98 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { HostPaths } from "../host/paths.ts";
+import { parseConntrackStats } from "./conntrack-stats.ts";
+
+export interface SoftnetRow {
+  cpu: number;
+  processed: number;
+  dropped: number;
+  timeSqueeze: number;
+}
+
+/**
+ * /proc/net/softnet_stat: one line of hex columns per CPU (processed,
+ * dropped, time_squeeze, ...). Kernels that print the CPU index put it in
+ * column 13; older ones list online CPUs in order.
+ */
+export function parseSoftnetStat(text: string): SoftnetRow[] {
+  return text
+    .trim()
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, index) => {
+      const columns = line
+        .trim()
+        .split(/\s+/)
+        .map((value) => parseInt(value, 16));
+      const cpu = columns.length >= 13 ? (columns[12] ?? index) : index;
+      return {
+        cpu,
+        processed: columns[0] ?? 0,
+        dropped: columns[1] ?? 0,
+        timeSqueeze: columns[2] ?? 0,
+      };
+    });
+}
+
+export interface ConntrackCounters {
+  count?: number;
+  max?: number;
+  insertFailed?: number;
+  drop?: number;
+  earlyDrop?: number;
+}
+
+export async function readConntrackCounters(paths: HostPaths): Promise<ConntrackCounters> {
+  const number = async (file: string): Promise<number | undefined> => {
+    const text = (await readFile(file, "utf8").catch(() => "")).trim();
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  };
+  const netfilter = path.join(paths.proc, "sys/net/netfilter");
+  const stats = parseConntrackStats(
+    await readFile(path.join(paths.proc, "net/stat/nf_conntrack"), "utf8").catch(() => ""),
+  );
+  const counters: ConntrackCounters = {};
+  const assign = (key: keyof ConntrackCounters, value: number | undefined): void => {
+    if (value !== undefined) counters[key] = value;
+  };
+  assign("count", await number(path.join(netfilter, "nf_conntrack_count")));
+  assign("max", await number(path.join(netfilter, "nf_conntrack_max")));
+  assign("insertFailed", stats.get("insert_failed"));
+  assign("drop", stats.get("drop"));
+  assign("earlyDrop", stats.get("early_drop"));
+  return counters;
+}
+
+export async function readSoftnet(paths: HostPaths): Promise<SoftnetRow[]> {
+  return parseSoftnetStat(
+    await readFile(path.join(paths.proc, "net/softnet_stat"), "utf8").catch(() => ""),
+  );
+}
+
+export const nicCounters = [
+  "rx_dropped",
+  "tx_dropped",
+  "rx_missed_errors",
+  "rx_fifo_errors",
+  "rx_over_errors",
+] as const;
+
+/** Drop counters of every interface from /sys/class/net/NAME/statistics. */
+export async function readNICDrops(
+  paths: HostPaths,
+): Promise<{ iface: string; counter: string; value: number }[]> {
+  const base = path.join(paths.sys, "class/net");
+  const names = (await readdir(base).catch(() => [])).filter((name) => name !== "lo");
+  const rows = await Promise.all(
+    names.flatMap((iface) =>
+      nicCounters.map(async (counter) => {
+        const text = (
+          await readFile(path.join(base, iface, "statistics", counter), "utf8").catch(() => "")
+        ).trim();
+        return /^\d+$/.test(text) ? [{ iface, counter, value: Number(text) }] : [];
+      }),
+    ),
+  );
+  return rows.flat();
+}

@@ -1,0 +1,153 @@
+// The node agent as it runs in the DaemonSet: watches its own
+// NodeNetworkTuning, keeps the node at its spec, reports per-setting status.
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { enact, revertAll, type EnactDeps } from "./engine/enact.ts";
+import { hostInventory } from "./engine/inventory.ts";
+import { gatherNodeFacts } from "./facts/gather.ts";
+import { readConntrackCounters } from "./facts/host-counters.ts";
+import { execRunner } from "./host/commands.ts";
+import { Ethtool } from "./host/ethtool.ts";
+import { hostPathsUnder } from "./host/paths.ts";
+import { ConntrackPressure } from "./runtime/conntrack-pressure.ts";
+import { kubeClient } from "./runtime/kube.ts";
+import { LinkMonitor } from "./runtime/link-monitor.ts";
+import { jsonLogger } from "./runtime/logger.ts";
+import { AgentMetrics } from "./runtime/metrics.ts";
+import { OwnObjectWatch } from "./runtime/own-object-watch.ts";
+import { Reconciler } from "./runtime/reconciler.ts";
+import { startHealthServer } from "./runtime/server.ts";
+
+interface AgentConfig {
+  nodeName: string;
+  hostRoot: string;
+  runDir: string;
+  resolvConf?: string;
+  metricsPort: number;
+  resyncSeconds: number;
+  probeTimeoutSeconds: number;
+  probeServer?: string;
+  pressureSampleSeconds: number;
+}
+
+/** Flags win over the environment; NODE_NAME comes from the downward API. */
+function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "node-name": { type: "string" },
+      "host-root": { type: "string" },
+      "run-dir": { type: "string", default: "/run/nettune" },
+      "resolv-conf": { type: "string" },
+      "metrics-port": { type: "string", default: "9464" },
+      "resync-seconds": { type: "string", default: "60" },
+      "probe-timeout-seconds": { type: "string", default: "10" },
+      "probe-server": { type: "string" },
+      "pressure-sample-seconds": { type: "string", default: "15" },
+    },
+  });
+  const nodeName = values["node-name"] ?? env.NODE_NAME;
+  if (!nodeName)
+    throw new Error("the node name is needed: set NODE_NAME (downward API) or --node-name");
+  const config: AgentConfig = {
+    nodeName,
+    hostRoot: values["host-root"] ?? (existsSync("/host/proc") ? "/host" : "/"),
+    runDir: values["run-dir"],
+    metricsPort: Number(values["metrics-port"]),
+    resyncSeconds: Number(values["resync-seconds"]),
+    probeTimeoutSeconds: Number(values["probe-timeout-seconds"]),
+    pressureSampleSeconds: Number(values["pressure-sample-seconds"]),
+  };
+  if (values["resolv-conf"] !== undefined) config.resolvConf = values["resolv-conf"];
+  if (values["probe-server"] !== undefined) config.probeServer = values["probe-server"];
+  return config;
+}
+
+async function main(): Promise<void> {
+  const config = configFrom(process.argv.slice(2), process.env);
+  const log = jsonLogger("node-agent");
+  const paths = hostPathsUnder(config.hostRoot, config.runDir);
+  if (config.resolvConf) paths.resolvConf = config.resolvConf;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  const client = kubeClient(kubeConfig, config.probeServer);
+  const metrics = new AgentMetrics(paths);
+  const pressure = new ConntrackPressure();
+  const deps: EnactDeps = {
+    paths,
+    run: execRunner(),
+    probe: () => client.probe(config.probeTimeoutSeconds * 1000),
+  };
+
+  const reconciler = new Reconciler({
+    client,
+    nodeName: config.nodeName,
+    now: () => new Date(),
+    log,
+    metrics,
+    enact: (spec) => enact(spec, deps),
+    revertAll: () => revertAll(deps),
+    inventory: async () =>
+      hostInventory(await gatherNodeFacts({ paths, ethtool: new Ethtool(deps.run) }), paths),
+    conntrackPressure: () => pressure.current(),
+  });
+  const watch = new OwnObjectWatch({
+    client,
+    name: config.nodeName,
+    log,
+    onObject: (object) => {
+      reconciler.setObject(object);
+    },
+    onRestart: () => {
+      metrics.watchRestarts.inc();
+    },
+  });
+  const links = new LinkMonitor(() => {
+    reconciler.trigger("link");
+  }, log);
+  const server = await startHealthServer(config.metricsPort, metrics.registry, {
+    ready: () => watch.healthy,
+  });
+
+  // The full re-verify runs on a jittered interval so that nodes do not check in step.
+  let resyncTimer: NodeJS.Timeout | undefined;
+  const scheduleResync = (): void => {
+    const delay = config.resyncSeconds * 1000 * (0.9 + 0.2 * Math.random());
+    resyncTimer = setTimeout(() => {
+      reconciler.trigger("resync");
+      scheduleResync();
+    }, delay);
+  };
+  const pressureTimer = setInterval(() => {
+    void readConntrackCounters(paths).then(({ count, max }) => {
+      if (pressure.add(count, max)) reconciler.trigger("pressure");
+    });
+  }, config.pressureSampleSeconds * 1000);
+
+  links.start();
+  watch.start();
+  scheduleResync();
+  log.info(`agent started for node ${config.nodeName}`, {
+    hostRoot: config.hostRoot,
+    metricsPort: config.metricsPort,
+  });
+
+  const shutdown = async (signal: string): Promise<void> => {
+    log.info(`${signal}: finishing the check in flight, then exiting; nothing is reverted`);
+    watch.stop();
+    links.stop();
+    clearTimeout(resyncTimer);
+    clearInterval(pressureTimer);
+    await reconciler.drain();
+    server.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { readConntrackCounters, readNICDrops, readSoftnet } from "../facts/host-counters.ts";
+import type { HostPaths } from "../host/paths.ts";
+
+/** The agent's metrics, in a registry of its own. Host counters are read at scrape time. */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly driftCorrections: Counter;
+  readonly applyDuration: Histogram;
+  readonly applyErrors: Counter;
+  readonly statusWrites: Counter;
+  readonly watchRestarts: Counter;
+  readonly rollbacks: Counter;
+
+  constructor(paths: HostPaths) {
+    const registers = [this.registry];
+    this.driftCorrections = new Counter({
+      name: "nettune_agent_drift_corrections_total",
+      help: "Settings written again because they had drifted from the desired value.",
+      registers,
+    });
+    this.applyDuration = new Histogram({
+      name: "nettune_agent_apply_duration_seconds",
+      help: "Time of one check: plan, apply and verify.",
+      labelNames: ["cause"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.applyErrors = new Counter({
+      name: "nettune_agent_apply_errors_total",
+      help: "Checks that ended in an unexpected error and were retried.",
+      registers,
+    });
+    this.statusWrites = new Counter({
+      name: "nettune_agent_status_writes_total",
+      help: "Status writes to the NodeNetworkTuning.",
+      registers,
+    });
+    this.watchRestarts = new Counter({
+      name: "nettune_agent_watch_restarts_total",
+      help: "Times the watch on the NodeNetworkTuning started over.",
+      registers,
+    });
+    this.rollbacks = new Counter({
+      name: "nettune_agent_rollbacks_total",
+      help: "Changes rolled back because the API server probe failed after them.",
+      registers,
+    });
+    hostGauges(this.registry, paths);
+  }
+}
+
+function hostGauges(registry: Registry, paths: HostPaths): void {
+  const registers = [registry];
+  const gauge = (name: string, help: string): Gauge => new Gauge({ name, help, registers });
+  // Registered before its siblings, so that reading it refreshes them before they are read.
+  new Gauge({
+    name: "nettune_conntrack_entries",
+    help: "Connection tracking entries in use.",
+    registers,
+    async collect() {
+      const counters = await readConntrackCounters(paths);
+      const set = (target: Gauge, value: number | undefined): void => {
+        if (value === undefined) target.reset();
+        else target.set(value);
+      };
+      set(this, counters.count);
+      for (const [key, target] of Object.entries(siblings))
+        set(target, counters[key as keyof typeof siblings]);
+    },
+  });
+  const siblings = {
+    max: gauge("nettune_conntrack_max", "nf_conntrack_max."),
+    insertFailed: gauge(
+      "nettune_conntrack_insert_failed",
+      "Kernel counter: packets dropped because a conntrack insert lost a race (summed over CPUs).",
+    ),
+    drop: gauge(
+      "nettune_conntrack_drop",
+      "Kernel counter: packets dropped by conntrack (summed over CPUs).",
+    ),
+    earlyDrop: gauge(
+      "nettune_conntrack_early_drop",
+      "Kernel counter: entries dropped early to make room (summed over CPUs).",
+    ),
+  };
+  new Gauge({
+    name: "nettune_softnet_dropped",
+    help: "Kernel counter: packets dropped because the CPU backlog was full (softnet_stat column 2).",
+    labelNames: ["cpu"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const row of await readSoftnet(paths)) this.set({ cpu: String(row.cpu) }, row.dropped);
+    },
+  });
+  new Gauge({
+    name: "nettune_softnet_time_squeeze",
+    help: "Kernel counter: NET_RX runs that ran out of budget with work left (softnet_stat column 3).",
+    labelNames: ["cpu"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const row of await readSoftnet(paths))
+        this.set({ cpu: String(row.cpu) }, row.timeSqueeze);
+    },
+  });
+  new Gauge({
+    name: "nettune_nic_drops",
+    help: "Kernel counter: an interface's drop and overrun counters from sysfs statistics.",
+    labelNames: ["interface", "counter"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const { iface, counter, value } of await readNICDrops(paths))
+        this.set({ interface: iface, counter }, value);
+    },
+  });
+}

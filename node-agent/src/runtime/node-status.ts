@@ -1,0 +1,212 @@
+import type {
+  HostInventory,
+  NodeNetworkTuningStatus,
+  SettingResult,
+} from "../../../api/v1alpha1/node-network-tuning.ts";
+import {
+  NodeConditionReason as Reason,
+  NodeConditionType as Type,
+  setConditions,
+  type ConditionInput,
+} from "./conditions.ts";
+
+export interface RunOutcome {
+  generation: number;
+  mode: "Enforce" | "Audit";
+  results: SettingResult[];
+  /** Settings restored because the spec stopped asking for them. */
+  reverted: SettingResult[];
+  /** Settings this check had to write again although they were applied before. */
+  driftCorrected: string[];
+  /** Set when the spec was refused before any write. */
+  invalid?: string;
+  inventory: HostInventory;
+  conntrackPressure?: { ratio: number };
+}
+
+/** The status the agent wants on its NodeNetworkTuning; a pure function of the run. */
+export function nodeStatus(
+  previous: NodeNetworkTuningStatus | undefined,
+  outcome: RunOutcome,
+  now: Date,
+): NodeNetworkTuningStatus {
+  const settings = [...outcome.results, ...outcome.reverted].map(steadyForm);
+  return {
+    observedGeneration: outcome.generation,
+    conditions: setConditions(
+      previous?.conditions,
+      conditionsFor(outcome, previous),
+      now,
+      outcome.generation,
+    ),
+    settings,
+    inventory: outcome.inventory,
+  };
+}
+
+/**
+ * "Written" and "AlreadySet" both mean the node holds the value; status
+ * keeps neither, so that a check that wrote and one that found it right
+ * read the same and cost no status write.
+ */
+function steadyForm(result: SettingResult): SettingResult {
+  if (result.reason !== "Written" && result.reason !== "AlreadySet") return result;
+  const { reason, ...rest } = result;
+  return rest;
+}
+
+function conditionsFor(
+  outcome: RunOutcome,
+  previous: NodeNetworkTuningStatus | undefined,
+): ConditionInput[] {
+  const failed = outcome.results.filter((r) => r.state === "Failed");
+  return [
+    applied(outcome, failed),
+    degraded(outcome, failed),
+    drifted(outcome, previous),
+    pressure(outcome),
+  ];
+}
+
+function applied(outcome: RunOutcome, failed: SettingResult[]): ConditionInput {
+  const { results } = outcome;
+  if (outcome.invalid !== undefined)
+    return {
+      type: Type.Applied,
+      status: "False",
+      reason: Reason.InvalidSpec,
+      message: outcome.invalid,
+    };
+  if (results.length === 0) {
+    const message =
+      outcome.reverted.length > 0 ? `restored ${outcome.reverted.length} settings` : "no settings";
+    return { type: Type.Applied, status: "True", reason: Reason.NothingToApply, message };
+  }
+  if (failed.length > 0) {
+    return {
+      type: Type.Applied,
+      status: "False",
+      reason: Reason.SettingsFailed,
+      message: `${failed.length}/${results.length} settings failed: ${failed[0]?.message ?? failed[0]?.name ?? ""}`,
+    };
+  }
+  return outcome.mode === "Audit" ? auditSummary(results) : appliedSummary(results);
+}
+
+function auditSummary(results: SettingResult[]): ConditionInput {
+  const wouldChange = results.filter((r) => r.state === "WouldChange").length;
+  return {
+    type: Type.Applied,
+    status: "False",
+    reason: Reason.AuditOnly,
+    message: `audit: ${wouldChange}/${results.length} settings would change`,
+  };
+}
+
+function appliedSummary(results: SettingResult[]): ConditionInput {
+  const done = results.filter((r) => r.state === "Applied").length;
+  const notHeld = results.filter((r) => r.state === "Unsupported" || r.state === "Skipped");
+  const detail =
+    notHeld.length > 0
+      ? `; ${notHeld.length} unsupported or skipped: ${notHeld[0]?.message ?? ""}`
+      : "";
+  return {
+    type: Type.Applied,
+    status: "True",
+    reason: Reason.Applied,
+    message: `${done}/${results.length} settings applied${detail}`,
+  };
+}
+
+function degraded(outcome: RunOutcome, failed: SettingResult[]): ConditionInput {
+  if (outcome.invalid !== undefined)
+    return {
+      type: Type.Degraded,
+      status: "True",
+      reason: Reason.InvalidSpec,
+      message: outcome.invalid,
+    };
+  if (failed.length === 0)
+    return { type: Type.Degraded, status: "False", reason: Reason.AsExpected, message: "" };
+  const names = failed
+    .slice(0, 5)
+    .map((r) => r.message ?? r.name)
+    .join("; ");
+  return { type: Type.Degraded, status: "True", reason: Reason.SettingsFailed, message: names };
+}
+
+function drifted(
+  outcome: RunOutcome,
+  previous: NodeNetworkTuningStatus | undefined,
+): ConditionInput {
+  if (outcome.driftCorrected.length > 0) {
+    const names = outcome.driftCorrected.slice(0, 5).join(", ");
+    return {
+      type: Type.Drifted,
+      status: "True",
+      reason: Reason.DriftCorrected,
+      message: `corrected ${outcome.driftCorrected.length}: ${names}`,
+    };
+  }
+  // A correction stays visible until a later check finds nothing to correct.
+  const before = previous?.conditions?.find((c) => c.type === Type.Drifted);
+  if (
+    before?.status === "True" &&
+    outcome.results.length > 0 &&
+    outcome.results.every((r) => r.reason !== "Written")
+  ) {
+    return { type: Type.Drifted, status: "False", reason: Reason.NoDrift, message: "" };
+  }
+  return before
+    ? { type: Type.Drifted, status: before.status, reason: before.reason, message: before.message }
+    : { type: Type.Drifted, status: "False", reason: Reason.NoDrift, message: "" };
+}
+
+function pressure(outcome: RunOutcome): ConditionInput {
+  const ratio = outcome.conntrackPressure?.ratio;
+  if (ratio === undefined)
+    return {
+      type: Type.ConntrackPressure,
+      status: "False",
+      reason: Reason.BelowThreshold,
+      message: "",
+    };
+  return {
+    type: Type.ConntrackPressure,
+    status: "True",
+    reason: Reason.TableNearlyFull,
+    message: `conntrack table at ${Math.round(ratio * 100)}% of its maximum`,
+  };
+}
+
+/**
+ * Whether two statuses say the same. The live conntrack entry count is left
+ * out: it changes all the time, and writing it would cost a write per check.
+ */
+export function sameStatus(
+  a: NodeNetworkTuningStatus | undefined,
+  b: NodeNetworkTuningStatus | undefined,
+): boolean {
+  return JSON.stringify(stable(a)) === JSON.stringify(stable(b));
+}
+
+function stable(status: NodeNetworkTuningStatus | undefined): unknown {
+  if (!status) return undefined;
+  const conntrack = status.inventory?.conntrack;
+  const inventory = status.inventory && {
+    ...status.inventory,
+    conntrack: conntrack && { ...conntrack, count: undefined },
+  };
+  return sortKeys({ ...status, inventory });
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sortKeys(v)]),
+  );
+}

@@ -1,0 +1,185 @@
+import type {
+  HostInventory,
+  NodeNetworkTuning,
+  NodeNetworkTuningSpec,
+  SettingResult,
+} from "../../../api/v1alpha1/node-network-tuning.ts";
+import { InvalidSpecError, type EnactResult } from "../engine/enact.ts";
+import { Backoff } from "./backoff.ts";
+import type { NodeTuningClient } from "./kube.ts";
+import type { Logger } from "./logger.ts";
+import type { AgentMetrics } from "./metrics.ts";
+import { nodeStatus, sameStatus, type RunOutcome } from "./node-status.ts";
+
+/** Why a check runs: a new spec, link events, the periodic re-verify, a retry, or a pressure change. */
+export type Cause = "spec" | "link" | "resync" | "retry" | "pressure";
+
+export interface ReconcilerDeps {
+  client: NodeTuningClient;
+  nodeName: string;
+  now: () => Date;
+  log: Logger;
+  metrics: AgentMetrics;
+  enact(spec: NodeNetworkTuningSpec): Promise<EnactResult>;
+  revertAll(): Promise<SettingResult[]>;
+  inventory(): Promise<HostInventory>;
+  /** The current conntrack fill ratio when it has stayed above the threshold. */
+  conntrackPressure(): { ratio: number } | undefined;
+}
+
+/**
+ * One check at a time: observe, plan, apply, verify with the tuners, then
+ * write status only when it differs from what the object already says.
+ * Triggers that arrive during a check fold into one more check.
+ */
+export class Reconciler {
+  private readonly deps: ReconcilerDeps;
+  private object: NodeNetworkTuning | undefined;
+  private seen = false;
+  private running: Promise<void> | undefined;
+  private queued: Cause | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retryBackoff = new Backoff(1000, 60_000);
+  private appliedGeneration: number | undefined;
+  private inventoryCache: HostInventory | undefined;
+
+  constructor(deps: ReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  /** The latest object from the watch. A new generation (a spec change) starts a check. */
+  setObject(object: NodeNetworkTuning | undefined): void {
+    const generationChanged =
+      !this.seen ||
+      generationOf(object) !== generationOf(this.object) ||
+      (object === undefined) !== (this.object === undefined);
+    this.seen = true;
+    this.object = object;
+    if (generationChanged) this.trigger("spec");
+  }
+
+  trigger(cause: Cause): void {
+    if (this.stopped || !this.seen) return;
+    if (cause === "link") this.inventoryCache = undefined;
+    if (this.running) {
+      this.queued = this.queued === "spec" ? "spec" : cause;
+      return;
+    }
+    this.running = this.loop(cause).finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Stops taking triggers and waits for the check in flight, so its writes finish. */
+  async drain(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.running;
+  }
+
+  private async loop(first: Cause): Promise<void> {
+    let cause: Cause | undefined = first;
+    while (cause !== undefined && !this.stopped) {
+      await this.check(cause);
+      cause = this.queued;
+      this.queued = undefined;
+    }
+  }
+
+  private async check(cause: Cause): Promise<void> {
+    const object = this.object;
+    const timer = this.deps.metrics.applyDuration.startTimer({ cause });
+    try {
+      if (object === undefined) {
+        // The object is gone (its node is being removed): restore everything.
+        const reverted = await this.deps.revertAll();
+        if (reverted.length > 0)
+          this.deps.log.info(
+            `restored ${reverted.length} settings: no NodeNetworkTuning for ${this.deps.nodeName}`,
+          );
+        return;
+      }
+      const outcome = await this.outcome(object, cause);
+      await this.writeStatus(object, outcome);
+      this.retryBackoff.reset();
+    } catch (error) {
+      this.deps.metrics.applyErrors.inc();
+      const delay = this.retryBackoff.next();
+      this.deps.log.error(`check failed; retrying in ${delay} ms`, error);
+      this.retryTimer = setTimeout(() => {
+        this.trigger("retry");
+      }, delay);
+    } finally {
+      timer();
+    }
+  }
+
+  private async outcome(object: NodeNetworkTuning, cause: Cause): Promise<RunOutcome> {
+    const generation = generationOf(object) ?? 0;
+    const base = {
+      generation,
+      mode: object.spec.mode ?? "Enforce",
+      driftCorrected: [] as string[],
+    };
+    let result: EnactResult;
+    try {
+      result = await this.deps.enact(object.spec);
+    } catch (error) {
+      if (!(error instanceof InvalidSpecError)) throw error;
+      return {
+        ...base,
+        results: [],
+        reverted: [],
+        invalid: error.message,
+        inventory: await this.inventory(),
+        ...this.pressure(),
+      };
+    }
+    // Writes during a re-check of a generation already applied are drift corrections.
+    const driftCorrected =
+      cause !== "spec" && this.appliedGeneration === generation
+        ? result.results.filter((r) => r.reason === "Written").map((r) => r.name)
+        : [];
+    if (driftCorrected.length > 0) {
+      this.deps.metrics.driftCorrections.inc(driftCorrected.length);
+      this.deps.log.info(`corrected drift: ${driftCorrected.join(", ")}`);
+    }
+    this.appliedGeneration = generation;
+    const rolledBack = result.results.filter((r) => r.reason === "RolledBack").length;
+    if (rolledBack > 0) this.deps.metrics.rollbacks.inc(rolledBack);
+    return {
+      ...base,
+      mode: result.mode,
+      results: result.results,
+      reverted: result.reverted,
+      driftCorrected,
+      inventory: await this.inventory(),
+      ...this.pressure(),
+    };
+  }
+
+  private pressure(): Pick<RunOutcome, "conntrackPressure"> {
+    const pressure = this.deps.conntrackPressure();
+    return pressure ? { conntrackPressure: pressure } : {};
+  }
+
+  /** The inventory changes with links, not with every check: gathered once and after link events. */
+  private async inventory(): Promise<HostInventory> {
+    this.inventoryCache ??= await this.deps.inventory();
+    return this.inventoryCache;
+  }
+
+  private async writeStatus(object: NodeNetworkTuning, outcome: RunOutcome): Promise<void> {
+    const status = nodeStatus(object.status, outcome, this.deps.now());
+    if (sameStatus(status, object.status)) return;
+    await this.deps.client.patchStatus(this.deps.nodeName, status);
+    this.deps.metrics.statusWrites.inc();
+    // Until the watch brings the object back, compare against what was written.
+    if (this.object === object) this.object = { ...object, status };
+  }
+}
+
+function generationOf(object: NodeNetworkTuning | undefined): number | undefined {
+  return object?.metadata.generation;
+}

@@ -1,0 +1,289 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { stringify } from "yaml";
+import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { AgentProcess } from "../../test/harness/agent-process.ts";
+import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
+import { kubectl } from "../../test/harness/kubectl.ts";
+import { Sandbox } from "../../test/harness/netns.ts";
+import { apiServerRequests, eventually } from "../../test/harness/wait.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+// This file stops and restarts its API server, so it has one of its own.
+let controlPlane: ControlPlane;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  const binDir = path.dirname(inject("kubectlPath"));
+  controlPlane = await startControlPlane({ binDir });
+  const applied = await kubectl(controlPlane, ["apply", "-f", path.join(root, "crds")]);
+  expect(applied.code).toBe(0);
+  await kubectl(controlPlane, [
+    "wait",
+    "--for=condition=Established",
+    "crd",
+    "--all",
+    "--timeout=60s",
+  ]);
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+afterAll(async () => {
+  await controlPlane.stop();
+});
+
+const spec = {
+  mode: "Enforce",
+  sources: [{ name: "sandbox", generation: 1, priority: 0 }],
+  sourceNames: "sandbox",
+  interfaces: [
+    {
+      match: { names: ["vA"], physicalOnly: false },
+      channels: { rx: 2, tx: 2 },
+      rings: { rx: "max" },
+      rps: { cpus: "all" },
+      xps: { spread: "all" },
+      txQueueLength: 4000,
+    },
+  ],
+  sysctls: { "net.core.somaxconn": "6000" },
+};
+
+async function run(args: string[], input?: string): Promise<string> {
+  const result = await kubectl(controlPlane, args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function nnt(name: string): Promise<NodeNetworkTuning> {
+  return JSON.parse(await run(["get", "nnt", name, "-o", "json"])) as NodeNetworkTuning;
+}
+
+const condition = (
+  object: NodeNetworkTuning,
+  type: string,
+): { status: string; reason: string; message: string } | undefined =>
+  object.status?.conditions?.find((c) => c.type === type);
+
+/** A sandbox, its NodeNetworkTuning and an agent for it. */
+async function node(
+  name: string,
+  agentArgs: string[],
+  nodeSpec: Record<string, unknown> = spec,
+): Promise<{ sandbox: Sandbox; agent: AgentProcess }> {
+  const sandbox = await Sandbox.create();
+  const work = await mkdtemp(path.join(tmpdir(), `nettune-${name}-`));
+  const agent = new AgentProcess({
+    sandbox,
+    apiServer: controlPlane.server,
+    token: controlPlane.adminToken,
+    nodeName: name,
+    work,
+    args: agentArgs,
+  });
+  cleanups.push(async () => {
+    await agent.destroy();
+    await sandbox.destroy();
+    await kubectl(controlPlane, ["delete", "nnt", name, "--ignore-not-found"]);
+    await rm(work, { recursive: true, force: true });
+  });
+  await run(
+    ["apply", "-f", "-"],
+    stringify({
+      apiVersion: "nettune.io/v1alpha1",
+      kind: "NodeNetworkTuning",
+      metadata: { name },
+      spec: nodeSpec,
+    }),
+  );
+  await agent.start();
+  return { sandbox, agent };
+}
+
+async function read(sandbox: Sandbox, file: string): Promise<string> {
+  return (await sandbox.exec("cat", [file])).stdout.trim();
+}
+
+/** rps_cpus for "all": every online CPU. */
+const fullMask = async (sandbox: Sandbox): Promise<string> => {
+  const cpus = Number((await sandbox.exec("nproc", [])).stdout.trim());
+  return ((1 << Math.min(cpus, 31)) - 1).toString(16);
+};
+
+describe("the node agent against a real API server", () => {
+  it("applies its NodeNetworkTuning and reports every setting in status", async () => {
+    const { sandbox } = await node("node-a", ["--resync-seconds", "60"]);
+    const object = await eventually(async () => {
+      const current = await nnt("node-a");
+      expect(current.status?.observedGeneration).toBe(1);
+      expect(condition(current, "Applied")?.status).toBe("True");
+      return current;
+    });
+    const settings = new Map(object.status?.settings?.map((s) => [s.name, s]));
+    expect(settings.get("vA/channels.rx")).toMatchObject({
+      state: "Applied",
+      desired: "2",
+      observed: "2",
+      original: "4",
+    });
+    expect(settings.get("vA/rings.rx")).toMatchObject({
+      state: "Unsupported",
+      reason: "NotSupportedByDriver",
+    });
+    expect(settings.get("sysctl/net.core.somaxconn")).toMatchObject({
+      state: "Applied",
+      observed: "6000",
+    });
+    expect(condition(object, "Applied")?.message).toMatch(
+      /settings applied; 1 unsupported or skipped: vA rings rx=max: driver veth does not support ring changes/,
+    );
+    expect(condition(object, "Degraded")).toMatchObject({ status: "False" });
+    expect(object.status?.inventory?.interfaces?.find((i) => i.name === "vA")).toMatchObject({
+      driver: "veth",
+      rxQueues: 2,
+      txQueues: 2,
+    });
+    expect(await read(sandbox, "/proc/sys/net/core/somaxconn")).toBe("6000");
+    const table = await run(["get", "nnt", "node-a"]);
+    expect(table).toMatch(/node-a\s+True\s+False\s+sandbox\s+\d+\/\d+ settings applied/);
+  });
+
+  it("corrects a NIC reset that re-created the queues within 2 s of the link events", async () => {
+    const { sandbox } = await node("node-b", ["--resync-seconds", "600"]);
+    await eventually(async () =>
+      expect(condition(await nnt("node-b"), "Applied")?.status).toBe("True"),
+    );
+    const mask = await fullMask(sandbox);
+    // What a NIC reset does: the driver's default queue count comes back, the queues' masks are
+    // cleared, the link goes down and up. veth keeps masks across channel changes, so they are
+    // cleared by hand here, as a real driver's queue re-allocation would.
+    await sandbox.exec("sh", [
+      "-c",
+      [
+        "ethtool -L vA rx 4 tx 4",
+        "for f in /sys/class/net/vA/queues/rx-*/rps_cpus /sys/class/net/vA/queues/tx-*/xps_cpus; do echo 0 > $f; done",
+        "ip link set vA down && ip link set vA up",
+      ].join(" && "),
+    ]);
+    expect(await read(sandbox, "/sys/class/net/vA/queues/rx-1/rps_cpus")).toMatch(/^0+$/);
+    const started = Date.now();
+    await eventually(
+      async () => {
+        expect(await read(sandbox, "/sys/class/net/vA/queues/rx-0/rps_cpus")).toBe(mask);
+        expect(
+          (await sandbox.exec("ls", ["/sys/class/net/vA/queues"])).stdout
+            .split("\n")
+            .filter((q) => q.startsWith("rx-")),
+        ).toHaveLength(2);
+      },
+      5000,
+      100,
+    );
+    expect(Date.now() - started).toBeLessThan(2500);
+    await eventually(async () =>
+      expect(condition(await nnt("node-b"), "Drifted")).toMatchObject({
+        status: "True",
+        reason: "DriftCorrected",
+      }),
+    );
+  });
+
+  it("corrects a value changed behind its back on the next re-verify", async () => {
+    const { sandbox } = await node("node-c", ["--resync-seconds", "2"]);
+    await eventually(async () =>
+      expect(condition(await nnt("node-c"), "Applied")?.status).toBe("True"),
+    );
+    await sandbox.exec("sh", ["-c", "echo 1000 > /sys/class/net/vA/tx_queue_len"]);
+    await eventually(
+      async () => expect(await read(sandbox, "/sys/class/net/vA/tx_queue_len")).toBe("4000"),
+      8000,
+    );
+    const drifted = await eventually(async () => {
+      const found = condition(await nnt("node-c"), "Drifted");
+      expect(found).toMatchObject({ status: "True", reason: "DriftCorrected" });
+      return found;
+    });
+    expect(drifted?.message).toContain("vA/txqueuelen");
+  });
+
+  it("rolls back a NIC change when the API server probe fails after it", async () => {
+    const { sandbox } = await node("node-d", [
+      "--resync-seconds",
+      "600",
+      "--probe-server",
+      "https://127.0.0.1:1",
+      "--probe-timeout-seconds",
+      "1",
+    ]);
+    const object = await eventually(async () => {
+      const current = await nnt("node-d");
+      expect(condition(current, "Degraded")?.status).toBe("True");
+      return current;
+    });
+    const settings = new Map(object.status?.settings?.map((s) => [s.name, s]));
+    expect(settings.get("vA/channels.rx")).toMatchObject({
+      state: "Failed",
+      reason: "RolledBack",
+      observed: "4",
+    });
+    expect(
+      (await sandbox.exec("ethtool", ["-l", "vA"])).stdout.split("Current hardware settings:")[1],
+    ).toMatch(/RX:\s+4\nTX:\s+4/);
+    expect(settings.get("sysctl/net.core.somaxconn")).toMatchObject({ state: "Applied" });
+  });
+
+  it("keeps the settings while the API server is down, does not crash, and picks up a change after it returns", async () => {
+    const { sandbox, agent } = await node("node-e", ["--resync-seconds", "2"]);
+    await eventually(async () =>
+      expect(condition(await nnt("node-e"), "Applied")?.status).toBe("True"),
+    );
+    await controlPlane.stopAPIServer();
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(await read(sandbox, "/proc/sys/net/core/somaxconn")).toBe("6000");
+    await controlPlane.startAPIServer();
+    await run([
+      "patch",
+      "nnt",
+      "node-e",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { sysctls: { "net.core.somaxconn": "7000" } } }),
+    ]);
+    await eventually(async () => {
+      const current = await nnt("node-e");
+      expect(current.status?.observedGeneration).toBe(2);
+      expect(await read(sandbox, "/proc/sys/net/core/somaxconn")).toBe("7000");
+    }, 30_000);
+    expect(await agent.stop("SIGTERM")).toBe(0);
+    expect(await read(sandbox, "/proc/sys/net/core/somaxconn")).toBe("7000");
+  });
+
+  it("makes no status writes at steady state, and a restarted agent changes nothing that is right", async () => {
+    const { agent } = await node("node-f", ["--resync-seconds", "1"]);
+    await eventually(async () =>
+      expect(condition(await nnt("node-f"), "Applied")?.status).toBe("True"),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const patches = (): Promise<number> =>
+      apiServerRequests(controlPlane, {
+        resource: "nodenetworktunings",
+        subresource: "status",
+        verb: "PATCH",
+      });
+    const before = await patches();
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect(await patches()).toBe(before);
+    expect(await agent.stop("SIGTERM")).toBe(0);
+    const settingsBefore = (await nnt("node-f")).status?.settings;
+    await agent.start();
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(await patches()).toBe(before);
+    expect((await nnt("node-f")).status?.settings).toEqual(settingsBefore);
+  });
+});

@@ -1,0 +1,26 @@
+// Runs inside a network namespace: accepts TCP on 127.0.0.1:PORT and relays
+// each connection to a Unix socket, which a relay in the host namespace
+// connects to the API server. Unix sockets live in the file system, so this
+// is how a process in the sandbox reaches an API server on the host's loopback.
+//   node ns-forward.ts SOCKET PORT
+import { connect, createServer } from "node:net";
+
+const [socketPath, port] = process.argv.slice(2);
+if (!socketPath || !port) throw new Error("usage: ns-forward.ts SOCKET PORT");
+const server = createServer((client) => {
+  const upstream = connect(socketPath);
+  client.pipe(upstream).pipe(client);
+  const close = (): void => {
+    client.destroy();
+    upstream.destroy();
+  };
+  client.on("error", close);
+  upstream.on("error", close);
+});
+server.listen(Number(port), "127.0.0.1", () => {
+  process.stdout.write("listening\n");
+});
+process.on("SIGTERM", () => {
+  server.close();
+  process.exit(0);
+});

@@ -1,0 +1,63 @@
+import { get } from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** Retries an assertion until it passes or the time is up; rethrows the last failure. */
+export async function eventually<T>(
+  check: () => Promise<T>,
+  timeoutMs = 20_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(intervalMs);
+    }
+  }
+}
+
+/** Fetches a path of the API server as admin. */
+export function apiServerGet(
+  target: { server: string; adminToken: string },
+  path: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(
+      new URL(path, target.server),
+      { headers: { authorization: `Bearer ${target.adminToken}` }, rejectUnauthorized: false },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => {
+          resolve(body);
+        });
+      },
+    ).on("error", reject);
+  });
+}
+
+/**
+ * The API server's own count of requests (apiserver_request_total) matching
+ * the labels, summed over response codes.
+ */
+export async function apiServerRequests(
+  target: { server: string; adminToken: string },
+  labels: { resource: string; verb: string; subresource?: string },
+): Promise<number> {
+  const text = await apiServerGet(target, "/metrics");
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{")) continue;
+    const labelText = line.slice(line.indexOf("{") + 1, line.lastIndexOf("}"));
+    const found = new Map<string, string>();
+    for (const match of labelText.matchAll(/(\w+)="([^"]*)"/g))
+      found.set(match[1] ?? "", match[2] ?? "");
+    if (found.get("resource") !== labels.resource || found.get("verb") !== labels.verb) continue;
+    if ((found.get("subresource") ?? "") !== (labels.subresource ?? "")) continue;
+    total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
