@@ -113,6 +113,11 @@ export class AgentProcess {
     this.agent = agent;
   }
 
+  /** The agent's process id: `ip netns exec` execs node in place. */
+  pid(): number | undefined {
+    return this.agent?.pid;
+  }
+
   /** Sends a signal and waits for the agent to exit; returns its exit code. */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     const agent = this.agent;

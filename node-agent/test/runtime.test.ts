@@ -1,0 +1,347 @@
+import { describe, expect, it } from "vitest";
+import type {
+  NodeNetworkTuning,
+  NodeNetworkTuningStatus,
+  SettingResult,
+} from "../../api/v1alpha1/node-network-tuning.ts";
+import type { EnactResult } from "../src/engine/enact.ts";
+import { parseSoftnetStat } from "../src/facts/host-counters.ts";
+import { Backoff } from "../src/runtime/backoff.ts";
+import { setConditions } from "../src/runtime/conditions.ts";
+import { ConntrackPressure } from "../src/runtime/conntrack-pressure.ts";
+import type { NodeTuningClient } from "../src/runtime/kube.ts";
+import { linkEventInterface } from "../src/runtime/link-monitor.ts";
+import type { Logger } from "../src/runtime/logger.ts";
+import { AgentMetrics } from "../src/runtime/metrics.ts";
+import { nodeStatus, sameStatus, type RunOutcome } from "../src/runtime/node-status.ts";
+import { Reconciler, type ReconcilerDeps } from "../src/runtime/reconciler.ts";
+import { hostPathsUnder } from "../src/host/paths.ts";
+
+const t0 = new Date("2026-11-23T10:00:00Z");
+const t1 = new Date("2026-11-23T10:05:00Z");
+
+const applied = (name: string, extra: Partial<SettingResult> = {}): SettingResult => ({
+  name,
+  desired: "1",
+  observed: "1",
+  state: "Applied",
+  reason: "Written",
+  ...extra,
+});
+
+function outcome(results: SettingResult[], extra: Partial<RunOutcome> = {}): RunOutcome {
+  return {
+    generation: 3,
+    mode: "Enforce",
+    results,
+    reverted: [],
+    driftCorrected: [],
+    inventory: {},
+    ...extra,
+  };
+}
+
+const conditionOf = (status: NodeNetworkTuningStatus, type: string): unknown =>
+  status.conditions?.find((c) => c.type === type);
+
+describe("node status conditions", () => {
+  it.each([
+    {
+      name: "every setting applied is Applied=True, Degraded=False",
+      results: [applied("a"), applied("b")],
+      applied: { status: "True", reason: "Applied", message: "2/2 settings applied" },
+      degraded: { status: "False" },
+    },
+    {
+      name: "an unsupported setting is still Applied, and says which",
+      results: [
+        applied("a"),
+        {
+          name: "eth0/rings.rx",
+          desired: "max",
+          state: "Unsupported" as const,
+          message: "eth0 rings rx=max: driver veth does not support ring changes",
+        },
+      ],
+      applied: {
+        status: "True",
+        message:
+          "1/2 settings applied; 1 unsupported or skipped: eth0 rings rx=max: driver veth does not support ring changes",
+      },
+      degraded: { status: "False" },
+    },
+    {
+      name: "a failed setting is Applied=False and Degraded=True naming it",
+      results: [
+        applied("a"),
+        {
+          name: "b",
+          desired: "2",
+          state: "Failed" as const,
+          reason: "RolledBack",
+          message: "b=2: rolled back",
+        },
+      ],
+      applied: { status: "False", reason: "SettingsFailed" },
+      degraded: { status: "True", reason: "SettingsFailed", message: "b=2: rolled back" },
+    },
+    {
+      name: "Audit mode counts what would change",
+      results: [{ name: "a", desired: "2", state: "WouldChange" as const }],
+      extra: { mode: "Audit" as const },
+      applied: {
+        status: "False",
+        reason: "AuditOnly",
+        message: "audit: 1/1 settings would change",
+      },
+      degraded: { status: "False" },
+    },
+    {
+      name: "a refused spec is InvalidSpec on both",
+      results: [],
+      extra: { invalid: "sysctl kernel.panic refused" },
+      applied: { status: "False", reason: "InvalidSpec" },
+      degraded: { status: "True", reason: "InvalidSpec" },
+    },
+  ])("$name", ({ results, extra, applied: wantApplied, degraded }) => {
+    const status = nodeStatus(undefined, outcome(results, extra), t0);
+    expect(conditionOf(status, "Applied")).toMatchObject({ ...wantApplied, observedGeneration: 3 });
+    expect(conditionOf(status, "Degraded")).toMatchObject(degraded);
+  });
+
+  it("keeps lastTransitionTime while a condition's status holds and moves it when it flips", () => {
+    const first = setConditions(
+      undefined,
+      [{ type: "Applied", status: "True", reason: "Applied", message: "1/1" }],
+      t0,
+      1,
+    );
+    const same = setConditions(
+      first,
+      [{ type: "Applied", status: "True", reason: "Applied", message: "2/2" }],
+      t1,
+      2,
+    );
+    const flipped = setConditions(
+      same,
+      [{ type: "Applied", status: "False", reason: "SettingsFailed", message: "x" }],
+      t1,
+      2,
+    );
+    expect(same[0]?.lastTransitionTime).toBe("2026-11-23T10:00:00Z");
+    expect(flipped[0]?.lastTransitionTime).toBe("2026-11-23T10:05:00Z");
+  });
+
+  it("shows a drift correction until a later check finds nothing to correct", () => {
+    const corrected = nodeStatus(
+      undefined,
+      outcome([applied("eth0/txqueuelen")], { driftCorrected: ["eth0/txqueuelen"] }),
+      t0,
+    );
+    expect(conditionOf(corrected, "Drifted")).toMatchObject({
+      status: "True",
+      reason: "DriftCorrected",
+      message: "corrected 1: eth0/txqueuelen",
+    });
+    const clean = nodeStatus(
+      corrected,
+      outcome([applied("eth0/txqueuelen", { reason: "AlreadySet" })]),
+      t1,
+    );
+    expect(conditionOf(clean, "Drifted")).toMatchObject({ status: "False", reason: "NoDrift" });
+  });
+
+  it("reads the same whether a check wrote a value or found it set, so that it costs no write", () => {
+    const wrote = nodeStatus(undefined, outcome([applied("a", { reason: "Written" })]), t0);
+    const found = nodeStatus(wrote, outcome([applied("a", { reason: "AlreadySet" })]), t1);
+    expect(sameStatus(wrote, found)).toBe(true);
+  });
+
+  it("ignores the live conntrack count when comparing", () => {
+    const a = nodeStatus(
+      undefined,
+      outcome([applied("a")], { inventory: { conntrack: { count: 10, max: 100 } } }),
+      t0,
+    );
+    const b = nodeStatus(
+      a,
+      outcome([applied("a")], { inventory: { conntrack: { count: 99, max: 100 } } }),
+      t1,
+    );
+    expect(sameStatus(a, b)).toBe(true);
+    const c = nodeStatus(
+      a,
+      outcome([applied("a")], { inventory: { conntrack: { count: 99, max: 200 } } }),
+      t1,
+    );
+    expect(sameStatus(a, c)).toBe(false);
+  });
+});
+
+describe("host signals", () => {
+  it.each([
+    {
+      line: "3: vA@vB: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP",
+      want: "vA",
+    },
+    {
+      line: "2: eth0: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 9001 qdisc mq state DOWN",
+      want: "eth0",
+    },
+    { line: "Deleted 7: veth12ab@if3: <BROADCAST,MULTICAST> mtu 1500", want: "veth12ab" },
+    { line: "    link/ether 8a:90:bf:6d:f3:fb brd ff:ff:ff:ff:ff:ff", want: undefined },
+  ])("reads the interface of a link event: $want", ({ line, want }) => {
+    expect(linkEventInterface(line)).toBe(want);
+  });
+
+  it.each([
+    {
+      name: "an old kernel's lines, CPUs in order",
+      text: "0000a000 00000002 00000010 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000\n0000b000 00000000 00000001 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000\n",
+      want: [
+        { cpu: 0, processed: 40960, dropped: 2, timeSqueeze: 16 },
+        { cpu: 1, processed: 45056, dropped: 0, timeSqueeze: 1 },
+      ],
+    },
+    {
+      name: "a new kernel's lines with the CPU index in column 13",
+      text: "00000010 00000000 00000003 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000004 00000000\n",
+      want: [{ cpu: 4, processed: 16, dropped: 0, timeSqueeze: 3 }],
+    },
+  ])("parses softnet_stat: $name", ({ text, want }) => {
+    expect(parseSoftnetStat(text)).toEqual(want);
+  });
+
+  it("turns conntrack pressure on only after a full window above 90%, and off after one sample below", () => {
+    const pressure = new ConntrackPressure(3, 0.9);
+    expect(pressure.add(95, 100)).toBe(false);
+    expect(pressure.add(96, 100)).toBe(false);
+    expect(pressure.add(97, 100)).toBe(true);
+    expect(pressure.current()).toEqual({ ratio: 0.97 });
+    expect(pressure.add(50, 100)).toBe(true);
+    expect(pressure.current()).toBeUndefined();
+  });
+
+  it("backs off exponentially with jitter up to the maximum, and starts over after a reset", () => {
+    const backoff = new Backoff(100, 1000, () => 0.5);
+    expect([
+      backoff.next(),
+      backoff.next(),
+      backoff.next(),
+      backoff.next(),
+      backoff.next(),
+    ]).toEqual([100, 200, 400, 800, 1000]);
+    backoff.reset();
+    expect(backoff.next()).toBe(100);
+  });
+});
+
+/** A client that records status writes and never talks to a server. */
+function fakeClient(): NodeTuningClient & { writes: NodeNetworkTuningStatus[] } {
+  const writes: NodeNetworkTuningStatus[] = [];
+  return {
+    writes,
+    get: () => Promise.resolve({ object: undefined, resourceVersion: "1" }),
+    watch: () => Promise.resolve({ abort: () => undefined }),
+    patchStatus: (_name, status) => {
+      writes.push(status);
+      return Promise.resolve();
+    },
+    probe: () => Promise.resolve(true),
+  };
+}
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function reconcilerWith(enactResults: SettingResult[][]): {
+  reconciler: Reconciler;
+  client: ReturnType<typeof fakeClient>;
+  metrics: AgentMetrics;
+  reverts: number[];
+} {
+  const client = fakeClient();
+  const metrics = new AgentMetrics(hostPathsUnder("/nonexistent", "/nonexistent"));
+  const reverts: number[] = [];
+  let call = 0;
+  const deps: ReconcilerDeps = {
+    client,
+    nodeName: "node-1",
+    now: () => t0,
+    log: quiet,
+    metrics,
+    enact: () => {
+      const results = enactResults[Math.min(call++, enactResults.length - 1)] ?? [];
+      return Promise.resolve({
+        mode: "Enforce",
+        results,
+        reverted: [],
+        discardedStaleOriginals: 0,
+      } as unknown as EnactResult);
+    },
+    revertAll: () => {
+      reverts.push(1);
+      return Promise.resolve([]);
+    },
+    inventory: () => Promise.resolve({}),
+    conntrackPressure: () => undefined,
+  };
+  return { reconciler: new Reconciler(deps), client, metrics, reverts };
+}
+
+const object = (generation: number, status?: NodeNetworkTuningStatus): NodeNetworkTuning => ({
+  apiVersion: "nettune.io/v1alpha1",
+  kind: "NodeNetworkTuning",
+  metadata: { name: "node-1", generation },
+  spec: { sysctls: { "net.core.somaxconn": "1" } },
+  ...(status ? { status } : {}),
+});
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe("the reconciler", () => {
+  it("writes status once for a new generation and not again when a re-check finds the same", async () => {
+    const { reconciler, client } = reconcilerWith([
+      [applied("a", { reason: "Written" })],
+      [applied("a", { reason: "AlreadySet" })],
+    ]);
+    reconciler.setObject(object(1));
+    await settle();
+    reconciler.trigger("resync");
+    await settle();
+    expect(client.writes).toHaveLength(1);
+  });
+
+  it("counts writes in a re-check of the same generation as drift corrections", async () => {
+    const { reconciler, client, metrics } = reconcilerWith([
+      [applied("a")],
+      [applied("a", { reason: "Written" })],
+    ]);
+    reconciler.setObject(object(1));
+    await settle();
+    reconciler.trigger("resync");
+    await settle();
+    expect((await metrics.driftCorrections.get()).values[0]?.value).toBe(1);
+    expect(client.writes.at(-1)?.conditions?.find((c) => c.type === "Drifted")).toMatchObject({
+      status: "True",
+      reason: "DriftCorrected",
+    });
+  });
+
+  it("does not start a check for a status-only update of the same generation", async () => {
+    const { reconciler, client } = reconcilerWith([[applied("a")]]);
+    reconciler.setObject(object(1));
+    await settle();
+    reconciler.setObject(object(1, client.writes[0]));
+    await settle();
+    expect(client.writes).toHaveLength(1);
+  });
+
+  it("restores everything when its object is deleted", async () => {
+    const { reconciler, reverts } = reconcilerWith([[applied("a")]]);
+    reconciler.setObject(object(1));
+    await settle();
+    reconciler.setObject(undefined);
+    await settle();
+    expect(reverts).toHaveLength(1);
+  });
+});
