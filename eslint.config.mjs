@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "crds/**", "charts/**", "**/*.generated.*"] },
+  { ignores: ["node_modules/**", "dist/**", "crds/**", "charts/**", "**/*.generated.*"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

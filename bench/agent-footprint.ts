@@ -50,6 +50,8 @@ const agent = new AgentProcess({
   sandbox,
   apiServer: controlPlane.server,
   token: controlPlane.adminToken,
+  caFile: controlPlane.caFile,
+  entry: path.join(root, "dist/node-agent/src/main.js"),
   nodeName: "bench-node",
   work,
 });

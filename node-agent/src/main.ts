@@ -2,7 +2,6 @@
 // NodeNetworkTuning, keeps the node at its spec, reports per-setting status.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import { enact, revertAll, type EnactDeps } from "./engine/enact.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
@@ -11,7 +10,7 @@ import { execRunner } from "./host/commands.ts";
 import { Ethtool } from "./host/ethtool.ts";
 import { hostPathsUnder } from "./host/paths.ts";
 import { ConntrackPressure } from "./runtime/conntrack-pressure.ts";
-import { kubeClient } from "./runtime/kube.ts";
+import { kubeClient, resolveConnection, type ConnectionFlags } from "./runtime/kube.ts";
 import { LinkMonitor } from "./runtime/link-monitor.ts";
 import { jsonLogger } from "./runtime/logger.ts";
 import { AgentMetrics } from "./runtime/metrics.ts";
@@ -29,6 +28,7 @@ interface AgentConfig {
   probeTimeoutSeconds: number;
   probeServer?: string;
   pressureSampleSeconds: number;
+  connection: ConnectionFlags;
 }
 
 /** Flags win over the environment; NODE_NAME comes from the downward API. */
@@ -45,6 +45,10 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
       "probe-timeout-seconds": { type: "string", default: "10" },
       "probe-server": { type: "string" },
       "pressure-sample-seconds": { type: "string", default: "15" },
+      server: { type: "string" },
+      "token-file": { type: "string" },
+      "ca-file": { type: "string" },
+      "insecure-skip-tls-verify": { type: "boolean" },
     },
   });
   const nodeName = values["node-name"] ?? env.NODE_NAME;
@@ -58,7 +62,12 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
     resyncSeconds: Number(values["resync-seconds"]),
     probeTimeoutSeconds: Number(values["probe-timeout-seconds"]),
     pressureSampleSeconds: Number(values["pressure-sample-seconds"]),
+    connection: {},
   };
+  if (values.server !== undefined) config.connection.server = values.server;
+  if (values["token-file"] !== undefined) config.connection.tokenFile = values["token-file"];
+  if (values["ca-file"] !== undefined) config.connection.caFile = values["ca-file"];
+  if (values["insecure-skip-tls-verify"]) config.connection.insecure = true;
   if (values["resolv-conf"] !== undefined) config.resolvConf = values["resolv-conf"];
   if (values["probe-server"] !== undefined) config.probeServer = values["probe-server"];
   return config;
@@ -69,9 +78,10 @@ async function main(): Promise<void> {
   const log = jsonLogger("node-agent");
   const paths = hostPathsUnder(config.hostRoot, config.runDir);
   if (config.resolvConf) paths.resolvConf = config.resolvConf;
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  const client = kubeClient(kubeConfig, config.probeServer);
+  const client = kubeClient(
+    await resolveConnection(config.connection, process.env),
+    config.probeServer,
+  );
   const metrics = new AgentMetrics(paths);
   const pressure = new ConntrackPressure();
   const deps: EnactDeps = {

@@ -83,6 +83,7 @@ async function node(
     sandbox,
     apiServer: controlPlane.server,
     token: controlPlane.adminToken,
+    caFile: controlPlane.caFile,
     nodeName: name,
     work,
     args: agentArgs,

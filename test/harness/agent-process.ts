@@ -3,7 +3,6 @@ import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { connect, createServer, type Server } from "node:net";
 import path from "node:path";
-import { stringify } from "yaml";
 import type { Sandbox } from "./netns.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -13,9 +12,13 @@ export interface AgentOptions {
   /** https://127.0.0.1:PORT of the API server in the host namespace. */
   apiServer: string;
   token: string;
+  /** The API server's serving certificate, trusted through the relays (it names 127.0.0.1). */
+  caFile?: string;
   nodeName: string;
   work: string;
   args?: string[];
+  /** The agent's entry point; the TypeScript source unless a build is given. */
+  entry?: string;
 }
 
 /** Relays a Unix socket to a TCP port on the host's loopback. */
@@ -81,7 +84,7 @@ export class AgentProcess {
           reject(new Error(`relay in ${sandbox.name} exited with ${code}`)),
         );
       });
-      await writeFile(path.join(work, "kubeconfig"), kubeconfig(this.options.token));
+      await writeFile(path.join(work, "token"), this.options.token, { mode: 0o600 });
       await writeFile(this.resolvConf, "nameserver 10.96.0.10\noptions ndots:5\n");
     }
     const log = createWriteStream(this.logFile, { flags: "a" });
@@ -92,7 +95,7 @@ export class AgentProcess {
         "exec",
         sandbox.name,
         process.execPath,
-        path.join(root, "node-agent/src/main.ts"),
+        this.options.entry ?? path.join(root, "node-agent/src/main.ts"),
         "--node-name",
         this.options.nodeName,
         "--host-root",
@@ -101,12 +104,16 @@ export class AgentProcess {
         this.runDir,
         "--resolv-conf",
         this.resolvConf,
+        "--server",
+        "https://127.0.0.1:16443",
+        "--token-file",
+        path.join(work, "token"),
+        ...(this.options.caFile
+          ? ["--ca-file", this.options.caFile]
+          : ["--insecure-skip-tls-verify"]),
         ...(this.options.args ?? []),
       ],
-      {
-        env: { ...process.env, KUBECONFIG: path.join(work, "kubeconfig") },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+      { stdio: ["ignore", "pipe", "pipe"] },
     );
     agent.stdout.pipe(log);
     agent.stderr.pipe(log);
@@ -137,20 +144,4 @@ export class AgentProcess {
       else resolve();
     });
   }
-}
-
-function kubeconfig(token: string): string {
-  return stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [
-      {
-        name: "sandbox",
-        cluster: { server: "https://127.0.0.1:16443", "insecure-skip-tls-verify": true },
-      },
-    ],
-    users: [{ name: "agent", user: { token } }],
-    contexts: [{ name: "sandbox", context: { cluster: "sandbox", user: "agent" } }],
-    "current-context": "sandbox",
-  });
 }

@@ -31,6 +31,8 @@ export interface ControlPlane {
   adminToken: string;
   workDir: string;
   kubectlPath: string;
+  /** The self-signed serving certificate and its CA, for clients that verify TLS. */
+  caFile: string;
   /** Stops the API server only; etcd keeps the data for a restart. */
   stopAPIServer(): Promise<void>;
   startAPIServer(): Promise<void>;
@@ -85,6 +87,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       adminToken: credentials.token,
       workDir,
       kubectlPath: path.join(options.binDir, "kubectl"),
+      caFile: path.join(workDir, "certs/apiserver.crt"),
       stopAPIServer: async () => {
         if (apiserver) await stopProcess(apiserver);
       },

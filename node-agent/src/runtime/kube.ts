@@ -1,20 +1,17 @@
-import { request as httpsRequest } from "node:https";
-import {
-  ApiException,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  Watch,
-} from "@kubernetes/client-node";
+import { readFile } from "node:fs/promises";
+import { Agent, request, type RequestOptions } from "node:https";
+import type { IncomingMessage } from "node:http";
+import { createInterface } from "node:readline";
 import type {
   NodeNetworkTuning,
   NodeNetworkTuningStatus,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 
-const group = "nettune.io";
-const version = "v1alpha1";
-const plural = "nodenetworktunings";
+// The agent speaks to the API server with node:https instead of
+// @kubernetes/client-node: it needs four requests, and loading that library
+// costs about 80 MB of memory on every node (docs/adr/0001-agent-api-client.md).
+
+const collection = "/apis/nettune.io/v1alpha1/nodenetworktunings";
 
 export type WatchEvent =
   | { type: "ADDED" | "MODIFIED" | "DELETED"; object: NodeNetworkTuning }
@@ -23,6 +20,16 @@ export type WatchEvent =
 /** Raised when a watch's resourceVersion is too old (HTTP 410): the caller lists again. */
 export class ResourceExpiredError extends Error {
   override name = "ResourceExpiredError";
+}
+
+/** A non-2xx answer from the API server; `code` is the HTTP status. */
+export class APIError extends Error {
+  override name = "APIError";
+  readonly code: number;
+  constructor(message: string, code: number) {
+    super(message);
+    this.code = code;
+  }
 }
 
 /** What the agent needs from the API server, and nothing more. */
@@ -40,96 +47,238 @@ export interface NodeTuningClient {
   probe(timeoutMs: number): Promise<boolean>;
 }
 
-/** The client over @kubernetes/client-node. */
-export function kubeClient(config: KubeConfig, probeServer?: string): NodeTuningClient {
-  const api = config.makeApiClient(CustomObjectsApi);
-  const watcher = new Watch(config);
+export interface Connection {
+  /** https://host:port */
+  server: string;
+  /** Read before every request: projected service-account tokens rotate. */
+  tokenFile?: string;
+  token?: string;
+  ca?: Buffer;
+  insecureSkipTLSVerify?: boolean;
+}
+
+export interface ConnectionFlags {
+  server?: string;
+  tokenFile?: string;
+  caFile?: string;
+  insecure?: boolean;
+}
+
+const serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** Flags, else the in-cluster service account, else $KUBECONFIG (token auth). */
+export async function resolveConnection(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+): Promise<Connection> {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const server =
+    flags.server ??
+    (host
+      ? `https://${host.includes(":") ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? "443"}`
+      : undefined);
+  if (server) {
+    const connection: Connection = {
+      server,
+      tokenFile: flags.tokenFile ?? `${serviceAccount}/token`,
+    };
+    if (flags.insecure) connection.insecureSkipTLSVerify = true;
+    else connection.ca = await readFile(flags.caFile ?? `${serviceAccount}/ca.crt`);
+    return connection;
+  }
+  if (env.KUBECONFIG) return fromKubeconfig(env.KUBECONFIG);
+  throw new Error("no API server: run in a pod, pass --server, or set KUBECONFIG");
+}
+
+async function fromKubeconfig(file: string): Promise<Connection> {
+  // Out of cluster only (development): the YAML parser is loaded just here.
+  const { parse } = await import("yaml");
+  type Named<T> = { name: string } & T;
+  const config = parse(await readFile(file, "utf8")) as {
+    "current-context": string;
+    contexts: Named<{ context: { cluster: string; user: string } }>[];
+    clusters: Named<{
+      cluster: {
+        server: string;
+        "certificate-authority-data"?: string;
+        "insecure-skip-tls-verify"?: boolean;
+      };
+    }>[];
+    users: Named<{ user: { token?: string } }>[];
+  };
+  const context = config.contexts.find((c) => c.name === config["current-context"])?.context;
+  const cluster = config.clusters.find((c) => c.name === context?.cluster)?.cluster;
+  const user = config.users.find((u) => u.name === context?.user)?.user;
+  if (!cluster || !user?.token)
+    throw new Error(`${file}: the current context needs a cluster and a token user`);
+  const connection: Connection = { server: cluster.server, token: user.token };
+  if (cluster["insecure-skip-tls-verify"]) connection.insecureSkipTLSVerify = true;
+  if (cluster["certificate-authority-data"])
+    connection.ca = Buffer.from(cluster["certificate-authority-data"], "base64");
+  return connection;
+}
+
+/** The client over node:https: list, watch, merge-patch of status, and a probe. */
+export function kubeClient(connection: Connection, probeServer?: string): NodeTuningClient {
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<unknown> => {
+    const response = await open(
+      connection,
+      method,
+      new URL(path, connection.server),
+      { agent },
+      body,
+      contentType,
+    );
+    const text = await readAll(response);
+    if ((response.statusCode ?? 0) >= 300)
+      throw new APIError(
+        `${method} ${path}: ${response.statusCode} ${text.slice(0, 300)}`,
+        response.statusCode ?? 0,
+      );
+    return JSON.parse(text) as unknown;
+  };
+  const selector = (name: string): string =>
+    `fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`;
   return {
     async get(name) {
-      // A list with a field selector gives the resourceVersion to watch from, present or not.
-      const list = (await api.listClusterCustomObject({
-        group,
-        version,
-        plural,
-        fieldSelector: `metadata.name=${name}`,
-      })) as {
+      const list = (await send("GET", `${collection}?${selector(name)}`)) as {
         items: NodeNetworkTuning[];
         metadata: { resourceVersion: string };
       };
       return { object: list.items[0], resourceVersion: list.metadata.resourceVersion };
     },
     async watch(name, resourceVersion, onEvent, onDone) {
-      const controller = await watcher.watch(
-        `/apis/${group}/${version}/${plural}`,
-        { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true },
-        (type, object: unknown) => {
-          if (type === "ERROR") {
-            const status = object as { code?: number; message?: string };
-            onDone(
-              status.code === 410
-                ? new ResourceExpiredError(status.message ?? "resourceVersion too old")
-                : new Error(`watch error: ${status.message ?? "unknown"}`),
-            );
-            return;
-          }
-          if (type === "BOOKMARK") {
-            const rv = (object as { metadata?: { resourceVersion?: string } }).metadata
-              ?.resourceVersion;
-            if (rv) onEvent({ type, resourceVersion: rv });
-            return;
-          }
-          if (type === "ADDED" || type === "MODIFIED" || type === "DELETED")
-            onEvent({ type, object: object as NodeNetworkTuning });
-        },
-        (error: unknown) => {
-          onDone(
-            error instanceof ApiException && error.code === 410
-              ? new ResourceExpiredError("resourceVersion too old", { cause: error })
-              : error,
-          );
-        },
+      const query = `${selector(name)}&watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=${encodeURIComponent(resourceVersion)}`;
+      const response = await open(
+        connection,
+        "GET",
+        new URL(`${collection}?${query}`, connection.server),
+        { agent: false },
       );
-      return { abort: () => controller.abort() };
+      if ((response.statusCode ?? 0) >= 300) {
+        const text = await readAll(response);
+        throw response.statusCode === 410
+          ? new ResourceExpiredError(text)
+          : new APIError(
+              `watch: ${response.statusCode} ${text.slice(0, 300)}`,
+              response.statusCode ?? 0,
+            );
+      }
+      let finished = false;
+      const finish = (error: unknown): void => {
+        if (finished) return;
+        finished = true;
+        onDone(error);
+      };
+      const lines = createInterface({ input: response });
+      // readline re-emits the response's errors; unhandled, a dropped connection would end the process.
+      lines.on("error", (error) => finish(error));
+      lines.on("line", (line) => {
+        const event = parseEvent(line);
+        if (event instanceof Error) {
+          finish(event);
+          response.destroy();
+        } else if (event) onEvent(event);
+      });
+      response.on("end", () => finish(null));
+      response.on("error", (error) => finish(error));
+      return { abort: () => response.destroy() };
     },
     async patchStatus(name, status) {
-      await api.patchClusterCustomObjectStatus(
-        { group, version, plural, name, body: { status } },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      await send(
+        "PATCH",
+        `${collection}/${encodeURIComponent(name)}/status`,
+        { status },
+        "application/merge-patch+json",
       );
     },
     probe: (timeoutMs) =>
-      probeServerAt(probeServer ?? config.getCurrentCluster()?.server ?? "", config, timeoutMs),
+      probe({ ...connection, server: probeServer ?? connection.server }, timeoutMs),
   };
 }
 
-/**
- * GET /readyz over a new TLS connection (no pooled socket), so that a NIC
- * reset that broke the path shows even while old connections linger.
- */
-async function probeServerAt(
-  server: string,
-  config: KubeConfig,
-  timeoutMs: number,
-): Promise<boolean> {
-  if (!server) return false;
-  const options: Parameters<typeof httpsRequest>[1] = {
-    method: "GET",
-    agent: false,
-    timeout: timeoutMs,
+function parseEvent(line: string): WatchEvent | Error | undefined {
+  if (line.trim() === "") return undefined;
+  const event = JSON.parse(line) as {
+    type: string;
+    object: { code?: number; message?: string; metadata?: { resourceVersion?: string } };
   };
-  await config.applyToHTTPSOptions(options);
-  return new Promise((resolve) => {
-    const request = httpsRequest(new URL("/readyz", server), options, (response) => {
-      response.resume();
-      resolve((response.statusCode ?? 500) < 500);
-    });
-    request.on("error", () => {
-      resolve(false);
-    });
-    request.on("timeout", () => {
-      request.destroy();
-      resolve(false);
-    });
-    request.end();
+  if (event.type === "ERROR") {
+    const message = event.object.message ?? "watch error";
+    return event.object.code === 410
+      ? new ResourceExpiredError(message)
+      : new APIError(message, event.object.code ?? 0);
+  }
+  if (event.type === "BOOKMARK")
+    return { type: "BOOKMARK", resourceVersion: event.object.metadata?.resourceVersion ?? "" };
+  if (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED") {
+    return { type: event.type, object: event.object as unknown as NodeNetworkTuning };
+  }
+  return undefined;
+}
+
+async function open(
+  connection: Connection,
+  method: string,
+  url: URL,
+  extra: Pick<RequestOptions, "agent" | "timeout">,
+  body?: unknown,
+  contentType = "application/json",
+): Promise<IncomingMessage> {
+  const token = connection.tokenFile
+    ? (await readFile(connection.tokenFile, "utf8")).trim()
+    : connection.token;
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const options: RequestOptions = {
+    method,
+    headers: {
+      accept: "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(payload
+        ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) }
+        : {}),
+    },
+    rejectUnauthorized: !connection.insecureSkipTLSVerify,
+    ...(connection.ca ? { ca: connection.ca } : {}),
+    ...extra,
+  };
+  return new Promise((resolve, reject) => {
+    const req = request(url, options, resolve);
+    req.on("error", reject);
+    req.on("timeout", () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
+    req.end(payload);
   });
+}
+
+function readAll(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    response.setEncoding("utf8");
+    response.on("data", (chunk: string) => (text += chunk));
+    response.on("end", () => resolve(text));
+    response.on("error", reject);
+  });
+}
+
+/**
+ * GET /readyz over a new connection (no pooled socket), so that a NIC reset
+ * that broke the path shows even while old connections linger.
+ */
+async function probe(connection: Connection, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await open(connection, "GET", new URL("/readyz", connection.server), {
+      agent: false,
+      timeout: timeoutMs,
+    });
+    response.resume();
+    return (response.statusCode ?? 500) < 500;
+  } catch {
+    return false;
+  }
 }

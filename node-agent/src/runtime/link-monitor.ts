@@ -35,7 +35,11 @@ export class LinkMonitor {
     if (this.stopped) return;
     const child = spawn("ip", ["-o", "monitor", "link"], { stdio: ["ignore", "pipe", "ignore"] });
     this.child = child;
-    createInterface({ input: child.stdout }).on("line", (line) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on("error", (error) => {
+      this.log.warn("ip monitor output failed", error);
+    });
+    lines.on("line", (line) => {
       this.backoff.reset();
       const name = linkEventInterface(line);
       if (name !== undefined) this.note(name);
