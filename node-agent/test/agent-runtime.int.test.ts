@@ -111,6 +111,12 @@ async function read(sandbox: Sandbox, file: string): Promise<string> {
   return (await sandbox.exec("cat", [file])).stdout.trim();
 }
 
+/** GET a path of the agent's health server, from inside its namespace. */
+async function scrape(sandbox: Sandbox, path: string): Promise<string> {
+  const script = `fetch("http://127.0.0.1:9464${path}").then((r) => r.text()).then((t) => process.stdout.write(t))`;
+  return (await sandbox.exec(process.execPath, ["-e", script])).stdout;
+}
+
 /** rps_cpus for "all": every online CPU. */
 const fullMask = async (sandbox: Sandbox): Promise<string> => {
   const cpus = Number((await sandbox.exec("nproc", [])).stdout.trim());
@@ -200,9 +206,11 @@ describe("the node agent against a real API server", () => {
     await eventually(async () =>
       expect(condition(await nnt("node-c"), "Applied")?.status).toBe("True"),
     );
-    await sandbox.exec("sh", ["-c", "echo 1000 > /sys/class/net/vA/tx_queue_len"]);
+    // RPS masks change without a link event: only the periodic re-verify can see this.
+    const mask = await fullMask(sandbox);
+    await sandbox.exec("sh", ["-c", "echo 0 > /sys/class/net/vA/queues/rx-0/rps_cpus"]);
     await eventually(
-      async () => expect(await read(sandbox, "/sys/class/net/vA/tx_queue_len")).toBe("4000"),
+      async () => expect(await read(sandbox, "/sys/class/net/vA/queues/rx-0/rps_cpus")).toBe(mask),
       8000,
     );
     const drifted = await eventually(async () => {
@@ -210,7 +218,14 @@ describe("the node agent against a real API server", () => {
       expect(found).toMatchObject({ status: "True", reason: "DriftCorrected" });
       return found;
     });
-    expect(drifted?.message).toContain("vA/txqueuelen");
+    expect(drifted?.message).toContain("vA/rx-0/rps_cpus");
+    const metrics = await scrape(sandbox, "/metrics");
+    expect(metrics).toMatch(/^nettune_agent_drift_corrections_total [1-9]/m);
+    expect(metrics).toMatch(/^nettune_conntrack_entries \d+/m);
+    expect(metrics).toMatch(/^nettune_softnet_dropped\{cpu="0"\} \d+/m);
+    expect(metrics).toMatch(/^nettune_nic_drops\{interface="vA",counter="rx_dropped"\} \d+/m);
+    expect(metrics).toMatch(/^nettune_agent_apply_duration_seconds_count\{cause="resync"\} [1-9]/m);
+    expect(await scrape(sandbox, "/readyz")).toBe("ok\n");
   });
 
   it("rolls back a NIC change when the API server probe fails after it", async () => {
