@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{api,operator,node-agent,test}/**/*.test.ts"],
+          include: ["{api,common,operator,node-agent,test}/**/*.test.ts"],
           exclude: ["**/*.host.test.ts", "**/*.int.test.ts", "node_modules/**"],
         },
       },

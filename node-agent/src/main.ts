@@ -12,11 +12,11 @@ import { hostPathsUnder } from "./host/paths.ts";
 import { ConntrackPressure } from "./runtime/conntrack-pressure.ts";
 import { kubeClient, resolveConnection, type ConnectionFlags } from "./runtime/kube.ts";
 import { LinkMonitor } from "./runtime/link-monitor.ts";
-import { jsonLogger } from "./runtime/logger.ts";
+import { jsonLogger } from "../../common/logger.ts";
 import { AgentMetrics } from "./runtime/metrics.ts";
 import { OwnObjectWatch } from "./runtime/own-object-watch.ts";
 import { Reconciler } from "./runtime/reconciler.ts";
-import { startHealthServer } from "./runtime/server.ts";
+import { startHealthServer } from "../../common/health-server.ts";
 
 interface AgentConfig {
   nodeName: string;

@@ -6,12 +6,12 @@ import type {
 } from "../../api/v1alpha1/node-network-tuning.ts";
 import type { EnactResult } from "../src/engine/enact.ts";
 import { parseSoftnetStat } from "../src/facts/host-counters.ts";
-import { Backoff } from "../src/runtime/backoff.ts";
+import { Backoff } from "../../common/backoff.ts";
 import { setConditions } from "../src/runtime/conditions.ts";
 import { ConntrackPressure } from "../src/runtime/conntrack-pressure.ts";
 import type { NodeTuningClient } from "../src/runtime/kube.ts";
 import { linkEventInterface } from "../src/runtime/link-monitor.ts";
-import type { Logger } from "../src/runtime/logger.ts";
+import type { Logger } from "../../common/logger.ts";
 import { AgentMetrics } from "../src/runtime/metrics.ts";
 import { nodeStatus, sameStatus, type RunOutcome } from "../src/runtime/node-status.ts";
 import { Reconciler, type ReconcilerDeps } from "../src/runtime/reconciler.ts";

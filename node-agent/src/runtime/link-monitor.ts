@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { Backoff } from "./backoff.ts";
-import type { Logger } from "./logger.ts";
+import { Backoff } from "../../../common/backoff.ts";
+import type { Logger } from "../../../common/logger.ts";
 
 /** The interface name of an `ip -o monitor link` line ("3: eth0@if4: <...> ..."), if any. */
 export function linkEventInterface(line: string): string | undefined {

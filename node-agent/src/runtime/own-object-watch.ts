@@ -1,7 +1,7 @@
 import type { NodeNetworkTuning } from "../../../api/v1alpha1/node-network-tuning.ts";
-import { Backoff } from "./backoff.ts";
+import { Backoff } from "../../../common/backoff.ts";
 import { ResourceExpiredError, type NodeTuningClient } from "./kube.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../../../common/logger.ts";
 
 export interface OwnObjectWatchDeps {
   client: NodeTuningClient;

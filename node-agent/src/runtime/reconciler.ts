@@ -5,9 +5,9 @@ import type {
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { InvalidSpecError, type EnactResult } from "../engine/enact.ts";
-import { Backoff } from "./backoff.ts";
+import { Backoff } from "../../../common/backoff.ts";
 import type { NodeTuningClient } from "./kube.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../../../common/logger.ts";
 import type { AgentMetrics } from "./metrics.ts";
 import { nodeStatus, sameStatus, type RunOutcome } from "./node-status.ts";
 

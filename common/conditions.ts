@@ -1,0 +1,32 @@
+import type { Condition } from "../api/v1alpha1/meta.ts";
+
+export interface ConditionInput {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+}
+
+/**
+ * Builds the full condition list: every type at once so they never
+ * contradict each other. lastTransitionTime moves only when a status flips;
+ * observedGeneration is stamped on all.
+ */
+export function setConditions(
+  previous: readonly Condition[] | undefined,
+  next: readonly ConditionInput[],
+  now: Date,
+  generation: number,
+): Condition[] {
+  return next.map((condition) => {
+    const before = previous?.find((c) => c.type === condition.type);
+    const lastTransitionTime =
+      before && before.status === condition.status ? before.lastTransitionTime : iso(now);
+    return { ...condition, lastTransitionTime, observedGeneration: generation };
+  });
+}
+
+/** RFC 3339 without fractions, as the API server stores metav1.Time. */
+export function iso(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
