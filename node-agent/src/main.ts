@@ -6,7 +6,7 @@ import { enact, revertAll, type EnactDeps } from "./engine/enact.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readConntrackCounters } from "./facts/host-counters.ts";
-import { execRunner } from "./host/commands.ts";
+import { execRunner, type CommandRunner } from "./host/commands.ts";
 import { Ethtool } from "./host/ethtool.ts";
 import { hostPathsUnder } from "./host/paths.ts";
 import { ConntrackPressure } from "./runtime/conntrack-pressure.ts";
@@ -29,6 +29,8 @@ interface AgentConfig {
   probeServer?: string;
   pressureSampleSeconds: number;
   connection: ConnectionFlags;
+  /** A fixture tree stands in for the host: no ethtool, no link events. */
+  simulatedHost: boolean;
 }
 
 /** Flags win over the environment; NODE_NAME comes from the downward API. */
@@ -49,6 +51,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
       "token-file": { type: "string" },
       "ca-file": { type: "string" },
       "insecure-skip-tls-verify": { type: "boolean" },
+      "simulated-host": { type: "boolean" },
     },
   });
   const nodeName = values["node-name"] ?? env.NODE_NAME;
@@ -63,6 +66,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
     probeTimeoutSeconds: Number(values["probe-timeout-seconds"]),
     pressureSampleSeconds: Number(values["pressure-sample-seconds"]),
     connection: {},
+    simulatedHost: values["simulated-host"] === true,
   };
   if (values.server !== undefined) config.connection.server = values.server;
   if (values["token-file"] !== undefined) config.connection.tokenFile = values["token-file"];
@@ -72,6 +76,9 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
   if (values["probe-server"] !== undefined) config.probeServer = values["probe-server"];
   return config;
 }
+
+const refuseCommands: CommandRunner = () =>
+  Promise.resolve({ code: 1, stdout: "", stderr: "simulated host" });
 
 async function main(): Promise<void> {
   const config = configFrom(process.argv.slice(2), process.env);
@@ -84,9 +91,11 @@ async function main(): Promise<void> {
   );
   const metrics = new AgentMetrics(paths);
   const pressure = new ConntrackPressure();
+  // A simulated host has no NICs to reach: every ethtool question is answered "not supported".
+  const run = config.simulatedHost ? refuseCommands : execRunner();
   const deps: EnactDeps = {
     paths,
-    run: execRunner(),
+    run,
     probe: () => client.probe(config.probeTimeoutSeconds * 1000),
   };
 
@@ -135,7 +144,7 @@ async function main(): Promise<void> {
     });
   }, config.pressureSampleSeconds * 1000);
 
-  links.start();
+  if (!config.simulatedHost) links.start();
   watch.start();
   scheduleResync();
   log.info(`agent started for node ${config.nodeName}`, {

@@ -1,0 +1,108 @@
+import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
+import { selectorToTerm } from "./selector.ts";
+
+export interface AgentSettings {
+  namespace: string;
+  name: string;
+  image: string;
+  serviceAccount: string;
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  metricsPort: number;
+  /** Extra agent flags from the operator's configuration. */
+  args: string[];
+}
+
+/** Where the agent runs: the OR of every tuning's selector; nowhere when there are no tunings. */
+export function agentAffinity(
+  tunings: readonly NetworkTuning[],
+): Record<string, unknown> | undefined {
+  if (tunings.some((t) => selectorToTerm(t.spec.nodeSelector).matchExpressions.length === 0))
+    return undefined;
+  const terms = tunings.map((t) => selectorToTerm(t.spec.nodeSelector));
+  // A NodeSelector needs at least one term; this one matches no node.
+  const nodeSelectorTerms =
+    terms.length > 0
+      ? terms
+      : [{ matchExpressions: [{ key: "nettune.io/no-tunings", operator: "Exists" }] }];
+  return {
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } },
+  };
+}
+
+/**
+ * The agent DaemonSet: privileged with host network and PID namespace
+ * (irqbalance detection), the host's /sys, /proc, /etc and /run/nettune
+ * mounted, every taint tolerated, system-node-critical.
+ */
+export function agentDaemonSet(
+  settings: AgentSettings,
+  tunings: readonly NetworkTuning[],
+): Record<string, unknown> {
+  const labels = {
+    "app.kubernetes.io/name": "nettune",
+    "app.kubernetes.io/component": "node-agent",
+  };
+  const affinity = agentAffinity(tunings);
+  const hostPath = (name: string, path: string, type: string): Record<string, unknown> => ({
+    name,
+    hostPath: { path, type },
+  });
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: settings.name, namespace: settings.namespace, labels },
+    spec: {
+      selector: { matchLabels: labels },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: settings.serviceAccount,
+          hostNetwork: true,
+          hostPID: true,
+          dnsPolicy: "ClusterFirstWithHostNet",
+          priorityClassName: "system-node-critical",
+          tolerations: [{ operator: "Exists" }],
+          ...(affinity ? { affinity } : {}),
+          containers: [
+            {
+              name: "node-agent",
+              image: settings.image,
+              command: ["node", "/app/dist/node-agent/src/main.js"],
+              args: [
+                "--host-root=/host",
+                "--run-dir=/run/nettune",
+                `--metrics-port=${settings.metricsPort}`,
+                ...settings.args,
+              ],
+              env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+              securityContext: { privileged: true },
+              ports: [{ name: "metrics", containerPort: settings.metricsPort }],
+              readinessProbe: {
+                httpGet: { path: "/readyz", port: settings.metricsPort },
+                periodSeconds: 10,
+              },
+              livenessProbe: {
+                httpGet: { path: "/healthz", port: settings.metricsPort },
+                periodSeconds: 20,
+              },
+              resources: settings.resources,
+              volumeMounts: [
+                { name: "host-sys", mountPath: "/host/sys" },
+                { name: "host-proc", mountPath: "/host/proc" },
+                { name: "host-etc", mountPath: "/host/etc" },
+                { name: "run-nettune", mountPath: "/run/nettune" },
+              ],
+            },
+          ],
+          volumes: [
+            hostPath("host-sys", "/sys", "Directory"),
+            hostPath("host-proc", "/proc", "Directory"),
+            hostPath("host-etc", "/etc", "Directory"),
+            hostPath("run-nettune", "/run/nettune", "DirectoryOrCreate"),
+          ],
+        },
+      },
+    },
+  };
+}

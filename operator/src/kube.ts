@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+  type V1DaemonSet,
+  type V1Node,
+} from "@kubernetes/client-node";
+import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
+import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+
+const group = "nettune.io";
+const version = "v1alpha1";
+
+export type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+export interface Informers {
+  tunings: Watched<NetworkTuning & KubernetesObject>;
+  nodeTunings: Watched<NodeNetworkTuning & KubernetesObject>;
+  nodes: Watched<V1Node>;
+}
+
+/** Informers on the three kinds the operator reads. */
+export function makeInformers(config: KubeConfig): Informers {
+  const custom = config.makeApiClient(CustomObjectsApi);
+  const core = config.makeApiClient(CoreV1Api);
+  const listCustom =
+    <T>(plural: string) =>
+    () =>
+      custom.listClusterCustomObject({ group, version, plural }) as Promise<
+        KubernetesListObject<T & KubernetesObject>
+      >;
+  return {
+    tunings: makeInformer(
+      config,
+      `/apis/${group}/${version}/networktunings`,
+      listCustom<NetworkTuning>("networktunings"),
+    ),
+    nodeTunings: makeInformer(
+      config,
+      `/apis/${group}/${version}/nodenetworktunings`,
+      listCustom<NodeNetworkTuning>("nodenetworktunings"),
+    ),
+    nodes: makeInformer(config, "/api/v1/nodes", () => core.listNode()),
+  };
+}
+
+/** The writes the operator makes, each the smallest that does the job. */
+export interface OperatorWrites {
+  createNodeTuning(object: NodeNetworkTuning): Promise<NodeNetworkTuning>;
+  /** Replaces the spec, guarded by the object's resourceVersion. */
+  replaceNodeTuning(object: NodeNetworkTuning): Promise<NodeNetworkTuning>;
+  patchTuningStatus(name: string, status: NetworkTuningStatus): Promise<void>;
+  /** Sets the finalizers, guarded by resourceVersion so a concurrent change is not lost. */
+  setTuningFinalizers(name: string, finalizers: string[], resourceVersion: string): Promise<void>;
+  /** Creates or replaces the DaemonSet when its rendered form changed. */
+  applyDaemonSet(daemonSet: Record<string, unknown>): Promise<"created" | "updated" | "unchanged">;
+  event(
+    tuning: NetworkTuning,
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+  ): Promise<void>;
+}
+
+export function operatorWrites(
+  config: KubeConfig,
+  now: () => Date,
+  onError: (verb: string) => void,
+): OperatorWrites {
+  const custom = config.makeApiClient(CustomObjectsApi);
+  const apps = config.makeApiClient(AppsV1Api);
+  const core = config.makeApiClient(CoreV1Api);
+  const counted = async <T>(verb: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      onError(verb);
+      throw new Error(`${verb} failed`, { cause: error });
+    }
+  };
+  const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+  return {
+    createNodeTuning: (object) =>
+      counted(
+        "create",
+        () =>
+          custom.createClusterCustomObject({
+            group,
+            version,
+            plural: "nodenetworktunings",
+            body: object,
+          }) as Promise<NodeNetworkTuning>,
+      ),
+    replaceNodeTuning: (object) =>
+      counted(
+        "update",
+        () =>
+          custom.replaceClusterCustomObject({
+            group,
+            version,
+            plural: "nodenetworktunings",
+            name: object.metadata.name ?? "",
+            body: object,
+          }) as Promise<NodeNetworkTuning>,
+      ),
+    patchTuningStatus: async (name, status) => {
+      await counted("patch", () =>
+        custom.patchClusterCustomObjectStatus(
+          { group, version, plural: "networktunings", name, body: { status } },
+          merge,
+        ),
+      );
+    },
+    setTuningFinalizers: async (name, finalizers, resourceVersion) => {
+      const body = { metadata: { finalizers, resourceVersion } };
+      await counted("patch", () =>
+        custom.patchClusterCustomObject(
+          { group, version, plural: "networktunings", name, body },
+          merge,
+        ),
+      );
+    },
+    applyDaemonSet: async (daemonSet) => {
+      const metadata = daemonSet.metadata as {
+        name: string;
+        namespace: string;
+        annotations?: Record<string, string>;
+      };
+      const hash = createHash("sha256")
+        .update(JSON.stringify(daemonSet.spec))
+        .digest("hex")
+        .slice(0, 16);
+      const body = {
+        ...daemonSet,
+        metadata: {
+          ...metadata,
+          annotations: { ...metadata.annotations, "nettune.io/spec-hash": hash },
+        },
+      } as V1DaemonSet;
+      const existing = await apps
+        .readNamespacedDaemonSet({ name: metadata.name, namespace: metadata.namespace })
+        .catch((error: unknown) => {
+          if (error instanceof ApiException && error.code === 404) return undefined;
+          throw error;
+        });
+      if (!existing) {
+        await counted("create", () =>
+          apps.createNamespacedDaemonSet({ namespace: metadata.namespace, body }),
+        );
+        return "created";
+      }
+      if (existing.metadata?.annotations?.["nettune.io/spec-hash"] === hash) return "unchanged";
+      body.metadata = {
+        ...body.metadata,
+        resourceVersion: existing.metadata?.resourceVersion ?? "",
+      };
+      await counted("update", () =>
+        apps.replaceNamespacedDaemonSet({
+          name: metadata.name,
+          namespace: metadata.namespace,
+          body,
+        }),
+      );
+      return "updated";
+    },
+    event: async (tuning, type, reason, message) => {
+      const time = now();
+      await counted("create", () =>
+        core.createNamespacedEvent({
+          namespace: "default",
+          body: {
+            metadata: { generateName: `${tuning.metadata.name ?? "tuning"}.` },
+            involvedObject: {
+              apiVersion: "nettune.io/v1alpha1",
+              kind: "NetworkTuning",
+              name: tuning.metadata.name ?? "",
+              uid: tuning.metadata.uid ?? "",
+            },
+            type,
+            reason,
+            message: message.slice(0, 1024),
+            firstTimestamp: time,
+            lastTimestamp: time,
+            count: 1,
+            source: { component: "nettune-operator" },
+            reportingComponent: "nettune.io/operator",
+            reportingInstance: "nettune-operator",
+          },
+        }),
+      );
+    },
+  };
+}

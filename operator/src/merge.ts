@@ -1,0 +1,134 @@
+import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
+import type {
+  NodeNetworkTuningSpec,
+  TuningSource,
+} from "../../api/v1alpha1/node-network-tuning.ts";
+import type { TuningSettings } from "../../api/v1alpha1/node-settings.ts";
+
+export interface Conflict {
+  /** The field both tunings set, such as "sysctls.net.core.somaxconn". */
+  field: string;
+  winner: string;
+  loser: string;
+}
+
+export interface MergedNode {
+  spec: NodeNetworkTuningSpec;
+  conflicts: Conflict[];
+}
+
+const settingKeys = [
+  "interfaces",
+  "irqbalance",
+  "conntrack",
+  "dns",
+  "sysctls",
+] as const satisfies readonly (keyof TuningSettings)[];
+
+/** Highest priority first; on a tie the name that sorts first wins. */
+export function byPrecedence(a: NetworkTuning, b: NetworkTuning): number {
+  return (
+    (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
+    (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "")
+  );
+}
+
+/**
+ * Merges the tunings that match a node, field by field: each leaf comes from
+ * the highest-priority tuning that sets it. Interface entries merge by their
+ * match. Two tunings of equal priority setting one leaf differently are a
+ * Conflict (the first name wins). When any matching tuning enforces, Audit
+ * tunings add nothing, so an audit never blocks or dilutes a rollout.
+ */
+export function mergeForNode(matching: readonly NetworkTuning[]): MergedNode {
+  const enforcing = matching.filter((t) => (t.spec.mode ?? "Enforce") === "Enforce");
+  const contributing = [...(enforcing.length > 0 ? enforcing : matching)].sort(byPrecedence);
+  const owners = new Map<string, NetworkTuning>();
+  const conflicts: Conflict[] = [];
+  const merged: Record<string, unknown> = {};
+  for (const tuning of contributing) {
+    for (const key of settingKeys) {
+      const value = tuning.spec[key];
+      if (value === undefined) continue;
+      merged[key] = mergeValue(merged[key], value, key, tuning, owners, conflicts);
+    }
+  }
+  const sources: TuningSource[] = contributing.map((t) => ({
+    name: t.metadata.name ?? "",
+    generation: t.metadata.generation ?? 0,
+    priority: t.spec.priority ?? 0,
+  }));
+  const spec: NodeNetworkTuningSpec = {
+    ...(merged as TuningSettings),
+    mode: enforcing.length > 0 || contributing.length === 0 ? "Enforce" : "Audit",
+    sources,
+    sourceNames: sources.map((s) => s.name).join(", "),
+  };
+  return { spec, conflicts };
+}
+
+function mergeValue(
+  current: unknown,
+  incoming: unknown,
+  field: string,
+  tuning: NetworkTuning,
+  owners: Map<string, NetworkTuning>,
+  conflicts: Conflict[],
+): unknown {
+  if (field === "interfaces" && Array.isArray(incoming))
+    return mergeInterfaces(current, incoming, tuning, owners, conflicts);
+  if (isPlainObject(incoming) && (current === undefined || isPlainObject(current))) {
+    const result: Record<string, unknown> = { ...(current as Record<string, unknown> | undefined) };
+    for (const [key, value] of Object.entries(incoming)) {
+      result[key] = mergeValue(result[key], value, `${field}.${key}`, tuning, owners, conflicts);
+    }
+    return result;
+  }
+  const owner = owners.get(field);
+  if (owner === undefined) {
+    owners.set(field, tuning);
+    return incoming;
+  }
+  if (
+    (owner.spec.priority ?? 0) === (tuning.spec.priority ?? 0) &&
+    JSON.stringify(current) !== JSON.stringify(incoming)
+  ) {
+    conflicts.push({ field, winner: owner.metadata.name ?? "", loser: tuning.metadata.name ?? "" });
+  }
+  return current;
+}
+
+/** Interface entries with the same match are one entry; others are kept side by side. */
+function mergeInterfaces(
+  current: unknown,
+  incoming: unknown[],
+  tuning: NetworkTuning,
+  owners: Map<string, NetworkTuning>,
+  conflicts: Conflict[],
+): unknown[] {
+  const entries = [...((current as Record<string, unknown>[] | undefined) ?? [])];
+  for (const entry of incoming as Record<string, unknown>[]) {
+    const match = JSON.stringify(entry.match);
+    const index = entries.findIndex((e) => JSON.stringify(e.match) === match);
+    const field = `interfaces[${match}]`;
+    if (index === -1) {
+      entries.push(
+        mergeValue(undefined, entry, field, tuning, owners, conflicts) as Record<string, unknown>,
+      );
+    } else {
+      entries[index] = mergeValue(
+        entries[index],
+        entry,
+        field,
+        tuning,
+        owners,
+        conflicts,
+      ) as Record<string, unknown>;
+    }
+  }
+  return entries;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

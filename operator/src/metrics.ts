@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** The operator's metrics, in a registry of its own. */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  readonly reconcileDuration: Histogram;
+  readonly queueDepth: Gauge;
+  readonly apiErrors: Counter;
+  readonly leader: Gauge;
+
+  constructor(nodesByState: () => Record<string, number>) {
+    const registers = [this.registry];
+    this.reconcileDuration = new Histogram({
+      name: "nettune_operator_reconcile_duration_seconds",
+      help: "Time of one reconcile, by key kind.",
+      labelNames: ["kind"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: "nettune_operator_queue_depth",
+      help: "Keys waiting in the work queue.",
+      registers,
+    });
+    this.apiErrors = new Counter({
+      name: "nettune_operator_api_errors_total",
+      help: "Failed API requests, by verb.",
+      labelNames: ["verb"],
+      registers,
+    });
+    this.leader = new Gauge({
+      name: "nettune_operator_leader",
+      help: "1 while this replica holds the lease.",
+      registers,
+    });
+    new Gauge({
+      name: "nettune_operator_nodes",
+      help: "Matched (tuning, node) pairs by rollout state of the tuning's current generation.",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        for (const [state, count] of Object.entries(nodesByState())) this.set({ state }, count);
+      },
+    });
+  }
+}

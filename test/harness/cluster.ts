@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { stringify } from "yaml";
+import type { ControlPlane } from "./control-plane.ts";
+import { kubectl } from "./kubectl.ts";
+import { buildSimulatedHost } from "./simulated-host.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/**
+ * Nodes, agents and operators on a real API server: each node a Node object,
+ * a fixture tree standing in for its host, and a real agent process in
+ * simulated-host mode; operators run as real processes too. Runs the
+ * compiled build (npm run build), as the image does.
+ */
+export class SimulatedCluster {
+  private readonly controlPlane: ControlPlane;
+  private readonly work: string;
+  private readonly processes = new Map<string, ChildProcess>();
+
+  constructor(controlPlane: ControlPlane, work: string) {
+    this.controlPlane = controlPlane;
+    this.work = work;
+  }
+
+  hostRoot(node: string): string {
+    return path.join(this.work, "hosts", node);
+  }
+
+  async addNodes(names: readonly string[], labels: Record<string, string>): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const nodes = names.map((name) => ({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name, labels: { "kubernetes.io/hostname": name, ...labels } },
+    }));
+    await this.kubectl(
+      ["apply", "-f", "-"],
+      stringify({ apiVersion: "v1", kind: "List", items: nodes }),
+    );
+    const ready = {
+      status: {
+        conditions: [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "KubeletReady",
+            message: "simulated",
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ],
+      },
+    };
+    await Promise.all(
+      names.map((name) =>
+        this.kubectl([
+          "patch",
+          "node",
+          name,
+          "--subresource=status",
+          "--type=merge",
+          "-p",
+          JSON.stringify(ready),
+        ]),
+      ),
+    );
+    for (const name of names)
+      await buildSimulatedHost(
+        this.hostRoot(name),
+        `00000000-0000-4000-8000-${name.replace(/\D/g, "").padStart(12, "0")}`,
+      );
+  }
+
+  async startAgent(node: string, extra: string[] = []): Promise<void> {
+    const token = path.join(this.work, "token");
+    await writeFile(token, this.controlPlane.adminToken, { mode: 0o600 });
+    const args = [
+      path.join(root, "dist/node-agent/src/main.js"),
+      "--simulated-host",
+      "--node-name",
+      node,
+      "--host-root",
+      this.hostRoot(node),
+      "--run-dir",
+      path.join(this.hostRoot(node), "run/nettune"),
+      "--server",
+      this.controlPlane.server,
+      "--token-file",
+      token,
+      "--ca-file",
+      this.controlPlane.caFile,
+      "--metrics-port",
+      "0",
+      "--resync-seconds",
+      "2",
+      ...extra,
+    ];
+    this.launch(`agent/${node}`, args, {});
+  }
+
+  async startOperator(identity: string, port: number, extra: string[] = []): Promise<void> {
+    const args = [
+      path.join(root, "dist/operator/src/main.js"),
+      "--namespace",
+      "nettune-system",
+      "--identity",
+      identity,
+      "--metrics-port",
+      String(port),
+      "--lease-seconds",
+      "6",
+      ...extra,
+    ];
+    this.launch(`operator/${identity}`, args, { KUBECONFIG: this.controlPlane.kubeconfig });
+  }
+
+  async stop(name: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    const child = this.processes.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.processes.keys()].map((name) => this.stop(name, "SIGKILL")));
+  }
+
+  private launch(name: string, args: string[], env: Record<string, string>): void {
+    const log = createWriteStream(path.join(this.work, `${name.replace("/", "-")}.log`), {
+      flags: "a",
+    });
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    this.processes.set(name, child);
+  }
+
+  private async kubectl(args: string[], input?: string): Promise<void> {
+    const result = await kubectl(this.controlPlane, args, input);
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(path.join(this.work, "hosts"), { recursive: true });
+    await this.kubectl(
+      ["apply", "-f", "-"],
+      stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "nettune-system" } }),
+    );
+  }
+}
