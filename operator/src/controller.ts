@@ -1,4 +1,5 @@
 import type { KubernetesObject, V1Node } from "@kubernetes/client-node";
+import type { Condition } from "../../api/v1alpha1/meta.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type {
   NodeNetworkTuning,
@@ -142,30 +143,26 @@ export class Controller {
       selectorMatches(t.spec.nodeSelector, view.labels),
     );
     const { spec } = mergeForNode(matching);
-    if (!current && matching.length === 0) return;
-    if (current && sameSpec(current.spec, spec)) return;
-    // New generations wait for the rollout budget; removals (unmatch, deletion) do not.
-    const views = this.nodeViews();
-    const ledger = new RolloutLedger(matching, (t) => this.matchedNodes(t, views));
+    if (current ? sameSpec(current.spec, spec) : matching.length === 0) return;
+    if (!this.mayRelease(view, matching)) return;
+    const written = current
+      ? await this.deps.writes.replaceNodeTuning({ ...current, spec })
+      : await this.deps.writes.createNodeTuning(newNodeTuning(node, spec));
+    this.written.set(name, written as NodeTuning);
+    for (const tuning of matching) this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
+  }
+
+  /** New generations wait for their tunings' rollout budgets; removals (unmatch, deletion) do not. */
+  private mayRelease(view: NodeView, matching: Tuning[]): boolean {
     const waiting = matching
       .filter((t) => progressOf(t, view) === "pending")
       .map((t) => t.metadata.name ?? "");
-    if (waiting.length > 0 && !ledger.tryRelease(view, waiting)) return;
-    const written = current
-      ? await this.deps.writes.replaceNodeTuning({ ...current, spec })
-      : await this.deps.writes.createNodeTuning({
-          apiVersion: "nettune.io/v1alpha1",
-          kind: "NodeNetworkTuning",
-          metadata: {
-            name,
-            ownerReferences: [
-              { apiVersion: "v1", kind: "Node", name, uid: node.metadata?.uid ?? "" },
-            ],
-          },
-          spec,
-        });
-    this.written.set(name, written as NodeTuning);
-    for (const tuning of matching) this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
+    if (waiting.length === 0) return true;
+    const views = this.nodeViews();
+    return new RolloutLedger(matching, (t) => this.matchedNodes(t, views)).tryRelease(
+      view,
+      waiting,
+    );
   }
 
   // --- tuning -----------------------------------------------------------------------------
@@ -221,21 +218,19 @@ export class Controller {
   /** Events on transitions only: a condition that flips, a conflict not reported before. */
   private async events(
     tuning: Tuning,
-    next: NonNullable<NetworkTuning["status"]>["conditions"],
+    next: Condition[] | undefined,
     conflicts: Conflict[],
     failedNodes: string[],
     failureMessages: Map<string, string>,
   ): Promise<void> {
     const before = tuning.status?.conditions;
+    const message = (type: string): string => next?.find((c) => c.type === type)?.message ?? "";
+    const reason = (conditions: Condition[] | undefined, type: string): string | undefined =>
+      conditions?.find((c) => c.type === type)?.reason;
     const flipped = (type: string, to: string): boolean =>
       conditionStatus(next, type) === to && conditionStatus(before, type) !== to;
     if (flipped(Type.Ready, "True"))
-      await this.deps.writes.event(
-        tuning,
-        "Normal",
-        Reason.Applied,
-        next?.find((c) => c.type === Type.Ready)?.message ?? "",
-      );
+      await this.deps.writes.event(tuning, "Normal", Reason.Applied, message(Type.Ready));
     if (flipped(Type.Degraded, "True")) {
       const detail = failedNodes
         .slice(0, 5)
@@ -248,24 +243,26 @@ export class Controller {
         `${failedNodes.length} node(s) failed: ${detail}`,
       );
     }
-    const halted = next?.find((c) => c.type === Type.Progressing)?.reason === Reason.RolloutHalted;
     if (
-      halted &&
-      before?.find((c) => c.type === Type.Progressing)?.reason !== Reason.RolloutHalted
+      reason(next, Type.Progressing) === Reason.RolloutHalted &&
+      reason(before, Type.Progressing) !== Reason.RolloutHalted
     ) {
       await this.deps.writes.event(
         tuning,
         "Warning",
         Reason.RolloutHalted,
-        next?.find((c) => c.type === Type.Progressing)?.message ?? "",
+        message(Type.Progressing),
       );
     }
-    const conflictText = conflictMessage(conflicts, tuning);
+    await this.conflictEvent(tuning, conflicts);
+  }
+
+  private async conflictEvent(tuning: Tuning, conflicts: Conflict[]): Promise<void> {
+    const text = conflictMessage(conflicts, tuning);
     const name = tuning.metadata.name ?? "";
-    if (conflictText && this.reportedConflicts.get(name) !== conflictText) {
-      this.reportedConflicts.set(name, conflictText);
-      await this.deps.writes.event(tuning, "Warning", Reason.Conflict, conflictText);
-    }
+    if (!text || this.reportedConflicts.get(name) === text) return;
+    this.reportedConflicts.set(name, text);
+    await this.deps.writes.event(tuning, "Warning", Reason.Conflict, text);
   }
 
   /**
@@ -323,6 +320,20 @@ export class Controller {
     }
     return counts;
   }
+}
+
+function newNodeTuning(node: V1Node, spec: NodeNetworkTuningSpec): NodeNetworkTuning {
+  const name = node.metadata?.name ?? "";
+  return {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NodeNetworkTuning",
+    // Owned by its Node, so the garbage collector removes it with the node.
+    metadata: {
+      name,
+      ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid: node.metadata?.uid ?? "" }],
+    },
+    spec,
+  };
 }
 
 function nodeView(node: V1Node, nnt: NodeTuning | undefined): NodeView {

@@ -117,10 +117,8 @@ export class LeaderElector {
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity;
-    const expires =
-      (spec.renewTime ? new Date(spec.renewTime).getTime() : 0) +
-      (spec.leaseDurationSeconds ?? leaseSeconds) * 1000;
-    if (holder && holder !== identity && expires > this.now().getTime()) return false;
+    if (holder && holder !== identity && expiresAt(spec, leaseSeconds) > this.now().getTime())
+      return false;
     const taking = holder !== identity;
     lease.spec = {
       ...spec,
@@ -149,4 +147,10 @@ export class LeaderElector {
       throw error;
     }
   }
+}
+
+/** When the holder's claim runs out: its last renewal plus the lease duration. */
+function expiresAt(spec: NonNullable<V1Lease["spec"]>, fallbackSeconds: number): number {
+  const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
+  return renewed + (spec.leaseDurationSeconds ?? fallbackSeconds) * 1000;
 }

@@ -94,14 +94,15 @@ async function main(): Promise<void> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const informers = makeInformers(kubeConfig);
-  let controller: Controller | undefined;
-  const metrics = new OperatorMetrics(() => controller?.nodesByState() ?? {});
+  // The metrics read node states from the controller, which needs the metrics: a late binding.
+  const holder: { controller?: Controller } = {};
+  const metrics = new OperatorMetrics(() => holder.controller?.nodesByState() ?? {});
   const writes = operatorWrites(
     kubeConfig,
     () => new Date(),
     (verb) => metrics.apiErrors.inc({ verb }),
   );
-  controller = new Controller({
+  const controller = new Controller({
     informers,
     writes,
     agent: config.agent,
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
     log,
     metrics,
   });
+  holder.controller = controller;
   const health = new Map<string, boolean>();
   const elector = new LeaderElector(
     kubeConfig,
@@ -130,12 +132,10 @@ async function main(): Promise<void> {
   elector.run(
     () => {
       metrics.leader.set(1);
-      const active = controller;
-      if (!active) return;
-      active.wire();
+      controller.wire();
       for (const [name, informer] of Object.entries(informers))
         keepRunning(name, informer as Watched<KubernetesObject>, log, health);
-      running = active.run(config.workers);
+      running = controller.run(config.workers);
     },
     () => {
       // Another replica may act now: stop at once rather than act on a stale view.
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string): Promise<void> => {
     log.info(`${signal}: stopping intake, finishing reconciles in flight, releasing the lease`);
-    controller?.queue.shutDown();
+    controller.queue.shutDown();
     await running;
     for (const informer of Object.values(informers))
       await (informer as Watched<KubernetesObject>).stop();

@@ -78,23 +78,32 @@ function mergeValue(
   if (field === "interfaces" && Array.isArray(incoming))
     return mergeInterfaces(current, incoming, tuning, owners, conflicts);
   if (isPlainObject(incoming) && (current === undefined || isPlainObject(current))) {
-    const result: Record<string, unknown> = { ...(current as Record<string, unknown> | undefined) };
+    const result: Record<string, unknown> = { ...current };
     for (const [key, value] of Object.entries(incoming)) {
       result[key] = mergeValue(result[key], value, `${field}.${key}`, tuning, owners, conflicts);
     }
     return result;
   }
+  return mergeLeaf(current, incoming, field, tuning, owners, conflicts);
+}
+
+/** A leaf belongs to the first (highest-precedence) tuning that sets it. */
+function mergeLeaf(
+  current: unknown,
+  incoming: unknown,
+  field: string,
+  tuning: NetworkTuning,
+  owners: Map<string, NetworkTuning>,
+  conflicts: Conflict[],
+): unknown {
   const owner = owners.get(field);
   if (owner === undefined) {
     owners.set(field, tuning);
     return incoming;
   }
-  if (
-    (owner.spec.priority ?? 0) === (tuning.spec.priority ?? 0) &&
-    JSON.stringify(current) !== JSON.stringify(incoming)
-  ) {
+  const tie = (owner.spec.priority ?? 0) === (tuning.spec.priority ?? 0);
+  if (tie && JSON.stringify(current) !== JSON.stringify(incoming))
     conflicts.push({ field, winner: owner.metadata.name ?? "", loser: tuning.metadata.name ?? "" });
-  }
   return current;
 }
 

@@ -19,12 +19,15 @@ export function progressOf(tuning: NetworkTuning, node: NodeView): NodeProgress 
   );
   if (!nnt || !released) return "pending";
   if (nnt.status?.observedGeneration !== nnt.metadata.generation) return "inFlight";
-  const condition = (type: string): { status: string; reason: string } | undefined =>
-    nnt.status?.conditions?.find((c) => c.type === type);
-  if (condition("Degraded")?.status === "True") return "failed";
-  const applied = condition("Applied");
-  if (applied?.status === "True" || applied?.reason === "AuditOnly") return "applied";
-  return "inFlight";
+  return reported(nnt);
+}
+
+/** What the agent reported for the generation it observed. */
+function reported(nnt: NodeNetworkTuning): NodeProgress {
+  const conditions = nnt.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === "Degraded" && c.status === "True")) return "failed";
+  const applied = conditions.find((c) => c.type === "Applied");
+  return applied?.status === "True" || applied?.reason === "AuditOnly" ? "applied" : "inFlight";
 }
 
 export interface TuningProgress {

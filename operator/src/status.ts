@@ -40,67 +40,79 @@ export function tuningStatus(input: StatusInput): NetworkTuningStatus {
   };
 }
 
-function tuningConditions({
-  progress,
-  halted,
-  failureMessages,
-  conflicts,
-  tuning,
-}: StatusInput): ConditionInput[] {
-  const summary = `${progress.applied}/${progress.matched} nodes applied`;
+function tuningConditions(input: StatusInput): ConditionInput[] {
+  const { progress, failureMessages, conflicts, tuning } = input;
   const firstFailure = progress.failedNodes[0];
   const failureText =
     firstFailure === undefined
       ? ""
       : `; ${firstFailure}: ${failureMessages.get(firstFailure) ?? "failed"}`;
+  const summary = `${progress.applied}/${progress.matched} nodes applied`;
   const conflictText = conflicts.length === 0 ? "" : `; ${conflictMessage(conflicts, tuning)}`;
-  const done = progress.matched === progress.applied;
-  const ready: ConditionInput =
-    progress.matched === 0
-      ? {
-          type: Type.Ready,
-          status: "True",
-          reason: Reason.NoMatchingNodes,
-          message: "no node matches the selector",
-        }
-      : {
-          type: Type.Ready,
-          status: done ? "True" : "False",
-          reason: done ? Reason.Applied : progress.failed > 0 ? Reason.Failed : Reason.RollingOut,
-          message: `${summary}${failureText}${conflictText}`,
-        };
-  const progressing: ConditionInput = halted
-    ? {
-        type: Type.Progressing,
-        status: "False",
-        reason: Reason.RolloutHalted,
-        message: `failures reached maxUnavailable (${progress.budget}): ${progress.failedNodes.join(", ")}`,
-      }
-    : progress.pending > 0
-      ? {
-          type: Type.Progressing,
-          status: "True",
-          reason: Reason.RollingOut,
-          message: `${summary}; ${progress.pending} pending`,
-        }
-      : { type: Type.Progressing, status: "False", reason: Reason.Complete, message: summary };
-  const degraded: ConditionInput =
-    progress.failed > 0
-      ? {
-          type: Type.Degraded,
-          status: "True",
-          reason: halted ? Reason.RolloutHalted : Reason.Failed,
-          message: `${progress.failed} failed${failureText}`,
-        }
-      : conflicts.length > 0
-        ? {
-            type: Type.Degraded,
-            status: "False",
-            reason: Reason.Conflict,
-            message: conflictMessage(conflicts, tuning),
-          }
-        : { type: Type.Degraded, status: "False", reason: Reason.AsExpected, message: "" };
-  return [ready, progressing, degraded];
+  return [
+    ready(progress, `${summary}${failureText}${conflictText}`),
+    progressing(progress, input.halted, summary),
+    degraded(input, failureText),
+  ];
+}
+
+function ready(progress: TuningProgress, message: string): ConditionInput {
+  if (progress.matched === 0)
+    return {
+      type: Type.Ready,
+      status: "True",
+      reason: Reason.NoMatchingNodes,
+      message: "no node matches the selector",
+    };
+  if (progress.matched === progress.applied)
+    return { type: Type.Ready, status: "True", reason: Reason.Applied, message };
+  return {
+    type: Type.Ready,
+    status: "False",
+    reason: progress.failed > 0 ? Reason.Failed : Reason.RollingOut,
+    message,
+  };
+}
+
+function progressing(progress: TuningProgress, halted: boolean, summary: string): ConditionInput {
+  if (halted) {
+    return {
+      type: Type.Progressing,
+      status: "False",
+      reason: Reason.RolloutHalted,
+      message: `failures reached maxUnavailable (${progress.budget}): ${progress.failedNodes.join(", ")}`,
+    };
+  }
+  if (progress.pending > 0)
+    return {
+      type: Type.Progressing,
+      status: "True",
+      reason: Reason.RollingOut,
+      message: `${summary}; ${progress.pending} pending`,
+    };
+  return { type: Type.Progressing, status: "False", reason: Reason.Complete, message: summary };
+}
+
+function degraded(
+  { progress, halted, conflicts, tuning }: StatusInput,
+  failureText: string,
+): ConditionInput {
+  if (progress.failed > 0) {
+    return {
+      type: Type.Degraded,
+      status: "True",
+      reason: halted ? Reason.RolloutHalted : Reason.Failed,
+      message: `${progress.failed} failed${failureText}`,
+    };
+  }
+  if (conflicts.length > 0)
+    return {
+      type: Type.Degraded,
+      status: "False",
+      reason: Reason.Conflict,
+      message: conflictMessage(conflicts, tuning),
+    };
+  return { type: Type.Degraded, status: "False", reason: Reason.AsExpected, message: "" };
 }
 
 export function conflictMessage(conflicts: Conflict[], tuning: NetworkTuning): string {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   await cluster.prepare();
   await cluster.addNodes(nodes, { pool: "sim" });
   for (const node of nodes) await cluster.startAgent(node);
-  await cluster.startOperator("operator-a", 18080);
+  cluster.startOperator("operator-a", 18080);
 });
 
 afterAll(async () => {
@@ -198,9 +198,9 @@ describe("the operator with 20 real agents on simulated hosts", () => {
 
   it("never has more nodes in flight than maxUnavailable", async () => {
     let maxInFlight = 0;
-    let sampling = true;
+    const sampling = { on: true };
     const sampler = (async () => {
-      while (sampling) {
+      while (sampling.on) {
         const list = JSON.parse(await run(["get", "nnt", "-o", "json"])) as {
           items: NodeNetworkTuning[];
         };
@@ -223,7 +223,7 @@ describe("the operator with 20 real agents on simulated hosts", () => {
       }),
     );
     await readyWith("backlog", "20/20");
-    sampling = false;
+    sampling.on = false;
     await sampler;
     expect(maxInFlight).toBeGreaterThan(0);
     expect(maxInFlight).toBeLessThanOrEqual(3);
@@ -294,7 +294,7 @@ describe("the operator with 20 real agents on simulated hosts", () => {
   });
 
   it("fails over to a second operator replica within 20 s, which finishes the rollout", async () => {
-    await cluster.startOperator("operator-b", 18081);
+    cluster.startOperator("operator-b", 18081);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const lease = JSON.parse(
       await run(["get", "lease", "-n", "nettune-system", "nettune-operator", "-o", "json"]),

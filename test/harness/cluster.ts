@@ -101,7 +101,7 @@ export class SimulatedCluster {
     this.launch(`agent/${node}`, args, {});
   }
 
-  async startOperator(identity: string, port: number, extra: string[] = []): Promise<void> {
+  startOperator(identity: string, port: number, extra: string[] = []): void {
     const args = [
       path.join(root, "dist/operator/src/main.js"),
       "--namespace",
