@@ -43,6 +43,7 @@ export class Controller {
   /** NodeNetworkTunings written but not yet back through the informer. */
   private readonly written = new Map<string, NodeTuning>();
   private readonly reportedConflicts = new Map<string, string>();
+  private releasing: Promise<void> = Promise.resolve();
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
@@ -135,6 +136,19 @@ export class Controller {
   // --- node -------------------------------------------------------------------------------
 
   private async syncNode(name: string): Promise<void> {
+    // Workers decide releases one at a time: two deciding at once could both spend the last budget.
+    const previous = this.releasing;
+    let done = (): void => undefined;
+    this.releasing = new Promise((resolve) => (done = resolve));
+    await previous;
+    try {
+      await this.syncNodeSerialized(name);
+    } finally {
+      done();
+    }
+  }
+
+  private async syncNodeSerialized(name: string): Promise<void> {
     const node = this.deps.informers.nodes.get(name);
     if (!node) return; // its NodeNetworkTuning goes with it (owner reference)
     const current = this.nodeTuning(name);

@@ -10,7 +10,7 @@ import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.t
 import { SimulatedCluster } from "../../test/harness/cluster.ts";
 import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
 import { kubectl } from "../../test/harness/kubectl.ts";
-import { eventually } from "../../test/harness/wait.ts";
+import { eventually, watchObjects } from "../../test/harness/wait.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const nodes = Array.from({ length: 20 }, (_, i) => `sim-${String(i + 1).padStart(2, "0")}`);
@@ -197,34 +197,36 @@ describe("the operator with 20 real agents on simulated hosts", () => {
   });
 
   it("never has more nodes in flight than maxUnavailable", async () => {
+    // Every change of every NodeNetworkTuning, as it happens: in flight means released to the
+    // node (its spec lists this generation) and not yet reported (status behind the spec).
+    const latest = new Map<string, NodeNetworkTuning>();
     let maxInFlight = 0;
-    const sampling = { on: true };
-    const sampler = (async () => {
-      while (sampling.on) {
-        const list = JSON.parse(await run(["get", "nnt", "-o", "json"])) as {
-          items: NodeNetworkTuning[];
-        };
-        const generation = (await get<NetworkTuning>("nt", "backlog").catch(() => undefined))
-          ?.metadata.generation;
-        const inFlight = list.items.filter(
+    const stop = watchObjects<NodeNetworkTuning>(
+      controlPlane,
+      "/apis/nettune.io/v1alpha1/nodenetworktunings",
+      (object) => {
+        latest.set(object.metadata.name ?? "", object);
+        const inFlight = [...latest.values()].filter(
           (nnt) =>
-            nnt.spec.sources?.some((s) => s.name === "backlog" && s.generation === generation) &&
+            nnt.spec.sources?.some((s) => s.name === "backlog" && s.generation === 1) &&
             nnt.status?.observedGeneration !== nnt.metadata.generation,
         ).length;
         maxInFlight = Math.max(maxInFlight, inFlight);
-      }
-    })();
-    await run(
-      ["apply", "-f", "-"],
-      tuning("backlog", {
-        nodeSelector: { matchLabels: { pool: "sim" } },
-        rollout: { maxUnavailable: 3 },
-        sysctls: { "net.core.netdev_max_backlog": "5000" },
-      }),
+      },
     );
-    await readyWith("backlog", "20/20");
-    sampling.on = false;
-    await sampler;
+    try {
+      await run(
+        ["apply", "-f", "-"],
+        tuning("backlog", {
+          nodeSelector: { matchLabels: { pool: "sim" } },
+          rollout: { maxUnavailable: 3 },
+          sysctls: { "net.core.netdev_max_backlog": "5000" },
+        }),
+      );
+      await readyWith("backlog", "20/20");
+    } finally {
+      stop();
+    }
     expect(maxInFlight).toBeGreaterThan(0);
     expect(maxInFlight).toBeLessThanOrEqual(3);
   });

@@ -61,3 +61,37 @@ export async function apiServerRequests(
   }
   return total;
 }
+
+/**
+ * Watches a collection of the API server as admin and calls back with every
+ * object as it changes; returns a function that stops the watch.
+ */
+export function watchObjects(
+  target: { server: string; adminToken: string },
+  collection: string,
+  onObject: (object: unknown, type: string) => void,
+): () => void {
+  const request = get(
+    new URL(`${collection}?watch=1`, target.server),
+    { headers: { authorization: `Bearer ${target.adminToken}` }, rejectUnauthorized: false },
+    (response) => {
+      let buffer = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        buffer += chunk;
+        let newline = buffer.indexOf("\n");
+        while (newline !== -1) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          if (line.trim()) {
+            const event = JSON.parse(line) as { type: string; object: unknown };
+            onObject(event.object, event.type);
+          }
+          newline = buffer.indexOf("\n");
+        }
+      });
+    },
+  );
+  request.on("error", () => undefined);
+  return () => request.destroy();
+}
