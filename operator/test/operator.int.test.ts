@@ -201,10 +201,11 @@ describe("the operator with 20 real agents on simulated hosts", () => {
     // node (its spec lists this generation) and not yet reported (status behind the spec).
     const latest = new Map<string, NodeNetworkTuning>();
     let maxInFlight = 0;
-    const stop = watchObjects<NodeNetworkTuning>(
+    const stop = watchObjects(
       controlPlane,
       "/apis/nettune.io/v1alpha1/nodenetworktunings",
-      (object) => {
+      (changed) => {
+        const object = changed as NodeNetworkTuning;
         latest.set(object.metadata.name ?? "", object);
         const inFlight = [...latest.values()].filter(
           (nnt) =>
