@@ -25,6 +25,8 @@ export interface ControllerDeps {
   now: () => Date;
   log: Logger;
   metrics: OperatorMetrics;
+  /** How long tuning status waits to fold node reports together. */
+  statusCoalesceMs?: number;
 }
 
 type Tuning = NetworkTuning & KubernetesObject;
@@ -62,7 +64,12 @@ export class Controller {
       nodes.on(verb, everything);
       nodeTunings.on(verb, (object) => {
         this.queue.add(`node/${object.metadata.name ?? ""}`);
-        for (const tuning of tunings.list()) this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
+        // Reports arrive in bursts during a rollout; one status write covers a burst.
+        for (const tuning of tunings.list())
+          this.queue.addAfter(
+            `tuning/${tuning.metadata.name ?? ""}`,
+            this.deps.statusCoalesceMs ?? 500,
+          );
       });
     }
   }
@@ -163,7 +170,11 @@ export class Controller {
       ? await this.deps.writes.replaceNodeTuning({ ...current, spec })
       : await this.deps.writes.createNodeTuning(newNodeTuning(node, spec));
     this.written.set(name, written as NodeTuning);
-    for (const tuning of matching) this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
+    for (const tuning of matching)
+      this.queue.addAfter(
+        `tuning/${tuning.metadata.name ?? ""}`,
+        this.deps.statusCoalesceMs ?? 500,
+      );
   }
 
   /** New generations wait for their tunings' rollout budgets; removals (unmatch, deletion) do not. */

@@ -12,6 +12,7 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, Backoff>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly delayed = new Set<string>();
   private waiters: (() => void)[] = [];
   private shuttingDown = false;
 
@@ -29,6 +30,21 @@ export class WorkQueue {
     this.queued.add(key);
     this.queue.push(key);
     this.waiters.shift()?.();
+  }
+
+  /**
+   * Adds the key after a delay, once: more calls before it fires fold into
+   * it. Coalesces bursts, such as one status update per node of a rollout.
+   */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown || this.delayed.has(key)) return;
+    this.delayed.add(key);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.timers.add(timer);
   }
 
   /** Adds the key again after its next backoff delay. */

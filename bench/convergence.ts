@@ -1,0 +1,227 @@
+// Benchmark: a tuning's rollout to N nodes (default 200) with simulated agents,
+// against 2N bare object writes on the same API server in the same run.
+// Prints the time to Ready=True, the baseline, their ratio (goal <= 1.5), API
+// writes per node from the API server's own metrics (goal <= 2) and writes
+// at steady state (goal 0).
+//   node bench/convergence.ts [N]
+import { execFile, spawn } from "node:child_process";
+import { Agent, request } from "node:https";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { NetworkTuning } from "../api/v1alpha1/network-tuning.ts";
+import type { NodeNetworkTuning } from "../api/v1alpha1/node-network-tuning.ts";
+import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
+import { kubectl } from "../test/harness/kubectl.ts";
+import { apiServerGet, watchObjects } from "../test/harness/wait.ts";
+
+const n = Number(process.argv[2] ?? "200");
+const root = path.resolve(import.meta.dirname, "..");
+const exec = promisify(execFile);
+
+/** Sequential JSON requests as admin over one kept-alive connection. */
+function client(
+  cp: ControlPlane,
+): (method: string, url: string, body?: unknown, type?: string) => Promise<unknown> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  return (method, url, body, type = "application/json") =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        new URL(url, cp.server),
+        {
+          method,
+          agent,
+          rejectUnauthorized: false,
+          headers: { authorization: `Bearer ${cp.adminToken}`, "content-type": type },
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () =>
+            (res.statusCode ?? 500) < 300
+              ? resolve(text ? JSON.parse(text) : undefined)
+              : reject(new Error(`${method} ${url}: ${res.statusCode} ${text.slice(0, 200)}`)),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+}
+
+async function writes(cp: ControlPlane): Promise<number> {
+  const text = await apiServerGet(cp, "/metrics");
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{") || !/group="nettune.io"/.test(line)) continue;
+    if (!/verb="(POST|PUT|PATCH|DELETE)"/.test(line)) continue;
+    total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = Date.now();
+  await fn();
+  return Date.now() - start;
+}
+
+await exec(process.execPath, [
+  path.join(root, "node_modules/typescript/bin/tsc"),
+  "-p",
+  path.join(root, "tsconfig.build.json"),
+]);
+const binDir =
+  (await exec("bash", [path.join(root, "scripts/ensure-k8s.sh")])).stdout
+    .trim()
+    .split("\n")
+    .at(-1) ?? "";
+const cp = await startControlPlane({ binDir, startTimeoutMs: 120_000 });
+const api = client(cp);
+let operator: ReturnType<typeof spawn> | undefined;
+let stopAgents: (() => void) | undefined;
+try {
+  await kubectl(cp, ["apply", "-f", path.join(root, "crds")]);
+  await kubectl(cp, ["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+  await api("POST", "/api/v1/namespaces", { metadata: { name: "nettune-system" } });
+  await api("POST", "/api/v1/namespaces", { metadata: { name: "bench" } });
+  const names = Array.from({ length: n }, (_, i) => `bench-${String(i).padStart(4, "0")}`);
+  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  for (const name of names) {
+    await api("POST", "/api/v1/nodes", { metadata: { name, labels: { pool: "bench" } } });
+    await api(
+      "PATCH",
+      `/api/v1/nodes/${name}/status`,
+      {
+        status: {
+          conditions: [
+            {
+              type: "Ready",
+              status: "True",
+              reason: "KubeletReady",
+              message: "simulated",
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+          ],
+        },
+      },
+      "application/merge-patch+json",
+    );
+  }
+
+  // Baseline: 2N writes of bare objects, as fast as one client makes them.
+  const baseline = await timed(async () => {
+    for (const name of names) {
+      await api("POST", "/api/v1/namespaces/bench/configmaps", {
+        metadata: { name },
+        data: { v: "1" },
+      });
+      await api(
+        "PATCH",
+        `/api/v1/namespaces/bench/configmaps/${name}`,
+        { data: { v: "2" } },
+        "application/merge-patch+json",
+      );
+    }
+  });
+
+  // Simulated agents: report each new generation Applied, once, as a real agent's status write.
+  const reported = new Map<string, number>();
+  const marks = { lastRelease: 0, lastReport: 0 };
+  stopAgents = watchObjects(cp, "/apis/nettune.io/v1alpha1/nodenetworktunings", (changed, type) => {
+    const nnt = changed as NodeNetworkTuning | undefined;
+    if (!nnt?.metadata) return;
+    const name = nnt.metadata.name ?? "";
+    const generation = nnt.metadata.generation ?? 0;
+    if (
+      type === "DELETED" ||
+      reported.get(name) === generation ||
+      nnt.status?.observedGeneration === generation
+    )
+      return;
+    reported.set(name, generation);
+    marks.lastRelease = Date.now();
+    const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const conditions = [
+      {
+        type: "Applied",
+        status: "True",
+        reason: "Applied",
+        message: "1/1 settings applied",
+        lastTransitionTime: time,
+        observedGeneration: generation,
+      },
+      {
+        type: "Degraded",
+        status: "False",
+        reason: "AsExpected",
+        message: "",
+        lastTransitionTime: time,
+        observedGeneration: generation,
+      },
+    ];
+    void api(
+      "PATCH",
+      `/apis/nettune.io/v1alpha1/nodenetworktunings/${name}/status`,
+      { status: { observedGeneration: generation, conditions } },
+      "application/merge-patch+json",
+    ).catch(() => reported.delete(name));
+  });
+  operator = spawn(
+    process.execPath,
+    [
+      path.join(root, "dist/operator/src/main.js"),
+      "--namespace",
+      "nettune-system",
+      "--metrics-port",
+      "18090",
+      "--workers",
+      "4",
+    ],
+    { env: { ...process.env, KUBECONFIG: cp.kubeconfig }, stdio: "ignore" },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+
+  const before = await writes(cp);
+  const tuning = {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NetworkTuning",
+    metadata: { name: "bench" },
+    spec: {
+      nodeSelector: { matchLabels: { pool: "bench" } },
+      rollout: { maxUnavailable: "100%" },
+      sysctls: { "net.core.somaxconn": "8192" },
+    },
+  };
+  const convergence = await timed(async () => {
+    await api("POST", "/apis/nettune.io/v1alpha1/networktunings", tuning);
+    for (;;) {
+      const current = (await api(
+        "GET",
+        "/apis/nettune.io/v1alpha1/networktunings/bench",
+      )) as NetworkTuning;
+      const ready = current.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+      if (ready && current.status?.nodes === `${n}/${n}`) return;
+      if (process.env.BENCH_DEBUG) console.log(JSON.stringify(current.status));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+  const rollout = (await writes(cp)) - before;
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const steady = (await writes(cp)) - before - rollout;
+
+  console.log(`convergence: ${n} nodes, simulated agents, operator with 4 workers`);
+  console.log(`  create to Ready=True (${n}/${n}):   ${convergence} ms`);
+  console.log(`  ${2 * n} bare object writes (baseline): ${baseline} ms`);
+  console.log(`  ratio: ${(convergence / baseline).toFixed(2)} (goal <= 1.5)`);
+  console.log(
+    `  API writes for the change: ${rollout} = ${(rollout / n).toFixed(2)} per node (goal <= 2; nettune.io writes from apiserver_request_total)`,
+  );
+  console.log(`  writes in the 10 s after:  ${steady} (goal 0)`);
+} finally {
+  stopAgents?.();
+  operator?.kill("SIGTERM");
+  await cp.stop();
+}
