@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { connect, createServer, type Server } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import path from "node:path";
 import type { Sandbox } from "./netns.ts";
 
@@ -23,7 +23,10 @@ export interface AgentOptions {
 
 /** Relays a Unix socket to a TCP port on the host's loopback. */
 export async function unixToTCP(socketPath: string, port: number): Promise<Server> {
+  const sockets = new Set<Socket>();
   const server = createServer((client) => {
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
     const upstream = connect(port, "127.0.0.1");
     client.pipe(upstream).pipe(client);
     const close = (): void => {
@@ -34,6 +37,12 @@ export async function unixToTCP(socketPath: string, port: number): Promise<Serve
     upstream.on("error", close);
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  // Closing waits for open connections: drop them, so a stopped agent's sockets cannot hold it.
+  const close = server.close.bind(server);
+  server.close = (callback?: (error?: Error) => void): Server => {
+    for (const socket of sockets) socket.destroy();
+    return close(callback);
+  };
   return server;
 }
 
