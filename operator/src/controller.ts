@@ -32,6 +32,13 @@ export interface ControllerDeps {
 type Tuning = NetworkTuning & KubernetesObject;
 type NodeTuning = NodeNetworkTuning & KubernetesObject;
 
+interface NodeRelease {
+  name: string;
+  desired: NodeNetworkTuning;
+  exists: boolean;
+  tunings: Tuning[];
+}
+
 /**
  * Reconciles per key: "node/NAME" merges the tunings matching a node into its
  * NodeNetworkTuning (gated by the rollout budget), "tuning/NAME" aggregates
@@ -44,6 +51,8 @@ export class Controller {
   private readonly deps: ControllerDeps;
   /** NodeNetworkTunings written but not yet back through the informer. */
   private readonly written = new Map<string, NodeTuning>();
+  /** NodeNetworkTunings being written now, as they will read once written. */
+  private readonly inFlightWrites = new Map<string, NodeTuning>();
   private readonly reportedConflicts = new Map<string, string>();
   private releasing: Promise<void> = Promise.resolve();
 
@@ -118,6 +127,8 @@ export class Controller {
   }
 
   private nodeTuning(name: string): NodeTuning | undefined {
+    const writing = this.inFlightWrites.get(name);
+    if (writing) return writing;
     const cached = this.deps.informers.nodeTunings.get(name);
     const written = this.written.get(name);
     if (
@@ -143,34 +154,50 @@ export class Controller {
   // --- node -------------------------------------------------------------------------------
 
   private async syncNode(name: string): Promise<void> {
-    // Workers decide releases one at a time: two deciding at once could both spend the last budget.
+    // Workers decide releases one at a time (two deciding at once could both spend the last
+    // budget) and write in parallel: the decision records the write it is about to make.
     const previous = this.releasing;
     let done = (): void => undefined;
     this.releasing = new Promise((resolve) => (done = resolve));
     await previous;
+    let release: ReturnType<Controller["decideNode"]>;
     try {
-      await this.syncNodeSerialized(name);
+      release = this.decideNode(name);
     } finally {
       done();
     }
+    if (release) await this.writeNode(release);
   }
 
-  private async syncNodeSerialized(name: string): Promise<void> {
+  /** The node's new NodeNetworkTuning, if it needs one and the budgets allow it now. */
+  private decideNode(name: string): NodeRelease | undefined {
     const node = this.deps.informers.nodes.get(name);
-    if (!node) return; // its NodeNetworkTuning goes with it (owner reference)
+    if (!node) return undefined; // its NodeNetworkTuning goes with it (owner reference)
     const current = this.nodeTuning(name);
     const view = nodeView(node, current);
     const matching = this.liveTunings().filter((t) =>
       selectorMatches(t.spec.nodeSelector, view.labels),
     );
     const { spec } = mergeForNode(matching);
-    if (current ? sameSpec(current.spec, spec) : matching.length === 0) return;
-    if (!this.mayRelease(view, matching)) return;
-    const written = current
-      ? await this.deps.writes.replaceNodeTuning({ ...current, spec })
-      : await this.deps.writes.createNodeTuning(newNodeTuning(node, spec));
-    this.written.set(name, written as NodeTuning);
-    for (const tuning of matching)
+    if (current ? sameSpec(current.spec, spec) : matching.length === 0) return undefined;
+    if (!this.mayRelease(view, matching)) return undefined;
+    const desired: NodeNetworkTuning = current ? { ...current, spec } : newNodeTuning(node, spec);
+    const generation = (current?.metadata.generation ?? 0) + 1;
+    const provisional = { ...desired, metadata: { ...desired.metadata, generation } };
+    this.inFlightWrites.set(name, provisional as NodeTuning);
+    return { name, desired, exists: current !== undefined, tunings: matching };
+  }
+
+  private async writeNode({ name, desired, exists, tunings }: NodeRelease): Promise<void> {
+    try {
+      const written = exists
+        ? await this.deps.writes.replaceNodeTuning(desired)
+        : await this.deps.writes.createNodeTuning(desired);
+      this.written.set(name, written as NodeTuning);
+    } finally {
+      this.inFlightWrites.delete(name);
+    }
+    for (const tuning of tunings)
       this.queue.addAfter(
         `tuning/${tuning.metadata.name ?? ""}`,
         this.deps.statusCoalesceMs ?? 500,

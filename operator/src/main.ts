@@ -2,7 +2,7 @@
 // agent DaemonSet, aggregates status; one leader at a time on a Lease.
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { Backoff } from "../../common/backoff.ts";
 import { startHealthServer } from "../../common/health-server.ts";
 import { jsonLogger, type Logger } from "../../common/logger.ts";
@@ -11,6 +11,7 @@ import type { AgentSettings } from "./daemonset.ts";
 import { makeInformers, operatorWrites, type Watched } from "./kube.ts";
 import { LeaderElector } from "./leader.ts";
 import { OperatorMetrics } from "./metrics.ts";
+import { PooledKubeConfig } from "./pooled-kube-config.ts";
 
 interface OperatorConfig {
   namespace: string;
@@ -91,7 +92,7 @@ function keepRunning<T extends KubernetesObject>(
 async function main(): Promise<void> {
   const config = configFrom(process.argv.slice(2), process.env);
   const log = jsonLogger("operator");
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = new PooledKubeConfig();
   kubeConfig.loadFromDefault();
   const informers = makeInformers(kubeConfig);
   // The metrics read node states from the controller, which needs the metrics: a late binding.

@@ -1,3 +1,4 @@
+import type { ClientRequest, IncomingMessage } from "node:http";
 import { get } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -71,27 +72,53 @@ export function watchObjects(
   collection: string,
   onObject: (object: unknown, type: string) => void,
 ): () => void {
-  const request = get(
-    new URL(`${collection}?watch=1`, target.server),
-    { headers: { authorization: `Bearer ${target.adminToken}` }, rejectUnauthorized: false },
-    (response) => {
-      let buffer = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        buffer += chunk;
-        let newline = buffer.indexOf("\n");
-        while (newline !== -1) {
-          const line = buffer.slice(0, newline);
-          buffer = buffer.slice(newline + 1);
-          if (line.trim()) {
-            const event = JSON.parse(line) as { type: string; object: unknown };
-            onObject(event.object, event.type);
-          }
-          newline = buffer.indexOf("\n");
+  let stopped = false;
+  let current: ClientRequest | undefined;
+  // A watch ends or is refused (429 while a new CRD's watch cache warms up); a new one
+  // without a resourceVersion replays every object as ADDED, so nothing is missed.
+  const again = (): void => {
+    if (!stopped) setTimeout(start, 200);
+  };
+  const start = (): void => {
+    current = get(
+      new URL(`${collection}?watch=1`, target.server),
+      { headers: { authorization: `Bearer ${target.adminToken}` }, rejectUnauthorized: false },
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          again();
+          return;
         }
-      });
-    },
-  );
-  request.on("error", () => undefined);
-  return () => request.destroy();
+        readEvents(response, onObject);
+        response.on("end", again);
+      },
+    );
+    current.on("error", again);
+  };
+  start();
+  return () => {
+    stopped = true;
+    current?.destroy();
+  };
+}
+
+function readEvents(
+  response: IncomingMessage,
+  onObject: (object: unknown, type: string) => void,
+): void {
+  let buffer = "";
+  response.setEncoding("utf8");
+  response.on("data", (chunk: string) => {
+    buffer += chunk;
+    let newline = buffer.indexOf("\n");
+    while (newline !== -1) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (line.trim()) {
+        const event = JSON.parse(line) as { type: string; object: unknown };
+        if (event.type !== "ERROR") onObject(event.object, event.type);
+      }
+      newline = buffer.indexOf("\n");
+    }
+  });
 }

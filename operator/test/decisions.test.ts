@@ -1,0 +1,263 @@
+import { describe, expect, it } from "vitest";
+import type { NetworkTuning, NetworkTuningSpec } from "../../api/v1alpha1/network-tuning.ts";
+import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { mergeForNode } from "../src/merge.ts";
+import { progressOf, RolloutLedger, type NodeView } from "../src/rollout.ts";
+import { tuningStatus } from "../src/status.ts";
+
+function tuning(name: string, spec: Partial<NetworkTuningSpec>, generation = 1): NetworkTuning {
+  return {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NetworkTuning",
+    metadata: { name, generation },
+    spec: { nodeSelector: {}, ...spec },
+  };
+}
+
+type Report = "none" | "old" | "applied" | "degraded";
+
+/** A node holding `of`'s generation (or not released yet), with the agent's report. */
+function node(name: string, of: NetworkTuning | undefined, report: Report, ready = true): NodeView {
+  const view: NodeView = { name, ready, labels: {} };
+  if (!of) return view;
+  const nnt: NodeNetworkTuning = {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NodeNetworkTuning",
+    metadata: { name, generation: 2 },
+    spec: {
+      mode: "Enforce",
+      sources: [
+        { name: of.metadata.name ?? "", generation: of.metadata.generation ?? 0, priority: 0 },
+      ],
+    },
+  };
+  const at = "2026-01-01T00:00:00Z";
+  if (report === "old") nnt.status = { observedGeneration: 1, conditions: [] };
+  if (report === "applied" || report === "degraded")
+    nnt.status = {
+      observedGeneration: 2,
+      conditions: [
+        {
+          type: "Applied",
+          status: report === "applied" ? "True" : "False",
+          reason: "R",
+          message: "",
+          lastTransitionTime: at,
+        },
+        {
+          type: "Degraded",
+          status: report === "degraded" ? "True" : "False",
+          reason: "R",
+          message: "eth0 rings rx=4096: not supported by driver",
+          lastTransitionTime: at,
+        },
+      ],
+    };
+  view.nnt = nnt;
+  return view;
+}
+
+describe("merge per node", () => {
+  const cases: {
+    sentence: string;
+    tunings: NetworkTuning[];
+    sysctls?: Record<string, string>;
+    conflicts?: string[];
+    mode?: string;
+  }[] = [
+    {
+      sentence: "a higher priority wins the field it sets and leaves the others",
+      tunings: [
+        tuning("base", { sysctls: { "net.core.somaxconn": "1024", "net.core.rmem_max": "1" } }),
+        tuning("web", { priority: 10, sysctls: { "net.core.somaxconn": "8192" } }),
+      ],
+      sysctls: { "net.core.somaxconn": "8192", "net.core.rmem_max": "1" },
+      conflicts: [],
+    },
+    {
+      sentence: "equal priority with different values is a Conflict won by the first name",
+      tunings: [
+        tuning("zeta", { sysctls: { "net.core.somaxconn": "2048" } }),
+        tuning("alpha", { sysctls: { "net.core.somaxconn": "4096" } }),
+      ],
+      sysctls: { "net.core.somaxconn": "4096" },
+      conflicts: ["sysctls.net.core.somaxconn: alpha over zeta"],
+    },
+    {
+      sentence: "equal priority with the same value is no Conflict",
+      tunings: [
+        tuning("a", { sysctls: { "net.core.somaxconn": "4096" } }),
+        tuning("b", { sysctls: { "net.core.somaxconn": "4096" } }),
+      ],
+      sysctls: { "net.core.somaxconn": "4096" },
+      conflicts: [],
+    },
+    {
+      sentence: "an Audit tuning adds nothing while an Enforce one matches",
+      tunings: [
+        tuning("audit", { mode: "Audit", priority: 50, sysctls: { "net.core.somaxconn": "1" } }),
+        tuning("enforce", { sysctls: { "net.core.rmem_max": "2" } }),
+      ],
+      sysctls: { "net.core.rmem_max": "2" },
+      mode: "Enforce",
+    },
+    {
+      sentence: "only Audit tunings make an Audit node spec",
+      tunings: [tuning("audit", { mode: "Audit", sysctls: { "net.core.somaxconn": "1" } })],
+      sysctls: { "net.core.somaxconn": "1" },
+      mode: "Audit",
+    },
+  ];
+  it.each(cases)("$sentence", ({ tunings, sysctls, conflicts, mode }) => {
+    const merged = mergeForNode(tunings);
+    expect(merged.spec.sysctls).toEqual(sysctls);
+    if (conflicts)
+      expect(merged.conflicts.map((c) => `${c.field}: ${c.winner} over ${c.loser}`)).toEqual(
+        conflicts,
+      );
+    if (mode) expect(merged.spec.mode).toBe(mode);
+  });
+
+  it("interface entries with the same match merge setting by setting", () => {
+    const match = { names: ["eth0"] };
+    const merged = mergeForNode([
+      tuning("rings", { interfaces: [{ match, rings: { rx: 4096 } }] }),
+      tuning("offloads", { priority: 1, interfaces: [{ match, offloads: { gro: true } }] }),
+      tuning("other", { interfaces: [{ match: { names: ["eth1"] }, txQueueLength: 5000 }] }),
+    ]);
+    expect(merged.spec.interfaces).toEqual([
+      { match, offloads: { gro: true }, rings: { rx: 4096 } },
+      { match: { names: ["eth1"] }, txQueueLength: 5000 },
+    ]);
+    expect(merged.spec.sources?.map((s) => s.name)).toEqual(["offloads", "other", "rings"]);
+  });
+});
+
+describe("rollout budget", () => {
+  const t = tuning("t", { rollout: { maxUnavailable: 2 } }, 5);
+  const cases: { sentence: string; nodes: NodeView[]; releases: number; halted?: boolean }[] = [
+    {
+      sentence: "nothing in flight releases up to maxUnavailable",
+      nodes: [
+        node("a", undefined, "none"),
+        node("b", undefined, "none"),
+        node("c", undefined, "none"),
+      ],
+      releases: 2,
+    },
+    {
+      sentence: "a node released and not yet reported holds the budget",
+      nodes: [node("a", t, "old"), node("b", undefined, "none"), node("c", undefined, "none")],
+      releases: 1,
+    },
+    {
+      sentence: "a node that reported Applied frees its place",
+      nodes: [node("a", t, "applied"), node("b", undefined, "none"), node("c", undefined, "none")],
+      releases: 2,
+    },
+    {
+      sentence: "NotReady nodes in flight do not count and are released freely",
+      nodes: [
+        node("a", t, "old", false),
+        node("b", t, "old", false),
+        node("c", undefined, "none", false),
+        node("d", undefined, "none"),
+      ],
+      releases: 2,
+    },
+    {
+      sentence: "failures reaching maxUnavailable halt the release",
+      nodes: [node("a", t, "degraded"), node("b", t, "degraded"), node("c", undefined, "none")],
+      releases: 0,
+      halted: true,
+    },
+  ];
+  it.each(cases)("$sentence", ({ nodes, releases, halted = false }) => {
+    const ledger = new RolloutLedger([t], () => nodes);
+    const pending = nodes.filter((n) => progressOf(t, n) === "pending");
+    const released = pending.filter((n) => ledger.tryRelease(n, ["t"]));
+    expect(released.length).toBe(releases);
+    expect(ledger.halted("t")).toBe(halted);
+  });
+
+  it("a percentage is of the matched nodes, rounded down but at least one", () => {
+    const pct = tuning("p", { rollout: { maxUnavailable: "10%" } });
+    const nodes = Array.from({ length: 25 }, (_, i) => node(`n${i}`, undefined, "none"));
+    expect(new RolloutLedger([pct], () => nodes).of("p")?.budget).toBe(2);
+    expect(new RolloutLedger([pct], () => nodes.slice(0, 3)).of("p")?.budget).toBe(1);
+  });
+});
+
+describe("tuning status", () => {
+  const t = tuning("t", { rollout: { maxUnavailable: 1 } }, 5);
+  const now = new Date("2026-11-23T10:00:00Z");
+  function statusOf(nodes: NodeView[]) {
+    const ledger = new RolloutLedger([t], () => nodes);
+    const progress = ledger.of("t");
+    if (!progress) throw new Error("no progress");
+    return tuningStatus({
+      tuning: t,
+      progress,
+      halted: ledger.halted("t"),
+      failureMessages: new Map([["n2", "eth0 rings rx=4096: not supported by driver"]]),
+      conflicts: [],
+      now,
+    });
+  }
+  const conditions = (nodes: NodeView[]): string[] =>
+    (statusOf(nodes).conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
+
+  const cases: { sentence: string; nodes: NodeView[]; expected: string[]; nodesColumn: string }[] =
+    [
+      {
+        sentence: "every node applied is Ready and no longer Progressing",
+        nodes: [node("n1", t, "applied"), node("n2", t, "applied")],
+        expected: ["Ready=True/Applied", "Progressing=False/Complete", "Degraded=False/AsExpected"],
+        nodesColumn: "2/2",
+      },
+      {
+        sentence: "nodes still pending are Progressing and not Ready",
+        nodes: [node("n1", t, "applied"), node("n2", undefined, "none")],
+        expected: [
+          "Ready=False/RollingOut",
+          "Progressing=True/RollingOut",
+          "Degraded=False/AsExpected",
+        ],
+        nodesColumn: "1/2",
+      },
+      {
+        sentence: "a failure at the budget is Degraded and halts the rollout",
+        nodes: [node("n1", t, "applied"), node("n2", t, "degraded"), node("n3", undefined, "none")],
+        expected: [
+          "Ready=False/Failed",
+          "Progressing=False/RolloutHalted",
+          "Degraded=True/RolloutHalted",
+        ],
+        nodesColumn: "1/3",
+      },
+      {
+        sentence: "no matching node is Ready with its own reason",
+        nodes: [],
+        expected: [
+          "Ready=True/NoMatchingNodes",
+          "Progressing=False/Complete",
+          "Degraded=False/AsExpected",
+        ],
+        nodesColumn: "0/0",
+      },
+    ];
+  it.each(cases)("$sentence", ({ nodes, expected, nodesColumn }) => {
+    expect(conditions(nodes)).toEqual(expected);
+    expect(statusOf(nodes).nodes).toBe(nodesColumn);
+  });
+
+  it("the Ready message names the failing node and its agent's message", () => {
+    const status = statusOf([node("n1", t, "applied"), node("n2", t, "degraded")]);
+    expect(status.conditions?.find((c) => c.type === "Ready")?.message).toBe(
+      "1/2 nodes applied; n2: eth0 rings rx=4096: not supported by driver",
+    );
+    expect(status.failingNodes).toEqual([
+      { name: "n2", message: "eth0 rings rx=4096: not supported by driver" },
+    ]);
+  });
+});
