@@ -31,6 +31,7 @@ run_tier() {
     host) npm run -s test:host -- $(report host) ;;
     integration)
       bash scripts/ensure-k8s.sh >/dev/null
+      bash scripts/ensure-helm.sh >/dev/null
       npm run -s test:integration -- $(report integration)
       ;;
     *) echo "unknown tier $1" >&2; return 2 ;;

@@ -5,6 +5,8 @@ export interface AgentSettings {
   namespace: string;
   name: string;
   image: string;
+  imagePullPolicy: "Always" | "IfNotPresent" | "Never";
+  imagePullSecrets: string[];
   serviceAccount: string;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   metricsPort: number;
@@ -58,6 +60,9 @@ export function agentDaemonSet(
         metadata: { labels },
         spec: {
           serviceAccountName: settings.serviceAccount,
+          ...(settings.imagePullSecrets.length > 0
+            ? { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) }
+            : {}),
           hostNetwork: true,
           hostPID: true,
           dnsPolicy: "ClusterFirstWithHostNet",
@@ -68,7 +73,8 @@ export function agentDaemonSet(
             {
               name: "node-agent",
               image: settings.image,
-              command: ["node", "/app/dist/node-agent/src/main.js"],
+              imagePullPolicy: settings.imagePullPolicy,
+              command: ["nettune-agent"],
               args: [
                 "--host-root=/host",
                 "--run-dir=/run/nettune",
@@ -76,7 +82,8 @@ export function agentDaemonSet(
                 ...settings.args,
               ],
               env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
-              securityContext: { privileged: true },
+              // The image defaults to an unprivileged user (the operator's); the agent needs root.
+              securityContext: { privileged: true, runAsUser: 0, runAsGroup: 0 },
               ports: [{ name: "metrics", containerPort: settings.metricsPort }],
               readinessProbe: {
                 httpGet: { path: "/readyz", port: settings.metricsPort },

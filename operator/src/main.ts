@@ -32,6 +32,8 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
       workers: { type: "string", default: "2" },
       "lease-seconds": { type: "string", default: "15" },
       "agent-image": { type: "string", default: "ghcr.io/nettune/nettune:0.1.0" },
+      "agent-image-pull-policy": { type: "string", default: "IfNotPresent" },
+      "agent-image-pull-secret": { type: "string", multiple: true, default: [] },
       "agent-service-account": { type: "string", default: "nettune-agent" },
       "agent-resources": {
         type: "string",
@@ -51,12 +53,28 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
       namespace,
       name: "nettune-agent",
       image: values["agent-image"],
+      imagePullPolicy: pullPolicy(values["agent-image-pull-policy"]),
+      imagePullSecrets: values["agent-image-pull-secret"],
       serviceAccount: values["agent-service-account"],
-      resources: JSON.parse(values["agent-resources"]) as AgentSettings["resources"],
+      resources: agentResources(values["agent-resources"]),
       metricsPort: 9464,
       args: values["agent-arg"],
     },
   };
+}
+
+function agentResources(json: string): AgentSettings["resources"] {
+  try {
+    const parsed = JSON.parse(json) as Partial<AgentSettings["resources"]>;
+    return { requests: parsed.requests ?? {}, limits: parsed.limits ?? {} };
+  } catch (error) {
+    throw new Error(`--agent-resources: not JSON: ${json}`, { cause: error });
+  }
+}
+
+function pullPolicy(value: string): AgentSettings["imagePullPolicy"] {
+  if (value === "Always" || value === "IfNotPresent" || value === "Never") return value;
+  throw new Error(`--agent-image-pull-policy: ${value} is not Always, IfNotPresent or Never`);
 }
 
 /** Starts an informer and starts it again, with backoff, whenever it stops on an error. */

@@ -74,9 +74,10 @@ export class SimulatedCluster {
       );
   }
 
-  async startAgent(node: string, extra: string[] = []): Promise<void> {
-    const token = path.join(this.work, "token");
-    await writeFile(token, this.controlPlane.adminToken, { mode: 0o600 });
+  /** Starts the node's agent, as admin unless given the token it should use. */
+  async startAgent(node: string, extra: string[] = [], bearer?: string): Promise<void> {
+    const token = path.join(this.work, bearer === undefined ? "token" : `token-${node}`);
+    await writeFile(token, bearer ?? this.controlPlane.adminToken, { mode: 0o600 });
     const args = [
       path.join(root, "dist/node-agent/src/main.js"),
       "--simulated-host",
@@ -101,7 +102,8 @@ export class SimulatedCluster {
     this.launch(`agent/${node}`, args, {});
   }
 
-  startOperator(identity: string, port: number, extra: string[] = []): void {
+  /** Starts an operator replica, with the admin kubeconfig unless given another. */
+  startOperator(identity: string, port: number, extra: string[] = [], kubeconfig?: string): void {
     const args = [
       path.join(root, "dist/operator/src/main.js"),
       "--namespace",
@@ -114,7 +116,9 @@ export class SimulatedCluster {
       "6",
       ...extra,
     ];
-    this.launch(`operator/${identity}`, args, { KUBECONFIG: this.controlPlane.kubeconfig });
+    this.launch(`operator/${identity}`, args, {
+      KUBECONFIG: kubeconfig ?? this.controlPlane.kubeconfig,
+    });
   }
 
   async stop(name: string, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {

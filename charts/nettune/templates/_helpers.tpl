@@ -1,0 +1,23 @@
+{{/* Labels every object of the release carries. */}}
+{{- define "nettune.labels" -}}
+app.kubernetes.io/name: nettune
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "nettune.operatorSelector" -}}
+app.kubernetes.io/name: nettune
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{/* The one image of both the operator and the agent. */}}
+{{- define "nettune.image" -}}
+{{ printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end -}}
+
+{{/* The agent's ServiceAccount user, as the API server names it in requests. */}}
+{{- define "nettune.agentUser" -}}
+{{ printf "system:serviceaccount:%s:nettune-agent" .Release.Namespace }}
+{{- end -}}

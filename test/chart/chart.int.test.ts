@@ -1,0 +1,98 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { chartDir, helm } from "../harness/helm.ts";
+
+const golden = path.join(import.meta.dirname, "golden");
+const customValues = path.join(import.meta.dirname, "custom-values.yaml");
+
+async function template(args: string[]): Promise<string> {
+  const result = await helm(["template", "nettune", chartDir, "-n", "nettune-system", ...args]);
+  if (result.code !== 0) throw new Error(`helm template: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Compares with the golden file; UPDATE_GOLDEN=1 rewrites it instead. */
+async function matchesGolden(name: string, rendered: string): Promise<void> {
+  const file = path.join(golden, `${name}.yaml`);
+  if (process.env.UPDATE_GOLDEN === "1") await writeFile(file, rendered);
+  expect(rendered).toBe(await readFile(file, "utf8"));
+}
+
+function kinds(rendered: string): string[] {
+  return parseAllDocuments(rendered)
+    .map((doc) => doc.toJS() as { kind?: string; metadata?: { name?: string } } | null)
+    .filter((object) => object !== null)
+    .map((object) => `${object.kind ?? ""}/${object.metadata?.name ?? ""}`);
+}
+
+describe("the Helm chart", () => {
+  it("passes helm lint --strict with default and custom values", async () => {
+    for (const args of [[], ["--values", customValues]]) {
+      const result = await helm(["lint", "--strict", chartDir, ...args]);
+      expect(result.stdout + result.stderr, args.join(" ")).toContain("0 chart(s) failed");
+      expect(result.code).toBe(0);
+    }
+  });
+
+  it("renders the default values as the golden file", async () => {
+    const rendered = await template([]);
+    await matchesGolden("default", rendered);
+    expect(kinds(rendered).sort()).toEqual([
+      "ClusterRole/nettune-agent",
+      "ClusterRole/nettune-operator",
+      "ClusterRoleBinding/nettune-agent",
+      "ClusterRoleBinding/nettune-operator",
+      "Deployment/nettune-operator",
+      "PodDisruptionBudget/nettune-operator",
+      "Role/nettune-operator",
+      "Role/nettune-operator-events",
+      "RoleBinding/nettune-operator",
+      "RoleBinding/nettune-operator-events",
+      "Service/nettune-operator-metrics",
+      "ServiceAccount/nettune-agent",
+      "ServiceAccount/nettune-operator",
+      "ValidatingAdmissionPolicy/nettune-agent-own-node",
+      "ValidatingAdmissionPolicyBinding/nettune-agent-own-node",
+    ]);
+  });
+
+  it("renders custom values as the golden file: labelled namespace, ServiceMonitor, no PDB for one replica", async () => {
+    const rendered = await template(["--values", customValues]);
+    await matchesGolden("custom", rendered);
+    const names = kinds(rendered);
+    expect(names).toContain("Namespace/nettune-system");
+    expect(names).toContain("ServiceMonitor/nettune-operator");
+    expect(names).not.toContain("PodDisruptionBudget/nettune-operator");
+    expect(rendered).toContain("pod-security.kubernetes.io/enforce: privileged");
+    expect(rendered).toContain("--agent-image=registry.example.com/platform/nettune:0.1.0-rc1");
+    expect(rendered).toContain("--agent-arg=--resync-seconds=120");
+    expect(rendered).toContain("--agent-image-pull-secret=registry-credentials");
+  });
+
+  it("installs the CRDs from crds/, identical to the top-level crds/", async () => {
+    for (const file of ["networktunings.nettune.io.yaml", "nodenetworktunings.nettune.io.yaml"]) {
+      expect(await readFile(path.join(chartDir, "crds", file), "utf8")).toBe(
+        await readFile(path.join(chartDir, "../../crds", file), "utf8"),
+      );
+    }
+  });
+
+  const refused: { sentence: string; set: string; names: string }[] = [
+    { sentence: "an unknown key is refused", set: "operator.replica=2", names: "replica" },
+    { sentence: "an unknown top-level key is refused", set: "agnet.extraArgs={}", names: "agnet" },
+    { sentence: "a wrong type is refused", set: "operator.workers=many", names: "workers" },
+    { sentence: "an agent flag must be a flag", set: "agent.extraArgs={oops}", names: "extraArgs" },
+    {
+      sentence: "an unknown pull policy is refused",
+      set: "image.pullPolicy=Sometimes",
+      names: "pullPolicy",
+    },
+  ];
+  it.each(refused)("values.schema.json: $sentence, naming the field", async ({ set, names }) => {
+    const result = await helm(["template", "nettune", chartDir, "--set", set]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(names);
+  });
+});

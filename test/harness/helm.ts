@@ -1,0 +1,60 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const exec = promisify(execFile);
+export const chartDir = path.join(root, "charts/nettune");
+
+/** The helm binary built by scripts/ensure-helm.sh (cached after the first build). */
+export async function helmPath(): Promise<string> {
+  const { stdout } = await exec("bash", [path.join(root, "scripts/ensure-helm.sh")], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return path.join(stdout.trim().split("\n").at(-1) ?? "", "helm");
+}
+
+export interface HelmResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs helm with no cluster and no user configuration of this machine. */
+export async function helm(args: string[]): Promise<HelmResult> {
+  const binary = await helmPath();
+  const home = path.join(root, "node_modules/.cache/helm");
+  try {
+    const { stdout, stderr } = await exec(binary, args, {
+      maxBuffer: 16 * 1024 * 1024,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HELM_CACHE_HOME: path.join(home, "cache"),
+        HELM_CONFIG_HOME: path.join(home, "config"),
+        HELM_DATA_HOME: path.join(home, "data"),
+      },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return {
+      code: typeof failed.code === "number" ? failed.code : 1,
+      stdout: failed.stdout ?? "",
+      stderr: failed.stderr ?? "",
+    };
+  }
+}
+
+/** `helm template` of the chart in a namespace, with --set values. */
+export async function renderChart(namespace: string, set: string[] = []): Promise<string> {
+  const result = await helm([
+    "template",
+    "nettune",
+    chartDir,
+    "--namespace",
+    namespace,
+    ...set.flatMap((value) => ["--set", value]),
+  ]);
+  if (result.code !== 0) throw new Error(`helm template: ${result.stderr}`);
+  return result.stdout;
+}

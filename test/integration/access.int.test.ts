@@ -1,0 +1,420 @@
+// The chart's RBAC and admission policy on a real API server: the operator and
+// two agents run with the chart's service accounts, and every request each may
+// not make is refused.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { stringify } from "yaml";
+import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
+import { SimulatedCluster } from "../harness/cluster.ts";
+import { startControlPlane, type ControlPlane } from "../harness/control-plane.ts";
+import { renderChart } from "../harness/helm.ts";
+import { kubectl } from "../harness/kubectl.ts";
+import { eventually } from "../harness/wait.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const namespace = "nettune-system";
+const nodes = ["node-a", "node-b"];
+const operatorUser = `system:serviceaccount:${namespace}:nettune-operator`;
+const agentUser = `system:serviceaccount:${namespace}:nettune-agent`;
+
+let controlPlane: ControlPlane;
+let cluster: SimulatedCluster;
+let work: string;
+const agentTokens = new Map<string, string>();
+
+async function run(args: string[], input?: string): Promise<string> {
+  const result = await kubectl(controlPlane, args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A pod on the node, as the DaemonSet would make, so its token carries the node's name. */
+async function nodeBoundAgentToken(node: string): Promise<string> {
+  await run(
+    ["apply", "-f", "-"],
+    stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: `agent-${node}`, namespace },
+      spec: {
+        nodeName: node,
+        serviceAccountName: "nettune-agent",
+        containers: [{ name: "node-agent", image: "ghcr.io/nettune/nettune:0.1.0" }],
+      },
+    }),
+  );
+  const token = await run([
+    "create",
+    "token",
+    "nettune-agent",
+    "-n",
+    namespace,
+    "--bound-object-kind=Pod",
+    `--bound-object-name=agent-${node}`,
+    "--duration=1h",
+  ]);
+  return token.trim();
+}
+
+/** A request with a bearer token; the API server's status code and message. */
+function send(
+  token: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ code: number; message: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(url, controlPlane.server),
+      {
+        method,
+        rejectUnauthorized: false,
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/merge-patch+json",
+        },
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => {
+          const parsed = JSON.parse(text || "{}") as { message?: string };
+          resolve({ code: response.statusCode ?? 0, message: parsed.message ?? "" });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+const statusPatch = { status: { observedGeneration: 1 } };
+const nnt = (name: string, sub = ""): string =>
+  `/apis/nettune.io/v1alpha1/nodenetworktunings/${name}${sub}`;
+
+beforeAll(async () => {
+  await promisify(execFile)(process.execPath, [
+    path.join(root, "node_modules/typescript/bin/tsc"),
+    "-p",
+    path.join(root, "tsconfig.build.json"),
+  ]);
+  controlPlane = await startControlPlane({ binDir: path.dirname(inject("kubectlPath")) });
+  await run(["apply", "-f", path.join(root, "crds")]);
+  await run(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+  work = await mkdtemp(path.join(tmpdir(), "nettune-access-"));
+  cluster = new SimulatedCluster(controlPlane, work);
+  await cluster.prepare();
+  await run(["apply", "-f", "-"], await renderChart(namespace, ["namespace.create=true"]));
+  await cluster.addNodes(nodes, { pool: "access" });
+  for (const node of nodes) agentTokens.set(node, await nodeBoundAgentToken(node));
+
+  const operatorToken = (
+    await run(["create", "token", "nettune-operator", "-n", namespace, "--duration=1h"])
+  ).trim();
+  const kubeconfig = path.join(work, "operator.kubeconfig");
+  await writeFile(
+    kubeconfig,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [
+        {
+          name: "test",
+          cluster: { server: controlPlane.server, "certificate-authority": controlPlane.caFile },
+        },
+      ],
+      users: [{ name: "operator", user: { token: operatorToken } }],
+      contexts: [{ name: "test", context: { cluster: "test", user: "operator" } }],
+      "current-context": "test",
+    }),
+    { mode: 0o600 },
+  );
+  cluster.startOperator("operator-rbac", 18280, [], kubeconfig);
+  for (const node of nodes) await cluster.startAgent(node, [], agentTokens.get(node));
+});
+
+afterAll(async () => {
+  await cluster.stopAll();
+  await controlPlane.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("least privilege: the chart's service accounts on a real API server", () => {
+  it("the operator and two agents, each with only the chart's rights, roll a tuning out and revert it", async () => {
+    await run(
+      ["apply", "-f", "-"],
+      stringify({
+        apiVersion: "nettune.io/v1alpha1",
+        kind: "NetworkTuning",
+        metadata: { name: "access" },
+        spec: {
+          nodeSelector: { matchLabels: { pool: "access" } },
+          sysctls: { "net.core.somaxconn": "8192" },
+        },
+      }),
+    );
+    await eventually(
+      async () => {
+        const object = JSON.parse(
+          await run(["get", "nt", "access", "-o", "json"]),
+        ) as NetworkTuning;
+        expect(object.status?.nodes).toBe("2/2");
+        expect(object.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+      },
+      60_000,
+      500,
+    );
+    // The operator made its DaemonSet, Lease and Events with its own rights.
+    await run(["get", "daemonset", "nettune-agent", "-n", namespace]);
+    await run(["get", "lease", "nettune-operator", "-n", namespace]);
+    expect(
+      await run([
+        "get",
+        "events",
+        "-n",
+        "default",
+        "--field-selector",
+        "involvedObject.name=access",
+      ]),
+    ).toContain("Applied");
+
+    await run(["delete", "nt", "access", "--timeout=60s"]);
+    for (const node of nodes)
+      expect(
+        (
+          await readFile(path.join(cluster.hostRoot(node), "proc/sys/net/core/somaxconn"), "utf8")
+        ).trim(),
+      ).toBe("4096");
+    const log = await readFile(path.join(work, "operator-operator-rbac.log"), "utf8");
+    expect(log).not.toMatch(/forbidden|"code":\s*403/i);
+  });
+
+  const agentRequests: {
+    sentence: string;
+    as: "node-a" | "unbound";
+    method: string;
+    url: string;
+    code: number;
+    message?: RegExp;
+  }[] = [
+    {
+      sentence: "node A's agent writes A's status",
+      as: "node-a",
+      method: "PATCH",
+      url: nnt("node-a", "/status"),
+      code: 200,
+    },
+    {
+      sentence: "node A's agent reads A's object",
+      as: "node-a",
+      method: "GET",
+      url: nnt("node-a"),
+      code: 200,
+    },
+    {
+      sentence: "node A's agent is denied B's status by the admission policy",
+      as: "node-a",
+      method: "PATCH",
+      url: nnt("node-b", "/status"),
+      code: 403,
+      message:
+        /nettune-agent-own-node.*node agent of node-a may not write nodenetworktunings node-b/,
+    },
+    {
+      sentence: "node A's agent may not change A's desired state (RBAC)",
+      as: "node-a",
+      method: "PATCH",
+      url: nnt("node-a"),
+      code: 403,
+    },
+    {
+      sentence: "node A's agent may not delete A's object (RBAC)",
+      as: "node-a",
+      method: "DELETE",
+      url: nnt("node-a"),
+      code: 403,
+    },
+    {
+      sentence: "node A's agent may not read Secrets (RBAC)",
+      as: "node-a",
+      method: "GET",
+      url: `/api/v1/namespaces/${namespace}/secrets`,
+      code: 403,
+    },
+    {
+      sentence: "an agent token bound to no node is denied even its status writes",
+      as: "unbound",
+      method: "PATCH",
+      url: nnt("node-a", "/status"),
+      code: 403,
+      message: /not bound to a node/,
+    },
+  ];
+  it.each(agentRequests)("$sentence", async ({ as, method, url, code, message }) => {
+    const token =
+      as === "unbound"
+        ? (await run(["create", "token", "nettune-agent", "-n", namespace, "--duration=1h"])).trim()
+        : (agentTokens.get(as) ?? "");
+    const response = await send(token, method, url, method === "PATCH" ? statusPatch : undefined);
+    expect(response.code, response.message).toBe(code);
+    if (message) expect(response.message).toMatch(message);
+  });
+
+  const operatorRights: {
+    sentence: string;
+    verb: string;
+    resource: string;
+    ns?: string;
+    subresource?: string;
+    allowed: boolean;
+  }[] = [
+    {
+      sentence: "watches tunings",
+      verb: "watch",
+      resource: "networktunings.nettune.io",
+      allowed: true,
+    },
+    {
+      sentence: "patches tunings (finalizer)",
+      verb: "patch",
+      resource: "networktunings.nettune.io",
+      allowed: true,
+    },
+    {
+      sentence: "patches tuning status",
+      verb: "patch",
+      resource: "networktunings.nettune.io",
+      subresource: "status",
+      allowed: true,
+    },
+    {
+      sentence: "creates node tunings",
+      verb: "create",
+      resource: "nodenetworktunings.nettune.io",
+      allowed: true,
+    },
+    {
+      sentence: "replaces node tunings",
+      verb: "update",
+      resource: "nodenetworktunings.nettune.io",
+      allowed: true,
+    },
+    { sentence: "watches nodes", verb: "watch", resource: "nodes", allowed: true },
+    {
+      sentence: "creates its DaemonSet",
+      verb: "create",
+      resource: "daemonsets.apps",
+      ns: namespace,
+      allowed: true,
+    },
+    {
+      sentence: "renews its Lease",
+      verb: "update",
+      resource: "leases.coordination.k8s.io",
+      ns: namespace,
+      allowed: true,
+    },
+    {
+      sentence: "records Events about tunings",
+      verb: "create",
+      resource: "events",
+      ns: "default",
+      allowed: true,
+    },
+    {
+      sentence: "creates no tunings",
+      verb: "create",
+      resource: "networktunings.nettune.io",
+      allowed: false,
+    },
+    {
+      sentence: "deletes no tunings",
+      verb: "delete",
+      resource: "networktunings.nettune.io",
+      allowed: false,
+    },
+    {
+      sentence: "deletes no node tunings (the garbage collector does)",
+      verb: "delete",
+      resource: "nodenetworktunings.nettune.io",
+      allowed: false,
+    },
+    {
+      sentence: "writes no node tuning status (the agents do)",
+      verb: "patch",
+      resource: "nodenetworktunings.nettune.io",
+      subresource: "status",
+      allowed: false,
+    },
+    { sentence: "changes no nodes", verb: "patch", resource: "nodes", allowed: false },
+    {
+      sentence: "reads no Secrets",
+      verb: "get",
+      resource: "secrets",
+      ns: namespace,
+      allowed: false,
+    },
+    { sentence: "lists no pods", verb: "list", resource: "pods", ns: namespace, allowed: false },
+    {
+      sentence: "deletes no DaemonSets",
+      verb: "delete",
+      resource: "daemonsets.apps",
+      ns: namespace,
+      allowed: false,
+    },
+    {
+      sentence: "makes no DaemonSets elsewhere",
+      verb: "create",
+      resource: "daemonsets.apps",
+      ns: "kube-system",
+      allowed: false,
+    },
+    {
+      sentence: "takes no Leases elsewhere",
+      verb: "update",
+      resource: "leases.coordination.k8s.io",
+      ns: "kube-system",
+      allowed: false,
+    },
+    {
+      sentence: "writes no admission configuration",
+      verb: "create",
+      resource: "validatingadmissionpolicies.admissionregistration.k8s.io",
+      allowed: false,
+    },
+  ];
+  it.each(operatorRights)(
+    "the operator $sentence",
+    async ({ verb, resource, ns, subresource, allowed }) => {
+      const result = await kubectl(controlPlane, [
+        "auth",
+        "can-i",
+        verb,
+        resource,
+        `--as=${operatorUser}`,
+        ...(ns ? ["-n", ns] : []),
+        ...(subresource ? [`--subresource=${subresource}`] : []),
+      ]);
+      expect(result.stdout.trim()).toBe(allowed ? "yes" : "no");
+    },
+  );
+
+  it("the agent's account may list and watch node tunings and patch their status, nothing else", async () => {
+    const can = async (verb: string, resource: string, ...more: string[]): Promise<string> => {
+      const args = ["auth", "can-i", verb, resource, `--as=${agentUser}`, ...more];
+      return (await kubectl(controlPlane, args)).stdout.trim();
+    };
+    expect(await can("watch", "nodenetworktunings.nettune.io")).toBe("yes");
+    expect(await can("patch", "nodenetworktunings.nettune.io", "--subresource=status")).toBe("yes");
+    expect(await can("update", "nodenetworktunings.nettune.io", "--subresource=status")).toBe("no");
+    expect(await can("get", "networktunings.nettune.io")).toBe("no");
+    expect(await can("update", "nodenetworktunings.nettune.io")).toBe("no");
+    expect(await can("list", "nodes")).toBe("no");
+  });
+});
