@@ -183,6 +183,8 @@ try {
       "18090",
       "--workers",
       "4",
+      "--webhook-port",
+      "0",
     ],
     { env: { ...process.env, KUBECONFIG: cp.kubeconfig }, stdio: "ignore" },
   );

@@ -95,6 +95,8 @@ function startOperator(cp: ControlPlane, work: string): ChildProcess {
       "0",
       "--lease-seconds",
       "6",
+      "--webhook-port",
+      "0",
     ],
     { env: { ...process.env, KUBECONFIG: cp.kubeconfig }, stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -7,6 +7,7 @@ import type {
 } from "../../api/v1alpha1/node-network-tuning.ts";
 import type { Logger } from "../../common/logger.ts";
 import { agentDaemonSet, type AgentSettings } from "./daemonset.ts";
+import { webhookConfiguration, type WebhookEndpoint } from "./webhook/registration.ts";
 import type { Informers, OperatorWrites } from "./kube.ts";
 import { mergeForNode, type Conflict } from "./merge.ts";
 import type { OperatorMetrics } from "./metrics.ts";
@@ -27,6 +28,8 @@ export interface ControllerDeps {
   metrics: OperatorMetrics;
   /** How long tuning status waits to fold node reports together. */
   statusCoalesceMs?: number;
+  /** Where the API server reaches the DNS webhook; no webhook configuration without it. */
+  webhookEndpoint?: WebhookEndpoint;
 }
 
 type Tuning = NetworkTuning & KubernetesObject;
@@ -55,6 +58,7 @@ export class Controller {
   private readonly inFlightWrites = new Map<string, NodeTuning>();
   private readonly reportedConflicts = new Map<string, string>();
   private releasing: Promise<void> = Promise.resolve();
+  private webhookCABundle: string | undefined;
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
@@ -65,6 +69,7 @@ export class Controller {
     const { tunings, nodeTunings, nodes } = this.deps.informers;
     const everything = (): void => {
       this.queue.add("daemonset");
+      this.queue.add("dns-webhook");
       for (const node of nodes.list()) this.queue.add(`node/${node.metadata?.name ?? ""}`);
       for (const tuning of tunings.list()) this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
     };
@@ -81,6 +86,8 @@ export class Controller {
           );
       });
     }
+    // The tunings informer also serves the webhook and may have filled before this replica led.
+    everything();
   }
 
   /** Runs workers until the queue shuts down; each finishes the key it holds. */
@@ -111,6 +118,7 @@ export class Controller {
 
   private async reconcile(key: string): Promise<void> {
     if (key === "daemonset") return this.syncDaemonSet();
+    if (key === "dns-webhook") return this.syncWebhookConfiguration();
     const [kind, name = ""] = key.split("/");
     if (kind === "node") return this.syncNode(name);
     if (kind === "tuning") return this.syncTuning(name);
@@ -358,6 +366,21 @@ export class Controller {
       agentDaemonSet(this.deps.agent, this.tunings()),
     );
     if (outcome !== "unchanged") this.deps.log.info(`agent DaemonSet ${outcome}`);
+  }
+
+  /** The CA bundle the API server must trust for the webhook; the configuration follows it. */
+  setWebhookCABundle(bundle: string): void {
+    this.webhookCABundle = bundle;
+    this.queue.add("dns-webhook");
+  }
+
+  private async syncWebhookConfiguration(): Promise<void> {
+    const endpoint = this.deps.webhookEndpoint;
+    if (!endpoint || this.webhookCABundle === undefined) return;
+    const outcome = await this.deps.writes.applyWebhookConfiguration(
+      webhookConfiguration(this.tunings(), endpoint, this.webhookCABundle),
+    );
+    if (outcome !== "unchanged") this.deps.log.info(`DNS webhook configuration ${outcome}`);
   }
 
   /** Node counts by state, for the metrics endpoint. */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  AdmissionregistrationV1Api,
   ApiException,
   AppsV1Api,
   CoreV1Api,
@@ -13,6 +14,7 @@ import {
   type KubernetesObject,
   type ObjectCache,
   type V1DaemonSet,
+  type V1MutatingWebhookConfiguration,
   type V1Node,
 } from "@kubernetes/client-node";
 import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
@@ -63,13 +65,57 @@ export interface OperatorWrites {
   /** Sets the finalizers, guarded by resourceVersion so a concurrent change is not lost. */
   setTuningFinalizers(name: string, finalizers: string[], resourceVersion: string): Promise<void>;
   /** Creates or replaces the DaemonSet when its rendered form changed. */
-  applyDaemonSet(daemonSet: Record<string, unknown>): Promise<"created" | "updated" | "unchanged">;
+  applyDaemonSet(daemonSet: Record<string, unknown>): Promise<Applied>;
+  /** Creates or replaces the DNS webhook configuration when its rendered form changed. */
+  applyWebhookConfiguration(configuration: Record<string, unknown>): Promise<Applied>;
   event(
     tuning: NetworkTuning,
     type: "Normal" | "Warning",
     reason: string,
     message: string,
   ): Promise<void>;
+}
+
+export type Applied = "created" | "updated" | "unchanged";
+
+interface Rendered {
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+}
+
+/**
+ * Creates the object, or replaces it when its rendered form changed: a hash
+ * of what was rendered, kept in an annotation, so server-side defaults never
+ * look like a change.
+ */
+async function applyByHash<T extends KubernetesObject>(
+  rendered: Record<string, unknown>,
+  access: {
+    read: () => Promise<T>;
+    create: (body: T) => Promise<unknown>;
+    replace: (body: T) => Promise<unknown>;
+  },
+): Promise<Applied> {
+  const { metadata, ...content } = rendered as unknown as Rendered & Record<string, unknown>;
+  const hash = createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 16);
+  const body = {
+    ...rendered,
+    metadata: {
+      ...metadata,
+      annotations: { ...metadata.annotations, "nettune.io/spec-hash": hash },
+    },
+  } as unknown as T;
+  const existing = await access.read().catch((error: unknown) => {
+    if (error instanceof ApiException && error.code === 404) return undefined;
+    throw error;
+  });
+  if (!existing) {
+    await access.create(body);
+    return "created";
+  }
+  if (existing.metadata?.annotations?.["nettune.io/spec-hash"] === hash) return "unchanged";
+  body.metadata = { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? "" };
+  await access.replace(body);
+  return "updated";
 }
 
 export function operatorWrites(
@@ -80,6 +126,7 @@ export function operatorWrites(
   const custom = config.makeApiClient(CustomObjectsApi);
   const apps = config.makeApiClient(AppsV1Api);
   const core = config.makeApiClient(CoreV1Api);
+  const admission = config.makeApiClient(AdmissionregistrationV1Api);
   const counted = async <T>(verb: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -130,48 +177,25 @@ export function operatorWrites(
         ),
       );
     },
-    applyDaemonSet: async (daemonSet) => {
-      const metadata = daemonSet.metadata as {
-        name: string;
-        namespace: string;
-        annotations?: Record<string, string>;
-      };
-      const hash = createHash("sha256")
-        .update(JSON.stringify(daemonSet.spec))
-        .digest("hex")
-        .slice(0, 16);
-      const body = {
-        ...daemonSet,
-        metadata: {
-          ...metadata,
-          annotations: { ...metadata.annotations, "nettune.io/spec-hash": hash },
-        },
-      } as V1DaemonSet;
-      const existing = await apps
-        .readNamespacedDaemonSet({ name: metadata.name, namespace: metadata.namespace })
-        .catch((error: unknown) => {
-          if (error instanceof ApiException && error.code === 404) return undefined;
-          throw error;
-        });
-      if (!existing) {
-        await counted("create", () =>
-          apps.createNamespacedDaemonSet({ namespace: metadata.namespace, body }),
-        );
-        return "created";
-      }
-      if (existing.metadata?.annotations?.["nettune.io/spec-hash"] === hash) return "unchanged";
-      body.metadata = {
-        ...body.metadata,
-        resourceVersion: existing.metadata?.resourceVersion ?? "",
-      };
-      await counted("update", () =>
-        apps.replaceNamespacedDaemonSet({
-          name: metadata.name,
-          namespace: metadata.namespace,
-          body,
+    applyDaemonSet: (daemonSet) => {
+      const { name, namespace = "" } = (daemonSet as unknown as Rendered).metadata;
+      return counted("apply", () =>
+        applyByHash<V1DaemonSet>(daemonSet, {
+          read: () => apps.readNamespacedDaemonSet({ name, namespace }),
+          create: (body) => apps.createNamespacedDaemonSet({ namespace, body }),
+          replace: (body) => apps.replaceNamespacedDaemonSet({ name, namespace, body }),
         }),
       );
-      return "updated";
+    },
+    applyWebhookConfiguration: (configuration) => {
+      const { name } = (configuration as unknown as Rendered).metadata;
+      return counted("apply", () =>
+        applyByHash<V1MutatingWebhookConfiguration>(configuration, {
+          read: () => admission.readMutatingWebhookConfiguration({ name }),
+          create: (body) => admission.createMutatingWebhookConfiguration({ body }),
+          replace: (body) => admission.replaceMutatingWebhookConfiguration({ name, body }),
+        }),
+      );
     },
     event: async (tuning, type, reason, message) => {
       const time = now();

@@ -1,81 +1,16 @@
 // The NetTune operator: merges tunings per node, gates the rollout, keeps the
 // agent DaemonSet, aggregates status; one leader at a time on a Lease.
-import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { Backoff } from "../../common/backoff.ts";
 import { startHealthServer } from "../../common/health-server.ts";
 import { jsonLogger, type Logger } from "../../common/logger.ts";
 import { Controller } from "./controller.ts";
-import type { AgentSettings } from "./daemonset.ts";
+import { configFrom } from "./config.ts";
 import { makeInformers, operatorWrites, type Watched } from "./kube.ts";
 import { LeaderElector } from "./leader.ts";
 import { OperatorMetrics } from "./metrics.ts";
 import { PooledKubeConfig } from "./pooled-kube-config.ts";
-
-interface OperatorConfig {
-  namespace: string;
-  identity: string;
-  metricsPort: number;
-  workers: number;
-  leaseSeconds: number;
-  agent: AgentSettings;
-}
-
-function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      namespace: { type: "string" },
-      identity: { type: "string" },
-      "metrics-port": { type: "string", default: "8080" },
-      workers: { type: "string", default: "2" },
-      "lease-seconds": { type: "string", default: "15" },
-      "agent-image": { type: "string", default: "ghcr.io/nettune/nettune:0.1.0" },
-      "agent-image-pull-policy": { type: "string", default: "IfNotPresent" },
-      "agent-image-pull-secret": { type: "string", multiple: true, default: [] },
-      "agent-service-account": { type: "string", default: "nettune-agent" },
-      "agent-resources": {
-        type: "string",
-        default: '{"requests":{"cpu":"10m","memory":"96Mi"},"limits":{"memory":"192Mi"}}',
-      },
-      "agent-arg": { type: "string", multiple: true, default: [] },
-    },
-  });
-  const namespace = values.namespace ?? env.POD_NAMESPACE ?? "nettune-system";
-  return {
-    namespace,
-    identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
-    metricsPort: Number(values["metrics-port"]),
-    workers: Number(values.workers),
-    leaseSeconds: Number(values["lease-seconds"]),
-    agent: {
-      namespace,
-      name: "nettune-agent",
-      image: values["agent-image"],
-      imagePullPolicy: pullPolicy(values["agent-image-pull-policy"]),
-      imagePullSecrets: values["agent-image-pull-secret"],
-      serviceAccount: values["agent-service-account"],
-      resources: agentResources(values["agent-resources"]),
-      metricsPort: 9464,
-      args: values["agent-arg"],
-    },
-  };
-}
-
-function agentResources(json: string): AgentSettings["resources"] {
-  try {
-    const parsed = JSON.parse(json) as Partial<AgentSettings["resources"]>;
-    return { requests: parsed.requests ?? {}, limits: parsed.limits ?? {} };
-  } catch (error) {
-    throw new Error(`--agent-resources: not JSON: ${json}`, { cause: error });
-  }
-}
-
-function pullPolicy(value: string): AgentSettings["imagePullPolicy"] {
-  if (value === "Always" || value === "IfNotPresent" || value === "Never") return value;
-  throw new Error(`--agent-image-pull-policy: ${value} is not Always, IfNotPresent or Never`);
-}
+import { startDNSWebhook } from "./webhook/run.ts";
 
 /** Starts an informer and starts it again, with backoff, whenever it stops on an error. */
 function keepRunning<T extends KubernetesObject>(
@@ -128,6 +63,7 @@ async function main(): Promise<void> {
     now: () => new Date(),
     log,
     metrics,
+    ...(config.webhook ? { webhookEndpoint: config.webhook.endpoint } : {}),
   });
   holder.controller = controller;
   const health = new Map<string, boolean>();
@@ -147,13 +83,32 @@ async function main(): Promise<void> {
     ready: () => !elector.isLeader || [...health.values()].every(Boolean),
   });
 
+  // Every replica serves the DNS webhook, which reads tunings: that informer runs from the start.
+  keepRunning("tunings", informers.tunings as Watched<KubernetesObject>, log, health);
+  const webhook = config.webhook
+    ? await startDNSWebhook({
+        kubeConfig,
+        namespace: config.namespace,
+        settings: config.webhook,
+        tuning: (name) => informers.tunings.get(name),
+        metrics,
+        log,
+        now: () => new Date(),
+        warn: (tuning, reason, message) => writes.event(tuning, "Warning", reason, message),
+        onCABundle: (bundle) => {
+          controller.setWebhookCABundle(bundle);
+        },
+      })
+    : undefined;
+
   let running: Promise<void> | undefined;
   elector.run(
     () => {
       metrics.leader.set(1);
       controller.wire();
       for (const [name, informer] of Object.entries(informers))
-        keepRunning(name, informer as Watched<KubernetesObject>, log, health);
+        if (name !== "tunings")
+          keepRunning(name, informer as Watched<KubernetesObject>, log, health);
       running = controller.run(config.workers);
     },
     () => {
@@ -173,6 +128,7 @@ async function main(): Promise<void> {
     await elector.release().catch((error: unknown) => {
       log.warn("could not release the lease", error);
     });
+    await webhook?.stop();
     server.close();
     process.exit(0);
   };

@@ -7,6 +7,8 @@ export class OperatorMetrics {
   readonly queueDepth: Gauge;
   readonly apiErrors: Counter;
   readonly leader: Gauge;
+  readonly dnsWebhook: Counter;
+  readonly webhookCertificateExpiry: Gauge;
 
   constructor(nodesByState: () => Record<string, number>) {
     const registers = [this.registry];
@@ -31,6 +33,17 @@ export class OperatorMetrics {
     this.leader = new Gauge({
       name: "nettune_operator_leader",
       help: "1 while this replica holds the lease.",
+      registers,
+    });
+    this.dnsWebhook = new Counter({
+      name: "nettune_operator_dns_webhook_requests_total",
+      help: "Pod admissions seen by the DNS webhook, by tuning and result (injected, unchanged, failed).",
+      labelNames: ["tuning", "result"],
+      registers,
+    });
+    this.webhookCertificateExpiry = new Gauge({
+      name: "nettune_operator_webhook_certificate_expiry_timestamp_seconds",
+      help: "When the serving certificate of the DNS webhook expires.",
       registers,
     });
     new Gauge({

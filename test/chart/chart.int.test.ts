@@ -51,6 +51,7 @@ describe("the Helm chart", () => {
       "RoleBinding/nettune-operator",
       "RoleBinding/nettune-operator-events",
       "Service/nettune-operator-metrics",
+      "Service/nettune-operator-webhook",
       "ServiceAccount/nettune-agent",
       "ServiceAccount/nettune-operator",
       "ValidatingAdmissionPolicy/nettune-agent-own-node",

@@ -114,6 +114,9 @@ export class SimulatedCluster {
       String(port),
       "--lease-seconds",
       "6",
+      // Replicas share this machine: no webhook port unless a test asks for one (later flags win).
+      "--webhook-port",
+      "0",
       ...extra,
     ];
     this.launch(`operator/${identity}`, args, {

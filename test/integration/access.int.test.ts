@@ -135,7 +135,12 @@ beforeAll(async () => {
     }),
     { mode: 0o600 },
   );
-  cluster.startOperator("operator-rbac", 18280, [], kubeconfig);
+  cluster.startOperator(
+    "operator-rbac",
+    18280,
+    ["--webhook-port", "18481", "--webhook-url", "https://127.0.0.1:18481"],
+    kubeconfig,
+  );
   for (const node of nodes) await cluster.startAgent(node, [], agentTokens.get(node));
 });
 
@@ -173,6 +178,9 @@ describe("least privilege: the chart's service accounts on a real API server", (
     // The operator made its DaemonSet, Lease and Events with its own rights.
     await run(["get", "daemonset", "nettune-agent", "-n", namespace]);
     await run(["get", "lease", "nettune-operator", "-n", namespace]);
+    // And its DNS webhook's Secret and registration.
+    await run(["get", "secret", "nettune-operator-webhook-tls", "-n", namespace]);
+    await run(["get", "mutatingwebhookconfiguration", "nettune-dns"]);
     expect(
       await run([
         "get",
@@ -354,7 +362,32 @@ describe("least privilege: the chart's service accounts on a real API server", (
     },
     { sentence: "changes no nodes", verb: "patch", resource: "nodes", allowed: false },
     {
-      sentence: "reads no Secrets",
+      sentence: "keeps its webhook certificate Secret",
+      verb: "update",
+      resource: "secret/nettune-operator-webhook-tls",
+      ns: namespace,
+      allowed: true,
+    },
+    {
+      sentence: "keeps its webhook registration",
+      verb: "update",
+      resource: "mutatingwebhookconfigurations.admissionregistration.k8s.io/nettune-dns",
+      allowed: true,
+    },
+    {
+      sentence: "changes no other webhook registration",
+      verb: "update",
+      resource: "mutatingwebhookconfigurations.admissionregistration.k8s.io/other",
+      allowed: false,
+    },
+    {
+      sentence: "deletes no webhook registration",
+      verb: "delete",
+      resource: "mutatingwebhookconfigurations.admissionregistration.k8s.io/nettune-dns",
+      allowed: false,
+    },
+    {
+      sentence: "reads no other Secrets",
       verb: "get",
       resource: "secrets",
       ns: namespace,

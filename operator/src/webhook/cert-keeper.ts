@@ -1,0 +1,137 @@
+// Keeps the webhook's PKI in a Secret shared by every replica: creates it,
+// renews it before expiry, and hands each new version to the server and to the
+// webhook configuration. Replicas race safely: writes are guarded by
+// resourceVersion, and the loser adopts what the winner wrote.
+import { ApiException, type CoreV1Api, type V1Secret } from "@kubernetes/client-node";
+import type { Logger } from "../../../common/logger.ts";
+import { nextPKI, type RenewPolicy, type WebhookPKI } from "./certificates.ts";
+
+export interface CertKeeperSettings {
+  namespace: string;
+  secretName: string;
+  policy: Omit<RenewPolicy, "now">;
+  checkEveryMs: number;
+}
+
+const field = (secret: V1Secret, key: string): string =>
+  Buffer.from(secret.data?.[key] ?? "", "base64").toString("utf8");
+
+function fromSecret(secret: V1Secret | undefined): WebhookPKI | undefined {
+  if (!secret?.data) return undefined;
+  const pki = {
+    ca: { cert: field(secret, "ca.crt"), key: field(secret, "ca.key") },
+    serving: { cert: field(secret, "tls.crt"), key: field(secret, "tls.key") },
+    caBundle: field(secret, "ca-bundle.crt"),
+  };
+  return pki.ca.cert && pki.ca.key && pki.serving.cert && pki.serving.key ? pki : undefined;
+}
+
+function toData(pki: WebhookPKI): Record<string, string> {
+  const encode = (text: string): string => Buffer.from(text).toString("base64");
+  return {
+    "ca.crt": encode(pki.ca.cert),
+    "ca.key": encode(pki.ca.key),
+    "tls.crt": encode(pki.serving.cert),
+    "tls.key": encode(pki.serving.key),
+    "ca-bundle.crt": encode(pki.caBundle),
+  };
+}
+
+const conflictOrExists = (error: unknown): boolean =>
+  error instanceof ApiException && (error.code === 409 || error.code === 422);
+
+export class CertKeeper {
+  private timer: NodeJS.Timeout | undefined;
+  private current: WebhookPKI | undefined;
+
+  private readonly api: CoreV1Api;
+  private readonly settings: CertKeeperSettings;
+  private readonly now: () => Date;
+  private readonly log: Logger;
+  private readonly onChange: (pki: WebhookPKI) => void;
+
+  constructor(
+    api: CoreV1Api,
+    settings: CertKeeperSettings,
+    now: () => Date,
+    log: Logger,
+    onChange: (pki: WebhookPKI) => void,
+  ) {
+    this.api = api;
+    this.settings = settings;
+    this.now = now;
+    this.log = log;
+    this.onChange = onChange;
+  }
+
+  /** Ensures a valid PKI exists and returns it; then checks again periodically. */
+  async start(): Promise<WebhookPKI> {
+    const pki = await this.check();
+    const tick = (): void => {
+      this.check().then(
+        () => undefined,
+        (error: unknown) => {
+          this.log.warn("webhook certificate check failed; retrying", error);
+        },
+      );
+    };
+    this.timer = setInterval(tick, this.settings.checkEveryMs);
+    return pki;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Reads the Secret, renews what is due, and reports a PKI that differs from the last one. */
+  async check(): Promise<WebhookPKI> {
+    const { namespace, secretName: name } = this.settings;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const secret = await this.api
+        .readNamespacedSecret({ name, namespace })
+        .catch((error: unknown) => {
+          if (error instanceof ApiException && error.code === 404) return undefined;
+          throw new Error(`reading Secret ${namespace}/${name}`, { cause: error });
+        });
+      const stored = fromSecret(secret);
+      const renewed = nextPKI(stored, { ...this.settings.policy, now: this.now() });
+      if (!renewed && stored) return this.adopt(stored);
+      if (!renewed) continue;
+      const body: V1Secret = {
+        metadata: {
+          name,
+          namespace,
+          labels: { "app.kubernetes.io/name": "nettune", "app.kubernetes.io/component": "webhook" },
+          ...(secret?.metadata?.resourceVersion
+            ? { resourceVersion: secret.metadata.resourceVersion }
+            : {}),
+        },
+        type: "Opaque",
+        data: toData(renewed),
+      };
+      try {
+        if (secret) await this.api.replaceNamespacedSecret({ name, namespace, body });
+        else await this.api.createNamespacedSecret({ namespace, body });
+        this.log.info(
+          `webhook certificates ${secret ? "renewed" : "created"} in Secret ${namespace}/${name}`,
+        );
+        return this.adopt(renewed);
+      } catch (error) {
+        // Another replica wrote first: read again and take what it wrote.
+        if (!conflictOrExists(error))
+          throw new Error(`writing Secret ${namespace}/${name}`, { cause: error });
+      }
+    }
+    throw new Error(
+      `Secret ${namespace}/${name} kept changing under the webhook certificate check`,
+    );
+  }
+
+  private adopt(pki: WebhookPKI): WebhookPKI {
+    const changed =
+      this.current?.serving.cert !== pki.serving.cert || this.current.caBundle !== pki.caBundle;
+    this.current = pki;
+    if (changed) this.onChange(pki);
+    return pki;
+  }
+}

@@ -1,0 +1,287 @@
+// The DNS webhook on a real API server: the operator registers it, serves it
+// over TLS with certificates it made, and rotates them while pods keep coming.
+import { execFile } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { connect } from "node:tls";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { stringify } from "yaml";
+import { SimulatedCluster } from "../../test/harness/cluster.ts";
+import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
+import { kubectl } from "../../test/harness/kubectl.ts";
+import { apiServerGet, eventually } from "../../test/harness/wait.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const webhookPort = 18443;
+const metricsPort = 18380;
+const operatorArgs = [
+  "--webhook-port",
+  String(webhookPort),
+  "--webhook-url",
+  `https://127.0.0.1:${webhookPort}`,
+  "--webhook-check-seconds",
+  "1",
+  // Short-lived on purpose: renewed with a third left, so about every 27 s.
+  "--webhook-cert-seconds",
+  "40",
+];
+
+let controlPlane: ControlPlane;
+let cluster: SimulatedCluster;
+let work: string;
+
+interface Pod {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { dnsConfig?: { options?: { name: string; value?: string }[] } };
+}
+
+async function run(args: string[], input?: string): Promise<string> {
+  const result = await kubectl(controlPlane, args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+let podCount = 0;
+/** Creates a pod and returns it as the API server stored it. */
+async function createPod(
+  namespace: string,
+  extra: {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    spec?: Record<string, unknown>;
+  } = {},
+): Promise<Pod> {
+  const name = `pod-${++podCount}`;
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace, labels: extra.labels ?? {}, annotations: extra.annotations ?? {} },
+    spec: { containers: [{ name: "app", image: "registry.example/app:1" }], ...extra.spec },
+  };
+  return JSON.parse(await run(["create", "-f", "-", "-o", "json"], JSON.stringify(pod))) as Pod;
+}
+
+const options = (pod: Pod): string[] =>
+  (pod.spec.dnsConfig?.options ?? []).map((o) =>
+    o.value === undefined ? o.name : `${o.name}:${o.value}`,
+  );
+const record = (pod: Pod): string | undefined =>
+  pod.metadata.annotations?.["nettune.io/dns-options-injected"];
+
+async function secretCertificate(): Promise<X509Certificate> {
+  const data = await run([
+    "get",
+    "secret",
+    "-n",
+    "nettune-system",
+    "nettune-operator-webhook-tls",
+    "-o",
+    "jsonpath={.data.tls\\.crt}",
+  ]);
+  return new X509Certificate(Buffer.from(data, "base64"));
+}
+
+/** The certificate the webhook presents on a new connection. */
+function servedCertificate(): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(
+      { host: "127.0.0.1", port: webhookPort, rejectUnauthorized: false },
+      () => {
+        const peer = socket.getPeerX509Certificate();
+        socket.end();
+        if (peer) resolve(peer);
+        else reject(new Error("no peer certificate"));
+      },
+    );
+    socket.on("error", reject);
+  });
+}
+
+beforeAll(async () => {
+  await promisify(execFile)(process.execPath, [
+    path.join(root, "node_modules/typescript/bin/tsc"),
+    "-p",
+    path.join(root, "tsconfig.build.json"),
+  ]);
+  controlPlane = await startControlPlane({ binDir: path.dirname(inject("kubectlPath")) });
+  await run(["apply", "-f", path.join(root, "crds")]);
+  await run(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+  work = await mkdtemp(path.join(tmpdir(), "nettune-webhook-"));
+  cluster = new SimulatedCluster(controlPlane, work);
+  await cluster.prepare();
+  await run(["create", "namespace", "web"]);
+  await run(["label", "namespace", "web", "team=web"]);
+  await run(["create", "namespace", "batch"]);
+  const tuning = (name: string, priority: number, pods: Record<string, unknown>): unknown => ({
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NetworkTuning",
+    metadata: { name },
+    spec: { nodeSelector: { matchLabels: { pool: "none" } }, priority, dns: { pods } },
+  });
+  await run(
+    ["apply", "-f", "-"],
+    stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        tuning("pods-dns", 0, {
+          namespaceSelector: { matchLabels: { team: "web" } },
+          singleRequest: "single-request-reopen",
+          timeout: 2,
+          attempts: 3,
+        }),
+        tuning("pods-dns-strict", 10, {
+          namespaceSelector: { matchLabels: { team: "web" } },
+          podSelector: { matchLabels: { latency: "strict" } },
+          timeout: 1,
+        }),
+      ],
+    }),
+  );
+  cluster.startOperator("operator-webhook", metricsPort, operatorArgs);
+  // Registered, and taken up by the API server: a probe pod comes back injected.
+  await eventually(
+    async () => {
+      const probe = await createPod("web");
+      expect(options(probe)).toContain("single-request-reopen");
+    },
+    60_000,
+    500,
+  );
+});
+
+afterAll(async () => {
+  await cluster.stopAll();
+  await controlPlane.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("the DNS webhook on a real API server", () => {
+  it("registers one webhook per tuning, highest priority first, failurePolicy Ignore", async () => {
+    const config = JSON.parse(
+      await run(["get", "mutatingwebhookconfiguration", "nettune-dns", "-o", "json"]),
+    ) as {
+      webhooks: {
+        name: string;
+        failurePolicy: string;
+        timeoutSeconds: number;
+        objectSelector: unknown;
+      }[];
+    };
+    expect(config.webhooks.map((w) => w.name)).toEqual([
+      "pods-dns-strict.dns.nettune.io",
+      "pods-dns.dns.nettune.io",
+    ]);
+    expect(
+      config.webhooks.every((w) => w.failurePolicy === "Ignore" && w.timeoutSeconds === 2),
+    ).toBe(true);
+    expect(config.webhooks[0]?.objectSelector).toEqual({ matchLabels: { latency: "strict" } });
+  });
+
+  const cases: {
+    sentence: string;
+    namespace: string;
+    pod?: Parameters<typeof createPod>[1];
+    options: string[];
+    record?: string;
+  }[] = [
+    {
+      sentence: "a pod in a selected namespace is read back with the options and the record",
+      namespace: "web",
+      options: ["single-request-reopen", "timeout:2", "attempts:3"],
+      record: "pods-dns: single-request-reopen timeout:2 attempts:3",
+    },
+    {
+      sentence: "a pod in a namespace no tuning selects is untouched",
+      namespace: "batch",
+      options: [],
+    },
+    {
+      sentence: "the pod's own option wins and the others are added",
+      namespace: "web",
+      pod: {
+        spec: {
+          dnsConfig: { options: [{ name: "timeout", value: "5" }, { name: "single-request" }] },
+        },
+      },
+      options: ["timeout:5", "single-request", "attempts:3"],
+      record: "pods-dns: attempts:3",
+    },
+    {
+      sentence: "overlapping tunings merge by priority: the higher one's timeout, the other's rest",
+      namespace: "web",
+      pod: { labels: { latency: "strict" } },
+      options: ["timeout:1", "single-request-reopen", "attempts:3"],
+      record: "pods-dns-strict: timeout:1; pods-dns: single-request-reopen attempts:3",
+    },
+    {
+      sentence: "a dnsPolicy Default pod is left alone (the node's options reach it)",
+      namespace: "web",
+      pod: { spec: { dnsPolicy: "Default" } },
+      options: [],
+    },
+    {
+      sentence: "a dnsPolicy None pod is left alone",
+      namespace: "web",
+      pod: { spec: { dnsPolicy: "None", dnsConfig: { nameservers: ["10.0.0.10"] } } },
+      options: [],
+    },
+    {
+      sentence: "the opt-out annotation is honoured",
+      namespace: "web",
+      pod: { annotations: { "nettune.io/dns-options": "disabled" } },
+      options: [],
+    },
+  ];
+  it.each(cases)("$sentence", async ({ namespace, pod, options: expected, record: recorded }) => {
+    const created = await createPod(namespace, pod);
+    expect(options(created)).toEqual(expected);
+    expect(record(created)).toBe(recorded);
+  });
+
+  it("rotates its certificate before expiry without a restart, and pods keep getting options", async () => {
+    const first = await secretCertificate();
+    expect((await servedCertificate()).serialNumber).toBe(first.serialNumber);
+    const second = await eventually(
+      async () => {
+        const now = await secretCertificate();
+        expect(now.serialNumber).not.toBe(first.serialNumber);
+        return now;
+      },
+      45_000,
+      1000,
+    );
+    await eventually(async () => {
+      expect((await servedCertificate()).serialNumber).toBe(second.serialNumber);
+    });
+    expect(second.checkIP("127.0.0.1")).toBe("127.0.0.1");
+    expect(options(await createPod("web"))).toEqual([
+      "single-request-reopen",
+      "timeout:2",
+      "attempts:3",
+    ]);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(
+      /nettune_operator_dns_webhook_requests_total\{tuning="pods-dns",result="injected"\} [1-9]/,
+    );
+  });
+
+  it("with the webhook stopped, pods are still created and the miss shows in the API server's metrics", async () => {
+    await cluster.stop("operator/operator-webhook");
+    const created = await createPod("web");
+    expect(options(created)).toEqual([]);
+    const metrics = await apiServerGet(controlPlane, "/metrics");
+    const failOpen = metrics
+      .split("\n")
+      .find(
+        (line) =>
+          line.startsWith("apiserver_admission_webhook_fail_open_count") &&
+          line.includes('name="pods-dns.dns.nettune.io"'),
+      );
+    expect(failOpen, "apiserver_admission_webhook_fail_open_count for pods-dns").toBeDefined();
+    expect(Number(failOpen?.split(" ").at(-1))).toBeGreaterThan(0);
+  });
+});
