@@ -5,10 +5,7 @@
 # sandbox: the resolver file is a copy in a temp directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PATH="$(scripts/ensure-node.sh):$PATH"
-export PATH
-bash scripts/ensure-host-packages.sh
-if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then npm ci --no-audit --no-fund; fi
+source scripts/lib/toolchain.sh
 
 ns="nettune-demo-$$"
 work=$(mktemp -d)

@@ -1,20 +1,15 @@
 // The DNS webhook on a real API server: the operator registers it, serves it
 // over TLS with certificates it made, and rotates them while pods keep coming.
-import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect } from "node:tls";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import { SimulatedCluster } from "../../test/harness/cluster.ts";
-import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
+import type { ControlPlane } from "../../test/harness/control-plane.ts";
 import { kubectl } from "../../test/harness/kubectl.ts";
 import { apiServerGet, eventually } from "../../test/harness/wait.ts";
 
-const root = path.resolve(import.meta.dirname, "../..");
 const webhookPort = 18443;
 const metricsPort = 18380;
 const operatorArgs = [
@@ -31,7 +26,6 @@ const operatorArgs = [
 
 let controlPlane: ControlPlane;
 let cluster: SimulatedCluster;
-let work: string;
 
 interface Pod {
   metadata: { name: string; annotations?: Record<string, string> };
@@ -101,17 +95,8 @@ function servedCertificate(): Promise<X509Certificate> {
 }
 
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [
-    path.join(root, "node_modules/typescript/bin/tsc"),
-    "-p",
-    path.join(root, "tsconfig.build.json"),
-  ]);
-  controlPlane = await startControlPlane({ binDir: path.dirname(inject("kubectlPath")) });
-  await run(["apply", "-f", path.join(root, "crds")]);
-  await run(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
-  work = await mkdtemp(path.join(tmpdir(), "nettune-webhook-"));
-  cluster = new SimulatedCluster(controlPlane, work);
-  await cluster.prepare();
+  cluster = await SimulatedCluster.start(path.dirname(inject("kubectlPath")), "nettune-webhook-");
+  controlPlane = cluster.controlPlane;
   await run(["create", "namespace", "web"]);
   await run(["label", "namespace", "web", "team=web"]);
   await run(["create", "namespace", "batch"]);
@@ -154,9 +139,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cluster.stopAll();
-  await controlPlane.stop();
-  await rm(work, { recursive: true, force: true });
+  await cluster.destroy();
 });
 
 describe("the DNS webhook on a real API server", () => {

@@ -1,45 +1,29 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { SimulatedCluster } from "../../test/harness/cluster.ts";
-import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
+import type { ControlPlane } from "../../test/harness/control-plane.ts";
 import { kubectl } from "../../test/harness/kubectl.ts";
 import { eventually, watchObjects } from "../../test/harness/wait.ts";
 
-const root = path.resolve(import.meta.dirname, "../..");
 const nodes = Array.from({ length: 20 }, (_, i) => `sim-${String(i + 1).padStart(2, "0")}`);
 
 let controlPlane: ControlPlane;
 let cluster: SimulatedCluster;
-let work: string;
 
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [
-    path.join(root, "node_modules/typescript/bin/tsc"),
-    "-p",
-    path.join(root, "tsconfig.build.json"),
-  ]);
-  controlPlane = await startControlPlane({ binDir: path.dirname(inject("kubectlPath")) });
-  await run(["apply", "-f", path.join(root, "crds")]);
-  await run(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
-  work = await mkdtemp(path.join(tmpdir(), "nettune-cluster-"));
-  cluster = new SimulatedCluster(controlPlane, work);
-  await cluster.prepare();
+  cluster = await SimulatedCluster.start(path.dirname(inject("kubectlPath")), "nettune-cluster-");
+  controlPlane = cluster.controlPlane;
   await cluster.addNodes(nodes, { pool: "sim" });
   for (const node of nodes) await cluster.startAgent(node);
   cluster.startOperator("operator-a", 18080);
 });
 
 afterAll(async () => {
-  await cluster.stopAll();
-  await controlPlane.stop();
-  await rm(work, { recursive: true, force: true });
+  await cluster.destroy();
 });
 
 async function run(args: string[], input?: string): Promise<string> {

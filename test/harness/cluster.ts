@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { stringify } from "yaml";
-import type { ControlPlane } from "./control-plane.ts";
+import { startControlPlane, type ControlPlane } from "./control-plane.ts";
 import { kubectl } from "./kubectl.ts";
 import { buildSimulatedHost } from "./simulated-host.ts";
 
@@ -16,13 +18,38 @@ const root = path.resolve(import.meta.dirname, "../..");
  * compiled build (npm run build), as the image does.
  */
 export class SimulatedCluster {
-  private readonly controlPlane: ControlPlane;
-  private readonly work: string;
+  readonly controlPlane: ControlPlane;
+  readonly work: string;
   private readonly processes = new Map<string, ChildProcess>();
 
   constructor(controlPlane: ControlPlane, work: string) {
     this.controlPlane = controlPlane;
     this.work = work;
+  }
+
+  /**
+   * A fresh API server with the CRDs, a work directory and the operator's
+   * namespace, after building dist/ (the agents and operators run the build).
+   */
+  static async start(binDir: string, prefix: string): Promise<SimulatedCluster> {
+    await promisify(execFile)(process.execPath, [
+      path.join(root, "node_modules/typescript/bin/tsc"),
+      "-p",
+      path.join(root, "tsconfig.build.json"),
+    ]);
+    const controlPlane = await startControlPlane({ binDir });
+    const cluster = new SimulatedCluster(controlPlane, await mkdtemp(path.join(tmpdir(), prefix)));
+    await cluster.kubectl(["apply", "-f", path.join(root, "crds")]);
+    await cluster.kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+    await cluster.prepare();
+    return cluster;
+  }
+
+  /** Stops every process and the API server, and removes the work directory. */
+  async destroy(): Promise<void> {
+    await this.stopAll();
+    await this.controlPlane.stop();
+    await rm(this.work, { recursive: true, force: true });
   }
 
   hostRoot(node: string): string {

@@ -1,22 +1,18 @@
 // The chart's RBAC and admission policy on a real API server: the operator and
 // two agents run with the chart's service accounts, and every request each may
 // not make is refused.
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import { SimulatedCluster } from "../harness/cluster.ts";
-import { startControlPlane, type ControlPlane } from "../harness/control-plane.ts";
+import type { ControlPlane } from "../harness/control-plane.ts";
 import { renderChart } from "../harness/helm.ts";
 import { kubectl } from "../harness/kubectl.ts";
 import { eventually } from "../harness/wait.ts";
 
-const root = path.resolve(import.meta.dirname, "../..");
 const namespace = "nettune-system";
 const nodes = ["node-a", "node-b"];
 const operatorUser = `system:serviceaccount:${namespace}:nettune-operator`;
@@ -24,7 +20,6 @@ const agentUser = `system:serviceaccount:${namespace}:nettune-agent`;
 
 let controlPlane: ControlPlane;
 let cluster: SimulatedCluster;
-let work: string;
 const agentTokens = new Map<string, string>();
 
 async function run(args: string[], input?: string): Promise<string> {
@@ -99,17 +94,8 @@ const nnt = (name: string, sub = ""): string =>
   `/apis/nettune.io/v1alpha1/nodenetworktunings/${name}${sub}`;
 
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [
-    path.join(root, "node_modules/typescript/bin/tsc"),
-    "-p",
-    path.join(root, "tsconfig.build.json"),
-  ]);
-  controlPlane = await startControlPlane({ binDir: path.dirname(inject("kubectlPath")) });
-  await run(["apply", "-f", path.join(root, "crds")]);
-  await run(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
-  work = await mkdtemp(path.join(tmpdir(), "nettune-access-"));
-  cluster = new SimulatedCluster(controlPlane, work);
-  await cluster.prepare();
+  cluster = await SimulatedCluster.start(path.dirname(inject("kubectlPath")), "nettune-access-");
+  controlPlane = cluster.controlPlane;
   await run(["apply", "-f", "-"], await renderChart(namespace, ["namespace.create=true"]));
   await cluster.addNodes(nodes, { pool: "access" });
   for (const node of nodes) agentTokens.set(node, await nodeBoundAgentToken(node));
@@ -117,7 +103,7 @@ beforeAll(async () => {
   const operatorToken = (
     await run(["create", "token", "nettune-operator", "-n", namespace, "--duration=1h"])
   ).trim();
-  const kubeconfig = path.join(work, "operator.kubeconfig");
+  const kubeconfig = path.join(cluster.work, "operator.kubeconfig");
   await writeFile(
     kubeconfig,
     stringify({
@@ -145,9 +131,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cluster.stopAll();
-  await controlPlane.stop();
-  await rm(work, { recursive: true, force: true });
+  await cluster.destroy();
 });
 
 describe("least privilege: the chart's service accounts on a real API server", () => {
@@ -199,7 +183,7 @@ describe("least privilege: the chart's service accounts on a real API server", (
           await readFile(path.join(cluster.hostRoot(node), "proc/sys/net/core/somaxconn"), "utf8")
         ).trim(),
       ).toBe("4096");
-    const log = await readFile(path.join(work, "operator-operator-rbac.log"), "utf8");
+    const log = await readFile(path.join(cluster.work, "operator-operator-rbac.log"), "utf8");
     expect(log).not.toMatch(/forbidden|"code":\s*403/i);
   });
 
