@@ -11,6 +11,7 @@ import { AgentProcess } from "../test/harness/agent-process.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
 import { kubectl } from "../test/harness/kubectl.ts";
 import { Sandbox } from "../test/harness/netns.ts";
+import { readyNodeStatus } from "../test/harness/nodes.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const example = path.join(root, "examples/sandbox/veth-profile.yaml");
@@ -63,15 +64,6 @@ async function addNode(cp: ControlPlane): Promise<void> {
       metadata: { name: nodeName, labels: { "kubernetes.io/hostname": nodeName } },
     }),
   );
-  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const ready = {
-    type: "Ready",
-    status: "True",
-    reason: "KubeletReady",
-    message: "demo",
-    lastHeartbeatTime: now,
-    lastTransitionTime: now,
-  };
   await k(cp, [
     "patch",
     "node",
@@ -79,7 +71,7 @@ async function addNode(cp: ControlPlane): Promise<void> {
     "--subresource=status",
     "--type=merge",
     "-p",
-    JSON.stringify({ status: { conditions: [ready] } }),
+    JSON.stringify(readyNodeStatus()),
   ]);
 }
 

@@ -33,7 +33,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       namespace: { type: "string" },
       identity: { type: "string" },
       "metrics-port": { type: "string", default: "8080" },
-      workers: { type: "string", default: "2" },
+      workers: { type: "string", default: "4" },
       "lease-seconds": { type: "string", default: "15" },
       "agent-image": { type: "string", default: "ghcr.io/nettune/nettune:0.1.0" },
       "agent-image-pull-policy": { type: "string", default: "IfNotPresent" },

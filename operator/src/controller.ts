@@ -6,6 +6,7 @@ import type {
   NodeNetworkTuningSpec,
 } from "../../api/v1alpha1/node-network-tuning.ts";
 import type { Logger } from "../../common/logger.ts";
+import { resolveMaxUnavailable } from "../../api/helpers/int-or-percent.ts";
 import { agentDaemonSet, type AgentSettings } from "./daemonset.ts";
 import { webhookConfiguration, type WebhookEndpoint } from "./webhook/registration.ts";
 import type { Informers, OperatorWrites } from "./kube.ts";
@@ -59,6 +60,8 @@ export class Controller {
   private readonly reportedConflicts = new Map<string, string>();
   private releasing: Promise<void> = Promise.resolve();
   private webhookCABundle: string | undefined;
+  /** Matched node counts by tuning name and generation, between node and tuning events. */
+  private readonly matchedCounts = new Map<string, number>();
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
@@ -76,6 +79,9 @@ export class Controller {
     for (const verb of ["add", "update", "delete"] as const) {
       tunings.on(verb, everything);
       nodes.on(verb, everything);
+      // Which nodes a tuning matches changes only with nodes and tunings.
+      tunings.on(verb, () => this.matchedCounts.clear());
+      nodes.on(verb, () => this.matchedCounts.clear());
       nodeTunings.on(verb, (object) => {
         this.queue.add(`node/${object.metadata.name ?? ""}`);
         // Reports arrive in bursts during a rollout; one status write covers a burst.
@@ -214,15 +220,31 @@ export class Controller {
 
   /** New generations wait for their tunings' rollout budgets; removals (unmatch, deletion) do not. */
   private mayRelease(view: NodeView, matching: Tuning[]): boolean {
-    const waiting = matching
-      .filter((t) => progressOf(t, view) === "pending")
-      .map((t) => t.metadata.name ?? "");
-    if (waiting.length === 0) return true;
+    const pending = matching.filter((t) => progressOf(t, view) === "pending");
+    if (pending.length === 0) return true;
+    // A budget as large as the matched nodes never blocks: no need to count the nodes in flight,
+    // which costs a pass over every node for every release.
+    if (pending.every((t) => this.budgetCoversAll(t))) return true;
+    const waiting = pending.map((t) => t.metadata.name ?? "");
     const views = this.nodeViews();
     return new RolloutLedger(matching, (t) => this.matchedNodes(t, views)).tryRelease(
       view,
       waiting,
     );
+  }
+
+  private budgetCoversAll(tuning: Tuning): boolean {
+    const key = `${tuning.metadata.name ?? ""}/${String(tuning.metadata.generation ?? 0)}`;
+    let matched = this.matchedCounts.get(key);
+    if (matched === undefined) {
+      matched = this.deps.informers.nodes
+        .list()
+        .filter((node) =>
+          selectorMatches(tuning.spec.nodeSelector, node.metadata?.labels ?? {}),
+        ).length;
+      this.matchedCounts.set(key, matched);
+    }
+    return resolveMaxUnavailable(tuning.spec.rollout?.maxUnavailable, matched) >= matched;
   }
 
   // --- tuning -----------------------------------------------------------------------------

@@ -43,14 +43,13 @@ export function byPrecedence(a: NetworkTuning, b: NetworkTuning): number {
 export function mergeForNode(matching: readonly NetworkTuning[]): MergedNode {
   const enforcing = matching.filter((t) => (t.spec.mode ?? "Enforce") === "Enforce");
   const contributing = [...(enforcing.length > 0 ? enforcing : matching)].sort(byPrecedence);
-  const owners = new Map<string, NetworkTuning>();
-  const conflicts: Conflict[] = [];
+  const merge = new FieldMerge();
   const merged: Record<string, unknown> = {};
   for (const tuning of contributing) {
     for (const key of settingKeys) {
       const value = tuning.spec[key];
       if (value === undefined) continue;
-      merged[key] = mergeValue(merged[key], value, key, tuning, owners, conflicts);
+      merged[key] = merge.value(merged[key], value, key, tuning);
     }
   }
   const sources: TuningSource[] = contributing.map((t) => ({
@@ -64,78 +63,55 @@ export function mergeForNode(matching: readonly NetworkTuning[]): MergedNode {
     sources,
     sourceNames: sources.map((s) => s.name).join(", "),
   };
-  return { spec, conflicts };
+  return { spec, conflicts: merge.conflicts };
 }
 
-function mergeValue(
-  current: unknown,
-  incoming: unknown,
-  field: string,
-  tuning: NetworkTuning,
-  owners: Map<string, NetworkTuning>,
-  conflicts: Conflict[],
-): unknown {
-  if (field === "interfaces" && Array.isArray(incoming))
-    return mergeInterfaces(current, incoming, tuning, owners, conflicts);
-  if (isPlainObject(incoming) && (current === undefined || isPlainObject(current))) {
-    const result: Record<string, unknown> = { ...current };
-    for (const [key, value] of Object.entries(incoming)) {
-      result[key] = mergeValue(result[key], value, `${field}.${key}`, tuning, owners, conflicts);
+/** One node's merge: which tuning owns each leaf, and the conflicts found on the way. */
+class FieldMerge {
+  readonly conflicts: Conflict[] = [];
+  private readonly owners = new Map<string, NetworkTuning>();
+
+  value(current: unknown, incoming: unknown, field: string, tuning: NetworkTuning): unknown {
+    if (field === "interfaces" && Array.isArray(incoming))
+      return this.interfaces(current, incoming, tuning);
+    if (isPlainObject(incoming) && (current === undefined || isPlainObject(current))) {
+      const result: Record<string, unknown> = { ...current };
+      for (const [key, value] of Object.entries(incoming))
+        result[key] = this.value(result[key], value, `${field}.${key}`, tuning);
+      return result;
     }
-    return result;
+    return this.leaf(current, incoming, field, tuning);
   }
-  return mergeLeaf(current, incoming, field, tuning, owners, conflicts);
-}
 
-/** A leaf belongs to the first (highest-precedence) tuning that sets it. */
-function mergeLeaf(
-  current: unknown,
-  incoming: unknown,
-  field: string,
-  tuning: NetworkTuning,
-  owners: Map<string, NetworkTuning>,
-  conflicts: Conflict[],
-): unknown {
-  const owner = owners.get(field);
-  if (owner === undefined) {
-    owners.set(field, tuning);
-    return incoming;
-  }
-  const tie = (owner.spec.priority ?? 0) === (tuning.spec.priority ?? 0);
-  if (tie && JSON.stringify(current) !== JSON.stringify(incoming))
-    conflicts.push({ field, winner: owner.metadata.name ?? "", loser: tuning.metadata.name ?? "" });
-  return current;
-}
-
-/** Interface entries with the same match are one entry; others are kept side by side. */
-function mergeInterfaces(
-  current: unknown,
-  incoming: unknown[],
-  tuning: NetworkTuning,
-  owners: Map<string, NetworkTuning>,
-  conflicts: Conflict[],
-): unknown[] {
-  const entries = [...((current as Record<string, unknown>[] | undefined) ?? [])];
-  for (const entry of incoming as Record<string, unknown>[]) {
-    const match = JSON.stringify(entry.match);
-    const index = entries.findIndex((e) => JSON.stringify(e.match) === match);
-    const field = `interfaces[${match}]`;
-    if (index === -1) {
-      entries.push(
-        mergeValue(undefined, entry, field, tuning, owners, conflicts) as Record<string, unknown>,
-      );
-    } else {
-      entries[index] = mergeValue(
-        entries[index],
-        entry,
+  /** A leaf belongs to the first (highest-precedence) tuning that sets it. */
+  private leaf(current: unknown, incoming: unknown, field: string, tuning: NetworkTuning): unknown {
+    const owner = this.owners.get(field);
+    if (owner === undefined) {
+      this.owners.set(field, tuning);
+      return incoming;
+    }
+    const tie = (owner.spec.priority ?? 0) === (tuning.spec.priority ?? 0);
+    if (tie && JSON.stringify(current) !== JSON.stringify(incoming))
+      this.conflicts.push({
         field,
-        tuning,
-        owners,
-        conflicts,
-      ) as Record<string, unknown>;
-    }
+        winner: owner.metadata.name ?? "",
+        loser: tuning.metadata.name ?? "",
+      });
+    return current;
   }
-  return entries;
+
+  /** Interface entries with the same match are one entry; others are kept side by side. */
+  private interfaces(current: unknown, incoming: unknown[], tuning: NetworkTuning): unknown[] {
+    const entries = [...((current as Record<string, unknown>[] | undefined) ?? [])];
+    for (const entry of incoming as Record<string, unknown>[]) {
+      const match = JSON.stringify(entry.match);
+      const index = entries.findIndex((e) => JSON.stringify(e.match) === match);
+      const merged = this.value(entries[index], entry, `interfaces[${match}]`, tuning);
+      if (index === -1) entries.push(merged as Record<string, unknown>);
+      else entries[index] = merged as Record<string, unknown>;
+    }
+    return entries;
+  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
 import { kubectl } from "./kubectl.ts";
+import { readyNodeStatus } from "./nodes.ts";
 import { buildSimulatedHost } from "./simulated-host.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -57,7 +58,6 @@ export class SimulatedCluster {
   }
 
   async addNodes(names: readonly string[], labels: Record<string, string>): Promise<void> {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const nodes = names.map((name) => ({
       apiVersion: "v1",
       kind: "Node",
@@ -67,20 +67,7 @@ export class SimulatedCluster {
       ["apply", "-f", "-"],
       stringify({ apiVersion: "v1", kind: "List", items: nodes }),
     );
-    const ready = {
-      status: {
-        conditions: [
-          {
-            type: "Ready",
-            status: "True",
-            reason: "KubeletReady",
-            message: "simulated",
-            lastHeartbeatTime: now,
-            lastTransitionTime: now,
-          },
-        ],
-      },
-    };
+    const ready = readyNodeStatus();
     await Promise.all(
       names.map((name) =>
         this.kubectl([

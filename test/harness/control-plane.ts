@@ -33,6 +33,8 @@ export interface ControlPlane {
   kubectlPath: string;
   /** The self-signed serving certificate and its CA, for clients that verify TLS. */
   caFile: string;
+  /** The running kube-apiserver's process id, for benchmarks that read its CPU time. */
+  apiServerPid(): number | undefined;
   /** Stops the API server only; etcd keeps the data for a restart. */
   stopAPIServer(): Promise<void>;
   startAPIServer(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       workDir,
       kubectlPath: path.join(options.binDir, "kubectl"),
       caFile: path.join(workDir, "certs/apiserver.crt"),
+      apiServerPid: () => apiserver?.pid,
       stopAPIServer: async () => {
         if (apiserver) await stopProcess(apiserver);
       },
