@@ -1,0 +1,122 @@
+import type { KubernetesObject, V1Node } from "@kubernetes/client-node";
+import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
+import type {
+  NodeNetworkTuning,
+  NodeNetworkTuningSpec,
+} from "../../api/v1alpha1/node-network-tuning.ts";
+import type { Informers } from "./kube.ts";
+import type { NodeView } from "./rollout.ts";
+import { selectorMatches } from "./selector.ts";
+
+export type Tuning = NetworkTuning & KubernetesObject;
+export type NodeTuning = NodeNetworkTuning & KubernetesObject;
+
+/**
+ * What the operator knows of the cluster: the informer caches, plus the
+ * NodeNetworkTunings it is writing or has written and the caches have not
+ * shown yet, so that no decision is made on a state older than its own writes.
+ */
+export class ClusterView {
+  private readonly informers: Informers;
+  /** NodeNetworkTunings written but not yet back through the informer. */
+  private readonly written = new Map<string, NodeTuning>();
+  /** NodeNetworkTunings being written now, as they will read once written. */
+  private readonly writing = new Map<string, NodeTuning>();
+
+  constructor(informers: Informers) {
+    this.informers = informers;
+  }
+
+  tunings(): Tuning[] {
+    return [...this.informers.tunings.list()];
+  }
+
+  liveTunings(): Tuning[] {
+    return this.tunings().filter((t) => !t.metadata.deletionTimestamp);
+  }
+
+  nodeTuning(name: string): NodeTuning | undefined {
+    const writing = this.writing.get(name);
+    if (writing) return writing;
+    const cached = this.informers.nodeTunings.get(name);
+    const written = this.written.get(name);
+    if (
+      written &&
+      (!cached ||
+        Number(cached.metadata.resourceVersion) < Number(written.metadata.resourceVersion))
+    )
+      return written;
+    if (written) this.written.delete(name);
+    return cached;
+  }
+
+  nodeViews(): NodeView[] {
+    return this.informers.nodes
+      .list()
+      .map((node) => nodeView(node, this.nodeTuning(node.metadata?.name ?? "")));
+  }
+
+  matchedNodes(tuning: NetworkTuning, views: NodeView[]): NodeView[] {
+    return views.filter((view) => selectorMatches(tuning.spec.nodeSelector, view.labels));
+  }
+
+  /** A write is under way: decisions see the object as it will be. */
+  startWrite(name: string, provisional: NodeTuning): void {
+    this.writing.set(name, provisional);
+  }
+
+  /** The write ended; with its result when it succeeded. */
+  endWrite(name: string, result?: NodeTuning): void {
+    this.writing.delete(name);
+    if (result) this.written.set(name, result);
+  }
+}
+
+export function newNodeTuning(node: V1Node, spec: NodeNetworkTuningSpec): NodeNetworkTuning {
+  const name = node.metadata?.name ?? "";
+  return {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NodeNetworkTuning",
+    // Owned by its Node, so the garbage collector removes it with the node.
+    metadata: {
+      name,
+      ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid: node.metadata?.uid ?? "" }],
+    },
+    spec,
+  };
+}
+
+export function nodeView(node: V1Node, nnt: NodeTuning | undefined): NodeView {
+  const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  const view: NodeView = {
+    name: node.metadata?.name ?? "",
+    ready,
+    labels: node.metadata?.labels ?? {},
+  };
+  if (nnt) view.nnt = nnt;
+  return view;
+}
+
+export function failureMessage(nnt: NodeNetworkTuning | undefined): string {
+  return (
+    nnt?.status?.conditions?.find((c) => c.type === "Degraded" && c.status === "True")?.message ??
+    "failed"
+  );
+}
+
+/** Specs compare without key order: what the API server returns is reordered. */
+export function sameSpec(a: NodeNetworkTuningSpec, b: NodeNetworkTuningSpec): boolean {
+  return canonical(a) === canonical(b);
+}
+
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v)
+            .filter(([, inner]) => inner !== undefined)
+            .sort(([x], [y]) => x.localeCompare(y)),
+        )
+      : v,
+  );
+}

@@ -1,0 +1,128 @@
+import { resolveMaxUnavailable } from "../../api/helpers/int-or-percent.ts";
+import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import {
+  newNodeTuning,
+  nodeView,
+  sameSpec,
+  type ClusterView,
+  type NodeTuning,
+  type Tuning,
+} from "./cluster-view.ts";
+import type { Informers, OperatorWrites } from "./kube.ts";
+import { mergeForNode } from "./merge.ts";
+import { progressOf, RolloutLedger, type NodeView } from "./rollout.ts";
+import { selectorMatches } from "./selector.ts";
+
+interface NodeRelease {
+  name: string;
+  desired: NodeNetworkTuning;
+  exists: boolean;
+  tunings: Tuning[];
+}
+
+/**
+ * Writes each node's merged NodeNetworkTuning when it changed, within the
+ * rollout budgets of the tunings whose new generation it carries.
+ */
+export class NodeReleaser {
+  private readonly informers: Informers;
+  private readonly writes: OperatorWrites;
+  private readonly cluster: ClusterView;
+  private readonly onWritten: (tunings: Tuning[]) => void;
+  private releasing: Promise<void> = Promise.resolve();
+  /** Matched node counts by tuning name and generation, between node and tuning events. */
+  private readonly matchedCounts = new Map<string, number>();
+
+  constructor(
+    informers: Informers,
+    writes: OperatorWrites,
+    cluster: ClusterView,
+    onWritten: (tunings: Tuning[]) => void,
+  ) {
+    this.informers = informers;
+    this.writes = writes;
+    this.cluster = cluster;
+    this.onWritten = onWritten;
+  }
+
+  /** Which nodes a tuning matches changes only with nodes and tunings. */
+  forgetMatches(): void {
+    this.matchedCounts.clear();
+  }
+
+  async sync(name: string): Promise<void> {
+    // Workers decide releases one at a time (two deciding at once could both spend the last
+    // budget) and write in parallel: the decision records the write it is about to make.
+    const previous = this.releasing;
+    let done = (): void => undefined;
+    this.releasing = new Promise((resolve) => (done = resolve));
+    await previous;
+    let release: NodeRelease | undefined;
+    try {
+      release = this.decideNode(name);
+    } finally {
+      done();
+    }
+    if (release) await this.writeNode(release);
+  }
+
+  /** The node's new NodeNetworkTuning, if it needs one and the budgets allow it now. */
+  private decideNode(name: string): NodeRelease | undefined {
+    const node = this.informers.nodes.get(name);
+    if (!node) return undefined; // its NodeNetworkTuning goes with it (owner reference)
+    const current = this.cluster.nodeTuning(name);
+    const view = nodeView(node, current);
+    const matching = this.cluster
+      .liveTunings()
+      .filter((t) => selectorMatches(t.spec.nodeSelector, view.labels));
+    const { spec } = mergeForNode(matching);
+    if (current ? sameSpec(current.spec, spec) : matching.length === 0) return undefined;
+    if (!this.mayRelease(view, matching)) return undefined;
+    const desired: NodeNetworkTuning = current ? { ...current, spec } : newNodeTuning(node, spec);
+    const generation = (current?.metadata.generation ?? 0) + 1;
+    const provisional = { ...desired, metadata: { ...desired.metadata, generation } };
+    this.cluster.startWrite(name, provisional as NodeTuning);
+    return { name, desired, exists: current !== undefined, tunings: matching };
+  }
+
+  private async writeNode({ name, desired, exists, tunings }: NodeRelease): Promise<void> {
+    let written: NodeNetworkTuning | undefined;
+    try {
+      written = exists
+        ? await this.writes.replaceNodeTuning(desired)
+        : await this.writes.createNodeTuning(desired);
+    } finally {
+      this.cluster.endWrite(name, written as NodeTuning | undefined);
+    }
+    this.onWritten(tunings);
+  }
+
+  /** New generations wait for their tunings' rollout budgets; removals (unmatch, deletion) do not. */
+  private mayRelease(view: NodeView, matching: Tuning[]): boolean {
+    const pending = matching.filter((t) => progressOf(t, view) === "pending");
+    if (pending.length === 0) return true;
+    // A budget as large as the matched nodes never blocks: no need to count the nodes in flight,
+    // which costs a pass over every node for every release.
+    if (pending.every((t) => this.budgetCoversAll(t))) return true;
+    const waiting = pending.map((t) => t.metadata.name ?? "");
+    const views = this.cluster.nodeViews();
+    return new RolloutLedger(matching, (t) => this.cluster.matchedNodes(t, views)).tryRelease(
+      view,
+      waiting,
+    );
+  }
+
+  private budgetCoversAll(tuning: Tuning): boolean {
+    const key = `${tuning.metadata.name ?? ""}/${String(tuning.metadata.generation ?? 0)}`;
+    let matched = this.matchedCounts.get(key);
+    if (matched === undefined) {
+      matched = this.informers.nodes
+        .list()
+        .filter((node) =>
+          selectorMatches(tuning.spec.nodeSelector, node.metadata?.labels ?? {}),
+        ).length;
+      this.matchedCounts.set(key, matched);
+    }
+    return resolveMaxUnavailable(tuning.spec.rollout?.maxUnavailable, matched) >= matched;
+  }
+}
