@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { AgentProcess } from "../test/harness/agent-process.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
-import { kubectl } from "../test/harness/kubectl.ts";
+import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
 import { Sandbox } from "../test/harness/netns.ts";
 import { eventually } from "../test/harness/wait.ts";
 
@@ -57,14 +57,7 @@ const agent = new AgentProcess({
 });
 const bare = spawn(process.execPath, ["-e", "setInterval(() => {}, 1 << 30)"], { stdio: "ignore" });
 try {
-  await kubectl(controlPlane, ["apply", "-f", path.join(root, "crds")]);
-  await kubectl(controlPlane, [
-    "wait",
-    "--for=condition=Established",
-    "crd",
-    "--all",
-    "--timeout=60s",
-  ]);
+  await installCRDs(controlPlane);
   const spec = {
     interfaces: [
       {

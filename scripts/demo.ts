@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { AgentProcess } from "../test/harness/agent-process.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
-import { kubectl } from "../test/harness/kubectl.ts";
+import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
 import { Sandbox } from "../test/harness/netns.ts";
 import { readyNodeStatus } from "../test/harness/nodes.ts";
 
@@ -118,8 +118,7 @@ async function main(): Promise<void> {
     step("Starting the embedded control plane (etcd + kube-apiserver on loopback)");
     cp = await startControlPlane({ binDir, log: progress });
     const plane = cp;
-    await k(plane, ["apply", "-f", path.join(root, "crds")]);
-    await k(plane, ["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+    await installCRDs(plane);
     await k(plane, ["create", "namespace", "nettune-system"]);
     await addNode(plane);
     console.log(`   CRDs applied; Node ${nodeName} registered`);

@@ -17,6 +17,7 @@ import { AgentMetrics } from "./runtime/metrics.ts";
 import { OwnObjectWatch } from "./runtime/own-object-watch.ts";
 import { Reconciler } from "./runtime/reconciler.ts";
 import { startHealthServer } from "../../common/health-server.ts";
+import { onStopSignal, runMain } from "../../common/process.ts";
 
 interface AgentConfig {
   nodeName: string;
@@ -162,11 +163,7 @@ async function main(): Promise<void> {
     server.close();
     process.exit(0);
   };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-  process.once("SIGINT", () => void shutdown("SIGINT"));
+  onStopSignal(shutdown);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -6,11 +6,9 @@ import { stringify } from "yaml";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { AgentProcess } from "../../test/harness/agent-process.ts";
 import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
-import { kubectl } from "../../test/harness/kubectl.ts";
+import { installCRDs, kubectl } from "../../test/harness/kubectl.ts";
 import { Sandbox } from "../../test/harness/netns.ts";
 import { apiServerRequests, eventually } from "../../test/harness/wait.ts";
-
-const root = path.resolve(import.meta.dirname, "../..");
 
 // This file stops and restarts its API server, so it has one of its own.
 let controlPlane: ControlPlane;
@@ -19,15 +17,7 @@ const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   const binDir = path.dirname(inject("kubectlPath"));
   controlPlane = await startControlPlane({ binDir });
-  const applied = await kubectl(controlPlane, ["apply", "-f", path.join(root, "crds")]);
-  expect(applied.code).toBe(0);
-  await kubectl(controlPlane, [
-    "wait",
-    "--for=condition=Established",
-    "crd",
-    "--all",
-    "--timeout=60s",
-  ]);
+  await installCRDs(controlPlane);
 });
 
 afterEach(async () => {

@@ -57,7 +57,9 @@ export class Controller {
   /** Enqueues what each informer event can affect. */
   wire(): void {
     const { tunings, nodeTunings, nodes } = this.deps.informers;
+    // Node and tuning events can change anything, which nodes a tuning matches included.
     const everything = (): void => {
+      this.releaser.forgetMatches();
       this.queue.add("daemonset");
       this.queue.add("dns-webhook");
       for (const node of nodes.list()) this.queue.add(`node/${node.metadata?.name ?? ""}`);
@@ -66,13 +68,6 @@ export class Controller {
     for (const verb of ["add", "update", "delete"] as const) {
       tunings.on(verb, everything);
       nodes.on(verb, everything);
-      // Which nodes a tuning matches changes only with nodes and tunings.
-      tunings.on(verb, () => {
-        this.releaser.forgetMatches();
-      });
-      nodes.on(verb, () => {
-        this.releaser.forgetMatches();
-      });
       nodeTunings.on(verb, (object) => {
         this.queue.add(`node/${object.metadata.name ?? ""}`);
         // Reports arrive in bursts during a rollout; one status write covers a burst.

@@ -11,6 +11,7 @@ import { LeaderElector } from "./leader.ts";
 import { OperatorMetrics } from "./metrics.ts";
 import { PooledKubeConfig } from "./pooled-kube-config.ts";
 import { startDNSWebhook } from "./webhook/run.ts";
+import { onStopSignal, runMain } from "../../common/process.ts";
 
 /** Starts an informer and starts it again, with backoff, whenever it stops on an error. */
 function keepRunning<T extends KubernetesObject>(
@@ -132,11 +133,7 @@ async function main(): Promise<void> {
     server.close();
     process.exit(0);
   };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-  process.once("SIGINT", () => void shutdown("SIGINT"));
+  onStopSignal(shutdown);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

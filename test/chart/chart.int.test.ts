@@ -2,16 +2,10 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { chartDir, helm } from "../harness/helm.ts";
+import { chartDir, helm, renderChart } from "../harness/helm.ts";
 
 const golden = path.join(import.meta.dirname, "golden");
 const customValues = path.join(import.meta.dirname, "custom-values.yaml");
-
-async function template(args: string[]): Promise<string> {
-  const result = await helm(["template", "nettune", chartDir, "-n", "nettune-system", ...args]);
-  if (result.code !== 0) throw new Error(`helm template: ${result.stderr}`);
-  return result.stdout;
-}
 
 /** Compares with the golden file; UPDATE_GOLDEN=1 rewrites it instead. */
 async function matchesGolden(name: string, rendered: string): Promise<void> {
@@ -37,7 +31,7 @@ describe("the Helm chart", () => {
   });
 
   it("renders the default values as the golden file", async () => {
-    const rendered = await template([]);
+    const rendered = await renderChart("nettune-system");
     await matchesGolden("default", rendered);
     expect(kinds(rendered).sort()).toEqual([
       "ClusterRole/nettune-agent",
@@ -60,7 +54,7 @@ describe("the Helm chart", () => {
   });
 
   it("renders custom values as the golden file: labelled namespace, ServiceMonitor, no PDB for one replica", async () => {
-    const rendered = await template(["--values", customValues]);
+    const rendered = await renderChart("nettune-system", ["--values", customValues]);
     await matchesGolden("custom", rendered);
     const names = kinds(rendered);
     expect(names).toContain("Namespace/nettune-system");

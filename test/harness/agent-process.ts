@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import path from "node:path";
 import type { Sandbox } from "./netns.ts";
+import { relay } from "./relay.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -27,14 +28,7 @@ export async function unixToTCP(socketPath: string, port: number): Promise<Serve
   const server = createServer((client) => {
     sockets.add(client);
     client.on("close", () => sockets.delete(client));
-    const upstream = connect(port, "127.0.0.1");
-    client.pipe(upstream).pipe(client);
-    const close = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", close);
-    upstream.on("error", close);
+    relay(client, connect(port, "127.0.0.1"));
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   // Closing waits for open connections: drop them, so a stopped agent's sockets cannot hold it.

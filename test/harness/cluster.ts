@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
-import { kubectl } from "./kubectl.ts";
+import { installCRDs, kubectl } from "./kubectl.ts";
 import { readyNodeStatus } from "./nodes.ts";
 import { buildSimulatedHost } from "./simulated-host.ts";
 
@@ -40,8 +40,7 @@ export class SimulatedCluster {
     ]);
     const controlPlane = await startControlPlane({ binDir });
     const cluster = new SimulatedCluster(controlPlane, await mkdtemp(path.join(tmpdir(), prefix)));
-    await cluster.kubectl(["apply", "-f", path.join(root, "crds")]);
-    await cluster.kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+    await installCRDs(controlPlane);
     await cluster.prepare();
     return cluster;
   }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { startControlPlane } from "./control-plane.ts";
-import { kubectl } from "./kubectl.ts";
+import { installCRDs } from "./kubectl.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -29,18 +29,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
       console.log(`[control-plane] ${line}`);
     },
   });
-  const applied = await kubectl(controlPlane, ["apply", "-f", path.join(root, "crds")]);
-  if (applied.code !== 0) {
+  try {
+    await installCRDs(controlPlane);
+  } catch (error) {
     await controlPlane.stop();
-    throw new Error(`kubectl apply -f crds/ failed: ${applied.stderr}`);
+    throw error;
   }
-  await kubectl(controlPlane, [
-    "wait",
-    "--for=condition=Established",
-    "crd",
-    "--all",
-    "--timeout=60s",
-  ]);
   project.provide("kubeconfig", controlPlane.kubeconfig);
   project.provide("kubectlPath", controlPlane.kubectlPath);
   project.provide("apiServer", controlPlane.server);

@@ -45,16 +45,9 @@ export async function helm(args: string[]): Promise<HelmResult> {
   }
 }
 
-/** `helm template` of the chart in a namespace, with --set values. */
-export async function renderChart(namespace: string, set: string[] = []): Promise<string> {
-  const result = await helm([
-    "template",
-    "nettune",
-    chartDir,
-    "--namespace",
-    namespace,
-    ...set.flatMap((value) => ["--set", value]),
-  ]);
+/** `helm template` of the chart in a namespace, with more helm flags such as --set or --values. */
+export async function renderChart(namespace: string, flags: string[] = []): Promise<string> {
+  const result = await helm(["template", "nettune", chartDir, "--namespace", namespace, ...flags]);
   if (result.code !== 0) throw new Error(`helm template: ${result.stderr}`);
   return result.stdout;
 }

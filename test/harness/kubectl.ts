@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import path from "node:path";
 
 export interface KubectlTarget {
   kubeconfig: string;
@@ -29,4 +30,16 @@ export function kubectl(
     );
     if (input !== undefined) child.stdin?.end(input);
   });
+}
+
+/** Applies the repository's crds/ and waits until the API server serves them. */
+export async function installCRDs(target: KubectlTarget): Promise<void> {
+  const crds = path.resolve(import.meta.dirname, "../../crds");
+  for (const args of [
+    ["apply", "-f", crds],
+    ["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"],
+  ]) {
+    const result = await kubectl(target, args);
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+  }
 }

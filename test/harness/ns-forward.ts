@@ -4,18 +4,12 @@
 // is how a process in the sandbox reaches an API server on the host's loopback.
 //   node ns-forward.ts SOCKET PORT
 import { connect, createServer } from "node:net";
+import { relay } from "./relay.ts";
 
 const [socketPath, port] = process.argv.slice(2);
 if (!socketPath || !port) throw new Error("usage: ns-forward.ts SOCKET PORT");
 const server = createServer((client) => {
-  const upstream = connect(socketPath);
-  client.pipe(upstream).pipe(client);
-  const close = (): void => {
-    client.destroy();
-    upstream.destroy();
-  };
-  client.on("error", close);
-  upstream.on("error", close);
+  relay(client, connect(socketPath));
 });
 server.listen(Number(port), "127.0.0.1", () => {
   process.stdout.write("listening\n");

@@ -96,7 +96,7 @@ const nnt = (name: string, sub = ""): string =>
 beforeAll(async () => {
   cluster = await SimulatedCluster.start(path.dirname(inject("kubectlPath")), "nettune-access-");
   controlPlane = cluster.controlPlane;
-  await run(["apply", "-f", "-"], await renderChart(namespace, ["namespace.create=true"]));
+  await run(["apply", "-f", "-"], await renderChart(namespace, ["--set", "namespace.create=true"]));
   await cluster.addNodes(nodes, { pool: "access" });
   for (const node of nodes) agentTokens.set(node, await nodeBoundAgentToken(node));
 

@@ -37,8 +37,9 @@ function toData(pki: WebhookPKI): Record<string, string> {
   };
 }
 
-const conflictOrExists = (error: unknown): boolean =>
-  error instanceof ApiException && (error.code === 409 || error.code === 422);
+/** 409: a replace lost to another write, or a create found the Secret already there. */
+const lostTheRace = (error: unknown): boolean =>
+  error instanceof ApiException && error.code === 409;
 
 export class CertKeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -118,7 +119,7 @@ export class CertKeeper {
         return this.adopt(renewed);
       } catch (error) {
         // Another replica wrote first: read again and take what it wrote.
-        if (!conflictOrExists(error))
+        if (!lostTheRace(error))
           throw new Error(`writing Secret ${namespace}/${name}`, { cause: error });
       }
     }

@@ -99,6 +99,11 @@ export function issueServing(
   return { cert: forge.pki.certificateToPem(cert), key: key.pem };
 }
 
+/** When a PEM certificate expires, in ms since the epoch. */
+export function expiresAt(certPem: string): number {
+  return new Date(new X509Certificate(certPem).validTo).getTime();
+}
+
 /** Whether a certificate is within `renewBeforeSeconds` of expiry, or unreadable. */
 export function dueForRenewal(
   certPem: string | undefined,
@@ -107,8 +112,7 @@ export function dueForRenewal(
 ): boolean {
   if (!certPem) return true;
   try {
-    const expires = new Date(new X509Certificate(certPem).validTo).getTime();
-    return expires - now.getTime() <= renewBeforeSeconds * 1000;
+    return expiresAt(certPem) - now.getTime() <= renewBeforeSeconds * 1000;
   } catch {
     return true;
   }

@@ -1,12 +1,11 @@
 // Runs the DNS webhook on this replica (every replica serves it, leader or
 // not): certificates from the shared Secret, the server, problem Events.
-import { X509Certificate } from "node:crypto";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { WebhookSettings } from "../config.ts";
 import type { OperatorMetrics } from "../metrics.ts";
-import type { WebhookPKI } from "./certificates.ts";
+import { expiresAt, type WebhookPKI } from "./certificates.ts";
 import { CertKeeper } from "./cert-keeper.ts";
 import { startWebhookServer } from "./server.ts";
 
@@ -70,8 +69,7 @@ export async function startDNSWebhook(
     },
   });
   const expiry = (next: WebhookPKI): void => {
-    const expires = new Date(new X509Certificate(next.serving.cert).validTo).getTime();
-    deps.metrics.webhookCertificateExpiry.set(expires / 1000);
+    deps.metrics.webhookCertificateExpiry.set(expiresAt(next.serving.cert) / 1000);
   };
   expiry(pki);
   rotation.rotate = (next) => {
