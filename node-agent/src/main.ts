@@ -34,11 +34,20 @@ interface AgentConfig {
   simulatedHost: boolean;
 }
 
+const usage = `usage: nettune-agent [--node-name NAME] [--host-root /host] [--run-dir /run/nettune]
+                     [--metrics-port 9464] [--resync-seconds 60] [--probe-timeout-seconds 10]
+                     [--pressure-sample-seconds 15] [--resolv-conf FILE]
+                     [--server URL --token-file FILE --ca-file FILE | --insecure-skip-tls-verify]
+  Keeps this node at its NodeNetworkTuning (named after the node) and reports per setting.
+  NODE_NAME (downward API) stands in for --node-name; in a pod the API server is found from
+  the service account. Without a cluster, use nettune-agent-cli (plan|apply|revert|inventory).`;
+
 /** Flags win over the environment; NODE_NAME comes from the downward API. */
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
   const { values } = parseArgs({
     args: argv,
     options: {
+      help: { type: "boolean", short: "h" },
       "node-name": { type: "string" },
       "host-root": { type: "string" },
       "run-dir": { type: "string", default: "/run/nettune" },
@@ -55,6 +64,10 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
       "simulated-host": { type: "boolean" },
     },
   });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
   const nodeName = values["node-name"] ?? env.NODE_NAME;
   if (!nodeName)
     throw new Error("the node name is needed: set NODE_NAME (downward API) or --node-name");
@@ -81,8 +94,19 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
 const refuseCommands: CommandRunner = () =>
   Promise.resolve({ code: 1, stdout: "", stderr: "simulated host" });
 
+/** A bad command line is a usage error (exit 2), not a stack trace. */
+function configOrExit(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
+  try {
+    return configFrom(argv, env);
+  } catch (error) {
+    console.error(`nettune-agent: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(usage);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const config = configFrom(process.argv.slice(2), process.env);
+  const config = configOrExit(process.argv.slice(2), process.env);
   const log = jsonLogger("node-agent");
   const paths = hostPathsUnder(config.hostRoot, config.runDir);
   if (config.resolvConf) paths.resolvConf = config.resolvConf;
@@ -98,6 +122,11 @@ async function main(): Promise<void> {
     paths,
     run,
     probe: () => client.probe(config.probeTimeoutSeconds * 1000),
+    observer: {
+      beforeWrite: () => {
+        metrics.hostWrites.inc();
+      },
+    },
   };
 
   const reconciler = new Reconciler({

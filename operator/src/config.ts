@@ -9,6 +9,8 @@ export interface OperatorConfig {
   identity: string;
   metricsPort: number;
   workers: number;
+  /** The Deployment that owns the agent DaemonSet (--owner-deployment); none when empty. */
+  ownerDeployment: string;
   leaseSeconds: number;
   agent: AgentSettings;
   /** The DNS webhook; undefined when --webhook-port is 0. */
@@ -44,6 +46,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
         default: '{"requests":{"cpu":"10m","memory":"96Mi"},"limits":{"memory":"192Mi"}}',
       },
       "agent-arg": { type: "string", multiple: true, default: [] },
+      "owner-deployment": { type: "string", default: "" },
       "webhook-port": { type: "string", default: "9443" },
       "webhook-service": { type: "string", default: "nettune-operator-webhook" },
       "webhook-url": { type: "string" },
@@ -60,6 +63,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
     metricsPort: Number(values["metrics-port"]),
     workers: Number(values.workers),
+    ownerDeployment: values["owner-deployment"],
     leaseSeconds: Number(values["lease-seconds"]),
     agent: {
       namespace,

@@ -1,7 +1,7 @@
 import type { Logger } from "../../common/logger.ts";
 import { canonical, ClusterView, failureMessage, type Tuning } from "./cluster-view.ts";
 import { agentDaemonSet, type AgentSettings } from "./daemonset.ts";
-import type { Informers, OperatorWrites } from "./kube.ts";
+import type { AgentPodsReader, Informers, OperatorWrites } from "./kube.ts";
 import { mergeForNode, type Conflict } from "./merge.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { NodeReleaser } from "./node-releaser.ts";
@@ -26,6 +26,10 @@ export interface ControllerDeps {
   statusCoalesceMs?: number;
   /** Where the API server reaches the DNS webhook; no webhook configuration without it. */
   webhookEndpoint?: WebhookEndpoint;
+  /** Reads why agent pods are missing; without it, the operator does not look. */
+  agentPods?: AgentPodsReader;
+  /** How often the agent pods are checked: while some are missing, and when all run. */
+  agentCheckMs?: { missing: number; settled: number };
 }
 
 /**
@@ -43,6 +47,7 @@ export class Controller {
   private readonly transitions: TransitionEvents;
   private readonly releaser: NodeReleaser;
   private webhookCABundle: string | undefined;
+  private agentProblem: string | undefined;
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
@@ -144,6 +149,7 @@ export class Controller {
       halted: ledger.halted(name),
       failureMessages,
       conflicts,
+      agentProblem: this.agentProblem,
       now: this.deps.now(),
     });
     if (canonical(status) === canonical(tuning.status)) return;
@@ -213,6 +219,26 @@ export class Controller {
       agentDaemonSet(this.deps.agent, this.view.tunings()),
     );
     if (outcome !== "unchanged") this.deps.log.info(`agent DaemonSet ${outcome}`);
+    await this.checkAgentPods();
+  }
+
+  /**
+   * The DaemonSet controller creates the pods; when it cannot (PodSecurity, quota),
+   * only its Events say why. Polled, since the operator watches no pods.
+   */
+  private async checkAgentPods(): Promise<void> {
+    const reader = this.deps.agentPods;
+    if (!reader) return;
+    const { namespace, name } = this.deps.agent;
+    const problem = await reader.problem(namespace, name);
+    if (problem !== this.agentProblem) {
+      this.agentProblem = problem;
+      if (problem) this.deps.log.warn(problem);
+      for (const tuning of this.deps.informers.tunings.list())
+        this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
+    }
+    const every = this.deps.agentCheckMs ?? { missing: 5_000, settled: 30_000 };
+    this.queue.addAfter("daemonset", problem ? every.missing : every.settled);
   }
 
   /** The CA bundle the API server must trust for the webhook; the configuration follows it. */

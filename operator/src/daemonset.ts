@@ -12,6 +12,8 @@ export interface AgentSettings {
   metricsPort: number;
   /** Extra agent flags from the operator's configuration. */
   args: string[];
+  /** The operator's Deployment: it owns the DaemonSet, so deleting it removes the agents too. */
+  owner?: { name: string; uid: string };
 }
 
 /** Where the agent runs: the OR of every tuning's selector; nowhere when there are no tunings. */
@@ -52,7 +54,23 @@ export function agentDaemonSet(
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
-    metadata: { name: settings.name, namespace: settings.namespace, labels },
+    metadata: {
+      name: settings.name,
+      namespace: settings.namespace,
+      labels,
+      ...(settings.owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                ...settings.owner,
+                blockOwnerDeletion: false,
+              },
+            ],
+          }
+        : {}),
+    },
     spec: {
       selector: { matchLabels: labels },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },

@@ -78,6 +78,55 @@ export interface OperatorWrites {
 
 export type Applied = "created" | "updated" | "unchanged";
 
+/** What the operator reads about its agents' pods beyond the informers. */
+export interface AgentPodsReader {
+  /**
+   * Why the agent DaemonSet has fewer pods than nodes it should run on, from its
+   * latest FailedCreate Event; undefined when every pod was created.
+   */
+  problem(namespace: string, name: string): Promise<string | undefined>;
+  /** The uid of a Deployment in the namespace, to own the DaemonSet by. */
+  deploymentUID(namespace: string, name: string): Promise<string>;
+}
+
+export function agentPodsReader(config: KubeConfig): AgentPodsReader {
+  const apps = config.makeApiClient(AppsV1Api);
+  const core = config.makeApiClient(CoreV1Api);
+  return {
+    problem: async (namespace, name) => {
+      const daemonSet = await apps
+        .readNamespacedDaemonSet({ name, namespace })
+        .catch((error: unknown) => {
+          if (error instanceof ApiException && error.code === 404) return undefined;
+          throw new Error(`reading DaemonSet ${namespace}/${name}`, { cause: error });
+        });
+      const status = daemonSet?.status;
+      if (!status || status.currentNumberScheduled >= status.desiredNumberScheduled)
+        return undefined;
+      const events = await core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.kind=DaemonSet,involvedObject.name=${name},reason=FailedCreate`,
+      });
+      const latest = events.items
+        .map((event) => ({
+          at: new Date(
+            event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? 0,
+          ).getTime(),
+          message: event.message ?? "",
+        }))
+        .sort((a, b) => b.at - a.at)[0];
+      const missing = status.desiredNumberScheduled - status.currentNumberScheduled;
+      return latest
+        ? `agent pods are refused in namespace ${namespace} (${missing} of ${status.desiredNumberScheduled} missing): ${latest.message}`
+        : undefined;
+    },
+    deploymentUID: async (namespace, name) => {
+      const deployment = await apps.readNamespacedDeployment({ name, namespace });
+      return deployment.metadata?.uid ?? "";
+    },
+  };
+}
+
 interface Rendered {
   metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
 }
@@ -113,7 +162,13 @@ async function applyByHash<T extends KubernetesObject>(
     return "created";
   }
   if (existing.metadata?.annotations?.["nettune.io/spec-hash"] === hash) return "unchanged";
-  body.metadata = { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? "" };
+  // Labels and annotations others put there (helm's release marks on an object the chart created) stay.
+  body.metadata = {
+    ...body.metadata,
+    labels: { ...existing.metadata?.labels, ...body.metadata?.labels },
+    annotations: { ...existing.metadata?.annotations, ...body.metadata?.annotations },
+    resourceVersion: existing.metadata?.resourceVersion ?? "",
+  };
   await access.replace(body);
   return "updated";
 }

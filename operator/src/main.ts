@@ -6,7 +6,7 @@ import { startHealthServer } from "../../common/health-server.ts";
 import { jsonLogger, type Logger } from "../../common/logger.ts";
 import { Controller } from "./controller.ts";
 import { configFrom } from "./config.ts";
-import { makeInformers, operatorWrites, type Watched } from "./kube.ts";
+import { agentPodsReader, makeInformers, operatorWrites, type Watched } from "./kube.ts";
 import { LeaderElector } from "./leader.ts";
 import { OperatorMetrics } from "./metrics.ts";
 import { PooledKubeConfig } from "./pooled-kube-config.ts";
@@ -57,10 +57,21 @@ async function main(): Promise<void> {
     () => new Date(),
     (verb) => metrics.apiErrors.inc({ verb }),
   );
+  const agentPods = agentPodsReader(kubeConfig);
+  const agent = config.ownerDeployment
+    ? {
+        ...config.agent,
+        owner: {
+          name: config.ownerDeployment,
+          uid: await agentPods.deploymentUID(config.namespace, config.ownerDeployment),
+        },
+      }
+    : config.agent;
   const controller = new Controller({
     informers,
     writes,
-    agent: config.agent,
+    agent,
+    agentPods,
     now: () => new Date(),
     log,
     metrics,

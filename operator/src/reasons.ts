@@ -23,6 +23,12 @@ export const TuningReason = {
   Complete: "Complete",
   /** Two tunings of equal priority set one field differently; the name that sorts first wins. */
   Conflict: "Conflict",
+  /**
+   * The agent DaemonSet cannot create its pods on matched nodes (for example, the
+   * namespace's PodSecurity level refuses privileged pods); the message has the
+   * API server's words.
+   */
+  AgentsNotRunning: "AgentsNotRunning",
   /** The tuning is being deleted: nodes are restoring their original values. */
   Reverting: "Reverting",
   /** Every node the deleted tuning touched has restored its values. */

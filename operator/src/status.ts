@@ -12,6 +12,8 @@ export interface StatusInput {
   /** Failing node → its agent's message. */
   failureMessages: Map<string, string>;
   conflicts: Conflict[];
+  /** Why the agent DaemonSet cannot create its pods, when it cannot. */
+  agentProblem?: string | undefined;
   now: Date;
 }
 
@@ -49,11 +51,28 @@ function tuningConditions(input: StatusInput): ConditionInput[] {
       : `; ${firstFailure}: ${failureMessages.get(firstFailure) ?? "failed"}`;
   const summary = `${progress.applied}/${progress.matched} nodes applied`;
   const conflictText = conflicts.length === 0 ? "" : `; ${conflictMessage(conflicts, tuning)}`;
+  const blocked = agentsBlocked(input);
+  if (blocked)
+    return [blocked.ready, progressing(progress, input.halted, summary), blocked.degraded];
   return [
     ready(progress, `${summary}${failureText}${conflictText}`),
     progressing(progress, input.halted, summary),
     degraded(input, failureText),
   ];
+}
+
+/** Pending nodes whose agents cannot even start: say why, rather than RollingOut forever. */
+function agentsBlocked({
+  progress,
+  agentProblem,
+}: StatusInput): { ready: ConditionInput; degraded: ConditionInput } | undefined {
+  if (!agentProblem || progress.pending === 0) return undefined;
+  const message = `${progress.applied}/${progress.matched} nodes applied; ${agentProblem}`;
+  const reason = Reason.AgentsNotRunning;
+  return {
+    ready: { type: Type.Ready, status: "False", reason, message },
+    degraded: { type: Type.Degraded, status: "True", reason, message: agentProblem },
+  };
 }
 
 function ready(progress: TuningProgress, message: string): ConditionInput {

@@ -30,7 +30,9 @@ export class TransitionEvents {
       conditionStatus(next, type) === to && conditionStatus(before, type) !== to;
     if (flipped(Type.Ready, "True"))
       await this.writes.event(tuning, "Normal", Reason.Applied, message(Type.Ready));
-    if (flipped(Type.Degraded, "True")) {
+    if (flipped(Type.Degraded, "True") && reason(next, Type.Degraded) === Reason.AgentsNotRunning) {
+      await this.writes.event(tuning, "Warning", Reason.AgentsNotRunning, message(Type.Degraded));
+    } else if (flipped(Type.Degraded, "True")) {
       const detail = failedNodes
         .slice(0, 5)
         .map((n) => `${n}: ${failureMessages.get(n) ?? "failed"}`)

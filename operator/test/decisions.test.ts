@@ -191,7 +191,9 @@ describe("rollout budget", () => {
 describe("tuning status", () => {
   const t = tuning("t", { rollout: { maxUnavailable: 1 } }, 5);
   const now = new Date("2026-11-23T10:00:00Z");
-  function statusOf(nodes: NodeView[]) {
+  const refused =
+    'agent pods are refused in namespace nettune-system (1 of 1 missing): violates PodSecurity "baseline:latest"';
+  function statusOf(nodes: NodeView[], agentProblem?: string) {
     const ledger = new RolloutLedger([t], () => nodes);
     const progress = ledger.of("t");
     if (!progress) throw new Error("no progress");
@@ -201,54 +203,87 @@ describe("tuning status", () => {
       halted: ledger.halted("t"),
       failureMessages: new Map([["n2", "eth0 rings rx=4096: not supported by driver"]]),
       conflicts: [],
+      agentProblem,
       now,
     });
   }
-  const conditions = (nodes: NodeView[]): string[] =>
-    (statusOf(nodes).conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
+  const conditions = (nodes: NodeView[], agentProblem?: string): string[] =>
+    (statusOf(nodes, agentProblem).conditions ?? []).map(
+      (c) => `${c.type}=${c.status}/${c.reason}`,
+    );
 
-  const cases: { sentence: string; nodes: NodeView[]; expected: string[]; nodesColumn: string }[] =
-    [
-      {
-        sentence: "every node applied is Ready and no longer Progressing",
-        nodes: [node("n1", t, "applied"), node("n2", t, "applied")],
-        expected: ["Ready=True/Applied", "Progressing=False/Complete", "Degraded=False/AsExpected"],
-        nodesColumn: "2/2",
-      },
-      {
-        sentence: "nodes still pending are Progressing and not Ready",
-        nodes: [node("n1", t, "applied"), node("n2", undefined, "none")],
-        expected: [
-          "Ready=False/RollingOut",
-          "Progressing=True/RollingOut",
-          "Degraded=False/AsExpected",
-        ],
-        nodesColumn: "1/2",
-      },
-      {
-        sentence: "a failure at the budget is Degraded and halts the rollout",
-        nodes: [node("n1", t, "applied"), node("n2", t, "degraded"), node("n3", undefined, "none")],
-        expected: [
-          "Ready=False/Failed",
-          "Progressing=False/RolloutHalted",
-          "Degraded=True/RolloutHalted",
-        ],
-        nodesColumn: "1/3",
-      },
-      {
-        sentence: "no matching node is Ready with its own reason",
-        nodes: [],
-        expected: [
-          "Ready=True/NoMatchingNodes",
-          "Progressing=False/Complete",
-          "Degraded=False/AsExpected",
-        ],
-        nodesColumn: "0/0",
-      },
-    ];
-  it.each(cases)("$sentence", ({ nodes, expected, nodesColumn }) => {
-    expect(conditions(nodes)).toEqual(expected);
-    expect(statusOf(nodes).nodes).toBe(nodesColumn);
+  const cases: {
+    sentence: string;
+    nodes: NodeView[];
+    agentProblem?: string;
+    expected: string[];
+    nodesColumn: string;
+  }[] = [
+    {
+      sentence: "every node applied is Ready and no longer Progressing",
+      nodes: [node("n1", t, "applied"), node("n2", t, "applied")],
+      expected: ["Ready=True/Applied", "Progressing=False/Complete", "Degraded=False/AsExpected"],
+      nodesColumn: "2/2",
+    },
+    {
+      sentence: "nodes still pending are Progressing and not Ready",
+      nodes: [node("n1", t, "applied"), node("n2", undefined, "none")],
+      expected: [
+        "Ready=False/RollingOut",
+        "Progressing=True/RollingOut",
+        "Degraded=False/AsExpected",
+      ],
+      nodesColumn: "1/2",
+    },
+    {
+      sentence: "a failure at the budget is Degraded and halts the rollout",
+      nodes: [node("n1", t, "applied"), node("n2", t, "degraded"), node("n3", undefined, "none")],
+      expected: [
+        "Ready=False/Failed",
+        "Progressing=False/RolloutHalted",
+        "Degraded=True/RolloutHalted",
+      ],
+      nodesColumn: "1/3",
+    },
+    {
+      sentence: "pending nodes whose agent pods are refused say why instead of RollingOut",
+      nodes: [node("n1", t, "applied"), node("n2", undefined, "none")],
+      agentProblem: refused,
+      expected: [
+        "Ready=False/AgentsNotRunning",
+        "Progressing=True/RollingOut",
+        "Degraded=True/AgentsNotRunning",
+      ],
+      nodesColumn: "1/2",
+    },
+    {
+      sentence: "refused agent pods do not matter once every node applied",
+      nodes: [node("n1", t, "applied"), node("n2", t, "applied")],
+      agentProblem: refused,
+      expected: ["Ready=True/Applied", "Progressing=False/Complete", "Degraded=False/AsExpected"],
+      nodesColumn: "2/2",
+    },
+    {
+      sentence: "no matching node is Ready with its own reason",
+      nodes: [],
+      expected: [
+        "Ready=True/NoMatchingNodes",
+        "Progressing=False/Complete",
+        "Degraded=False/AsExpected",
+      ],
+      nodesColumn: "0/0",
+    },
+  ];
+  it.each(cases)("$sentence", ({ nodes, agentProblem, expected, nodesColumn }) => {
+    expect(conditions(nodes, agentProblem)).toEqual(expected);
+    expect(statusOf(nodes, agentProblem).nodes).toBe(nodesColumn);
+  });
+
+  it("the Ready message of refused agents carries the API server's reason", () => {
+    const status = statusOf([node("n1", undefined, "none")], refused);
+    expect(status.conditions?.find((c) => c.type === "Ready")?.message).toBe(
+      `0/1 nodes applied; ${refused}`,
+    );
   });
 
   it("the Ready message names the failing node and its agent's message", () => {

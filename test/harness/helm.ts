@@ -32,6 +32,8 @@ export async function helm(args: string[]): Promise<HelmResult> {
         HELM_CACHE_HOME: path.join(home, "cache"),
         HELM_CONFIG_HOME: path.join(home, "config"),
         HELM_DATA_HOME: path.join(home, "data"),
+        // The Kubernetes client's discovery cache, which otherwise lands in ./.kube without a HOME.
+        KUBECACHEDIR: path.join(home, "kube-cache"),
       },
     });
     return { code: 0, stdout, stderr };

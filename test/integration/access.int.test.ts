@@ -159,12 +159,34 @@ describe("least privilege: the chart's service accounts on a real API server", (
       60_000,
       500,
     );
-    // The operator made its DaemonSet, Lease and Events with its own rights.
+    // The operator made its DaemonSet and Events and took the chart's Lease with its own rights.
     await run(["get", "daemonset", "nettune-agent", "-n", namespace]);
     await run(["get", "lease", "nettune-operator", "-n", namespace]);
-    // And its DNS webhook's Secret and registration.
-    await run(["get", "secret", "nettune-operator-webhook-tls", "-n", namespace]);
-    await run(["get", "mutatingwebhookconfiguration", "nettune-dns"]);
+    // And filled its DNS webhook's Secret and registration, which the chart created empty.
+    await eventually(
+      async () => {
+        const certificate = await run([
+          "get",
+          "secret",
+          "nettune-operator-webhook-tls",
+          "-n",
+          namespace,
+          "-o",
+          "jsonpath={.data.tls\\.crt}",
+        ]);
+        expect(certificate).not.toBe("");
+        const hash = await run([
+          "get",
+          "mutatingwebhookconfiguration",
+          "nettune-dns",
+          "-o",
+          "jsonpath={.metadata.annotations.nettune\\.io/spec-hash}",
+        ]);
+        expect(hash).not.toBe("");
+      },
+      30_000,
+      500,
+    );
     expect(
       await run([
         "get",
@@ -356,6 +378,47 @@ describe("least privilege: the chart's service accounts on a real API server", (
       sentence: "keeps its webhook registration",
       verb: "update",
       resource: "mutatingwebhookconfigurations.admissionregistration.k8s.io/nettune-dns",
+      allowed: true,
+    },
+    {
+      sentence: "creates no webhook registration (the chart creates nettune-dns)",
+      verb: "create",
+      resource: "mutatingwebhookconfigurations.admissionregistration.k8s.io",
+      allowed: false,
+    },
+    {
+      sentence: "creates no Secrets (the chart creates the webhook's)",
+      verb: "create",
+      resource: "secrets",
+      ns: namespace,
+      allowed: false,
+    },
+    {
+      sentence: "creates no Leases (the chart creates its own)",
+      verb: "create",
+      resource: "leases.coordination.k8s.io",
+      ns: namespace,
+      allowed: false,
+    },
+    {
+      sentence: "reads its own Deployment, which owns the agent DaemonSet",
+      verb: "get",
+      resource: "deployments.apps/nettune-operator",
+      ns: namespace,
+      allowed: true,
+    },
+    {
+      sentence: "reads no other Deployment",
+      verb: "get",
+      resource: "deployments.apps/other",
+      ns: namespace,
+      allowed: false,
+    },
+    {
+      sentence: "lists the Events that say why agent pods are refused",
+      verb: "list",
+      resource: "events",
+      ns: namespace,
       allowed: true,
     },
     {

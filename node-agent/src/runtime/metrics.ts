@@ -11,6 +11,7 @@ export class AgentMetrics {
   readonly statusWrites: Counter;
   readonly watchRestarts: Counter;
   readonly rollbacks: Counter;
+  readonly hostWrites: Counter;
 
   constructor(paths: HostPaths) {
     const registers = [this.registry];
@@ -44,6 +45,11 @@ export class AgentMetrics {
     this.rollbacks = new Counter({
       name: "nettune_agent_rollbacks_total",
       help: "Changes rolled back because the API server probe failed after them.",
+      registers,
+    });
+    this.hostWrites = new Counter({
+      name: "nettune_agent_host_writes_total",
+      help: "Writes to the host (sysfs, procfs, ethtool, resolv.conf), reverts included.",
       registers,
     });
     hostGauges(this.registry, paths);

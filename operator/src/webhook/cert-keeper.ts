@@ -37,6 +37,34 @@ function toData(pki: WebhookPKI): Record<string, string> {
   };
 }
 
+/**
+ * The Secret holding `pki`, replacing `existing` when there is one. The chart
+ * creates it: the labels and annotations already on it (helm's release marks) stay.
+ */
+function secretFor(
+  name: string,
+  namespace: string,
+  existing: V1Secret | undefined,
+  pki: WebhookPKI,
+): V1Secret {
+  const { labels, annotations, resourceVersion } = existing?.metadata ?? {};
+  return {
+    metadata: {
+      name,
+      namespace,
+      labels: {
+        ...labels,
+        "app.kubernetes.io/name": "nettune",
+        "app.kubernetes.io/component": "webhook",
+      },
+      ...(annotations ? { annotations } : {}),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    type: "Opaque",
+    data: toData(pki),
+  };
+}
+
 /** 409: a replace lost to another write, or a create found the Secret already there. */
 const lostTheRace = (error: unknown): boolean =>
   error instanceof ApiException && error.code === 409;
@@ -98,18 +126,7 @@ export class CertKeeper {
       const renewed = nextPKI(stored, { ...this.settings.policy, now: this.now() });
       if (!renewed && stored) return this.adopt(stored);
       if (!renewed) continue;
-      const body: V1Secret = {
-        metadata: {
-          name,
-          namespace,
-          labels: { "app.kubernetes.io/name": "nettune", "app.kubernetes.io/component": "webhook" },
-          ...(secret?.metadata?.resourceVersion
-            ? { resourceVersion: secret.metadata.resourceVersion }
-            : {}),
-        },
-        type: "Opaque",
-        data: toData(renewed),
-      };
+      const body = secretFor(name, namespace, secret, renewed);
       try {
         if (secret) await this.api.replaceNamespacedSecret({ name, namespace, body });
         else await this.api.createNamespacedSecret({ namespace, body });

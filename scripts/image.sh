@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# npm run image: builds the project's Dockerfile on this machine with buildah,
+# with no Docker daemon and no registry, and writes an OCI archive of the image
+# (ghcr.io/nettune/nettune:<chart appVersion>). Prints the archive's path.
+#
+# The Dockerfile's base image (node:24-bookworm-slim) is made locally when it
+# is missing: a Debian bookworm rootfs from mmdebstrap plus Node.js 24 and npm
+# laid out as the official image lays them out. Everything lives in the cache
+# (buildah's storage too); the archive is rebuilt only when what goes into the
+# image changed.
+#   NETTUNE_IMAGE=name:tag  another name for the image
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/image/lib.sh
+
+version=$(awk '$1 == "appVersion:" {gsub(/"/, "", $2); print $2}' charts/nettune/Chart.yaml)
+image=${NETTUNE_IMAGE:-ghcr.io/nettune/nettune:$version}
+ensure_image_tools
+
+# The content of every file the Dockerfile copies, committed or not.
+key=$( {
+  image_base_key
+  echo "$image"
+  git ls-files -z --cached --others --exclude-standard Dockerfile .dockerignore package.json \
+    package-lock.json tsconfig.json tsconfig.build.json api common crds operator/src node-agent/src |
+    sort -z | xargs -0 sha256sum 2>/dev/null || true
+} | sha256sum | cut -c1-16)
+archive="$image_cache/nettune-$key.oci.tar"
+if [ -s "$archive" ]; then
+  echo "$archive"
+  exit 0
+fi
+
+ensure_base_image
+started=$(date +%s)
+echo "image: building $image from Dockerfile" >&2
+build_etc=$(npm_build_etc)
+trap 'rm -rf "$build_etc"' EXIT
+bah bud --pull=never --network=host --layers=false --volume "$build_etc:/usr/local/etc:ro" \
+  -f Dockerfile -t "$image" . >"$image_cache/build.log" 2>&1 ||
+  { tail -40 "$image_cache/build.log" >&2; echo "image: build failed (log: $image_cache/build.log)" >&2; exit 1; }
+rm -f "$image_cache"/nettune-*.oci.tar
+bah push --quiet "$image" "oci-archive:$archive.partial:$image" >&2
+mv "$archive.partial" "$archive"
+# Untagged layers of earlier builds are not needed again.
+bah rmi --prune >/dev/null 2>&1 || true
+echo "image: $image built in $(($(date +%s) - started))s: $archive" >&2
+echo "$archive"

@@ -1,0 +1,490 @@
+// The user's whole path on a real node, as the README tells it: CRDs, a
+// namespace, helm install with the chart's defaults, a tuning from examples/,
+// kubectl get/describe, the values on the node, DNS in a pod's resolv.conf,
+// a replaced agent, delete and restore, a deleted Node, helm uninstall.
+// Runs on the node tier's real cluster, or on kind (test/e2e/kind.sh).
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { kubectl as kubectlOn, type CommandResult } from "../harness/kubectl.ts";
+import { chartDir, helm } from "../harness/helm.ts";
+import { differences, machineNetworkSnapshot } from "../harness/node/machine-snapshot.ts";
+import { kubeletSysctls } from "../harness/node/node-sandbox.ts";
+import { clusterProvider, type ClusterProvider } from "./provider.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const namespace = "nettune-system";
+let provider: ClusterProvider;
+
+const kubectl = (args: string[], input?: string): Promise<CommandResult> =>
+  kubectlOn(provider, args, input);
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const result = await kubectl(args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 180_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error instanceof Error ? error.message : JSON.stringify(error);
+    }
+    await sleep(1000);
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last})` : ""}`);
+}
+
+const jsonpath = (args: string[], path: string): Promise<string> =>
+  kubectl([...args, "-o", `jsonpath=${path}`]).then((r) => (r.code === 0 ? r.stdout : ""));
+
+/** An example from examples/, its interface matched by the node's NIC name (nothing else changed). */
+async function example(file: string, nic?: string): Promise<string> {
+  const tuning = parse(await readFile(path.join(root, "examples", file), "utf8")) as {
+    spec: { interfaces?: { match: Record<string, unknown> }[] };
+  };
+  for (const entry of tuning.spec.interfaces ?? [])
+    entry.match = { names: [nic ?? ""], physicalOnly: false };
+  return stringify(tuning);
+}
+
+/** The node's values a tuning here can change, read on the node itself. */
+async function nodeValues(): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  const read = async (program: string, args: string[]): Promise<void> => {
+    values[`${program} ${args.join(" ")}`] = (await provider.onNode(program, args)).stdout;
+  };
+  const nic = provider.nic;
+  await read("cat", [`/sys/class/net/${nic}/tx_queue_len`]);
+  await read("sh", [
+    "-c",
+    `grep . /sys/class/net/${nic}/queues/*/*_cpus /sys/class/net/${nic}/queues/rx-*/rps_flow_cnt`,
+  ]);
+  await read("ethtool", ["-k", nic]);
+  await read("ethtool", ["-l", nic]);
+  await read("cat", [
+    "/proc/sys/net/core/somaxconn",
+    "/proc/sys/net/ipv4/tcp_rmem",
+    "/proc/sys/net/ipv4/tcp_wmem",
+  ]);
+  await read("cat", [
+    "/proc/sys/net/netfilter/nf_conntrack_udp_timeout",
+    "/proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream",
+  ]);
+  await read("cat", ["/etc/resolv.conf"]);
+  return values;
+}
+
+const agentPod = (): Promise<string> =>
+  jsonpath(
+    ["-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=node-agent"],
+    "{.items[?(@.status.phase=='Running')].metadata.name}",
+  );
+
+/** A metric of the agent, scraped inside its pod: a hostNetwork pod may have no address to proxy to. */
+async function agentMetric(pod: string, name: string): Promise<number> {
+  const scrape =
+    "fetch('http://127.0.0.1:9464/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
+  const text = await ok(["-n", namespace, "exec", pod, "--", "node", "-e", scrape]);
+  // The sum over every series of the metric, whatever its labels.
+  const series = text
+    .split("\n")
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  if (series.length === 0) return Number.NaN;
+  return series.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
+}
+
+/**
+ * A script for `node -e` inside the agent's pod: PATCHes a NodeNetworkTuning's status with
+ * the pod's own service-account token (an empty patch) and prints the HTTP status and body.
+ */
+function statusPatchScript(name: string): string {
+  const account = "/var/run/secrets/kubernetes.io/serviceaccount";
+  return `
+    const { readFileSync } = require("node:fs");
+    const { request } = require("node:https");
+    const req = request({
+      host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT,
+      path: "/apis/nettune.io/v1alpha1/nodenetworktunings/${name}/status", method: "PATCH",
+      ca: readFileSync("${account}/ca.crt"),
+      headers: { authorization: "Bearer " + readFileSync("${account}/token", "utf8"),
+        "content-type": "application/merge-patch+json" },
+    }, (res) => { let body = ""; res.on("data", (c) => (body += c));
+      res.on("end", () => console.log(res.statusCode + " " + body)); });
+    req.end("{}");`;
+}
+
+const tuningReady = (name: string): Promise<string> =>
+  jsonpath(
+    ["get", "nt", name],
+    "{.status.conditions[?(@.type=='Ready')].status} {.status.nodes} {.status.observedGeneration}={.metadata.generation}",
+  );
+
+let before: Record<string, string>;
+
+describe("the user's path on a real node", () => {
+  beforeAll(async () => {
+    provider = clusterProvider();
+    before = await nodeValues();
+  });
+
+  afterAll(async () => {
+    // Leave the cluster as the next run expects it, whatever failed above.
+    await helm([
+      "uninstall",
+      "nettune",
+      "-n",
+      namespace,
+      "--kubeconfig",
+      provider.kubeconfig,
+      "--wait",
+      "--timeout",
+      "300s",
+    ]);
+  });
+
+  it("installs the CRDs and the chart with its defaults; the operator runs with one leader", async () => {
+    await ok(["apply", "-f", path.join(root, "crds")]);
+    await ok(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+    // A namespace as a user creates it, without the PodSecurity label the README asks for; the
+    // cluster's default level (baseline here, as on hardened clusters) then applies to it.
+    await ok(["create", "namespace", namespace]);
+    if (provider.defaultPodSecurity === "privileged")
+      await ok(["label", "namespace", namespace, "pod-security.kubernetes.io/enforce=baseline"]);
+    const overrides = provider.helmOverrides.flatMap((o) => o.flags);
+    const installed = await helm([
+      "install",
+      "nettune",
+      chartDir,
+      "-n",
+      namespace,
+      "--kubeconfig",
+      provider.kubeconfig,
+      "--wait",
+      "--timeout",
+      "240s",
+      ...overrides,
+    ]);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stdout).toContain(
+      "kubectl label namespace nettune-system pod-security.kubernetes.io/enforce=privileged",
+    );
+    const ready = await jsonpath(
+      ["-n", namespace, "get", "deploy", "nettune-operator"],
+      "{.status.readyReplicas}/{.spec.replicas}",
+    );
+    expect(ready).toBe("2/2");
+    const holder = await eventually("a leader", () =>
+      jsonpath(
+        ["-n", namespace, "get", "lease", "nettune-operator"],
+        "{.spec.holderIdentity}",
+      ).then((h) => h || undefined),
+    );
+    const pods = (
+      await jsonpath(
+        ["-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=operator"],
+        "{.items[*].metadata.name}",
+      )
+    ).split(" ");
+    expect(pods).toContain(holder);
+  });
+
+  it("refuses the agent pods in a namespace without the privileged level, and the tuning says why", async () => {
+    await ok(["label", "node", provider.nodeName, "node.kubernetes.io/pool=web"]);
+    await ok(["apply", "-f", "-"], await example("web-pool-throughput.yaml", provider.nic));
+    const message = await eventually("Ready=False AgentsNotRunning", async () => {
+      const reason = await jsonpath(
+        ["get", "nt", "web-pool-throughput"],
+        "{.status.conditions[?(@.type=='Ready')].reason}",
+      );
+      return reason === "AgentsNotRunning"
+        ? jsonpath(
+            ["get", "nt", "web-pool-throughput"],
+            "{.status.conditions[?(@.type=='Ready')].message}",
+          )
+        : undefined;
+    });
+    expect(message).toContain(`agent pods are refused in namespace ${namespace}`);
+    expect(message).toMatch(/PodSecurity "(baseline|restricted):/);
+    const described = await ok(["describe", "nt", "web-pool-throughput"]);
+    expect(described).toMatch(/Warning\s+AgentsNotRunning/);
+  });
+
+  it("starts the agent through the DaemonSet once the namespace is privileged: Ready 1/1", async () => {
+    await ok([
+      "label",
+      "namespace",
+      namespace,
+      "pod-security.kubernetes.io/enforce=privileged",
+      "--overwrite",
+    ]);
+    await eventually("an agent pod Running", () => agentPod().then((p) => p || undefined), 240_000);
+    await eventually("web-pool-throughput Ready 1/1", async () => {
+      const state = await tuningReady("web-pool-throughput");
+      return /^True 1\/1 (\d+)=\1$/.test(state) || undefined;
+    });
+    const table = await ok(["get", "nt", "web-pool-throughput"]);
+    expect(table).toMatch(/web-pool-throughput\s+True\s+1\/1\s+Enforce/);
+  });
+
+  it("runs the agent privileged as the chart's service account, held to its own node by the admission policy", async () => {
+    const pod = await agentPod();
+    const spec = JSON.parse(await ok(["-n", namespace, "get", "pod", pod, "-o", "json"])) as {
+      spec: {
+        serviceAccountName: string;
+        hostNetwork: boolean;
+        nodeName: string;
+        containers: { securityContext: { privileged: boolean } }[];
+      };
+      metadata: { ownerReferences: { kind: string }[] };
+    };
+    expect(spec.spec.serviceAccountName).toBe("nettune-agent");
+    expect(spec.spec.hostNetwork).toBe(true);
+    expect(spec.spec.nodeName).toBe(provider.nodeName);
+    expect(spec.spec.containers[0]?.securityContext.privileged).toBe(true);
+    expect(spec.metadata.ownerReferences[0]?.kind).toBe("DaemonSet");
+    // The agent's own token, from inside its pod: its node's object yes, another node's no.
+    const token = (
+      await ok([
+        "-n",
+        namespace,
+        "exec",
+        pod,
+        "--",
+        "cat",
+        "/var/run/secrets/kubernetes.io/serviceaccount/token",
+      ])
+    ).trim();
+    const asAgent = (args: string[]): Promise<CommandResult> =>
+      kubectl([`--token=${token}`, ...args]);
+    expect((await asAgent(["get", "nnt", provider.nodeName])).code).toBe(0);
+    await ok(
+      ["apply", "-f", "-"],
+      stringify({
+        apiVersion: "nettune.io/v1alpha1",
+        kind: "NodeNetworkTuning",
+        metadata: { name: "another-node" },
+        spec: {},
+      }),
+    );
+    // The agent's status write, as the agent makes it (a PATCH of the status subresource).
+    const patchStatus = (name: string): Promise<string> =>
+      ok(["-n", namespace, "exec", pod, "--", "node", "-e", statusPatchScript(name)]);
+    expect(await patchStatus(provider.nodeName)).toMatch(/^200\b/);
+    const denied = await patchStatus("another-node");
+    expect(denied).toMatch(/^403\b/);
+    expect(denied).toContain(
+      `the node agent of ${provider.nodeName} may not write nodenetworktunings another-node`,
+    );
+    expect(
+      (await asAgent(["delete", "nt", "web-pool-throughput", "--dry-run=server"])).stderr,
+    ).toContain("forbidden");
+    await ok(["delete", "nnt", "another-node"]);
+  });
+
+  it("sets the values in the node's own network namespace", async () => {
+    const nic = provider.nic;
+    const on = async (program: string, args: string[]): Promise<string> =>
+      (await provider.onNode(program, args)).stdout.trim();
+    expect(await on("cat", [`/sys/class/net/${nic}/tx_queue_len`])).toBe("10000");
+    expect(await on("cat", ["/proc/sys/net/core/somaxconn"])).toBe("8192");
+    expect(await on("cat", ["/proc/sys/net/ipv4/tcp_rmem"])).toBe("4096\t131072\t16777216");
+    expect(await on("ethtool", ["-k", nic])).toMatch(/generic-receive-offload: on/);
+    expect(await on("cat", [`/sys/class/net/${nic}/queues/rx-0/rps_flow_cnt`])).not.toBe("0");
+    const settings = JSON.parse(
+      await ok(["get", "nnt", provider.nodeName, "-o", "jsonpath={.status.settings}"]),
+    ) as { name: string; state: string; reason?: string }[];
+    const budget = settings.find((s) => s.name === "sysctl/net.core.netdev_budget");
+    if (provider.name === "node-tier")
+      expect(budget).toMatchObject({ state: "Skipped", reason: "ReadOnlyInNamespace" });
+  });
+
+  it("shows conditions and Events in kubectl describe, and one result per setting", async () => {
+    const tuning = await ok(["describe", "nt", "web-pool-throughput"]);
+    // describe prints a condition's fields in alphabetical order.
+    expect(tuning).toMatch(/Reason:\s+Applied\s+Status:\s+True\s+Type:\s+Ready/);
+    expect(tuning).toMatch(/Normal\s+Applied\s+.*1\/1 nodes applied/);
+    const node = await ok(["describe", "nnt", provider.nodeName]);
+    const settings = JSON.parse(
+      await ok(["get", "nnt", provider.nodeName, "-o", "jsonpath={.status.settings}"]),
+    ) as { name: string }[];
+    expect(settings.length).toBeGreaterThan(10);
+    for (const setting of settings) expect(node).toContain(setting.name);
+    const table = await ok(["get", "nnt"]);
+    expect(table).toMatch(
+      new RegExp(`${provider.nodeName}\\s+True\\s+False\\s+web-pool-throughput`),
+    );
+  });
+
+  it("puts the DNS options into a ClusterFirst pod's resolv.conf, written by the kubelet", async () => {
+    await ok(["apply", "-f", "-"], await example("dns-5s-fix.yaml"));
+    await eventually(
+      "dns-5s-fix Ready",
+      async () => /^True 1\/1 (\d+)=\1$/.test(await tuningReady("dns-5s-fix")) || undefined,
+    );
+    await ok(["create", "namespace", "shop"]);
+    const image = await jsonpath(
+      ["-n", namespace, "get", "deploy", "nettune-operator"],
+      "{.spec.template.spec.containers[0].image}",
+    );
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "web", namespace: "shop" },
+      spec: {
+        containers: [
+          { name: "web", image, imagePullPolicy: "IfNotPresent", command: ["sleep", "3600"] },
+        ],
+        terminationGracePeriodSeconds: 1,
+      },
+    };
+    await ok(["apply", "-f", "-"], stringify(pod));
+    await ok(["-n", "shop", "wait", "--for=condition=Ready", "pod/web", "--timeout=120s"]);
+    const resolv = await ok(["-n", "shop", "exec", "web", "--", "cat", "/etc/resolv.conf"]);
+    expect(resolv).toMatch(/^options .*single-request-reopen/m);
+    expect(resolv).toMatch(/^options .*timeout:2/m);
+    expect(resolv).toMatch(/^options .*attempts:3/m);
+    expect(
+      await ok([
+        "-n",
+        "shop",
+        "get",
+        "pod",
+        "web",
+        "-o",
+        "jsonpath={.metadata.annotations.nettune\\.io/dns-options-injected}",
+      ]),
+    ).toContain("dns-5s-fix");
+    expect((await provider.onNode("cat", ["/etc/resolv.conf"])).stdout).toMatch(
+      /^options .*single-request-reopen timeout:2 attempts:3/m,
+    );
+    await ok(["delete", "namespace", "shop", "--wait=false"]);
+  });
+
+  it("replaces a killed agent pod; the new agent writes nothing that is right and keeps the originals", async () => {
+    const originals = (await provider.onNode("cat", ["/run/nettune/originals.json"])).stdout;
+    expect(originals).toContain("tx_queue_len");
+    const old = await agentPod();
+    await ok(["-n", namespace, "delete", "pod", old, "--wait=true"]);
+    const fresh = await eventually("a new agent pod", async () => {
+      const pod = await agentPod();
+      return pod && pod !== old ? pod : undefined;
+    });
+    // Its first check has run once it has reported at least once.
+    await eventually(
+      "the new agent's first check",
+      async () =>
+        (await agentMetric(fresh, "nettune_agent_apply_duration_seconds_count")) >= 1 || undefined,
+    );
+    expect(await agentMetric(fresh, "nettune_agent_host_writes_total")).toBe(0);
+    expect((await provider.onNode("cat", ["/run/nettune/originals.json"])).stdout).toBe(originals);
+    expect(await tuningReady("web-pool-throughput")).toMatch(/^True 1\/1/);
+  });
+
+  it("restores every value on kubectl delete and releases the finalizer", async () => {
+    await ok(["delete", "nt", "web-pool-throughput", "dns-5s-fix", "--timeout=180s"]);
+    expect(await ok(["get", "nt", "-o", "name"])).toBe("");
+    expect(await nodeValues()).toEqual(before);
+  });
+
+  it("garbage-collects a deleted Node's NodeNetworkTuning; back, the node is tuned again", async () => {
+    // A tuning for every node, so that the node has a NodeNetworkTuning and gets one again.
+    await ok(["apply", "-f", "-"], await example("dns-5s-fix.yaml"));
+    await eventually(
+      "dns-5s-fix Ready",
+      async () => /^True 1\/1 (\d+)=\1$/.test(await tuningReady("dns-5s-fix")) || undefined,
+    );
+    const uid = await jsonpath(["get", "nnt", provider.nodeName], "{.metadata.uid}");
+    expect(uid).not.toBe("");
+    await ok(["delete", "node", provider.nodeName]);
+    await eventually(
+      "the NodeNetworkTuning collected",
+      async () => (await kubectl(["get", "nnt", provider.nodeName])).code !== 0 || undefined,
+      120_000,
+    );
+    await provider.restartKubelet();
+    await eventually("the Node registered again and Ready", async () => {
+      const ready = await jsonpath(
+        ["get", "node", provider.nodeName],
+        "{.status.conditions[?(@.type=='Ready')].status}",
+      );
+      return ready === "True" || undefined;
+    });
+    const again = await eventually("a new NodeNetworkTuning", () =>
+      jsonpath(["get", "nnt", provider.nodeName], "{.metadata.uid}").then((u) => u || undefined),
+    );
+    expect(again).not.toBe(uid);
+    await eventually(
+      "dns-5s-fix Ready on the node registered again",
+      async () => /^True 1\/1/.test(await tuningReady("dns-5s-fix")) || undefined,
+      240_000,
+    );
+    expect((await provider.onNode("cat", ["/etc/resolv.conf"])).stdout).toMatch(
+      /^options .*single-request-reopen timeout:2 attempts:3/m,
+    );
+  });
+
+  it("helm uninstall reverts the node and leaves no pod, DaemonSet, webhook, Secret, Lease or finalizer", async () => {
+    await ok(["label", "node", provider.nodeName, "node.kubernetes.io/pool=web", "--overwrite"]);
+    await ok(["apply", "-f", "-"], await example("web-pool-throughput.yaml", provider.nic));
+    await eventually(
+      "web-pool-throughput Ready again",
+      async () => /^True 1\/1/.test(await tuningReady("web-pool-throughput")) || undefined,
+      240_000,
+    );
+    expect(await nodeValues()).not.toEqual(before);
+    const uninstalled = await helm([
+      "uninstall",
+      "nettune",
+      "-n",
+      namespace,
+      "--kubeconfig",
+      provider.kubeconfig,
+      "--wait",
+      "--timeout",
+      "300s",
+    ]);
+    expect(uninstalled.code, uninstalled.stderr).toBe(0);
+    await eventually(
+      "no NetTune pod left",
+      async () => (await ok(["-n", namespace, "get", "pods", "-o", "name"])) === "" || undefined,
+      120_000,
+    );
+    expect(
+      await ok([
+        "-n",
+        namespace,
+        "get",
+        "daemonsets,deployments,leases,secrets,jobs",
+        "-o",
+        "name",
+      ]),
+    ).toBe("");
+    expect((await kubectl(["get", "mutatingwebhookconfiguration", "nettune-dns"])).code).not.toBe(
+      0,
+    );
+    expect(await ok(["get", "nt", "-o", "name"])).toBe("");
+    expect(await nodeValues()).toEqual(before);
+  });
+
+  it("leaves the machine's own network settings as they were", async () => {
+    if (provider.name !== "node-tier") return;
+    const snapshot = JSON.parse(inject("machineSnapshot")) as Record<string, string>;
+    const now = await machineNetworkSnapshot();
+    // While the node runs, its namespace is listed and the kubelet holds the three kernel
+    // settings it sets; the tier's end restores those and compares everything again.
+    const whileRunning = new Set(["ip netns", ...kubeletSysctls.map((key) => `sysctl ${key}`)]);
+    expect(differences(snapshot, now).filter((key) => !whileRunning.has(key))).toEqual([]);
+  });
+});
