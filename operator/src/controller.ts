@@ -6,6 +6,7 @@ import { mergeForNode, type Conflict } from "./merge.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { NodeReleaser } from "./node-releaser.ts";
 import { TuningReason as Reason } from "./reasons.ts";
+import { RevertTracker, revertedMessage, revertingMessage } from "./revert-tracker.ts";
 import { RolloutLedger, progressOf, type NodeView } from "./rollout.ts";
 import { selectorMatches } from "./selector.ts";
 import { tuningStatus } from "./status.ts";
@@ -48,6 +49,7 @@ export class Controller {
   private readonly releaser: NodeReleaser;
   private webhookCABundle: string | undefined;
   private agentProblem: string | undefined;
+  private readonly reverts = new RevertTracker();
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
@@ -75,6 +77,9 @@ export class Controller {
       nodes.on(verb, everything);
       nodeTunings.on(verb, (object) => {
         this.queue.add(`node/${object.metadata.name ?? ""}`);
+        // A report frees a slot of the rollout budget: the nodes next in line may take it.
+        if (object.status?.observedGeneration === object.metadata.generation)
+          for (const node of this.releaser.nextInLine()) this.queue.add(`node/${node}`);
         // Reports arrive in bursts during a rollout; one status write covers a burst.
         for (const tuning of tunings.list())
           this.queue.addAfter(
@@ -153,7 +158,7 @@ export class Controller {
       now: this.deps.now(),
     });
     if (canonical(status) === canonical(tuning.status)) return;
-    await this.deps.writes.patchTuningStatus(name, status);
+    await this.deps.writes.patchTuningStatus(name, status, tuning.metadata.resourceVersion ?? "");
     await this.transitions.record(
       tuning,
       status.conditions,
@@ -184,30 +189,35 @@ export class Controller {
    */
   private async finishDeletion(tuning: Tuning): Promise<void> {
     const name = tuning.metadata.name ?? "";
-    const nodes = this.deps.informers.nodes;
-    const waiting = this.deps.informers.nodeTunings.list().filter((cached) => {
-      const nnt = this.view.nodeTuning(cached.metadata.name ?? "") ?? cached;
-      if (!nodes.get(nnt.metadata.name ?? "")) return false;
-      const listed = nnt.spec.sources?.some((s) => s.name === name) ?? false;
-      return listed || nnt.status?.observedGeneration !== nnt.metadata.generation;
-    });
-    if (waiting.length > 0) {
-      for (const nnt of waiting) this.queue.add(`node/${nnt.metadata.name ?? ""}`);
+    if (!(tuning.metadata.finalizers ?? []).includes(finalizer)) return;
+    const firstSeen = this.reverts.firstSeen(tuning);
+    const nodeTunings = this.deps.informers.nodeTunings
+      .list()
+      .map((cached) => this.view.nodeTuning(cached.metadata.name ?? "") ?? cached);
+    const progress = this.reverts.progress(
+      tuning,
+      nodeTunings,
+      (node) => this.deps.informers.nodes.get(node) !== undefined,
+    );
+    if (progress.waiting.length > 0) {
+      if (firstSeen)
+        await this.deps.writes.event(
+          tuning,
+          "Normal",
+          Reason.Reverting,
+          revertingMessage(progress),
+        );
+      for (const node of progress.waiting) this.queue.add(`node/${node}`);
       return;
     }
     const finalizers = (tuning.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    if (finalizers.length === (tuning.metadata.finalizers ?? []).length) return;
-    await this.deps.writes.event(
-      tuning,
-      "Normal",
-      Reason.Reverted,
-      "every node it touched restored its original values",
-    );
+    await this.deps.writes.event(tuning, "Normal", Reason.Reverted, revertedMessage(progress));
     await this.deps.writes.setTuningFinalizers(
       name,
       finalizers,
       tuning.metadata.resourceVersion ?? "",
     );
+    this.reverts.forget(tuning);
     this.queue.add("daemonset");
   }
 

@@ -61,7 +61,15 @@ export interface OperatorWrites {
   createNodeTuning(object: NodeNetworkTuning): Promise<NodeNetworkTuning>;
   /** Replaces the spec, guarded by the object's resourceVersion. */
   replaceNodeTuning(object: NodeNetworkTuning): Promise<NodeNetworkTuning>;
-  patchTuningStatus(name: string, status: NetworkTuningStatus): Promise<void>;
+  /**
+   * Patches the status computed from the tuning at `resourceVersion`; the API server
+   * refuses it (409) when the tuning changed since, so no stale view overwrites a newer one.
+   */
+  patchTuningStatus(
+    name: string,
+    status: NetworkTuningStatus,
+    resourceVersion: string,
+  ): Promise<void>;
   /** Sets the finalizers, guarded by resourceVersion so a concurrent change is not lost. */
   setTuningFinalizers(name: string, finalizers: string[], resourceVersion: string): Promise<void>;
   /** Creates or replaces the DaemonSet when its rendered form changed. */
@@ -173,10 +181,15 @@ async function applyByHash<T extends KubernetesObject>(
   return "updated";
 }
 
+/**
+ * The writes, each under `fieldManager` (the replica's identity), so that
+ * managedFields tell which replica wrote what.
+ */
 export function operatorWrites(
   config: KubeConfig,
   now: () => Date,
   onError: (verb: string) => void,
+  fieldManager = "nettune-operator",
 ): OperatorWrites {
   const custom = config.makeApiClient(CustomObjectsApi);
   const apps = config.makeApiClient(AppsV1Api);
@@ -201,6 +214,7 @@ export function operatorWrites(
             version,
             plural: "nodenetworktunings",
             body: object,
+            fieldManager,
           }) as Promise<NodeNetworkTuning>,
       ),
     replaceNodeTuning: (object) =>
@@ -213,12 +227,14 @@ export function operatorWrites(
             plural: "nodenetworktunings",
             name: object.metadata.name ?? "",
             body: object,
+            fieldManager,
           }) as Promise<NodeNetworkTuning>,
       ),
-    patchTuningStatus: async (name, status) => {
+    patchTuningStatus: async (name, status, resourceVersion) => {
+      const body = { metadata: { resourceVersion }, status };
       await counted("patch", () =>
         custom.patchClusterCustomObjectStatus(
-          { group, version, plural: "networktunings", name, body: { status } },
+          { group, version, plural: "networktunings", name, body, fieldManager },
           merge,
         ),
       );
@@ -227,7 +243,7 @@ export function operatorWrites(
       const body = { metadata: { finalizers, resourceVersion } };
       await counted("patch", () =>
         custom.patchClusterCustomObject(
-          { group, version, plural: "networktunings", name, body },
+          { group, version, plural: "networktunings", name, body, fieldManager },
           merge,
         ),
       );

@@ -47,6 +47,15 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /**
+   * Whether this replica may still act as leader: it leads and renewed the lease
+   * within the renew deadline (two thirds of the lease), before any other replica
+   * could take it. Writes check this first (write-fence.ts).
+   */
+  holdsLease(): boolean {
+    return this.leading && Date.now() - this.lastRenew < (this.settings.leaseSeconds * 2000) / 3;
+  }
+
   /** Calls onStarted once leadership is won and onLost if it cannot be renewed in time. */
   run(onStarted: () => void, onLost: () => void): void {
     const tick = async (): Promise<void> => {

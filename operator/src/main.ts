@@ -1,47 +1,18 @@
 // The NetTune operator: merges tunings per node, gates the rollout, keeps the
 // agent DaemonSet, aggregates status; one leader at a time on a Lease.
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { Backoff } from "../../common/backoff.ts";
 import { startHealthServer } from "../../common/health-server.ts";
-import { jsonLogger, type Logger } from "../../common/logger.ts";
+import { jsonLogger } from "../../common/logger.ts";
 import { Controller } from "./controller.ts";
 import { configFrom } from "./config.ts";
 import { agentPodsReader, makeInformers, operatorWrites, type Watched } from "./kube.ts";
+import { keepRunning } from "./informers-running.ts";
 import { LeaderElector } from "./leader.ts";
 import { OperatorMetrics } from "./metrics.ts";
 import { PooledKubeConfig } from "./pooled-kube-config.ts";
 import { startDNSWebhook } from "./webhook/run.ts";
+import { fencedWrites } from "./write-fence.ts";
 import { onStopSignal, runMain } from "../../common/process.ts";
-
-/** Starts an informer and starts it again, with backoff, whenever it stops on an error. */
-function keepRunning<T extends KubernetesObject>(
-  name: string,
-  informer: Watched<T>,
-  log: Logger,
-  health: Map<string, boolean>,
-): void {
-  const backoff = new Backoff(500, 30_000);
-  const start = (): void => {
-    informer.start().then(
-      () => {
-        health.set(name, true);
-        backoff.reset();
-      },
-      (error: unknown) => {
-        restart(error);
-      },
-    );
-  };
-  const restart = (error: unknown): void => {
-    health.set(name, false);
-    const delay = backoff.next();
-    log.warn(`${name} informer stopped; restarting in ${delay} ms`, error);
-    setTimeout(start, delay);
-  };
-  informer.on("error", restart);
-  informer.on("connect", () => health.set(name, true));
-  start();
-}
 
 async function main(): Promise<void> {
   const config = configFrom(process.argv.slice(2), process.env);
@@ -56,6 +27,18 @@ async function main(): Promise<void> {
     kubeConfig,
     () => new Date(),
     (verb) => metrics.apiErrors.inc({ verb }),
+    config.identity,
+  );
+  const elector = new LeaderElector(
+    kubeConfig,
+    {
+      namespace: config.namespace,
+      name: "nettune-operator",
+      identity: config.identity,
+      leaseSeconds: config.leaseSeconds,
+      renewSeconds: Math.max(1, Math.floor(config.leaseSeconds / 3)),
+    },
+    log,
   );
   const agentPods = agentPodsReader(kubeConfig);
   const agent = config.ownerDeployment
@@ -69,7 +52,8 @@ async function main(): Promise<void> {
     : config.agent;
   const controller = new Controller({
     informers,
-    writes,
+    // The leader's writes stop the moment it cannot be sure it still leads.
+    writes: fencedWrites(writes, () => elector.holdsLease()),
     agent,
     agentPods,
     now: () => new Date(),
@@ -79,24 +63,18 @@ async function main(): Promise<void> {
   });
   holder.controller = controller;
   const health = new Map<string, boolean>();
-  const elector = new LeaderElector(
-    kubeConfig,
-    {
-      namespace: config.namespace,
-      name: "nettune-operator",
-      identity: config.identity,
-      leaseSeconds: config.leaseSeconds,
-      renewSeconds: Math.max(1, Math.floor(config.leaseSeconds / 3)),
-    },
-    log,
-  );
   const server = await startHealthServer(config.metricsPort, metrics.registry, {
     // A standby is healthy and ready to take over; a leader is ready once its informers run.
     ready: () => !elector.isLeader || [...health.values()].every(Boolean),
   });
 
   // Every replica serves the DNS webhook, which reads tunings: that informer runs from the start.
-  keepRunning("tunings", informers.tunings as Watched<KubernetesObject>, log, health);
+  const tuningsListed = keepRunning(
+    "tunings",
+    informers.tunings as Watched<KubernetesObject>,
+    log,
+    health,
+  );
   const webhook = config.webhook
     ? await startDNSWebhook({
         kubeConfig,
@@ -117,11 +95,18 @@ async function main(): Promise<void> {
   elector.run(
     () => {
       metrics.leader.set(1);
-      controller.wire();
-      for (const [name, informer] of Object.entries(informers))
-        if (name !== "tunings")
-          keepRunning(name, informer as Watched<KubernetesObject>, log, health);
-      running = controller.run(config.workers);
+      // Nothing is decided before every watch the decisions read has listed: an empty node
+      // cache would make every tuning look Ready with no matching nodes.
+      const listed = Object.entries(informers)
+        .filter(([name]) => name !== "tunings")
+        .map(([name, informer]) =>
+          keepRunning(name, informer as Watched<KubernetesObject>, log, health),
+        );
+      running = Promise.all([tuningsListed, ...listed]).then(() => {
+        log.info("caches listed; reconciling");
+        controller.wire();
+        return controller.run(config.workers);
+      });
     },
     () => {
       // Another replica may act now: stop at once rather than act on a stale view.

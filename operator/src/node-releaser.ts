@@ -112,6 +112,17 @@ export class NodeReleaser {
     );
   }
 
+  /**
+   * The nodes first in line for a slot of a budget-limited tuning: enqueued when
+   * a node reports, since that may free a slot that only they may take.
+   */
+  nextInLine(): string[] {
+    const limited = this.cluster.liveTunings().filter((t) => !this.budgetCoversAll(t));
+    if (limited.length === 0) return [];
+    const views = this.cluster.nodeViews();
+    return new RolloutLedger(limited, (t) => this.cluster.matchedNodes(t, views)).nextInLine();
+  }
+
   private budgetCoversAll(tuning: Tuning): boolean {
     const key = `${tuning.metadata.name ?? ""}/${String(tuning.metadata.generation ?? 0)}`;
     let matched = this.matchedCounts.get(key);

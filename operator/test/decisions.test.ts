@@ -135,6 +135,7 @@ describe("merge per node", () => {
 
 describe("rollout budget", () => {
   const t = tuning("t", { rollout: { maxUnavailable: 2 } }, 5);
+  const older = tuning("t", { rollout: { maxUnavailable: 2 } }, 4);
   const cases: { sentence: string; nodes: NodeView[]; releases: number; halted?: boolean }[] = [
     {
       sentence: "nothing in flight releases up to maxUnavailable",
@@ -166,6 +167,21 @@ describe("rollout budget", () => {
       releases: 2,
     },
     {
+      sentence: "a node still applying an older generation holds the budget too",
+      nodes: [
+        node("a", older, "old"),
+        node("b", older, "old"),
+        node("c", undefined, "none"),
+        node("d", undefined, "none"),
+      ],
+      releases: 0,
+    },
+    {
+      sentence: "a node that reported an older generation queues for the current one",
+      nodes: [node("a", older, "applied"), node("b", older, "applied"), node("c", t, "old")],
+      releases: 1,
+    },
+    {
       sentence: "failures reaching maxUnavailable halt the release",
       nodes: [node("a", t, "degraded"), node("b", t, "degraded"), node("c", undefined, "none")],
       releases: 0,
@@ -178,6 +194,23 @@ describe("rollout budget", () => {
     const released = pending.filter((n) => ledger.tryRelease(n, ["t"]));
     expect(released.length).toBe(releases);
     expect(ledger.halted("t")).toBe(halted);
+  });
+
+  it("serves the nodes furthest behind first, so none starves under continuous changes", () => {
+    const one = tuning("t", { rollout: { maxUnavailable: 1 } }, 5);
+    const behind = tuning("t", {}, 2);
+    const recent = tuning("t", {}, 4);
+    const nodes = [
+      node("a", recent, "applied"),
+      node("b", behind, "applied"),
+      node("c", recent, "applied"),
+    ];
+    const ledger = new RolloutLedger([one], () => nodes);
+    expect(ledger.of("t")?.queue).toEqual(["b", "a", "c"]);
+    expect(ledger.tryRelease(nodes[0] as NodeView, ["t"])).toBe(false);
+    expect(ledger.tryRelease(nodes[1] as NodeView, ["t"])).toBe(true);
+    expect(ledger.tryRelease(nodes[2] as NodeView, ["t"])).toBe(false);
+    expect(new RolloutLedger([one], () => nodes).nextInLine()).toEqual(["b"]);
   });
 
   it("a percentage is of the matched nodes, rounded down but at least one", () => {

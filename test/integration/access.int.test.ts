@@ -330,7 +330,7 @@ describe("least privilege: the chart's service accounts on a real API server", (
     {
       sentence: "renews its Lease",
       verb: "update",
-      resource: "leases.coordination.k8s.io",
+      resource: "leases.coordination.k8s.io/nettune-operator",
       ns: namespace,
       allowed: true,
     },

@@ -24,6 +24,11 @@ export class LinkMonitor {
   private readonly onLinks: (names: Set<string>) => void;
   private readonly log: Logger;
   private readonly debounceMs: number;
+  /**
+   * `ip monitor` runs under util-linux's setpriv with a parent-death signal: when the
+   * agent dies, even by SIGKILL, the kernel ends it too. Plain `ip` where setpriv is absent.
+   */
+  private command = ["setpriv", "--pdeathsig", "KILL", "--", "ip", "-o", "monitor", "link"];
 
   constructor(onLinks: (names: Set<string>) => void, log: Logger, debounceMs = 300) {
     this.onLinks = onLinks;
@@ -33,7 +38,8 @@ export class LinkMonitor {
 
   start(): void {
     if (this.stopped) return;
-    const child = spawn("ip", ["-o", "monitor", "link"], { stdio: ["ignore", "pipe", "ignore"] });
+    const [program = "ip", ...args] = this.command;
+    const child = spawn(program, args, { stdio: ["ignore", "pipe", "ignore"] });
     this.child = child;
     const lines = createInterface({ input: child.stdout });
     lines.on("error", (error) => {
@@ -52,7 +58,15 @@ export class LinkMonitor {
         this.start();
       }, delay);
     });
-    child.on("error", (error) => {
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT" && program === "setpriv") {
+        this.log.warn("setpriv is missing: ip monitor will not end with the agent if it is killed");
+        this.command = this.command.slice(this.command.indexOf("--") + 1);
+        this.restart = setTimeout(() => {
+          this.start();
+        }, 0);
+        return;
+      }
       this.log.warn("ip monitor could not start", error);
     });
   }

@@ -42,6 +42,13 @@ export class Reconciler {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retryBackoff = new Backoff(1000, 60_000);
   private appliedGeneration: number | undefined;
+  /**
+   * The generation whose last check rolled a change back. Its rollback re-creates
+   * queues and raises link events; a check for those would make the same change
+   * and roll it back again, flapping the NIC for as long as the probe fails. So
+   * link events do not re-check it: a new spec does at once, the re-verify at its pace.
+   */
+  private rolledBackGeneration: number | undefined;
   private inventoryCache: HostInventory | undefined;
 
   constructor(deps: ReconcilerDeps) {
@@ -62,6 +69,7 @@ export class Reconciler {
   trigger(cause: Cause): void {
     if (this.stopped || !this.seen) return;
     if (cause === "link") this.inventoryCache = undefined;
+    if (cause === "link" && this.rolledBackGeneration === generationOf(this.object)) return;
     if (this.running) {
       this.queued = this.queued === "spec" ? "spec" : cause;
       return;
@@ -148,6 +156,7 @@ export class Reconciler {
     this.appliedGeneration = generation;
     const rolledBack = result.results.filter((r) => r.reason === "RolledBack").length;
     if (rolledBack > 0) this.deps.metrics.rollbacks.inc(rolledBack);
+    this.rolledBackGeneration = rolledBack > 0 ? generation : undefined;
     return {
       ...base,
       mode: result.mode,

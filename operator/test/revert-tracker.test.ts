@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import type { NetworkTuning as Tuning } from "../../api/v1alpha1/network-tuning.ts";
+import type { NodeNetworkTuning as NodeTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { RevertTracker, revertedMessage, revertingMessage } from "../src/revert-tracker.ts";
+
+const deleted: Tuning = {
+  apiVersion: "nettune.io/v1alpha1",
+  kind: "NetworkTuning",
+  metadata: {
+    name: "web",
+    uid: "u1",
+    deletionTimestamp: "2026-11-30T20:00:00Z",
+    finalizers: ["nettune.io/revert"],
+  },
+  spec: { nodeSelector: {} },
+};
+
+/** A node's NodeNetworkTuning: listing `web` or not, reported (observed) or not. */
+function nnt(name: string, listsWeb: boolean, reported: boolean): NodeTuning {
+  return {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NodeNetworkTuning",
+    metadata: { name, generation: 3 },
+    spec: {
+      mode: "Enforce",
+      sources: listsWeb ? [{ name: "web", generation: 1, priority: 0 }] : [],
+    },
+    status: { observedGeneration: reported ? 3 : 2, conditions: [] },
+  };
+}
+
+describe("a deleted tuning's revert", () => {
+  it("waits only for the nodes it touched, not for nodes lagging on another tuning", () => {
+    const tracker = new RevertTracker();
+    expect(tracker.firstSeen(deleted)).toBe(true);
+    const first = tracker.progress(
+      deleted,
+      [nnt("a", true, true), nnt("b", false, false)],
+      () => true,
+    );
+    expect(first).toEqual({ waiting: ["a"], restored: [], gone: [] });
+    expect(tracker.firstSeen(deleted)).toBe(false);
+    // The operator dropped web from a's spec; a's agent has not reported that spec yet.
+    expect(tracker.progress(deleted, [nnt("a", false, false)], () => true).waiting).toEqual(["a"]);
+    expect(tracker.progress(deleted, [nnt("a", false, true)], () => true)).toEqual({
+      waiting: [],
+      restored: ["a"],
+      gone: [],
+    });
+  });
+
+  it("tells a node that went away from one that restored its values", () => {
+    const tracker = new RevertTracker();
+    tracker.progress(deleted, [nnt("a", true, true), nnt("b", true, true)], () => true);
+    const progress = tracker.progress(deleted, [nnt("a", false, true)], (node) => node === "a");
+    expect(progress).toEqual({ waiting: [], restored: ["a"], gone: ["b"] });
+    expect(revertedMessage(progress)).toBe(
+      "1 node(s) restored their original values: a; 1 node(s) went away before restoring theirs (NetTune did not restore them): b",
+    );
+  });
+
+  it("names the nodes it waits for", () => {
+    expect(revertingMessage({ waiting: ["a", "b"], restored: [], gone: [] })).toBe(
+      "waiting for 2 node(s) to restore their original values: a, b",
+    );
+  });
+});
