@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -95,6 +96,27 @@ async function node(
   );
   await agent.start();
   return { sandbox, agent };
+}
+
+/** The pids of a process's children, from /proc. */
+function childPids(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+  return children ? children.split(/\s+/).map(Number) : [];
+}
+
+function childrenOf(pid: number): string[] {
+  return childPids(pid).map((child) =>
+    readFileSync(`/proc/${child}/cmdline`, "utf8").replaceAll("\0", " "),
+  );
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function read(sandbox: Sandbox, file: string): Promise<string> {
@@ -288,6 +310,26 @@ describe("the node agent against a real API server", () => {
     }, 30_000);
     expect(await agent.stop("SIGTERM")).toBe(0);
     expect(await read(sandbox, "/proc/sys/net/core/somaxconn")).toBe("7000");
+  });
+
+  it("leaves no process behind when it is killed with SIGKILL", async () => {
+    const { agent } = await node("node-k", ["--resync-seconds", "600"]);
+    await eventually(async () =>
+      expect(condition(await nnt("node-k"), "Applied")?.status).toBe("True"),
+    );
+    const pid = agent.pid() ?? 0;
+    const children = (): string[] => childrenOf(pid);
+    await eventually(() => {
+      // ip monitor runs for as long as the agent does.
+      expect(children().some((command) => command.includes("monitor link"))).toBe(true);
+      return Promise.resolve();
+    });
+    const started = childPids(pid);
+    await agent.stop("SIGKILL");
+    await eventually(() => {
+      expect(started.filter((child) => alive(child))).toEqual([]);
+      return Promise.resolve();
+    }, 5000);
   });
 
   it("makes no status writes at steady state, and a restarted agent changes nothing that is right", async () => {

@@ -131,7 +131,9 @@ export class AgentProcess {
   /** Sends a signal and waits for the agent to exit; returns its exit code. */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     const agent = this.agent;
-    if (!agent || agent.exitCode !== null) return agent?.exitCode ?? null;
+    // A process ended by a signal has a signalCode and no exitCode.
+    if (!agent || agent.exitCode !== null || agent.signalCode !== null)
+      return agent?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) =>
       agent.once("exit", (code) => resolve(code)),
     );

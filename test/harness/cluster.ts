@@ -145,6 +145,11 @@ export class SimulatedCluster {
     await exited;
   }
 
+  /** Sends a signal and returns at once: SIGSTOP and SIGCONT pause and resume a process. */
+  signal(name: string, signal: NodeJS.Signals): void {
+    this.processes.get(name)?.kill(signal);
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all([...this.processes.keys()].map((name) => this.stop(name, "SIGKILL")));
   }

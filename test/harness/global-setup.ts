@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { startControlPlane } from "./control-plane.ts";
 import { installCRDs } from "./kubectl.ts";
+import { assertNoLeftovers } from "./leftovers.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -40,5 +41,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("apiServer", controlPlane.server);
   project.provide("adminToken", controlPlane.adminToken);
   project.provide("controlPlaneDir", controlPlane.workDir);
-  return () => controlPlane.stop();
+  return async () => {
+    await controlPlane.stop();
+    await assertNoLeftovers("integration");
+  };
 }

@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import { assertNoLeftovers } from "../leftovers.ts";
 import { differences, machineNetworkSnapshot } from "./machine-snapshot.ts";
 import { startRealCluster } from "./real-cluster.ts";
 
@@ -84,6 +85,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     control.close();
     await cluster.stop();
+    await assertNoLeftovers("node");
     const changed = differences(before, await machineNetworkSnapshot());
     if (changed.length > 0)
       throw new Error(`the node tier changed the machine's own network: ${changed.join(", ")}`);
