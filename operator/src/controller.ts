@@ -1,5 +1,11 @@
 import type { Logger } from "../../common/logger.ts";
-import { canonical, ClusterView, failureMessage, type Tuning } from "./cluster-view.ts";
+import {
+  canonical,
+  ClusterView,
+  failureMessage,
+  type NodeTuning,
+  type Tuning,
+} from "./cluster-view.ts";
 import { agentDaemonSet, type AgentSettings } from "./daemonset.ts";
 import type { AgentPodsReader, Informers, OperatorWrites } from "./kube.ts";
 import { mergeForNode, type Conflict } from "./merge.ts";
@@ -72,6 +78,15 @@ export class Controller {
       for (const node of nodes.list()) this.queue.add(`node/${node.metadata?.name ?? ""}`);
       for (const tuning of tunings.list()) this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
     };
+    // A deletion's touched nodes are noted as it arrives, before any node is merged without it.
+    tunings.on("add", (tuning) => {
+      if (tuning.metadata.deletionTimestamp)
+        this.reverts.remember(tuning, this.nodeTunings(), true);
+    });
+    tunings.on("update", (tuning) => {
+      if (tuning.metadata.deletionTimestamp)
+        this.reverts.remember(tuning, this.nodeTunings(), false);
+    });
     for (const verb of ["add", "update", "delete"] as const) {
       tunings.on(verb, everything);
       nodes.on(verb, everything);
@@ -190,17 +205,13 @@ export class Controller {
   private async finishDeletion(tuning: Tuning): Promise<void> {
     const name = tuning.metadata.name ?? "";
     if (!(tuning.metadata.finalizers ?? []).includes(finalizer)) return;
-    const firstSeen = this.reverts.firstSeen(tuning);
-    const nodeTunings = this.deps.informers.nodeTunings
-      .list()
-      .map((cached) => this.view.nodeTuning(cached.metadata.name ?? "") ?? cached);
     const progress = this.reverts.progress(
       tuning,
-      nodeTunings,
+      this.nodeTunings(),
       (node) => this.deps.informers.nodes.get(node) !== undefined,
     );
     if (progress.waiting.length > 0) {
-      if (firstSeen)
+      if (this.reverts.announce(tuning))
         await this.deps.writes.event(
           tuning,
           "Normal",
@@ -219,6 +230,13 @@ export class Controller {
     );
     this.reverts.forget(tuning);
     this.queue.add("daemonset");
+  }
+
+  /** Every NodeNetworkTuning as this operator knows it, its own writes in flight included. */
+  private nodeTunings(): NodeTuning[] {
+    return this.deps.informers.nodeTunings
+      .list()
+      .map((cached) => this.view.nodeTuning(cached.metadata.name ?? "") ?? cached);
   }
 
   // --- daemonset --------------------------------------------------------------------------

@@ -32,14 +32,16 @@ function nnt(name: string, listsWeb: boolean, reported: boolean): NodeTuning {
 describe("a deleted tuning's revert", () => {
   it("waits only for the nodes it touched, not for nodes lagging on another tuning", () => {
     const tracker = new RevertTracker();
-    expect(tracker.firstSeen(deleted)).toBe(true);
+    expect(tracker.announce(deleted)).toBe(true);
+    // The deletion arrives: a lists web; b lags on another tuning's change.
+    tracker.remember(deleted, [nnt("a", true, true), nnt("b", false, false)], false);
     const first = tracker.progress(
       deleted,
       [nnt("a", true, true), nnt("b", false, false)],
       () => true,
     );
     expect(first).toEqual({ waiting: ["a"], restored: [], gone: [] });
-    expect(tracker.firstSeen(deleted)).toBe(false);
+    expect(tracker.announce(deleted)).toBe(false);
     // The operator dropped web from a's spec; a's agent has not reported that spec yet.
     expect(tracker.progress(deleted, [nnt("a", false, false)], () => true).waiting).toEqual(["a"]);
     expect(tracker.progress(deleted, [nnt("a", false, true)], () => true)).toEqual({
@@ -47,6 +49,26 @@ describe("a deleted tuning's revert", () => {
       restored: ["a"],
       gone: [],
     });
+  });
+
+  it("waits for the nodes that listed it when its deletion arrived, though none lists it now", () => {
+    const tracker = new RevertTracker();
+    tracker.remember(deleted, [nnt("a", true, true), nnt("b", false, false)], false);
+    // Merged without it already: a and b lag, but only a was touched.
+    const progress = tracker.progress(
+      deleted,
+      [nnt("a", false, false), nnt("b", false, false)],
+      () => true,
+    );
+    expect(progress).toEqual({ waiting: ["a"], restored: [], gone: [] });
+  });
+
+  it("seen first mid-deletion (a restarted operator), it also waits for every lagging node", () => {
+    const tracker = new RevertTracker();
+    tracker.remember(deleted, [nnt("a", false, false), nnt("b", false, true)], true);
+    expect(
+      tracker.progress(deleted, [nnt("a", false, false), nnt("b", false, true)], () => true),
+    ).toEqual({ waiting: ["a"], restored: [], gone: [] });
   });
 
   it("tells a node that went away from one that restored its values", () => {

@@ -1,18 +1,9 @@
 // Where the user-path test runs: the node tier's real single-node cluster on
 // this machine, or a kind cluster (test/e2e/kind.sh) when Docker is there.
 // The test itself is the same; only these few things differ.
-import { execFile } from "node:child_process";
 import path from "node:path";
-import { promisify } from "node:util";
 import { inject } from "vitest";
-
-const run = promisify(execFile);
-
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { execResult as exec, type ExecResult } from "../harness/exec.ts";
 
 export interface ClusterProvider {
   name: "node-tier" | "kind";
@@ -32,20 +23,6 @@ export interface ClusterProvider {
   defaultPodSecurity: "baseline" | "privileged";
   /** helm flags that differ from the chart's defaults on this provider, each with why. */
   helmOverrides: { flags: string[]; why: string }[];
-}
-
-async function exec(program: string, args: string[]): Promise<ExecResult> {
-  try {
-    const { stdout, stderr } = await run(program, args, { maxBuffer: 32 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failed.code === "number" ? failed.code : 1,
-      stdout: failed.stdout ?? "",
-      stderr: failed.stderr ?? "",
-    };
-  }
 }
 
 function nodeTier(): ClusterProvider {

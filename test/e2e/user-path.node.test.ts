@@ -125,6 +125,20 @@ function statusPatchScript(name: string): string {
     req.end("{}");`;
 }
 
+/** helm uninstall as the README says it: it waits until every node has its values back. */
+const uninstall = (): Promise<CommandResult> =>
+  helm([
+    "uninstall",
+    "nettune",
+    "-n",
+    namespace,
+    "--kubeconfig",
+    provider.kubeconfig,
+    "--wait",
+    "--timeout",
+    "300s",
+  ]);
+
 const tuningReady = (name: string): Promise<string> =>
   jsonpath(
     ["get", "nt", name],
@@ -141,17 +155,7 @@ describe("the user's path on a real node", () => {
 
   afterAll(async () => {
     // Leave the cluster as the next run expects it, whatever failed above.
-    await helm([
-      "uninstall",
-      "nettune",
-      "-n",
-      namespace,
-      "--kubeconfig",
-      provider.kubeconfig,
-      "--wait",
-      "--timeout",
-      "300s",
-    ]);
+    await uninstall();
   });
 
   it("installs the CRDs and the chart with its defaults; the operator runs with one leader", async () => {
@@ -444,17 +448,7 @@ describe("the user's path on a real node", () => {
       240_000,
     );
     expect(await nodeValues()).not.toEqual(before);
-    const uninstalled = await helm([
-      "uninstall",
-      "nettune",
-      "-n",
-      namespace,
-      "--kubeconfig",
-      provider.kubeconfig,
-      "--wait",
-      "--timeout",
-      "300s",
-    ]);
+    const uninstalled = await uninstall();
     expect(uninstalled.code, uninstalled.stderr).toBe(0);
     await eventually(
       "no NetTune pod left",

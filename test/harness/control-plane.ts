@@ -126,7 +126,8 @@ function kubeAPIServerArgs(workDir: string, etcdPort: number, apiPort: number): 
   ];
 }
 
-async function writeCredentials(workDir: string): Promise<{ token: string }> {
+/** A static admin token and a service-account signing key pair, written into workDir. */
+export async function writeCredentials(workDir: string): Promise<{ token: string }> {
   await mkdir(path.join(workDir, "certs"), { recursive: true });
   const token = randomBytes(24).toString("hex");
   await writeFile(path.join(workDir, "tokens.csv"), `${token},admin,admin,"system:masters"\n`, {
@@ -253,7 +254,8 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-function kubeconfigFor(server: string, token: string): string {
+/** A kubeconfig for the admin token, trusting the self-signed serving certificate. */
+export function kubeconfigFor(server: string, token: string): string {
   return stringify({
     apiVersion: "v1",
     kind: "Config",

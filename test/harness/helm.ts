@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import { execResult, type ExecResult } from "./exec.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const exec = promisify(execFile);
@@ -14,37 +15,21 @@ export async function helmPath(): Promise<string> {
   return path.join(stdout.trim().split("\n").at(-1) ?? "", "helm");
 }
 
-export interface HelmResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type HelmResult = ExecResult;
 
 /** Runs helm with no cluster and no user configuration of this machine. */
 export async function helm(args: string[]): Promise<HelmResult> {
-  const binary = await helmPath();
   const home = path.join(root, "node_modules/.cache/helm");
-  try {
-    const { stdout, stderr } = await exec(binary, args, {
-      maxBuffer: 16 * 1024 * 1024,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HELM_CACHE_HOME: path.join(home, "cache"),
-        HELM_CONFIG_HOME: path.join(home, "config"),
-        HELM_DATA_HOME: path.join(home, "data"),
-        // The Kubernetes client's discovery cache, which otherwise lands in ./.kube without a HOME.
-        KUBECACHEDIR: path.join(home, "kube-cache"),
-      },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failed.code === "number" ? failed.code : 1,
-      stdout: failed.stdout ?? "",
-      stderr: failed.stderr ?? "",
-    };
-  }
+  return execResult(await helmPath(), args, {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HELM_CACHE_HOME: path.join(home, "cache"),
+      HELM_CONFIG_HOME: path.join(home, "config"),
+      HELM_DATA_HOME: path.join(home, "data"),
+      // The Kubernetes client's discovery cache, which otherwise lands in ./.kube without a HOME.
+      KUBECACHEDIR: path.join(home, "kube-cache"),
+    },
+  });
 }
 
 /** `helm template` of the chart in a namespace, with more helm flags such as --set or --values. */

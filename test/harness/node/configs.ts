@@ -96,14 +96,3 @@ export function kubeletConfig(
     ...extra,
   });
 }
-
-export function kubeconfigFor(server: string, token: string): string {
-  return stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "node", cluster: { server, "insecure-skip-tls-verify": true } }],
-    users: [{ name: "admin", user: { token } }],
-    contexts: [{ name: "node", context: { cluster: "node", user: "admin" } }],
-    "current-context": "node",
-  });
-}

@@ -2,21 +2,19 @@
 // kube-controller-manager, kube-scheduler, containerd + runc and a kubelet,
 // all from this machine (pinned Kubernetes modules, Debian packages). The test
 // process reaches the API server through one relay on its own loopback.
-import { execFile } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, connect, type Server } from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { relay } from "../relay.ts";
 import { kubectl } from "../kubectl.ts";
-import { cniConfig, containerdConfig, kubeconfigFor, kubeletConfig } from "./configs.ts";
+import { kubeconfigFor, writeCredentials } from "../control-plane.ts";
+import { execResult, type ExecResult } from "../exec.ts";
+import { cniConfig, containerdConfig, kubeletConfig } from "./configs.ts";
 import { makeNodeSandbox, nodeIP, reap, serviceIP, type NodeSandbox } from "./node-sandbox.ts";
 import { Programs } from "./programs.ts";
 
-const run = promisify(execFile);
 const here = import.meta.dirname;
 
 export interface RealClusterOptions {
@@ -55,8 +53,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     await reap(sandbox.name);
   };
   try {
-    const token = randomBytes(24).toString("hex");
-    await writeCredentials(state, token);
+    const { token } = await writeCredentials(state);
     await writeFile(path.join(state, "admission.yaml"), admissionConfig());
     const inNode = kubeconfigFor(`https://127.0.0.1:443`, token);
     await writeFile(path.join(state, "kubeconfig"), inNode, { mode: 0o600 });
@@ -165,23 +162,9 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   }
 }
 
-export async function inside(
-  sandbox: NodeSandbox,
-  program: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export function inside(sandbox: NodeSandbox, program: string, args: string[]): Promise<ExecResult> {
   const [command, commandArgs] = sandbox.inside(program, args);
-  try {
-    const { stdout, stderr } = await run(command, commandArgs, { maxBuffer: 32 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof failed.code === "number" ? failed.code : 1,
-      stdout: failed.stdout ?? "",
-      stderr: failed.stderr ?? "",
-    };
-  }
+  return execResult(command, commandArgs);
 }
 
 async function waitFor(
@@ -195,17 +178,6 @@ async function waitFor(
     await sleep(500);
   }
   throw new Error(`${what}: not reached within ${timeoutMs / 1000} s`);
-}
-
-async function writeCredentials(state: string, token: string): Promise<void> {
-  await mkdir(path.join(state, "certs"), { recursive: true });
-  await mkdir(path.join(state, "logs"), { recursive: true });
-  await writeFile(path.join(state, "tokens.csv"), `${token},admin,admin,"system:masters"\n`, {
-    mode: 0o600,
-  });
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  await writeFile(path.join(state, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
-  await writeFile(path.join(state, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
 }
 
 function etcdArgs(state: string): string[] {
