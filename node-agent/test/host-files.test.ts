@@ -1,7 +1,16 @@
-import { lstat, mkdtemp, mkdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
+import {
+  lstat,
+  mkdtemp,
+  mkdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { classifyRefusal } from "../src/engine/execute.ts";
 import { parseConntrackStats } from "../src/facts/conntrack-stats.ts";
 import { WriteError } from "../src/host/actuator.ts";
@@ -69,6 +78,7 @@ describe("resolv.conf editing", () => {
 
   it("writes through a systemd-resolved symlink, keeps the link and reports the manager", async () => {
     const root = await mkdtemp(path.join(tmpdir(), "nettune-resolv-"));
+    onTestFinished(() => rm(root, { recursive: true, force: true }));
     await mkdir(path.join(root, "run/systemd/resolve"), { recursive: true });
     const real = path.join(root, "run/systemd/resolve/stub-resolv.conf");
     await writeFile(real, "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n", {
