@@ -314,6 +314,39 @@ describe("the user's path on a real node", () => {
       expect(budget).toMatchObject({ state: "Skipped", reason: "ReadOnlyInNamespace" });
   });
 
+  it("ships a working CLI in the image: inventory and a plan of the example, writing nothing", async () => {
+    const pod = await agentPod();
+    const cli = (args: string[], input?: string): Promise<string> =>
+      ok(["-n", namespace, "exec", ...(input ? ["-i"] : []), pod, "--", ...args], input);
+    expect(await cli(["nettune-agent", "--help"])).toContain("usage: nettune-agent");
+    const inventory = JSON.parse(
+      await cli(["nettune-agent-cli", "inventory", "--root", "/host", "--output", "json"]),
+    ) as { interfaces?: { name: string }[] };
+    expect(inventory.interfaces?.map((i) => i.name)).toContain(provider.nic);
+    const plan = JSON.parse(
+      await cli(
+        [
+          "nettune-agent-cli",
+          "plan",
+          "--file",
+          "/dev/stdin",
+          "--root",
+          "/host",
+          "--run-dir",
+          "/tmp/cli-plan",
+          "--output",
+          "json",
+        ],
+        await example("web-pool-throughput.yaml", provider.nic),
+      ),
+    ) as { results: { name: string; state: string }[] };
+    // The agent applied this very tuning: nothing is left to change.
+    expect(plan.results.find((r) => r.name === `${provider.nic}/txqueuelen`)?.state).toBe(
+      "Applied",
+    );
+    expect(plan.results.some((r) => r.state === "WouldChange")).toBe(false);
+  });
+
   it("shows conditions and Events in kubectl describe, and one result per setting", async () => {
     const tuning = await ok(["describe", "nt", "web-pool-throughput"]);
     // describe prints a condition's fields in alphabetical order.
