@@ -5,13 +5,13 @@
 // Runs on the node tier's real cluster, or on kind (test/e2e/kind.sh).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { kubectl as kubectlOn, type CommandResult } from "../harness/kubectl.ts";
 import { chartDir, helm } from "../harness/helm.ts";
 import { differences, machineNetworkSnapshot } from "../harness/node/machine-snapshot.ts";
 import { kubeletSysctls } from "../harness/node/node-sandbox.ts";
+import { waitUntil } from "../harness/wait.ts";
 import { clusterProvider, type ClusterProvider } from "./provider.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -27,24 +27,12 @@ async function ok(args: string[], input?: string): Promise<string> {
   return result.stdout;
 }
 
-async function eventually<T>(
+/** Polled every second, three minutes at most unless said otherwise. */
+const eventually = <T>(
   what: string,
-  check: () => Promise<T | undefined>,
+  check: () => Promise<T | undefined | false>,
   timeoutMs = 180_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : JSON.stringify(error);
-    }
-    await sleep(1000);
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last})` : ""}`);
-}
+): Promise<T> => waitUntil(what, check, timeoutMs, 1000);
 
 const jsonpath = (args: string[], path: string): Promise<string> =>
   kubectl([...args, "-o", `jsonpath=${path}`]).then((r) => (r.code === 0 ? r.stdout : ""));

@@ -122,3 +122,28 @@ function readEvents(
     }
   });
 }
+
+/**
+ * Polls `check` until it gives something other than undefined or false, and
+ * names `what` in the error when `timeoutMs` passes, with the last error the
+ * check threw.
+ */
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 500,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error instanceof Error ? error.message : JSON.stringify(error);
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last})` : ""}`);
+}

@@ -5,9 +5,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, connect, type Server } from "node:net";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { relay } from "../relay.ts";
+import { waitUntil } from "../wait.ts";
 import { kubectl } from "../kubectl.ts";
 import { kubeconfigFor, writeCredentials } from "../control-plane.ts";
 import { execResult, type ExecResult } from "../exec.ts";
@@ -80,10 +80,10 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     const kubeconfig = path.join(state, "kubeconfig.relay");
     await writeFile(kubeconfig, kubeconfigFor(`https://127.0.0.1:${port}`, token), { mode: 0o600 });
     const target = { kubeconfig, kubectlPath: path.join(options.controlPlaneBin, "kubectl") };
-    await waitFor(
+    await waitUntil(
       "kube-apiserver /readyz",
-      90_000,
       async () => (await kubectl(target, ["get", "--raw=/readyz"])).code === 0,
+      90_000,
     );
 
     options.log("starting kube-controller-manager, kube-scheduler, containerd");
@@ -104,10 +104,10 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       `--config=${path.join(state, "containerd.toml")}`,
     ]);
     const ctr = ["--address", path.join(state, "containerd/containerd.sock"), "-n", "k8s.io"];
-    await waitFor(
+    await waitUntil(
       "containerd",
-      30_000,
       async () => (await inside(sandbox, "ctr", [...ctr, "version"])).code === 0,
+      30_000,
     );
     for (const archive of options.images) {
       options.log(`loading ${path.basename(archive)} into containerd`);
@@ -133,16 +133,20 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     await writeFile(path.join(state, "kubelet.yaml"), kubeletConfig(state, sandbox.cgroupRoot));
     options.log(`starting the kubelet of node ${options.nodeName}`);
     await startKubelet();
-    await waitFor(`node ${options.nodeName} Ready`, 120_000, async () => {
-      const ready = await kubectl(target, [
-        "get",
-        "node",
-        options.nodeName,
-        "-o",
-        "jsonpath={.status.conditions[?(@.type=='Ready')].status}",
-      ]);
-      return ready.stdout === "True";
-    });
+    await waitUntil(
+      `node ${options.nodeName} Ready`,
+      async () => {
+        const ready = await kubectl(target, [
+          "get",
+          "node",
+          options.nodeName,
+          "-o",
+          "jsonpath={.status.conditions[?(@.type=='Ready')].status}",
+        ]);
+        return ready.stdout === "True";
+      },
+      120_000,
+    );
     options.log(`node ${options.nodeName} is Ready`);
     return {
       kubeconfig,
@@ -165,19 +169,6 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
 export function inside(sandbox: NodeSandbox, program: string, args: string[]): Promise<ExecResult> {
   const [command, commandArgs] = sandbox.inside(program, args);
   return execResult(command, commandArgs);
-}
-
-async function waitFor(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(500);
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs / 1000} s`);
 }
 
 function etcdArgs(state: string): string[] {
