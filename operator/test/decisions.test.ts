@@ -196,6 +196,12 @@ describe("rollout budget", () => {
     expect(ledger.halted("t")).toBe(halted);
   });
 
+  it("a node still applying an older generation gets the current one only after it reports", () => {
+    const nodes = [node("a", older, "old"), node("b", undefined, "none")];
+    const ledger = new RolloutLedger([t], () => nodes);
+    expect(nodes.filter((n) => ledger.tryRelease(n, ["t"])).map((n) => n.name)).toEqual(["b"]);
+  });
+
   it("serves the nodes furthest behind first, so none starves under continuous changes", () => {
     const one = tuning("t", { rollout: { maxUnavailable: 1 } }, 5);
     const behind = tuning("t", {}, 2);
