@@ -12,7 +12,7 @@ import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { SimulatedCluster } from "../../test/harness/cluster.ts";
 import { kubectl } from "../../test/harness/kubectl.ts";
-import { eventually, watchObjects } from "../../test/harness/wait.ts";
+import { apiServerGet, eventually, watchAnswer, watchObjects } from "../../test/harness/wait.ts";
 
 const nodes = Array.from({ length: 20 }, (_, i) => `fault-${String(i + 1).padStart(2, "0")}`);
 const operators = ["op-a", "op-b"];
@@ -284,6 +284,43 @@ describe("the rollout's promises under faults", () => {
     await sleep(3000);
     await cluster.controlPlane.startAPIServer();
     await readyAt("takeover", 4);
+    expect(tunings.broken).toEqual([]);
+  });
+
+  it("finishes the rollout after etcd restarts in the middle of it", async () => {
+    await apply("takeover", {
+      nodeSelector: { matchLabels: { pool: "faults" } },
+      rollout: { maxUnavailable: 2 },
+      sysctls: { "net.core.netdev_max_backlog": "8000" },
+    });
+    await sleep(500);
+    await cluster.controlPlane.stopEtcd();
+    await sleep(3000);
+    await cluster.controlPlane.startEtcd();
+    await readyAt("takeover", 5);
+    expect(tunings.broken).toEqual([]);
+  });
+
+  it("finishes the rollout after etcd compacts the history every watch stood on (410)", async () => {
+    const nodeTunings = "/apis/nettune.io/v1alpha1/nodenetworktunings";
+    const seen = (
+      JSON.parse(await apiServerGet(cluster.controlPlane, nodeTunings)) as {
+        metadata: { resourceVersion: string };
+      }
+    ).metadata.resourceVersion;
+    await apply("takeover", {
+      nodeSelector: { matchLabels: { pool: "faults" } },
+      rollout: { maxUnavailable: 2 },
+      sysctls: { "net.core.netdev_max_backlog": "9000" },
+    });
+    await sleep(500);
+    // With the API server down, its watch cache goes too: when it comes back, every
+    // watch that resumes from a revision before the compaction is answered 410 Gone.
+    await cluster.controlPlane.stopAPIServer();
+    await cluster.controlPlane.compactEtcd();
+    await cluster.controlPlane.startAPIServer();
+    expect(await watchAnswer(cluster.controlPlane, nodeTunings, seen)).toBe(410);
+    await readyAt("takeover", 6);
     expect(tunings.broken).toEqual([]);
   });
 

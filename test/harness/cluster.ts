@@ -22,6 +22,8 @@ export class SimulatedCluster {
   readonly controlPlane: ControlPlane;
   readonly work: string;
   private readonly processes = new Map<string, ChildProcess>();
+  /** Processes a test stopped on purpose: they are not started again. */
+  private readonly stopping = new WeakSet<ChildProcess>();
 
   constructor(controlPlane: ControlPlane, work: string) {
     this.controlPlane = controlPlane;
@@ -49,7 +51,9 @@ export class SimulatedCluster {
   async destroy(): Promise<void> {
     await this.stopAll();
     await this.controlPlane.stop();
-    await rm(this.work, { recursive: true, force: true });
+    // NETTUNE_KEEP_WORK=1 keeps the processes' logs for a look after a failure.
+    if (process.env.NETTUNE_KEEP_WORK !== "1")
+      await rm(this.work, { recursive: true, force: true });
   }
 
   hostRoot(node: string): string {
@@ -115,7 +119,11 @@ export class SimulatedCluster {
     this.launch(`agent/${node}`, args, {});
   }
 
-  /** Starts an operator replica, with the admin kubeconfig unless given another. */
+  /**
+   * Starts an operator replica, with the admin kubeconfig unless given another.
+   * Like its Deployment's pod, the replica is started again when it exits on its
+   * own (it exits when it loses its lease); not when a test stops or kills it.
+   */
   startOperator(identity: string, port: number, extra: string[] = [], kubeconfig?: string): void {
     const args = [
       path.join(root, "dist/operator/src/main.js"),
@@ -132,8 +140,14 @@ export class SimulatedCluster {
       "0",
       ...extra,
     ];
-    this.launch(`operator/${identity}`, args, {
-      KUBECONFIG: kubeconfig ?? this.controlPlane.kubeconfig,
+    const env = { KUBECONFIG: kubeconfig ?? this.controlPlane.kubeconfig };
+    const child = this.launch(`operator/${identity}`, args, env);
+    child.once("exit", (code) => {
+      if (code === null || this.stopping.has(child)) return;
+      setTimeout(() => {
+        if (this.processes.get(`operator/${identity}`) === child && !this.stopping.has(child))
+          this.startOperator(identity, port, extra, kubeconfig);
+      }, 1000);
     });
   }
 
@@ -141,6 +155,7 @@ export class SimulatedCluster {
     const child = this.processes.get(name);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
+    this.stopping.add(child);
     child.kill(signal);
     await exited;
   }
@@ -154,7 +169,7 @@ export class SimulatedCluster {
     await Promise.all([...this.processes.keys()].map((name) => this.stop(name, "SIGKILL")));
   }
 
-  private launch(name: string, args: string[], env: Record<string, string>): void {
+  private launch(name: string, args: string[], env: Record<string, string>): ChildProcess {
     const log = createWriteStream(path.join(this.work, `${name.replace("/", "-")}.log`), {
       flags: "a",
     });
@@ -165,6 +180,7 @@ export class SimulatedCluster {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.processes.set(name, child);
+    return child;
   }
 
   private async kubectl(args: string[], input?: string): Promise<void> {

@@ -38,6 +38,11 @@ export interface ControlPlane {
   /** Stops the API server only; etcd keeps the data for a restart. */
   stopAPIServer(): Promise<void>;
   startAPIServer(): Promise<void>;
+  /** Stops etcd only (its data stays), as an etcd restart or outage would. */
+  stopEtcd(): Promise<void>;
+  startEtcd(): Promise<void>;
+  /** Compacts etcd's whole history up to its current revision, and returns that revision. */
+  compactEtcd(): Promise<number>;
   /** Stops everything and removes the work directory. */
   stop(): Promise<void>;
 }
@@ -60,9 +65,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   try {
     const [etcdPort = 0, peerPort = 0, apiPort = 0] = await freePorts(3);
     const credentials = await writeCredentials(workDir);
-    log(`starting etcd on 127.0.0.1:${etcdPort}`);
-    children.push(startEtcd(options.etcd ?? "etcd", workDir, etcdPort, peerPort));
-    await waitForEtcd(etcdPort);
+    let etcd: ChildProcess | undefined;
+    const startEtcd = async (): Promise<void> => {
+      log(`starting etcd on 127.0.0.1:${etcdPort}`);
+      etcd = launchEtcd(options.etcd ?? "etcd", workDir, etcdPort, peerPort);
+      children.push(etcd);
+      await waitForEtcd(etcdPort);
+    };
+    await startEtcd();
 
     const server = `https://127.0.0.1:${apiPort}`;
     const apiserverArgs = kubeAPIServerArgs(workDir, etcdPort, apiPort);
@@ -95,6 +105,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         if (apiserver) await stopProcess(apiserver);
       },
       startAPIServer,
+      stopEtcd: async () => {
+        if (etcd) await stopProcess(etcd);
+      },
+      startEtcd,
+      compactEtcd: () => compactEtcd(etcdPort),
       stop: stopAll,
     };
   } catch (cause) {
@@ -142,7 +157,7 @@ export async function writeCredentials(workDir: string): Promise<{ token: string
   return { token };
 }
 
-function startEtcd(binary: string, workDir: string, port: number, peerPort: number): ChildProcess {
+function launchEtcd(binary: string, workDir: string, port: number, peerPort: number): ChildProcess {
   const client = `http://127.0.0.1:${port}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   return launch(
@@ -181,6 +196,22 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** Through etcd's JSON gateway: read the head revision, then compact everything before it. */
+async function compactEtcd(port: number): Promise<number> {
+  const call = async (api: string, body: unknown): Promise<unknown> => {
+    const response = await fetch(`http://127.0.0.1:${port}/v3/${api}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`etcd ${api} answered ${response.status}`);
+    return response.json();
+  };
+  const status = (await call("maintenance/status", {})) as { header: { revision: string } };
+  const revision = Number(status.header.revision);
+  await call("kv/compaction", { revision: String(revision), physical: true });
+  return revision;
 }
 
 async function waitForEtcd(port: number): Promise<void> {

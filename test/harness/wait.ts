@@ -147,3 +147,46 @@ export async function waitUntil<T>(
   }
   throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last})` : ""}`);
 }
+
+/**
+ * How the API server answers a watch of `collection` from `resourceVersion`:
+ * the HTTP status, or the code of the first ERROR event (410 when that history
+ * is gone), or 200 when the watch opens and stays open for a moment.
+ */
+export function watchAnswer(
+  target: { server: string; adminToken: string },
+  collection: string,
+  resourceVersion: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = get(
+      new URL(`${collection}?watch=1&resourceVersion=${resourceVersion}`, target.server),
+      { headers: { authorization: `Bearer ${target.adminToken}` }, rejectUnauthorized: false },
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+          return;
+        }
+        let buffer = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          buffer += chunk;
+          const newline = buffer.indexOf("\n");
+          if (newline === -1) return;
+          const event = JSON.parse(buffer.slice(0, newline)) as {
+            type: string;
+            object: { code?: number };
+          };
+          resolve(event.type === "ERROR" ? (event.object.code ?? 0) : 200);
+          request.destroy();
+        });
+      },
+    );
+    request.on("error", reject);
+    setTimeout(() => {
+      resolve(200);
+      request.destroy();
+    }, 3000);
+  });
+}
