@@ -84,16 +84,19 @@ describe("resolv.conf editing", () => {
     await writeFile(real, "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n", {
       mode: 0o644,
     });
-    const link = path.join(root, "resolv.conf");
-    await symlink(real, link);
-    await writeResolvOptions(link, "edns0 trust-ad single-request-reopen");
+    // As on a node: the link is absolute, and means the file under the node's root.
+    await mkdir(path.join(root, "etc"));
+    const link = path.join(root, "etc/resolv.conf");
+    const target = "/run/systemd/resolve/stub-resolv.conf";
+    await symlink(target, link);
+    await writeResolvOptions(link, "edns0 trust-ad single-request-reopen", root);
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
-    expect(await readlink(link)).toBe(real);
+    expect(await readlink(link)).toBe(target);
     expect(await readFile(real, "utf8")).toBe(
       "nameserver 127.0.0.53\noptions edns0 trust-ad single-request-reopen\nsearch .\n",
     );
     expect((await lstat(real)).mode & 0o777).toBe(0o644);
-    expect(await readResolvOptions(link)).toBe("edns0 trust-ad single-request-reopen");
+    expect(await readResolvOptions(link, root)).toBe("edns0 trust-ad single-request-reopen");
     expect(await resolvConfManager(link)).toBe("systemd-resolved");
   });
 });

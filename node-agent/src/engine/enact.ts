@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type {
   NodeNetworkTuningSpec,
@@ -15,6 +14,7 @@ import { Actuator, type WriteObserver } from "../host/actuator.ts";
 import type { CommandRunner } from "../host/commands.ts";
 import { Ethtool } from "../host/ethtool.ts";
 import type { HostPaths } from "../host/paths.ts";
+import { HostDataError, readHostFile } from "../host/host-read.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
@@ -76,7 +76,7 @@ export async function enact(
     facts.bootId,
     deps.now,
   );
-  const extras = await gatherExtras(deps.paths);
+  const extras = await gatherExtras(deps.paths, spec);
   const mode = options.auditOnly ? "Audit" : (spec.mode ?? "Enforce");
 
   const hardware = planHardware(spec, facts, options.source);
@@ -121,7 +121,7 @@ export async function revertAll(deps: EnactDeps): Promise<SettingResult[]> {
   const ethtool = new Ethtool(deps.run);
   const actuator = new Actuator(deps.paths, ethtool, deps.observer);
   const bootId = (
-    await readFile(path.join(deps.paths.proc, "sys/kernel/random/boot_id"), "utf8")
+    (await readHostFile(path.join(deps.paths.proc, "sys/kernel/random/boot_id"))) ?? ""
   ).trim();
   const { store } = await OriginalsStore.open(deps.paths.runDir, bootId, deps.now);
   return revertEntries(store.list(), { actuator, store });
@@ -146,18 +146,25 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
     : { queries, irqbalance };
 }
 
-async function gatherExtras(paths: HostPaths): Promise<NodeExtras> {
+async function gatherExtras(paths: HostPaths, spec: NodeNetworkTuningSpec): Promise<NodeExtras> {
   const extras: NodeExtras = {};
-  const max = Number(
-    (
-      await readFile(path.join(paths.proc, "sys/net/netfilter/nf_conntrack_max"), "utf8").catch(
-        () => "",
-      )
-    ).trim(),
-  );
+  const maxText = await readHostFile(
+    path.join(paths.proc, "sys/net/netfilter/nf_conntrack_max"),
+  ).catch((cause: unknown) => {
+    if (cause instanceof HostDataError) return undefined;
+    throw cause;
+  });
+  const max = Number(maxText?.trim() ?? "");
   if (Number.isInteger(max) && max > 0) extras.conntrackMax = max;
-  const options = await readResolvOptions(paths.resolvConf);
-  if (options !== undefined) extras.resolvOptions = options.split(/\s+/).filter(Boolean);
+  // Only a spec with node DNS settings has any business with resolv.conf.
+  if (!spec.dns?.node) return extras;
+  try {
+    const options = await readResolvOptions(paths.resolvConf, paths.root);
+    if (options !== undefined) extras.resolvOptions = options.split(/\s+/).filter(Boolean);
+  } catch (cause) {
+    if (!(cause instanceof HostDataError)) throw cause;
+    extras.resolvUnreadable = cause.message;
+  }
   const manager = await resolvConfManager(paths.resolvConf);
   if (manager !== undefined) extras.resolvManagedBy = manager;
   return extras;

@@ -1,5 +1,6 @@
 import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { sameValue, WriteError, type Actuator } from "../host/actuator.ts";
+import { HostDataError } from "../host/host-read.ts";
 import { targetKey, type Target } from "../host/targets.ts";
 import { SettingReason } from "../tuners/reasons.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
@@ -146,8 +147,33 @@ async function refused(p: Pending, cause: WriteError, deps: ExecuteDeps): Promis
   return { ...p.before, ...classifyRefusal(cause, p.target, deps.initialNetns, p.setting) };
 }
 
-/** Everything before the write: a verdict, an absent target, a value already set, or Audit mode. */
+/**
+ * Everything before the write: a verdict, an absent target, a value already
+ * set, Audit mode, or a current value the host answered with garbage (then
+ * this setting fails and nothing is written for it).
+ */
 async function decide(
+  setting: PlannedSetting,
+  deps: ExecuteDeps,
+): Promise<SettingResult | Pending> {
+  try {
+    return await decideFromHost(setting, deps);
+  } catch (cause) {
+    if (!(cause instanceof HostDataError)) throw cause;
+    return unreadable(baseResult(setting), cause);
+  }
+}
+
+function unreadable(base: SettingResult, cause: HostDataError): SettingResult {
+  return {
+    ...base,
+    state: "Failed",
+    reason: SettingReason.UnreadableHostValue,
+    message: cause.message,
+  };
+}
+
+async function decideFromHost(
   setting: PlannedSetting,
   deps: ExecuteDeps,
 ): Promise<SettingResult | Pending> {
@@ -184,8 +210,14 @@ async function verify(
   { setting, target, before }: Pending,
   actuator: Actuator,
 ): Promise<SettingResult> {
-  const after = display(await actuator.read(target)) ?? "";
   const original = before.original ?? before.observed;
+  let after: string;
+  try {
+    after = display(await actuator.read(target)) ?? "";
+  } catch (cause) {
+    if (!(cause instanceof HostDataError)) throw cause;
+    return { ...unreadable(before, cause), original };
+  }
   if (!sameValue(target, after, setting.desired)) {
     const message = `${setting.name}: wrote ${setting.desired}, read back ${after}`;
     return {
@@ -294,7 +326,6 @@ export async function revertEntries(
 ): Promise<SettingResult[]> {
   const results: SettingResult[] = [];
   for (const entry of [...entries].reverse()) {
-    const current = display(await deps.actuator.read(entry.target));
     const base: SettingResult = {
       name: entry.name ?? entry.key,
       desired: entry.original,
@@ -302,6 +333,15 @@ export async function revertEntries(
       state: "Reverted",
       reason: SettingReason.RestoredOriginal,
     };
+    let current: string | undefined;
+    try {
+      current = display(await deps.actuator.read(entry.target));
+    } catch (cause) {
+      // The original stays on record: the next revert tries again.
+      if (!(cause instanceof HostDataError)) throw cause;
+      results.push(unreadable(base, cause));
+      continue;
+    }
     if (current === undefined) {
       await deps.store.forget(entry.key);
       results.push({

@@ -27,7 +27,8 @@ export async function hostInventory(facts: NodeFacts, paths: HostPaths): Promise
     conntrack: await conntrackInventory(paths.proc),
   };
   if (facts.irqbalanceRunning !== undefined) inventory.irqbalanceRunning = facts.irqbalanceRunning;
-  const options = await readResolvOptions(paths.resolvConf);
+  // The inventory shows what it can: an unusable resolv.conf is left out, not fatal.
+  const options = await readResolvOptions(paths.resolvConf, paths.root).catch(() => undefined);
   if (options !== undefined) {
     const managedBy = await resolvConfManager(paths.resolvConf);
     inventory.resolvConf = {

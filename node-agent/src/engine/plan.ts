@@ -13,12 +13,15 @@ import { planSysctls } from "../tuners/sysctls.ts";
 import { planTxQueueLength } from "../tuners/txqueuelen.ts";
 import type { InterfaceContext, PlannedSetting } from "../tuners/types.ts";
 import { planXPS } from "../tuners/xps.ts";
+import { cpuSettingsFailed, withHostProblems } from "./host-problems.ts";
 import { selectInterfaces } from "./select.ts";
 
 export interface NodeExtras {
   conntrackMax?: number;
   resolvOptions?: string[];
   resolvManagedBy?: string;
+  /** Why resolv.conf could not be read (not a regular file, too large, ...). */
+  resolvUnreadable?: string;
 }
 
 /**
@@ -30,7 +33,7 @@ export function planHardware(
   facts: NodeFacts,
   source?: string,
 ): PlannedSetting[] {
-  return selectInterfaces(spec.interfaces ?? [], facts.interfaces).flatMap(
+  const planned = selectInterfaces(spec.interfaces ?? [], facts.interfaces).flatMap(
     ({ facts: iface, settings }) => {
       const context: InterfaceContext = withSource({ iface, cpus: facts.cpus }, source);
       return [
@@ -44,6 +47,7 @@ export function planHardware(
       ];
     },
   );
+  return withHostProblems(planned, facts);
 }
 
 /** Queue-dependent settings (RSS, RPS/RFS, XPS, IRQs), then node-wide ones. */
@@ -56,6 +60,11 @@ export function planQueuesAndNode(
   const selected = selectInterfaces(spec.interfaces ?? [], facts.interfaces);
   const perInterface = selected.flatMap(({ facts: iface, settings }) => {
     const context: InterfaceContext = withSource({ iface, cpus: facts.cpus }, source);
+    if (facts.cpusUnreadable !== undefined)
+      return [
+        ...(settings.rss ? planRSS(settings.rss, context) : []),
+        ...cpuSettingsFailed(iface, settings, facts.cpusUnreadable, source),
+      ];
     return [
       ...(settings.rss ? planRSS(settings.rss, context) : []),
       ...(settings.rps ? planRPS(settings.rps, context) : []),
@@ -68,36 +77,40 @@ export function planQueuesAndNode(
       ? []
       : [withSource({ flowEntries: settings.rps.flowEntries }, source)],
   );
-  return [
-    ...perInterface,
-    ...planSockFlowEntries(flowRequests),
-    ...(spec.conntrack
-      ? planConntrack(
-          spec.conntrack,
-          withSource(
-            {
-              onlineCPUs: facts.cpus.online.length,
-              initialNetns: facts.initialNetns,
-              ...maybe("currentMax", extras.conntrackMax),
-            },
-            source,
-          ),
-        )
-      : []),
-    ...(spec.dns?.node
-      ? planResolvConf(
-          spec.dns.node,
-          withSource(
-            {
-              ...maybe("current", extras.resolvOptions),
-              ...maybe("managedBy", extras.resolvManagedBy),
-            },
-            source,
-          ),
-        )
-      : []),
-    ...(spec.sysctls ? planSysctls(spec.sysctls, source) : []),
-  ];
+  return withHostProblems(
+    [
+      ...perInterface,
+      ...planSockFlowEntries(flowRequests),
+      ...(spec.conntrack
+        ? planConntrack(
+            spec.conntrack,
+            withSource(
+              {
+                onlineCPUs: facts.cpus.online.length,
+                initialNetns: facts.initialNetns,
+                ...maybe("currentMax", extras.conntrackMax),
+              },
+              source,
+            ),
+          )
+        : []),
+      ...(spec.dns?.node
+        ? planResolvConf(
+            spec.dns.node,
+            withSource(
+              {
+                ...maybe("current", extras.resolvOptions),
+                ...maybe("managedBy", extras.resolvManagedBy),
+                ...maybe("unreadable", extras.resolvUnreadable),
+              },
+              source,
+            ),
+          )
+        : []),
+      ...(spec.sysctls ? planSysctls(spec.sysctls, source) : []),
+    ],
+    facts,
+  );
 }
 
 /**

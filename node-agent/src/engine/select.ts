@@ -1,3 +1,4 @@
+import { matchesGlob } from "../../../api/helpers/glob.ts";
 import type { InterfaceMatch, InterfaceTuning } from "../../../api/v1alpha1/interfaces.ts";
 import type { InterfaceFacts } from "../facts/gather.ts";
 
@@ -26,27 +27,8 @@ export function selectInterfaces(
 export function matches(match: InterfaceMatch, facts: InterfaceFacts): boolean {
   if ((match.physicalOnly ?? true) && !facts.physical) return false;
   if (match.names && !match.names.includes(facts.name)) return false;
-  if (match.namePattern && !globToRegExp(match.namePattern).test(facts.name)) return false;
+  if (match.namePattern && !matchesGlob(match.namePattern, facts.name)) return false;
   if (match.drivers && !(facts.driver !== undefined && match.drivers.includes(facts.driver)))
     return false;
   return !(match.defaultRoute === true && !facts.defaultRoute);
-}
-
-/** Shell-style *, ? and [...] over a name; everything else is literal. */
-export function globToRegExp(glob: string): RegExp {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i] ?? "";
-    if (char === "*") source += ".*";
-    else if (char === "?") source += ".";
-    else if (char === "[") {
-      const end = glob.indexOf("]", i + 1);
-      if (end === -1) source += "\\[";
-      else {
-        source += `[${glob.slice(i + 1, end).replace(/\\/g, "\\\\")}]`;
-        i = end;
-      }
-    } else source += char.replace(/[.+^${}()|\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
 }

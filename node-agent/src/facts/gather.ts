@@ -1,8 +1,11 @@
-import { readdir, readFile, readlink, access } from "node:fs/promises";
+import { readdir, readlink, access } from "node:fs/promises";
 import path from "node:path";
 import type { FeatureState, PresetAndCurrent } from "../host/ethtool-parse.ts";
 import type { Ethtool } from "../host/ethtool.ts";
+import { HostDataError, readHostFile } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
+import { isAddressableInterface } from "../host/targets.ts";
+import { CPUListError } from "../../../api/helpers/cpu-list.ts";
 import { buildTopology, type CPUTopology } from "./cpu-topology.ts";
 import { parseInterrupts, queueIRQs, type QueueIRQ } from "./interrupts.ts";
 
@@ -21,11 +24,15 @@ export interface InterfaceFacts {
   coalesce?: Record<string, string | undefined>;
   features?: Map<string, FeatureState>;
   queueIRQs: QueueIRQ[];
+  /** The ethtool queries whose answers could not be read, with why. */
+  unreadable?: Partial<Record<EthtoolQuery, string>>;
 }
 
 export interface NodeFacts {
   interfaces: InterfaceFacts[];
   cpus: CPUTopology;
+  /** Why the CPU topology could not be read; then cpus lists no CPU at all. */
+  cpusUnreadable?: string;
   /** False inside a network namespace other than the host's. */
   initialNetns: boolean;
   bootId: string;
@@ -67,9 +74,10 @@ export async function gatherNodeFacts(
       .sort()
       .map((name) => gatherInterface(deps, name, defaults.has(name), interrupts, scope.queries)),
   );
+  const topology = await gatherTopology(paths.sys);
   return {
     interfaces,
-    cpus: await gatherTopology(paths.sys),
+    ...topology,
     initialNetns: await isInitialNetns(paths.proc),
     bootId: (await readText(path.join(paths.proc, "sys/kernel/random/boot_id"))).trim(),
     kernel: (await readText(path.join(paths.proc, "sys/kernel/osrelease"))).trim(),
@@ -91,12 +99,25 @@ async function gatherInterface(
   const queues = await readdir(path.join(base, "queues")).catch(() => []);
   const physical = await exists(path.join(base, "device"));
   const msi = physical ? await readdir(path.join(base, "device/msi_irqs")).catch(() => []) : [];
+  // ethtool takes the name as an argument: a name it could read as something else is not asked about.
+  const addressable = isAddressableInterface(name);
+  const unreadable: Partial<Record<EthtoolQuery, string>> = {};
+  const ask = async <T>(query: EthtoolQuery, answer: () => Promise<T>): Promise<T | undefined> => {
+    if (!addressable || !wanted(query)) return undefined;
+    try {
+      return await answer();
+    } catch (cause) {
+      if (!(cause instanceof HostDataError)) throw cause;
+      unreadable[query] = cause.message;
+      return undefined;
+    }
+  };
   const [info, channels, rings, coalesce, features] = await Promise.all([
-    deps.ethtool.driverInfo(name),
-    wanted("channels") ? deps.ethtool.channels(name) : undefined,
-    wanted("rings") ? deps.ethtool.rings(name) : undefined,
-    wanted("coalesce") ? deps.ethtool.coalesce(name) : undefined,
-    wanted("features") ? deps.ethtool.features(name) : undefined,
+    addressable ? deps.ethtool.driverInfo(name).catch(undefinedOnHostData) : undefined,
+    ask("channels", () => deps.ethtool.channels(name)),
+    ask("rings", () => deps.ethtool.rings(name)),
+    ask("coalesce", () => deps.ethtool.coalesce(name)),
+    ask("features", () => deps.ethtool.features(name)),
   ]);
   const speed = Number((await readText(path.join(base, "speed"))).trim());
   const numa = Number((await readText(path.join(base, "device/numa_node"))).trim() || "-1");
@@ -111,6 +132,7 @@ async function gatherInterface(
   };
   const driver = info?.driver ?? (await driverFromSysfs(base));
   const speedMbps = Number.isInteger(speed) && speed > 0 ? speed : undefined;
+  if (Object.keys(unreadable).length > 0) facts.unreadable = unreadable;
   return Object.assign(facts, defined({ driver, speedMbps, channels, rings, coalesce, features }));
 }
 
@@ -140,7 +162,10 @@ export async function refreshQueueCounts(
   return { ...facts, interfaces };
 }
 
-async function gatherTopology(sys: string): Promise<CPUTopology> {
+/** The topology, or none and why when the kernel's CPU lists cannot be parsed. */
+async function gatherTopology(
+  sys: string,
+): Promise<{ cpus: CPUTopology; cpusUnreadable?: string }> {
   const cpuDir = path.join(sys, "devices/system/cpu");
   const online = (await readText(path.join(cpuDir, "online"))).trim();
   const siblings = new Map<number, string>();
@@ -157,7 +182,13 @@ async function gatherTopology(sys: string): Promise<CPUTopology> {
     if (match?.[1])
       nodes.set(Number(match[1]), (await readText(path.join(nodeDir, entry, "cpulist"))).trim());
   }
-  return buildTopology({ online: online || "0", siblings, nodes });
+  try {
+    return { cpus: buildTopology({ online: online || "0", siblings, nodes }) };
+  } catch (cause) {
+    if (!(cause instanceof CPUListError)) throw cause;
+    const none: CPUTopology = { online: [], nodeOf: new Map(), siblingsOf: new Map() };
+    return { cpus: none, cpusUnreadable: `the CPU topology under ${cpuDir}: ${cause.message}` };
+  }
 }
 
 /** Interfaces holding an IPv4 or IPv6 default route, from /proc/net/route and ipv6_route. */
@@ -209,6 +240,12 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/** A fact file's text; absent, unusable (a FIFO, a device, too large) or unreadable reads as "". */
 async function readText(file: string): Promise<string> {
-  return readFile(file, "utf8").catch(() => "");
+  return (await readHostFile(file).catch(undefinedOnHostData)) ?? "";
+}
+
+function undefinedOnHostData(cause: unknown): undefined {
+  if (cause instanceof HostDataError) return undefined;
+  throw cause;
 }

@@ -1,9 +1,10 @@
 import { constants } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseCPUList, parseCPUMask } from "../../../api/helpers/cpu-list.ts";
+import { CPUListError, parseCPUList, parseCPUMask } from "../../../api/helpers/cpu-list.ts";
 import { canonicalFeature } from "./ethtool-parse.ts";
 import type { Ethtool } from "./ethtool.ts";
+import { HostDataError, readHostFile } from "./host-read.ts";
 import type { HostPaths } from "./paths.ts";
 import { readResolvOptions, writeResolvOptions } from "./resolv-conf.ts";
 import { checkTarget, targetKey, type EthtoolGroup, type Target } from "./targets.ts";
@@ -37,16 +38,20 @@ export class Actuator {
     this.observer = observer;
   }
 
-  /** The current value, or undefined when the target does not exist or cannot be read. */
+  /**
+   * The current value, or undefined when the target does not exist or cannot
+   * be opened; HostDataError when it holds what its kind cannot hold (a CPU
+   * mask that is not one, a FIFO, megabytes).
+   */
   async read(target: Target): Promise<string | undefined> {
     checkTarget(target);
     switch (target.kind) {
       case "proc":
-        return readTrimmed(path.join(this.paths.proc, target.path));
+        return readKernelValue(target, path.join(this.paths.proc, target.path));
       case "sys":
-        return readTrimmed(path.join(this.paths.sys, target.path));
+        return readKernelValue(target, path.join(this.paths.sys, target.path));
       case "resolvconf":
-        return readResolvOptions(this.paths.resolvConf);
+        return readResolvOptions(this.paths.resolvConf, this.paths.root);
       case "ethtool":
         return this.readEthtool(target);
     }
@@ -61,7 +66,7 @@ export class Actuator {
       case "sys":
         return writeKernelFile(path.join(this.paths.sys, target.path), value, target);
       case "resolvconf":
-        return writeResolvOptions(this.paths.resolvConf, value);
+        return writeResolvOptions(this.paths.resolvConf, value, this.paths.root);
       case "ethtool":
         return this.writeEthtool([{ target, value }]);
     }
@@ -145,12 +150,27 @@ function sameSet<T>(a: T[], b: T[]): boolean {
   return left.size === right.size && [...left].every((item) => right.has(item));
 }
 
-async function readTrimmed(file: string): Promise<string | undefined> {
+// A kernel setting's file holds one short line; a 4096-CPU mask is about 1 KiB.
+const kernelValueLimit = 64 * 1024;
+
+async function readKernelValue(target: Target, file: string): Promise<string | undefined> {
+  let text: string | undefined;
   try {
-    return (await readFile(file, "utf8")).trim();
-  } catch {
-    return undefined;
+    text = await readHostFile(file, kernelValueLimit);
+  } catch (cause) {
+    if (cause instanceof HostDataError && cause.errno !== undefined) return undefined;
+    throw cause;
   }
+  const value = text?.trim();
+  if (value === undefined) return undefined;
+  try {
+    if (target.kind === "sys" && /_cpus$/.test(target.path)) parseCPUMask(value);
+    if (target.kind === "proc" && target.path.endsWith("smp_affinity_list")) parseCPUList(value);
+  } catch (cause) {
+    if (!(cause instanceof CPUListError)) throw cause;
+    throw new HostDataError(file, cause.message, { cause });
+  }
+  return value;
 }
 
 async function writeKernelFile(file: string, value: string, target: Target): Promise<void> {

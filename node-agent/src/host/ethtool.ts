@@ -1,4 +1,5 @@
 import type { CommandResult, CommandRunner } from "./commands.ts";
+import { HostDataError } from "./host-read.ts";
 import {
   parseCoalesce,
   parseDriverInfo,
@@ -47,39 +48,39 @@ export class Ethtool {
 
   async channels(device: string): Promise<PresetAndCurrent | undefined> {
     const result = await this.query(device, "-l");
-    return result.code === 0 ? parsePresetAndCurrent(result.stdout) : undefined;
+    return result.code === 0 ? parsed(device, ["-l"], result, parsePresetAndCurrent) : undefined;
   }
 
   async rings(device: string): Promise<PresetAndCurrent | undefined> {
     const result = await this.query(device, "-g");
-    return result.code === 0 ? parsePresetAndCurrent(result.stdout) : undefined;
+    return result.code === 0 ? parsed(device, ["-g"], result, parsePresetAndCurrent) : undefined;
   }
 
   async coalesce(device: string): Promise<Record<string, string | undefined> | undefined> {
     const result = await this.query(device, "-c");
-    return result.code === 0 ? parseCoalesce(result.stdout) : undefined;
+    return result.code === 0 ? parsed(device, ["-c"], result, parseCoalesce) : undefined;
   }
 
   async features(device: string): Promise<Map<string, FeatureState> | undefined> {
     if (!this.jsonUnsupported.has("-k")) {
       const json = await this.query(device, "--json", "-k");
-      if (json.code === 0) return parseFeaturesJSON(json.stdout);
+      if (json.code === 0) return parsed(device, ["--json", "-k"], json, parseFeaturesJSON);
       this.jsonUnsupported.add("-k");
     }
     const result = await this.query(device, "-k");
-    return result.code === 0 ? parseFeatures(result.stdout) : undefined;
+    return result.code === 0 ? parsed(device, ["-k"], result, parseFeatures) : undefined;
   }
 
   async driverInfo(device: string): Promise<Record<string, string> | undefined> {
     const result = await this.query(device, "-i");
-    return result.code === 0 ? parseDriverInfo(result.stdout) : undefined;
+    return result.code === 0 ? parsed(device, ["-i"], result, parseDriverInfo) : undefined;
   }
 
   /** N when the RSS table spreads evenly over N rings; null when it does not; undefined when unsupported. */
   async rssEqual(device: string): Promise<number | null | undefined> {
     const result = await this.query(device, "-x");
     if (result.code !== 0) return undefined;
-    return parseRSSEqual(result.stdout) ?? null;
+    return parsed(device, ["-x"], result, parseRSSEqual) ?? null;
   }
 
   /**
@@ -113,5 +114,26 @@ export class Ethtool {
       this.cache.set(key, pending);
     }
     return pending;
+  }
+}
+
+/** A parser's answer; whatever it throws on output it cannot read becomes a HostDataError. */
+function parsed<T>(
+  device: string,
+  flags: readonly string[],
+  result: CommandResult,
+  parse: (text: string) => T,
+): T {
+  try {
+    return parse(result.stdout);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new HostDataError(
+      `ethtool ${flags.join(" ")} ${device}`,
+      `unreadable output (${message})`,
+      {
+        cause,
+      },
+    );
   }
 }

@@ -5,6 +5,8 @@ import path from "node:path";
  * are mounted under /host; in tests they point at fixture trees.
  */
 export interface HostPaths {
+  /** What stands for the node's "/": no symlink leads the agent's file access outside it. */
+  root: string;
   proc: string;
   sys: string;
   resolvConf: string;
@@ -15,6 +17,7 @@ export interface HostPaths {
 /** The paths below a root prefix ("/" on the node itself, "/host" in a pod). */
 export function hostPathsUnder(root: string, runDir: string): HostPaths {
   return {
+    root,
     proc: path.join(root, "proc"),
     sys: path.join(root, "sys"),
     resolvConf: path.join(root, "etc/resolv.conf"),

@@ -1,5 +1,9 @@
-import { lstat, readFile, readlink, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { readHostFile, resolveInRoot } from "./host-read.ts";
+
+// A resolv.conf is a few lines; anything larger is not one.
+const resolvConfLimit = 64 * 1024;
 
 /** Every option token of the `options` lines, in order. */
 export function optionsOf(text: string): string[] {
@@ -28,21 +32,40 @@ export function withOptions(text: string, tokens: string[]): string {
   return kept.join("\n") + (trailingNewline || kept.length > 0 ? "\n" : "");
 }
 
-export async function readResolvOptions(file: string): Promise<string | undefined> {
-  try {
-    return optionsOf(await readFile(file, "utf8")).join(" ");
-  } catch {
-    return undefined;
-  }
+/**
+ * Where the file really is: its symlinks followed inside `root`, the directory
+ * that stands for the node's "/" (the file's own directory when it lies
+ * outside it). No link can lead the agent out of it.
+ */
+async function locate(file: string, root: string): Promise<string> {
+  const relative = path.relative(root, file);
+  return relative.startsWith("..") || path.isAbsolute(relative)
+    ? resolveInRoot(path.dirname(file), path.basename(file))
+    : resolveInRoot(root, relative);
+}
+
+/** The options, or undefined when there is no file; HostDataError for one that is not a plain small file. */
+export async function readResolvOptions(
+  file: string,
+  root = path.dirname(file),
+): Promise<string | undefined> {
+  const text = await readHostFile(await locate(file, root), resolvConfLimit);
+  return text === undefined ? undefined : optionsOf(text).join(" ");
 }
 
 /**
  * Writes the options atomically: a temporary file beside the real file (the
- * symlink's target, if it is one), then a rename over it, keeping its mode.
+ * symlink's target inside the root, if it is one), then a rename over it,
+ * keeping its mode.
  */
-export async function writeResolvOptions(file: string, value: string): Promise<void> {
-  const real = await realpath(file);
-  const text = await readFile(real, "utf8");
+export async function writeResolvOptions(
+  file: string,
+  value: string,
+  root = path.dirname(file),
+): Promise<void> {
+  const real = await locate(file, root);
+  const text = await readHostFile(real, resolvConfLimit);
+  if (text === undefined) throw new Error(`${file}: gone before its options could be written`);
   const { mode } = await stat(real);
   const temporary = path.join(path.dirname(real), `.${path.basename(real)}.nettune.${process.pid}`);
   try {

@@ -16,7 +16,8 @@ export class RefusedTargetError extends Error {
   override name = "RefusedTargetError";
 }
 
-const interfaceName = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,14}";
+// No leading "-": the name is passed to ethtool as an argument and must never read as a flag.
+const interfaceName = "[A-Za-z0-9_][A-Za-z0-9._-]{0,14}";
 const sysctlSegment = "[A-Za-z0-9_][A-Za-z0-9_-]{0,63}";
 
 const allowedProc: RegExp[] = [
@@ -40,6 +41,11 @@ const ethtoolParams: Record<EthtoolGroup, RegExp> = {
 };
 
 const deviceName = new RegExp(`^${interfaceName}$`);
+
+/** Whether NetTune can address an interface of this name (the kernel allows more, such as "x@y"). */
+export function isAddressableInterface(name: string): boolean {
+  return deviceName.test(name) && name !== "." && name !== "..";
+}
 
 /** Throws RefusedTargetError unless the target is on the allowlist. */
 export function checkTarget(target: Target): Target {

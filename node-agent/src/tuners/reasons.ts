@@ -27,6 +27,8 @@ export const SettingReason = {
   NoQueueIRQs: "NoQueueIRQs",
   /** The value was rejected before any write: outside the allowlist or malformed. */
   Refused: "Refused",
+  /** What the host holds for this setting could not be read or parsed; nothing was written. */
+  UnreadableHostValue: "UnreadableHostValue",
   /** The write failed. */
   WriteFailed: "WriteFailed",
   /** The value read back after the write differs from the one written. */

@@ -6,6 +6,8 @@ export interface ResolvConfContext {
   /** Option tokens the file has now; undefined when there is no file. */
   current?: string[];
   managedBy?: string;
+  /** Why the file could not be read: then nothing is written to it. */
+  unreadable?: string;
   source?: string;
 }
 
@@ -40,6 +42,18 @@ export function planResolvConf(
   context: ResolvConfContext,
 ): PlannedSetting[] {
   const name = "dns.node.options";
+  if (context.unreadable !== undefined) {
+    return [
+      verdict(
+        name,
+        "",
+        "Failed",
+        SettingReason.UnreadableHostValue,
+        context.unreadable,
+        context.source,
+      ),
+    ];
+  }
   if (context.current === undefined) {
     return [
       verdict(

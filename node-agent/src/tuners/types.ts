@@ -2,7 +2,8 @@ import type { CPUTopology } from "../facts/cpu-topology.ts";
 import type { InterfaceFacts } from "../facts/gather.ts";
 import type { Target } from "../host/targets.ts";
 
-export type VerdictState = "Unsupported" | "Skipped" | "Invalid";
+/** Invalid stops the whole plan before any write; Failed fails this setting alone. */
+export type VerdictState = "Unsupported" | "Skipped" | "Invalid" | "Failed";
 
 /** A decision made without touching the host: why a setting will not be written. */
 export interface Verdict {

@@ -1,0 +1,101 @@
+import { constants } from "node:fs";
+import { lstat, open, readlink, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+
+/**
+ * The host answered something the agent cannot use: a file that is not a
+ * regular file, too large, unparsable, or a path that leaves the root. The
+ * setting that needed it fails with UnreadableHostValue; nothing else does.
+ */
+export class HostDataError extends Error {
+  override name = "HostDataError";
+  /** The file or command whose answer could not be used. */
+  readonly source: string;
+  /** The errno when the file could not be opened at all, as opposed to holding garbage. */
+  readonly errno: string | undefined;
+  constructor(source: string, message: string, options?: ErrorOptions & { errno?: string }) {
+    super(`${source}: ${message}`, options);
+    this.source = source;
+    this.errno = options?.errno;
+  }
+}
+
+/** Kernel files are a few KiB; /proc/interrupts on a large machine is the biggest read. */
+export const defaultReadLimit = 4 * 1024 * 1024;
+
+/**
+ * Reads a host file only if it is a regular file of at most `limit` bytes.
+ * Opened non-blocking, so a FIFO or a device is refused without waiting on it.
+ * Absent files give undefined; anything else unusable throws HostDataError.
+ */
+export async function readHostFile(
+  file: string,
+  limit = defaultReadLimit,
+): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new HostDataError(file, `cannot be opened (${code ?? "unknown"})`, {
+      cause,
+      errno: code ?? "EUNKNOWN",
+    });
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new HostDataError(file, "is not a regular file");
+    return await readUpTo(handle, file, limit);
+  } catch (cause) {
+    if (cause instanceof HostDataError) throw cause;
+    const code = (cause as NodeJS.ErrnoException).code ?? "unknown";
+    throw new HostDataError(file, `cannot be read (${code})`, { cause });
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readUpTo(handle: FileHandle, file: string, limit: number): Promise<string> {
+  const buffer = Buffer.alloc(Math.min(limit + 1, 64 * 1024));
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+    if (bytesRead === 0) return Buffer.concat(chunks).toString("utf8");
+    total += bytesRead;
+    if (total > limit) throw new HostDataError(file, `is larger than ${limit} bytes`);
+    chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+  }
+}
+
+/**
+ * The real path of `relative` inside `root`, with every symlink resolved as if
+ * `root` were `/` (as openat2's RESOLVE_IN_ROOT does): an absolute link target
+ * starts again at the root, and ".." never climbs above it. So a node's
+ * /etc/resolv.conf -> /run/systemd/resolve/stub-resolv.conf is followed to
+ * the node's file under the root, and no link can lead outside the root.
+ */
+export async function resolveInRoot(root: string, relative: string): Promise<string> {
+  const pending = relative.split("/").filter(Boolean);
+  const done: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift() ?? "";
+    if (part === ".") continue;
+    if (part === "..") {
+      done.pop();
+      continue;
+    }
+    const candidate = path.join(root, ...done, part);
+    const stats = await lstat(candidate).catch(() => undefined);
+    if (!stats?.isSymbolicLink()) {
+      done.push(part);
+      continue;
+    }
+    if (++hops > 40) throw new HostDataError(path.join(root, relative), "too many symlinks");
+    const target = await readlink(candidate);
+    if (path.isAbsolute(target)) done.length = 0;
+    pending.unshift(...target.split("/").filter(Boolean));
+  }
+  return path.join(root, ...done);
+}
