@@ -28,6 +28,8 @@ export interface JSONSchemaProps {
 export interface ValidationRule {
   rule: string;
   message: string;
+  /** A CEL string expression for the message, so that it can name the offending key. */
+  messageExpression?: string;
 }
 
 /** Raised for a type the generator cannot express, naming where it stands. */
@@ -248,7 +250,9 @@ function parseRule(text: string, node: ts.Node): ValidationRule {
     typeof value.rule === "string" &&
     typeof value.message === "string"
   ) {
-    return { rule: value.rule, message: value.message };
+    return "messageExpression" in value && typeof value.messageExpression === "string"
+      ? { rule: value.rule, message: value.message, messageExpression: value.messageExpression }
+      : { rule: value.rule, message: value.message };
   }
   throw new SchemaGenerationError(`${locate(node)}: @validation needs {"rule", "message"}`);
 }

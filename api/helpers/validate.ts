@@ -1,3 +1,5 @@
+import { Environment } from "@marcbachmann/cel-js";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { JSONSchemaProps } from "../generate/schema.ts";
 
 /** One problem, naming the field the way the API server does ("spec.interfaces[0].rings.rx"). */
@@ -6,111 +8,176 @@ export interface FieldError {
   message: string;
 }
 
+type CompiledRule = ReturnType<Environment["parse"]>;
+
 /**
- * Checks a value against the structural part of a CRD schema (types, enums,
- * ranges, lengths, patterns, required and unknown fields). CEL rules are left
- * to the API server and to the planners. Used where input does not pass
- * through the API server, such as the agent's CLI.
+ * Checks objects against a CRD's own schema as the API server does: the
+ * OpenAPI part with a JSON-schema validator (ajv), then every
+ * x-kubernetes-validations rule with a CEL evaluator, its messageExpression
+ * included. For input that never passes through the API server: the agent's
+ * CLI, and the agent's re-check of what it reads from its NodeNetworkTuning.
  */
-export function validateAgainstSchema(
+export class SchemaValidator {
+  private readonly schema: JSONSchemaProps;
+  private readonly structural: ValidateFunction;
+  private readonly cel = new Environment({
+    unlistedVariablesAreDyn: true,
+    homogeneousAggregateLiterals: false,
+  });
+  private readonly rules = new Map<string, CompiledRule>();
+
+  constructor(schema: JSONSchemaProps) {
+    this.schema = schema;
+    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+    ajv.addKeyword({
+      keyword: "x-kubernetes-int-or-string",
+      schemaType: "boolean",
+      validate: (_: boolean, data: unknown) => typeof data === "string" || Number.isInteger(data),
+    });
+    this.structural = ajv.compile(closedObjects(schema));
+  }
+
+  /** Every problem with `value`; none means the API server would accept it too. */
+  validate(value: unknown): FieldError[] {
+    if (!this.structural(value)) return (this.structural.errors ?? []).map(fieldError(value));
+    const errors: FieldError[] = [];
+    this.checkRules(this.schema, value, "", errors);
+    return errors;
+  }
+
+  private checkRules(
+    schema: JSONSchemaProps,
+    value: unknown,
+    field: string,
+    errors: FieldError[],
+  ): void {
+    if (value === undefined || value === null) return;
+    for (const rule of schema["x-kubernetes-validations"] ?? []) {
+      const problem = this.broken(rule, value);
+      if (problem !== undefined) errors.push({ field: field || "<root>", message: problem });
+    }
+    for (const [childField, childSchema, child] of children(schema, value, field))
+      this.checkRules(childSchema, child, childField, errors);
+  }
+
+  /** The message of a rule the value breaks, or undefined when it holds. */
+  private broken(
+    rule: { rule: string; message: string; messageExpression?: string },
+    value: unknown,
+  ): string | undefined {
+    const self = toCEL(value);
+    try {
+      if (this.compiled(rule.rule)({ self }) === true) return undefined;
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      return `rule could not be evaluated: ${message}`;
+    }
+    return this.messageOf(rule, self);
+  }
+
+  private messageOf(rule: { message: string; messageExpression?: string }, self: unknown): string {
+    if (rule.messageExpression === undefined) return rule.message;
+    try {
+      const message: unknown = this.compiled(rule.messageExpression)({ self });
+      return typeof message === "string" && message !== "" ? message : rule.message;
+    } catch {
+      // As the API server does: a message expression that fails falls back on the message.
+      return rule.message;
+    }
+  }
+
+  private compiled(expression: string): CompiledRule {
+    let compiled = this.rules.get(expression);
+    if (!compiled) {
+      compiled = this.cel.parse(expression);
+      this.rules.set(expression, compiled);
+    }
+    return compiled;
+  }
+}
+
+/**
+ * The schema with unknown fields refused, as kubectl's strict field
+ * validation does: every object that lists its properties allows no others.
+ */
+function closedObjects(schema: JSONSchemaProps): Record<string, unknown> {
+  const {
+    "x-kubernetes-validations": _rules,
+    properties,
+    items,
+    additionalProperties,
+    ...rest
+  } = schema;
+  const copy: Record<string, unknown> = { ...rest };
+  if (properties) {
+    copy.properties = Object.fromEntries(
+      Object.entries(properties).map(([key, child]) => [key, closedObjects(child)]),
+    );
+    copy.additionalProperties = additionalProperties ? closedObjects(additionalProperties) : false;
+  } else if (additionalProperties) copy.additionalProperties = closedObjects(additionalProperties);
+  if (items) copy.items = closedObjects(items);
+  return copy;
+}
+
+/** The value's list items and object members, each with its schema and field. */
+function children(
   schema: JSONSchemaProps,
   value: unknown,
   field: string,
-): FieldError[] {
-  if (value === undefined || value === null) return [];
-  if (schema["x-kubernetes-int-or-string"]) {
-    return typeof value === "number" || typeof value === "string"
-      ? []
-      : [{ field, message: "must be an integer or a string" }];
+): [string, JSONSchemaProps, unknown][] {
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    return items ? value.map((item, i) => [`${field}[${i}]`, items, item as unknown]) : [];
   }
-  const typeError = checkType(schema, value, field);
-  if (typeError) return [typeError];
-  if (Array.isArray(value)) return validateArray(schema, value, field);
-  if (typeof value === "object")
-    return validateObject(schema, value as Record<string, unknown>, field);
-  return checkScalar(schema, value, field);
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => {
+    const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
+    return childSchema
+      ? [[join(field, key), childSchema, child] as [string, JSONSchemaProps, unknown]]
+      : [];
+  });
 }
 
-function checkType(schema: JSONSchemaProps, value: unknown, field: string): FieldError | undefined {
-  const actual = Array.isArray(value)
-    ? "array"
-    : typeof value === "object"
-      ? "object"
-      : typeof value;
-  const expected = schema.type;
-  if (expected === undefined) return undefined;
-  if (expected === "integer")
-    return Number.isInteger(value)
-      ? undefined
-      : { field, message: `must be an integer, got ${JSON.stringify(value)}` };
-  return actual === expected
-    ? undefined
-    : { field, message: `must be of type ${expected}, got ${actual}` };
+/** CEL's integers are BigInts; JSON's are numbers. */
+function toCEL(value: unknown): unknown {
+  if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(toCEL);
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCEL(v)]));
+  return value;
 }
 
-function validateArray(schema: JSONSchemaProps, value: unknown[], field: string): FieldError[] {
-  const errors: FieldError[] = [];
-  if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-    errors.push({ field, message: `must have at most ${schema.maxItems} items` });
+function fieldError(root: unknown): (error: ErrorObject) => FieldError {
+  return (error) => {
+    const field = fieldPath(root, error.instancePath);
+    const params = error.params as Record<string, unknown>;
+    if (error.keyword === "additionalProperties")
+      return { field: join(field, String(params.additionalProperty)), message: "unknown field" };
+    if (error.keyword === "required")
+      return { field: join(field, String(params.missingProperty)), message: "Required value" };
+    if (error.keyword === "enum") {
+      const allowed = (params.allowedValues as unknown[]).map(String).join(", ");
+      return { field, message: `Unsupported value: must be one of ${allowed}` };
+    }
+    return { field, message: error.message ?? error.keyword };
+  };
+}
+
+/** "/spec/interfaces/0/rings" → "spec.interfaces[0].rings", looking at the data for list indexes. */
+function fieldPath(root: unknown, pointer: string): string {
+  let field = "";
+  let node = root;
+  for (const raw of pointer.split("/").slice(1)) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (Array.isArray(node)) {
+      field += `[${key}]`;
+      node = node[Number(key)] as unknown;
+    } else {
+      field = join(field, key);
+      node = (node as Record<string, unknown> | undefined)?.[key];
+    }
   }
-  const items = schema.items;
-  if (items)
-    value.forEach((item, index) =>
-      errors.push(...validateAgainstSchema(items, item, `${field}[${index}]`)),
-    );
-  return errors;
+  return field;
 }
 
-function validateObject(
-  schema: JSONSchemaProps,
-  value: Record<string, unknown>,
-  field: string,
-): FieldError[] {
-  const errors: FieldError[] = [];
-  const keys = Object.keys(value);
-  if (schema.maxProperties !== undefined && keys.length > schema.maxProperties) {
-    errors.push({ field, message: `must have at most ${schema.maxProperties} entries` });
-  }
-  for (const required of schema.required ?? []) {
-    if (value[required] === undefined)
-      errors.push({ field: `${field}.${required}`, message: "Required value" });
-  }
-  // An object schema without properties (metadata) is the API server's to check.
-  if (!schema.properties && !schema.additionalProperties) return errors;
-  for (const key of keys) {
-    const child = schema.properties?.[key] ?? schema.additionalProperties;
-    if (!child) errors.push({ field: `${field}.${key}`, message: "unknown field" });
-    else errors.push(...validateAgainstSchema(child, value[key], `${field}.${key}`));
-  }
-  return errors;
-}
-
-function checkScalar(schema: JSONSchemaProps, value: unknown, field: string): FieldError[] {
-  const problem =
-    schema.enum && !schema.enum.includes(value as string)
-      ? `must be one of ${schema.enum.join(", ")}`
-      : typeof value === "number"
-        ? numberProblem(schema, value)
-        : typeof value === "string"
-          ? stringProblem(schema, value)
-          : undefined;
-  return problem === undefined ? [] : [{ field, message: `${JSON.stringify(value)}: ${problem}` }];
-}
-
-function numberProblem(schema: JSONSchemaProps, value: number): string | undefined {
-  if (schema.minimum !== undefined && value < schema.minimum)
-    return `must be at least ${schema.minimum}`;
-  if (schema.maximum !== undefined && value > schema.maximum)
-    return `must be at most ${schema.maximum}`;
-  return undefined;
-}
-
-function stringProblem(schema: JSONSchemaProps, value: string): string | undefined {
-  if (schema.maxLength !== undefined && value.length > schema.maxLength)
-    return `must be at most ${schema.maxLength} characters`;
-  if (schema.minLength !== undefined && value.length < schema.minLength)
-    return `must be at least ${schema.minLength} characters`;
-  if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value))
-    return `must match ${schema.pattern}`;
-  return undefined;
-}
+const join = (field: string, key: string): string => (field ? `${field}.${key}` : key);

@@ -31,6 +31,7 @@ export interface InterfaceMatch {
    * A shell-style pattern over interface names, such as "ens*" or "eth[0-3]".
    * @maxLength 32
    * @pattern ^[A-Za-z0-9_*?\[\]-][A-Za-z0-9._*?\[\]-]{0,31}$
+   * @validation {"rule": "self.matches('^([^\\\\[\\\\]]|\\\\[[^\\\\[\\\\]]+\\\\])*$')", "message": "every [ needs a closing ] with at least one character between, and no brackets nest", "messageExpression": "'namePattern ' + self + ': every [ needs a closing ] with at least one character between, and no brackets nest'"}
    */
   namePattern?: string;
   /**
@@ -223,7 +224,7 @@ export interface InterfaceTuning {
   xps?: XPSTuning;
   /**
    * Length of the transmit queue in packets (`ip link set DEV txqueuelen N`).
-   * @minimum 0
+   * @minimum 1
    * @maximum 1000000
    */
   txQueueLength?: Int32;

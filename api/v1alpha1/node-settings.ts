@@ -168,7 +168,7 @@ export interface IRQBalanceTuning {
  * A kernel parameter value as `sysctl` prints it; several numbers are
  * separated by blanks, such as "4096 87380 6291456".
  * @maxLength 256
- * @pattern ^[A-Za-z0-9_.:, \t-]{1,256}$
+ * @pattern ^[ \t]*[A-Za-z0-9_.:,-][A-Za-z0-9_.:, \t-]*$
  */
 export type SysctlValue = string;
 
@@ -190,7 +190,7 @@ export interface TuningSettings {
    * Other kernel parameters by sysctl name. Only net.core.*, net.ipv4.*,
    * net.ipv6.* and net.netfilter.* keys are accepted.
    * @maxProperties 64
-   * @validation {"rule": "self.all(k, k.matches('^net\\\\.(core|ipv4|ipv6|netfilter)(\\\\.[A-Za-z0-9_][A-Za-z0-9_-]{0,63}){1,4}$'))", "message": "sysctl keys must start with net.core., net.ipv4., net.ipv6. or net.netfilter. and consist of dot-separated names without '/' or '..'"}
+   * @validation {"rule": "self.all(k, k.matches('^net\\\\.(core|ipv4|ipv6|netfilter)(\\\\.[A-Za-z0-9_][A-Za-z0-9_-]{0,63}){1,4}$'))", "message": "sysctl keys must start with net.core., net.ipv4., net.ipv6. or net.netfilter. and consist of dot-separated names without '/' or '..'", "messageExpression": "'sysctl key ' + self.filter(k, !k.matches('^net\\\\.(core|ipv4|ipv6|netfilter)(\\\\.[A-Za-z0-9_][A-Za-z0-9_-]{0,63}){1,4}$'))[0] + ' is not accepted: keys must start with net.core., net.ipv4., net.ipv6. or net.netfilter. and consist of dot-separated names without / or ..'"}
    */
   sysctls?: Record<string, SysctlValue>;
 }

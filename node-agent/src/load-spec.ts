@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { loadKindSchema } from "../../api/helpers/crd-schemas.ts";
 import { applyDefaults } from "../../api/helpers/defaults.ts";
-import { validateAgainstSchema, type FieldError } from "../../api/helpers/validate.ts";
+import { SchemaValidator, type FieldError } from "../../api/helpers/validate.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
 
 /** Raised for a tuning file that does not fit the schema; lists every field at fault. */
@@ -42,10 +42,7 @@ export async function loadSpecFile(file: string, crdDir: string): Promise<Loaded
     ]);
   }
   const schema = await loadKindSchema(crdDir, plural);
-  const errors = validateAgainstSchema(schema, document, "").map((e) => ({
-    ...e,
-    field: e.field.replace(/^\./, ""),
-  }));
+  const errors = new SchemaValidator(schema).validate(document);
   if (errors.length > 0) throw new SpecFileError(file, errors);
   const defaulted = applyDefaults(schema, document) as {
     spec: NodeNetworkTuningSpec;

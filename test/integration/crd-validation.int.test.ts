@@ -1,5 +1,10 @@
 import { inject, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse, stringify } from "yaml";
+import { loadKindSchema } from "../../api/helpers/crd-schemas.ts";
+import { SchemaValidator } from "../../api/helpers/validate.ts";
 import { kubectl, type KubectlTarget } from "../harness/kubectl.ts";
 
 const target: KubectlTarget = {
@@ -8,6 +13,11 @@ const target: KubectlTarget = {
 };
 
 type Spec = Record<string, unknown>;
+
+const examplesDir = path.resolve(import.meta.dirname, "../../examples");
+const examples = readdirSync(examplesDir)
+  .filter((file) => file.endsWith(".yaml"))
+  .map((file) => path.join(examplesDir, file));
 
 /** An interface entry with a valid match, plus the settings under test. */
 const iface = (settings: Spec): Spec => ({ match: { names: ["eth0"] }, ...settings });
@@ -207,6 +217,66 @@ const invalidSpecs: InvalidCase[] = [
     spec: { nodeSelector: { matchExpressions: [{ key: "pool", operator: "In" }] } },
     field: "spec.nodeSelector",
   },
+  {
+    name: "a matchLabels key Kubernetes would refuse",
+    spec: { nodeSelector: { matchLabels: { "bad key!": "x" } } },
+    field: "label key bad key! is not valid",
+  },
+  {
+    name: "an empty matchExpressions key",
+    spec: { nodeSelector: { matchExpressions: [{ key: "", operator: "Exists" }] } },
+    field: "spec.nodeSelector.matchExpressions[0].key",
+  },
+  {
+    name: "a label value with a space",
+    spec: { nodeSelector: { matchLabels: { pool: "a b" } } },
+    field: "spec.nodeSelector.matchLabels.pool",
+  },
+  {
+    name: "a CPU range that runs backwards",
+    spec: ifaces({ rps: { cpus: "7-3" } }),
+    field: "CPU list 7-3: ranges must run upwards",
+  },
+  {
+    name: "a txqueuelen of zero",
+    spec: ifaces({ txQueueLength: 0 }),
+    field: "spec.interfaces[0].txQueueLength",
+  },
+  {
+    name: "a sysctl value of only blanks",
+    spec: { sysctls: { "net.core.somaxconn": "   " } },
+    field: "spec.sysctls.net.core.somaxconn",
+  },
+  {
+    name: "a sysctl key outside net.*, named in the message",
+    spec: { sysctls: { "net.core.somaxconn": "1024", "kernel.panic": "1" } },
+    field: "sysctl key kernel.panic is not accepted",
+  },
+  {
+    name: "a name pattern with an unclosed bracket",
+    spec: { interfaces: [{ match: { namePattern: "eth[0-3" } }] },
+    field: "namePattern eth[0-3: every [ needs a closing ]",
+  },
+  {
+    name: "a name pattern with an empty class",
+    spec: { interfaces: [{ match: { namePattern: "eth[]" } }] },
+    field: "spec.interfaces[0].match.namePattern",
+  },
+  {
+    name: "negative combined channels",
+    spec: ifaces({ channels: { combined: -4 } }),
+    field: "spec.interfaces[0].channels.combined",
+  },
+  {
+    name: "a fractional channel count",
+    spec: ifaces({ channels: { combined: 1.5 } }),
+    field: "spec.interfaces[0].channels.combined",
+  },
+  {
+    name: "a ring size that is a word",
+    spec: ifaces({ rings: { rx: "abc" } }),
+    field: "spec.interfaces[0].rings.rx",
+  },
   { name: "an unknown field", spec: { tunables: { fast: true } }, field: "spec.tunables" },
   { name: "a missing spec", spec: undefined, field: "spec" },
 ];
@@ -219,6 +289,14 @@ function manifest(name: string, spec: Spec | undefined): string {
   };
   if (spec !== undefined) object.spec = spec;
   return stringify(object);
+}
+
+const validator = new SchemaValidator(
+  await loadKindSchema(path.resolve(import.meta.dirname, "../../crds"), "networktunings"),
+);
+
+function objectOf(name: string, spec: Spec | undefined): Spec {
+  return parse(manifest(name, spec)) as Spec;
 }
 
 describe("the API server validates NetworkTuning specs", () => {
@@ -234,6 +312,19 @@ describe("the API server validates NetworkTuning specs", () => {
     );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(field);
+  });
+
+  // The CLI and the agent check with the CRD's own schema and CEL rules: same verdict, same field.
+  it.each(invalidSpecs)("the CLI's check also rejects $name, naming $field", ({ spec, field }) => {
+    const errors = validator.validate(objectOf("invalid", spec));
+    expect(errors.map((e) => `${e.field}: ${e.message}`).join("\n")).toContain(field);
+  });
+
+  it.each(examples)("both the API server and the CLI's check accept %s", async (file) => {
+    const text = await readFile(file, "utf8");
+    expect(validator.validate(parse(text))).toEqual([]);
+    const result = await kubectl(target, ["create", "--dry-run=server", "-f", "-"], text);
+    expect(result.stderr).toBe("");
   });
 
   it("accepts the smallest valid spec and fills in the defaults", async () => {
