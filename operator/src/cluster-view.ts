@@ -6,6 +6,7 @@ import type {
 } from "../../api/v1alpha1/node-network-tuning.ts";
 import type { Informers } from "./kube.ts";
 import type { NodeView } from "./rollout.ts";
+import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { selectorMatches } from "./selector.ts";
 
 export type Tuning = NetworkTuning & KubernetesObject;
@@ -31,8 +32,9 @@ export class ClusterView {
     return [...this.informers.tunings.list()];
   }
 
+  /** The tunings not being deleted that the operator can act on (see unusable()). */
   liveTunings(): Tuning[] {
-    return this.tunings().filter((t) => !t.metadata.deletionTimestamp);
+    return this.tunings().filter((t) => !t.metadata.deletionTimestamp && !unusable(t));
   }
 
   nodeTuning(name: string): NodeTuning | undefined {
@@ -56,7 +58,9 @@ export class ClusterView {
       .map((node) => nodeView(node, this.nodeTuning(node.metadata?.name ?? "")));
   }
 
+  /** The nodes a tuning selects; none for a tuning the operator cannot act on. */
   matchedNodes(tuning: NetworkTuning, views: NodeView[]): NodeView[] {
+    if (unusable(tuning)) return [];
     return views.filter((view) => selectorMatches(tuning.spec.nodeSelector, view.labels));
   }
 
@@ -70,6 +74,16 @@ export class ClusterView {
     this.writing.delete(name);
     if (result) this.written.set(name, result);
   }
+}
+
+/**
+ * Why the operator cannot act on a tuning (a node selector Kubernetes would
+ * refuse), or undefined. Such a tuning selects no node, places no agent and
+ * says so in its status; every other tuning goes on as if it did not exist.
+ */
+export function unusable(tuning: NetworkTuning): string | undefined {
+  const problems = selectorProblems(tuning.spec.nodeSelector);
+  return problems.length === 0 ? undefined : `spec.nodeSelector: ${problems.join("; ")}`;
 }
 
 export function newNodeTuning(node: V1Node, spec: NodeNetworkTuningSpec): NodeNetworkTuning {

@@ -5,6 +5,7 @@ import {
   failureMessage,
   type NodeTuning,
   type Tuning,
+  unusable,
 } from "./cluster-view.ts";
 import { agentDaemonSet, type AgentSettings } from "./daemonset.ts";
 import type { AgentPodsReader, Informers, OperatorWrites } from "./kube.ts";
@@ -170,6 +171,7 @@ export class Controller {
       failureMessages,
       conflicts,
       agentProblem: this.agentProblem,
+      unusable: unusable(tuning),
       now: this.deps.now(),
     });
     if (canonical(status) === canonical(tuning.status)) return;

@@ -1,4 +1,5 @@
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
+import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { selectorToTerm } from "./selector.ts";
 
 export interface AgentSettings {
@@ -16,10 +17,13 @@ export interface AgentSettings {
   owner?: { name: string; uid: string };
 }
 
-/** Where the agent runs: the OR of every tuning's selector; nowhere when there are no tunings. */
-export function agentAffinity(
-  tunings: readonly NetworkTuning[],
-): Record<string, unknown> | undefined {
+/**
+ * Where the agent runs: the OR of every tuning's selector; nowhere when there
+ * are no tunings. A selector Kubernetes would refuse is left out, or the API
+ * server would refuse the whole DaemonSet and no tuning would get new agents.
+ */
+export function agentAffinity(all: readonly NetworkTuning[]): Record<string, unknown> | undefined {
+  const tunings = all.filter((t) => selectorProblems(t.spec.nodeSelector).length === 0);
   if (tunings.some((t) => selectorToTerm(t.spec.nodeSelector).matchExpressions.length === 0))
     return undefined;
   const terms = tunings.map((t) => selectorToTerm(t.spec.nodeSelector));

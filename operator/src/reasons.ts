@@ -29,6 +29,11 @@ export const TuningReason = {
    * API server's words.
    */
   AgentsNotRunning: "AgentsNotRunning",
+  /**
+   * The operator cannot act on the tuning (a node selector Kubernetes refuses);
+   * it selects no node and places no agent until the spec is fixed.
+   */
+  InvalidSpec: "InvalidSpec",
   /** The tuning is being deleted: nodes are restoring their original values. */
   Reverting: "Reverting",
   /** Every node the deleted tuning touched has restored its values. */

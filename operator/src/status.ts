@@ -14,6 +14,8 @@ export interface StatusInput {
   conflicts: Conflict[];
   /** Why the agent DaemonSet cannot create its pods, when it cannot. */
   agentProblem?: string | undefined;
+  /** Why the operator cannot act on this tuning at all (see cluster-view unusable()). */
+  unusable?: string | undefined;
   now: Date;
 }
 
@@ -51,6 +53,14 @@ function tuningConditions(input: StatusInput): ConditionInput[] {
       : `; ${firstFailure}: ${failureMessages.get(firstFailure) ?? "failed"}`;
   const summary = `${progress.applied}/${progress.matched} nodes applied`;
   const conflictText = conflicts.length === 0 ? "" : `; ${conflictMessage(conflicts, tuning)}`;
+  if (input.unusable) {
+    const condition = { reason: Reason.InvalidSpec, message: input.unusable };
+    return [
+      { type: Type.Ready, status: "False", ...condition },
+      { type: Type.Progressing, status: "False", ...condition },
+      { type: Type.Degraded, status: "True", ...condition },
+    ];
+  }
   const blocked = agentsBlocked(input);
   if (blocked)
     return [blocked.ready, progressing(progress, input.halted, summary), blocked.degraded];

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { LabelSelector } from "../../api/v1alpha1/meta.ts";
 import type { NetworkTuning, NetworkTuningSpec } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { selectorProblems } from "../../api/helpers/label-selector.ts";
+import { unusable } from "../src/cluster-view.ts";
+import { agentAffinity } from "../src/daemonset.ts";
 import { mergeForNode } from "../src/merge.ts";
 import { progressOf, RolloutLedger, type NodeView } from "../src/rollout.ts";
 import { tuningStatus } from "../src/status.ts";
@@ -232,12 +236,13 @@ describe("tuning status", () => {
   const now = new Date("2026-11-23T10:00:00Z");
   const refused =
     'agent pods are refused in namespace nettune-system (1 of 1 missing): violates PodSecurity "baseline:latest"';
-  function statusOf(nodes: NodeView[], agentProblem?: string) {
-    const ledger = new RolloutLedger([t], () => nodes);
+  function statusOf(nodes: NodeView[], agentProblem?: string, of = t) {
+    const ledger = new RolloutLedger([of], () => nodes);
     const progress = ledger.of("t");
     if (!progress) throw new Error("no progress");
     return tuningStatus({
-      tuning: t,
+      tuning: of,
+      unusable: unusable(of),
       progress,
       halted: ledger.halted("t"),
       failureMessages: new Map([["n2", "eth0 rings rx=4096: not supported by driver"]]),
@@ -318,6 +323,17 @@ describe("tuning status", () => {
     expect(statusOf(nodes, agentProblem).nodes).toBe(nodesColumn);
   });
 
+  it("a tuning whose selector Kubernetes refuses is Degraded, never Ready with no nodes", () => {
+    const bad = tuning("t", { nodeSelector: { matchLabels: { "bad key!": "x" } } }, 5);
+    const status = statusOf([], undefined, bad);
+    expect((status.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
+      "Ready=False/InvalidSpec",
+      "Progressing=False/InvalidSpec",
+      "Degraded=True/InvalidSpec",
+    ]);
+    expect(status.conditions?.[2]?.message).toContain('label key "bad key!"');
+  });
+
   it("the Ready message of refused agents carries the API server's reason", () => {
     const status = statusOf([node("n1", undefined, "none")], refused);
     expect(status.conditions?.find((c) => c.type === "Ready")?.message).toBe(
@@ -333,5 +349,38 @@ describe("tuning status", () => {
     expect(status.failingNodes).toEqual([
       { name: "n2", message: "eth0 rings rx=4096: not supported by driver" },
     ]);
+  });
+});
+
+describe("a selector Kubernetes would refuse", () => {
+  it.each<{ sentence: string; selector: LabelSelector }>([
+    { sentence: "a key with a blank and a bang", selector: { matchLabels: { "bad key!": "x" } } },
+    {
+      sentence: "an empty matchExpressions key",
+      selector: { matchExpressions: [{ key: "", operator: "Exists" }] },
+    },
+    { sentence: "a prefix that is no DNS name", selector: { matchLabels: { "Ex_ample/a": "x" } } },
+    { sentence: "a value with a blank", selector: { matchLabels: { pool: "a b" } } },
+    {
+      sentence: "In without values",
+      selector: { matchExpressions: [{ key: "pool", operator: "In" }] },
+    },
+  ])("$sentence is found, and leaves the other tunings' agent placement intact", ({ selector }) => {
+    expect(selectorProblems(selector)).not.toEqual([]);
+    const good = tuning("good", { nodeSelector: { matchLabels: { pool: "web" } } });
+    const bad = tuning("bad", { nodeSelector: selector });
+    expect(agentAffinity([good, bad])).toEqual(agentAffinity([good]));
+  });
+
+  it("accepts what Kubernetes accepts", () => {
+    expect(
+      selectorProblems({
+        matchLabels: {
+          "node-role.kubernetes.io/egress-gateway": "",
+          "topology.kubernetes.io/zone": "eu-1a",
+        },
+        matchExpressions: [{ key: "pool", operator: "NotIn", values: ["a", "b.c"] }],
+      }),
+    ).toEqual([]);
   });
 });

@@ -1,13 +1,42 @@
 import { readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { SimulatedCluster } from "../../test/harness/cluster.ts";
 import type { ControlPlane } from "../../test/harness/control-plane.ts";
 import { kubectl } from "../../test/harness/kubectl.ts";
 import { eventually, watchObjects } from "../../test/harness/wait.ts";
+
+interface SchemaNode {
+  pattern?: string;
+  "x-kubernetes-validations"?: unknown;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode;
+  items?: SchemaNode;
+}
+interface CRD {
+  spec: {
+    versions: {
+      schema: {
+        openAPIV3Schema: { properties: { spec: { properties: Record<string, SchemaNode> } } };
+      };
+    }[];
+  };
+}
+
+/** The selector's schema as it was before it checked label keys and values. */
+function looseSelector(node: SchemaNode): void {
+  delete node.pattern;
+  delete node["x-kubernetes-validations"];
+  for (const child of [
+    ...Object.values(node.properties ?? {}),
+    ...(node.additionalProperties ? [node.additionalProperties] : []),
+    ...(node.items ? [node.items] : []),
+  ])
+    looseSelector(child);
+}
 
 const nodes = Array.from({ length: 20 }, (_, i) => `sim-${String(i + 1).padStart(2, "0")}`);
 
@@ -278,6 +307,63 @@ describe("the operator with 20 real agents on simulated hosts", () => {
     }
     const nnt = await get<NodeNetworkTuning>("nnt", "sim-01");
     expect(nnt.spec.sources).toEqual([]);
+  });
+
+  it("a tuning stored with a selector Kubernetes refuses is Degraded and blocks no other tuning", async () => {
+    // Stored before the schema checked selectors: apply the CRD without those checks, then restore it.
+    const crdFile = path.resolve(import.meta.dirname, "../../crds/networktunings.nettune.io.yaml");
+    const crd = parse(await readFile(crdFile, "utf8")) as CRD;
+    const selector = crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties
+      .nodeSelector as SchemaNode;
+    looseSelector(selector);
+    await run(["apply", "-f", "-"], stringify(crd));
+    await eventually(
+      () =>
+        run(
+          ["apply", "-f", "-"],
+          tuning("bad-selector", { nodeSelector: { matchLabels: { "bad key!": "x" } } }),
+        ),
+      20_000,
+      500,
+    );
+    await run(["apply", "-f", crdFile]);
+    await eventually(
+      async () => {
+        const bad = await get<NetworkTuning>("nt", "bad-selector");
+        expect(condition(bad, "Degraded")).toMatchObject({ status: "True", reason: "InvalidSpec" });
+        expect(condition(bad, "Ready")?.status).toBe("False");
+        expect(condition(bad, "Degraded")?.message).toContain('label key "bad key!"');
+      },
+      30_000,
+      500,
+    );
+    // Another tuning's agents are still placed: the DaemonSet takes its selector.
+    await run(
+      ["apply", "-f", "-"],
+      tuning("beside-bad", {
+        nodeSelector: { matchLabels: { pool: "sim", lane: "beside" } },
+        sysctls: { "net.core.somaxconn": "6100" },
+      }),
+    );
+    await eventually(
+      async () => {
+        const ds = await run([
+          "get",
+          "daemonset",
+          "-n",
+          "nettune-system",
+          "nettune-agent",
+          "-o",
+          "json",
+        ]);
+        expect(ds).toContain('"beside"');
+        expect(ds).not.toContain("bad key!");
+      },
+      30_000,
+      500,
+    );
+    await deleteAndWait("bad-selector");
+    await deleteAndWait("beside-bad");
   });
 
   it("fails over to a second operator replica within 20 s, which finishes the rollout", async () => {
