@@ -12,7 +12,7 @@ import { hostPathsUnder } from "./host/paths.ts";
 import { loadSpecFile, SpecFileError } from "./load-spec.ts";
 import { formatResults } from "./table.ts";
 
-const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml] [--root /] [--run-dir /run/nettune]
+const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml] [--root /] [--run-dir ROOT/run/nettune]
                   [--resolv-conf /etc/resolv.conf] [--output table|json]
   plan       show what apply would change; writes nothing
   apply      apply the file's settings (Audit mode in the file plans only)
@@ -24,7 +24,8 @@ const crdDir = path.resolve(import.meta.dirname, "../../crds");
 const options = {
   file: { type: "string", short: "f" },
   root: { type: "string", default: "/" },
-  "run-dir": { type: "string", default: "/run/nettune" },
+  // Under --root when not given: a plan against a mounted root reads that root's originals.
+  "run-dir": { type: "string" },
   "resolv-conf": { type: "string" },
   output: { type: "string", default: "table" },
   "kill-before-write": { type: "string" },
@@ -36,7 +37,7 @@ type Values = ReturnType<
 >["values"];
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options });
+  const { values, positionals } = parseArguments(argv);
   const command = positionals[0];
   if (values.help || command === undefined) {
     console.log(usage);
@@ -45,6 +46,18 @@ async function main(argv: string[]): Promise<number> {
   const handler = commands[command];
   if (!handler) throw new UsageError(`unknown command ${command}`);
   return handler(values, depsFrom(values));
+}
+
+function parseArguments(argv: string[]): { values: Values; positionals: string[] } {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options });
+  } catch (cause) {
+    // node:util marks every argument problem with an ERR_PARSE_ARGS_* code.
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_"))
+      throw new UsageError((cause as Error).message, { cause });
+    throw cause;
+  }
 }
 
 type Command = (values: Values, deps: EnactDeps) => Promise<number>;
@@ -85,7 +98,10 @@ async function planOrApply(
 }
 
 function depsFrom(values: Values): EnactDeps {
-  const paths = hostPathsUnder(values.root, values["run-dir"]);
+  const paths = hostPathsUnder(
+    values.root,
+    values["run-dir"] ?? path.join(values.root, "run/nettune"),
+  );
   if (values["resolv-conf"] !== undefined) paths.resolvConf = values["resolv-conf"];
   const deps: EnactDeps = { paths, run: execRunner() };
   const killAt = values["kill-before-write"];

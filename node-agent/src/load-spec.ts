@@ -1,16 +1,24 @@
-import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
+import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
 import { loadKindSchema } from "../../api/helpers/crd-schemas.ts";
 import { applyDefaults } from "../../api/helpers/defaults.ts";
 import { SchemaValidator, type FieldError } from "../../api/helpers/validate.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
+import { HostDataError, readHostFile } from "./host/host-read.ts";
 
-/** Raised for a tuning file that does not fit the schema; lists every field at fault. */
+/**
+ * Raised for a tuning file that cannot be used: unreadable, not one YAML
+ * document, or not fitting the schema. The message never quotes the file's
+ * lines, so pointing --file at a secret does not print the secret.
+ */
 export class SpecFileError extends Error {
   override name = "SpecFileError";
   readonly errors: FieldError[];
   constructor(file: string, errors: FieldError[]) {
-    super(`${file}:\n${errors.map((e) => `  ${e.field}: ${e.message}`).join("\n")}`);
+    super(
+      errors.length === 1 && errors[0]?.field === ""
+        ? `${file}: ${errors[0].message}`
+        : `${file}:\n${errors.map((e) => `  ${e.field}: ${e.message}`).join("\n")}`,
+    );
     this.errors = errors;
   }
 }
@@ -25,22 +33,24 @@ const plurals: Record<string, string> = {
   NodeNetworkTuning: "nodenetworktunings",
 };
 
+// A tuning is a few KiB; the limits keep a hostile file from costing minutes or gigabytes.
+const fileLimit = 256 * 1024;
+const maxDepth = 32;
+const maxAliases = 100;
+
 /** Reads a NetworkTuning or NodeNetworkTuning file, checked and defaulted like the API server would. */
 export async function loadSpecFile(file: string, crdDir: string): Promise<LoadedSpec> {
-  const text = await readFile(file, "utf8");
-  const document = parse(text) as unknown;
-  if (typeof document !== "object" || document === null)
-    throw new SpecFileError(file, [{ field: "(document)", message: "not a YAML object" }]);
-  const object = document as { kind?: unknown; metadata?: { name?: unknown } };
+  const refuse = (message: string): SpecFileError =>
+    new SpecFileError(file, [{ field: "", message }]);
+  const document = parseOne(await readSpecText(file, refuse), refuse);
+  if (typeof document !== "object" || document === null || Array.isArray(document))
+    throw refuse("not a YAML mapping (a NetworkTuning or NodeNetworkTuning)");
+  const object = document as { kind?: unknown };
   const plural = typeof object.kind === "string" ? plurals[object.kind] : undefined;
-  if (plural === undefined) {
+  if (plural === undefined)
     throw new SpecFileError(file, [
-      {
-        field: "kind",
-        message: `must be NetworkTuning or NodeNetworkTuning, got ${JSON.stringify(object.kind)}`,
-      },
+      { field: "kind", message: "must be NetworkTuning or NodeNetworkTuning" },
     ]);
-  }
   const schema = await loadKindSchema(crdDir, plural);
   const errors = new SchemaValidator(schema).validate(document);
   if (errors.length > 0) throw new SpecFileError(file, errors);
@@ -49,4 +59,71 @@ export async function loadSpecFile(file: string, crdDir: string): Promise<Loaded
     metadata?: { name?: string };
   };
   return { name: defaulted.metadata?.name ?? "(unnamed)", spec: defaulted.spec };
+}
+
+async function readSpecText(
+  file: string,
+  refuse: (message: string) => SpecFileError,
+): Promise<string> {
+  try {
+    const text = await readHostFile(file, fileLimit);
+    if (text === undefined) throw refuse("no such file");
+    return text;
+  } catch (cause) {
+    if (!(cause instanceof HostDataError)) throw cause;
+    // The reader's message starts with the file's name; say only what is wrong.
+    throw refuse(cause.message.slice(file.length + 2));
+  }
+}
+
+/** The one YAML document in the text, as plain data; positions, never lines, in errors. */
+function parseOne(text: string, refuse: (message: string) => SpecFileError): unknown {
+  let documents: Document.Parsed[];
+  try {
+    // Duplicate keys are found below in linear time; the library's own check is quadratic.
+    documents = parseAllDocuments(text, {
+      uniqueKeys: false,
+      prettyErrors: false,
+    }) as Document.Parsed[];
+  } catch {
+    throw refuse("cannot be parsed as YAML");
+  }
+  if (documents.length !== 1) throw refuse(`holds ${documents.length} YAML documents, not one`);
+  const [document] = documents as [Document.Parsed];
+  const error = document.errors[0];
+  if (error) {
+    const before = text.slice(0, error.pos[0]).split("\n");
+    const at = `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+    throw refuse(`YAML error ${error.code} at ${at}`);
+  }
+  const problem = structureProblem(document.contents, 0, "");
+  if (problem) throw refuse(problem);
+  try {
+    return document.toJS({ maxAliasCount: maxAliases });
+  } catch {
+    throw refuse(`cannot be read as data (more than ${maxAliases} aliases, or nested too deeply)`);
+  }
+}
+
+/** Nesting beyond maxDepth, or a key given twice in one mapping. */
+function structureProblem(node: unknown, depth: number, at: string): string | undefined {
+  if (depth > maxDepth) return `nested deeper than ${maxDepth} levels at ${at || "the top"}`;
+  const children: [unknown, string][] = isSeq(node)
+    ? node.items.map((item, i) => [item, `${at}[${i}]`])
+    : [];
+  if (isMap(node)) {
+    const keys = new Set<string>();
+    for (const pair of node.items) {
+      const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+      const path = at ? `${at}.${key}` : key;
+      if (keys.has(key)) return `key ${path} is given twice`;
+      keys.add(key);
+      children.push([pair.value, path]);
+    }
+  }
+  for (const [child, path] of children) {
+    const problem = structureProblem(child, depth + 1, path);
+    if (problem) return problem;
+  }
+  return undefined;
 }

@@ -71,13 +71,15 @@ export async function enact(
   const ethtool = new Ethtool(deps.run);
   const actuator = new Actuator(deps.paths, ethtool, deps.observer);
   const facts = await gatherNodeFacts({ paths: deps.paths, ethtool }, gatherScope(spec));
+  const mode = options.auditOnly ? "Audit" : (spec.mode ?? "Enforce");
+  // A plan or an Audit check changes nothing on the node, not even the originals file.
   const { store, discardedStale } = await OriginalsStore.open(
     deps.paths.runDir,
     facts.bootId,
     deps.now,
+    mode === "Audit",
   );
   const extras = await gatherExtras(deps.paths, spec);
-  const mode = options.auditOnly ? "Audit" : (spec.mode ?? "Enforce");
 
   const hardware = planHardware(spec, facts, options.source);
   const predicted = planQueuesAndNode(spec, predictFacts(facts, hardware), extras, options.source);

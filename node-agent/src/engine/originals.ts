@@ -26,31 +26,35 @@ export class OriginalsStore {
   private readonly file: string;
   private readonly bootId: string;
   private readonly now: () => Date;
+  private readonly readOnly: boolean;
   private entries: OriginalEntry[] = [];
 
-  private constructor(file: string, bootId: string, now: () => Date) {
+  private constructor(file: string, bootId: string, now: () => Date, readOnly: boolean) {
     this.file = file;
     this.bootId = bootId;
     this.now = now;
+    this.readOnly = readOnly;
   }
 
   /**
    * Opens the store. Originals from another boot describe a kernel that no
-   * longer exists and are dropped before anything else happens.
+   * longer exists and are dropped before anything else happens. A read-only
+   * store (plans, Audit) drops them in memory only and never writes.
    */
   static async open(
     runDir: string,
     bootId: string,
     now: () => Date = () => new Date(),
+    readOnly = false,
   ): Promise<{ store: OriginalsStore; discardedStale: number }> {
-    const store = new OriginalsStore(path.join(runDir, "originals.json"), bootId, now);
-    const saved = await readState(store.file);
+    const store = new OriginalsStore(path.join(runDir, "originals.json"), bootId, now, readOnly);
+    const saved = await readState(store.file, readOnly);
     let discardedStale = 0;
     if (saved && saved.bootId === bootId) {
       store.entries = saved.entries.filter((entry) => isValidEntry(entry));
     } else if (saved) {
       discardedStale = saved.entries.length;
-      await store.save();
+      if (!readOnly) await store.save();
     }
     return { store, discardedStale };
   }
@@ -90,6 +94,7 @@ export class OriginalsStore {
   }
 
   private async save(): Promise<void> {
+    if (this.readOnly) throw new Error(`${this.file}: opened read-only, not saving`);
     await mkdir(path.dirname(this.file), { recursive: true });
     const state: StateFile = { version: 1, bootId: this.bootId, entries: this.entries };
     const temporary = `${this.file}.${process.pid}.tmp`;
@@ -104,7 +109,7 @@ export class OriginalsStore {
   }
 }
 
-async function readState(file: string): Promise<StateFile | undefined> {
+async function readState(file: string, readOnly: boolean): Promise<StateFile | undefined> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -116,7 +121,7 @@ async function readState(file: string): Promise<StateFile | undefined> {
     return Array.isArray(parsed.entries) && typeof parsed.bootId === "string" ? parsed : undefined;
   } catch (cause) {
     // A half-written file cannot happen (rename is atomic); a corrupt one is kept for people to inspect.
-    await writeFile(`${file}.corrupt`, text);
+    if (!readOnly) await writeFile(`${file}.corrupt`, text);
     throw new Error(`${file} is not a NetTune state file`, { cause });
   }
 }
