@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { enact, revertAll, type EnactDeps } from "./engine/enact.ts";
+import { defaultCRDDir, specChecker } from "./runtime/spec-check.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readConntrackCounters } from "./facts/host-counters.ts";
@@ -129,13 +130,17 @@ async function main(): Promise<void> {
     },
   };
 
+  const checkSpec = await specChecker(defaultCRDDir);
   const reconciler = new Reconciler({
     client,
     nodeName: config.nodeName,
     now: () => new Date(),
     log,
     metrics,
-    enact: (spec) => enact(spec, deps),
+    enact: (spec) => {
+      checkSpec(config.nodeName, spec);
+      return enact(spec, deps);
+    },
     revertAll: () => revertAll(deps),
     inventory: async () =>
       hostInventory(await gatherNodeFacts({ paths, ethtool: new Ethtool(deps.run) }), paths),

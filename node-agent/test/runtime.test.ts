@@ -4,7 +4,8 @@ import type {
   NodeNetworkTuningStatus,
   SettingResult,
 } from "../../api/v1alpha1/node-network-tuning.ts";
-import type { EnactResult } from "../src/engine/enact.ts";
+import { InvalidSpecError, type EnactResult } from "../src/engine/enact.ts";
+import { defaultCRDDir, specChecker } from "../src/runtime/spec-check.ts";
 import { parseSoftnetStat } from "../src/facts/host-counters.ts";
 import { Backoff } from "../../common/backoff.ts";
 import { setConditions } from "../src/runtime/conditions.ts";
@@ -343,5 +344,40 @@ describe("the reconciler", () => {
     reconciler.setObject(undefined);
     await settle();
     expect(reverts).toHaveLength(1);
+  });
+});
+
+describe("the agent's own check of its NodeNetworkTuning spec", () => {
+  it.each([
+    {
+      sentence: "a backwards CPU range stored under an older schema",
+      spec: { interfaces: [{ match: { names: ["eth0"] }, rps: { cpus: "7-3" } }] },
+      says: "CPU list 7-3: ranges must run upwards",
+    },
+    {
+      sentence: "a sysctl outside the allowlist",
+      spec: { sysctls: { "kernel.panic": "1" } },
+      says: "sysctl key kernel.panic is not accepted",
+    },
+    {
+      sentence: "a field the schema does not know",
+      spec: { tunables: {} },
+      says: "spec.tunables: unknown field",
+    },
+  ])("refuses $sentence before any write", async ({ spec, says }) => {
+    const check = await specChecker(defaultCRDDir);
+    expect(() => {
+      check("node-1", spec);
+    }).toThrow(InvalidSpecError);
+    expect(() => {
+      check("node-1", spec);
+    }).toThrow(says);
+  });
+
+  it("passes a spec the API server would accept", async () => {
+    const check = await specChecker(defaultCRDDir);
+    expect(() => {
+      check("node-1", { sysctls: { "net.core.somaxconn": "4096" } });
+    }).not.toThrow();
   });
 });

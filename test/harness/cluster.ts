@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -40,6 +40,8 @@ export class SimulatedCluster {
       "-p",
       path.join(root, "tsconfig.build.json"),
     ]);
+    // As npm run build does: the agents check specs against dist/crds.
+    await cp(path.join(root, "crds"), path.join(root, "dist/crds"), { recursive: true });
     const controlPlane = await startControlPlane({ binDir });
     const cluster = new SimulatedCluster(controlPlane, await mkdtemp(path.join(tmpdir(), prefix)));
     await installCRDs(controlPlane);

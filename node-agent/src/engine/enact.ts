@@ -46,13 +46,13 @@ export interface EnactResult {
   discardedStaleOriginals: number;
 }
 
-/** Raised when some setting is refused; nothing has been written. */
+/** Raised when the spec or some setting is refused; nothing has been written. */
 export class InvalidSpecError extends Error {
   override name = "InvalidSpecError";
   readonly refused: PlannedSetting[];
-  constructor(refused: PlannedSetting[]) {
+  constructor(refused: PlannedSetting[], problems?: string[]) {
     super(
-      `refused before any write: ${refused.map((p) => p.verdict?.message ?? p.name).join("; ")}`,
+      `refused before any write: ${(problems ?? refused.map((p) => p.verdict?.message ?? p.name)).join("; ")}`,
     );
     this.refused = refused;
   }
