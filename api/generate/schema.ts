@@ -20,6 +20,7 @@ export interface JSONSchemaProps {
   maxItems?: number;
   maxProperties?: number;
   "x-kubernetes-int-or-string"?: true;
+  "x-kubernetes-preserve-unknown-fields"?: true;
   "x-kubernetes-list-type"?: string;
   "x-kubernetes-list-map-keys"?: string[];
   "x-kubernetes-validations"?: ValidationRule[];
@@ -82,6 +83,13 @@ export class SchemaBuilder {
   private declarationSchema(decl: Declaration): JSONSchemaProps {
     const tags = readTags(decl);
     if (tags.has("objectMeta")) return { type: "object" };
+    // Checked by whoever reads it (its full schema would exceed the API server's CEL cost budget).
+    if (tags.has("preserveUnknownFields"))
+      return withAnnotations(
+        { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        decl,
+        tags,
+      );
     const schema = ts.isInterfaceDeclaration(decl)
       ? this.objectSchema(decl)
       : this.aliasSchema(decl, tags);

@@ -12,7 +12,13 @@ import {
 import { loadKindSchema } from "./crd-schemas.ts";
 import { applyDefaults } from "./defaults.ts";
 import { resolveMaxUnavailable, IntOrPercentError } from "./int-or-percent.ts";
-import { checkSysctlValue, sysctlPath, SysctlKeyError } from "./sysctl.ts";
+import {
+  checkSysctlValue,
+  isSecuritySensitiveSysctl,
+  securitySensitiveSysctlPattern,
+  sysctlPath,
+  SysctlKeyError,
+} from "./sysctl.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -140,5 +146,29 @@ describe("defaulting from the generated schema", () => {
     const input = { spec: {} };
     applyDefaults(schema, input);
     expect(input).toEqual({ spec: {} });
+  });
+});
+
+describe("security-sensitive sysctls", () => {
+  it.each([
+    ["net.core.bpf_jit_harden", true],
+    ["net.ipv4.ip_unprivileged_port_start", true],
+    ["net.ipv4.conf.all.rp_filter", true],
+    ["net.ipv6.conf.eth0.forwarding", true],
+    ["net.ipv4.conf.default.route_localnet", true],
+    ["net.core.somaxconn", false],
+    ["net.ipv4.tcp_rmem", false],
+    ["net.netfilter.nf_conntrack_max", false],
+  ])("%s is sensitive: %s", (key, sensitive) => {
+    expect(isSecuritySensitiveSysctl(key)).toBe(sensitive);
+  });
+
+  it("the CRDs' rule uses the same expression as the agent and the operator", async () => {
+    const cel = securitySensitiveSysctlPattern.replace(/\\/g, "\\\\");
+    for (const plural of ["networktunings", "nodenetworktunings"]) {
+      const schema = await loadKindSchema(path.join(root, "crds"), plural);
+      const rules = schema.properties?.spec?.["x-kubernetes-validations"] ?? [];
+      expect(rules.some((r) => r.rule.includes(`k.matches('${cel}')`))).toBe(true);
+    }
   });
 });

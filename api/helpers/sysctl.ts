@@ -40,3 +40,22 @@ export function checkSysctlValue(key: string, value: string): string {
   }
   return value;
 }
+
+/**
+ * Kernel parameters that weaken the node's security or change who can reach
+ * what (Documentation/networking/ip-sysctl.rst, admin-guide/sysctl/net.rst):
+ * the BPF JIT's hardening, unprivileged ports and ping, forwarding and
+ * routing of other hosts' packets, source validation, redirects, source
+ * routing, proxy ARP/NDP, router advertisements, policy bypass, SYN cookies.
+ * The same expression is in the CRD's rule (node-settings.ts); a test keeps
+ * them equal.
+ */
+export const securitySensitiveSysctlPattern =
+  "^net\\.core\\.bpf_.*$|^net\\.ipv4\\.(ip_forward|ip_nonlocal_bind|ip_unprivileged_port_start|ping_group_range|tcp_syncookies|icmp_echo_ignore_broadcasts|icmp_ignore_bogus_error_responses)$|^net\\.ipv6\\.(ip_nonlocal_bind)$|^net\\.ipv4\\.conf\\.[^.]+\\.(forwarding|mc_forwarding|rp_filter|accept_redirects|secure_redirects|send_redirects|accept_source_route|accept_local|route_localnet|proxy_arp|proxy_arp_pvlan|bootp_relay|disable_policy|disable_xfrm|src_valid_mark)$|^net\\.ipv6\\.conf\\.[^.]+\\.(forwarding|mc_forwarding|accept_ra|accept_redirects|accept_source_route|proxy_ndp|disable_policy|disable_ipv6)$";
+
+const securitySensitive = new RegExp(securitySensitiveSysctlPattern);
+
+/** Whether setting this key needs allowSecuritySensitiveSysctls. */
+export function isSecuritySensitiveSysctl(key: string): boolean {
+  return securitySensitive.test(key);
+}

@@ -6,7 +6,8 @@
  * `@minimum`, `@maximum`, `@minLength`, `@maxLength`, `@pattern`, `@minItems`,
  * `@maxItems`, `@maxProperties`, `@format`, `@default <json>`,
  * `@validation <json {rule, message}>`, `@listType`, `@listMapKey`,
- * `@integer` and `@intOrString` (on type aliases), `@objectMeta`.
+ * `@integer` and `@intOrString` (on type aliases), `@objectMeta`,
+ * `@preserveUnknownFields` (an object kept as written).
  */
 
 /**

@@ -11,7 +11,10 @@ export interface RolloutStrategy {
   maxUnavailable?: IntOrPercent;
 }
 
-/** What a set of nodes should have. */
+/**
+ * What a set of nodes should have.
+ * @validation {"rule": "!has(self.sysctls) || (has(self.allowSecuritySensitiveSysctls) && self.allowSecuritySensitiveSysctls) || !self.sysctls.exists(k, k.matches('^net\\\\.core\\\\.bpf_.*$|^net\\\\.ipv4\\\\.(ip_forward|ip_nonlocal_bind|ip_unprivileged_port_start|ping_group_range|tcp_syncookies|icmp_echo_ignore_broadcasts|icmp_ignore_bogus_error_responses)$|^net\\\\.ipv6\\\\.(ip_nonlocal_bind)$|^net\\\\.ipv4\\\\.conf\\\\.[^.]+\\\\.(forwarding|mc_forwarding|rp_filter|accept_redirects|secure_redirects|send_redirects|accept_source_route|accept_local|route_localnet|proxy_arp|proxy_arp_pvlan|bootp_relay|disable_policy|disable_xfrm|src_valid_mark)$|^net\\\\.ipv6\\\\.conf\\\\.[^.]+\\\\.(forwarding|mc_forwarding|accept_ra|accept_redirects|accept_source_route|proxy_ndp|disable_policy|disable_ipv6)$'))", "message": "a security-sensitive sysctl needs allowSecuritySensitiveSysctls: true", "messageExpression": "'sysctl ' + self.sysctls.filter(k, k.matches('^net\\\\.core\\\\.bpf_.*$|^net\\\\.ipv4\\\\.(ip_forward|ip_nonlocal_bind|ip_unprivileged_port_start|ping_group_range|tcp_syncookies|icmp_echo_ignore_broadcasts|icmp_ignore_bogus_error_responses)$|^net\\\\.ipv6\\\\.(ip_nonlocal_bind)$|^net\\\\.ipv4\\\\.conf\\\\.[^.]+\\\\.(forwarding|mc_forwarding|rp_filter|accept_redirects|secure_redirects|send_redirects|accept_source_route|accept_local|route_localnet|proxy_arp|proxy_arp_pvlan|bootp_relay|disable_policy|disable_xfrm|src_valid_mark)$|^net\\\\.ipv6\\\\.conf\\\\.[^.]+\\\\.(forwarding|mc_forwarding|accept_ra|accept_redirects|accept_source_route|proxy_ndp|disable_policy|disable_ipv6)$'))[0] + ' is security-sensitive: set allowSecuritySensitiveSysctls: true to allow it'"}
+ */
 export interface NetworkTuningSpec extends TuningSettings {
   /** The nodes this tuning applies to; empty or absent means every node. */
   nodeSelector?: LabelSelector;
@@ -54,6 +57,12 @@ export interface NetworkTuningStatus {
    * @minimum 0
    */
   observedGeneration?: Int64;
+  /**
+   * The security-sensitive sysctls this tuning sets (allowed by
+   * allowSecuritySensitiveSysctls), for audits.
+   * @maxItems 64
+   */
+  securitySensitiveSysctls?: string[];
   /**
    * Ready, Progressing and Degraded.
    * @maxItems 16

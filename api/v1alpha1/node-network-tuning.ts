@@ -17,7 +17,10 @@ export interface TuningSource {
   priority: Int32;
 }
 
-/** The merged desired state of one node, written by the operator. */
+/**
+ * The merged desired state of one node, written by the operator.
+ * @validation {"rule": "!has(self.sysctls) || (has(self.allowSecuritySensitiveSysctls) && self.allowSecuritySensitiveSysctls) || !self.sysctls.exists(k, k.matches('^net\\\\.core\\\\.bpf_.*$|^net\\\\.ipv4\\\\.(ip_forward|ip_nonlocal_bind|ip_unprivileged_port_start|ping_group_range|tcp_syncookies|icmp_echo_ignore_broadcasts|icmp_ignore_bogus_error_responses)$|^net\\\\.ipv6\\\\.(ip_nonlocal_bind)$|^net\\\\.ipv4\\\\.conf\\\\.[^.]+\\\\.(forwarding|mc_forwarding|rp_filter|accept_redirects|secure_redirects|send_redirects|accept_source_route|accept_local|route_localnet|proxy_arp|proxy_arp_pvlan|bootp_relay|disable_policy|disable_xfrm|src_valid_mark)$|^net\\\\.ipv6\\\\.conf\\\\.[^.]+\\\\.(forwarding|mc_forwarding|accept_ra|accept_redirects|accept_source_route|proxy_ndp|disable_policy|disable_ipv6)$'))", "message": "a security-sensitive sysctl needs allowSecuritySensitiveSysctls: true", "messageExpression": "'sysctl ' + self.sysctls.filter(k, k.matches('^net\\\\.core\\\\.bpf_.*$|^net\\\\.ipv4\\\\.(ip_forward|ip_nonlocal_bind|ip_unprivileged_port_start|ping_group_range|tcp_syncookies|icmp_echo_ignore_broadcasts|icmp_ignore_bogus_error_responses)$|^net\\\\.ipv6\\\\.(ip_nonlocal_bind)$|^net\\\\.ipv4\\\\.conf\\\\.[^.]+\\\\.(forwarding|mc_forwarding|rp_filter|accept_redirects|secure_redirects|send_redirects|accept_source_route|accept_local|route_localnet|proxy_arp|proxy_arp_pvlan|bootp_relay|disable_policy|disable_xfrm|src_valid_mark)$|^net\\\\.ipv6\\\\.conf\\\\.[^.]+\\\\.(forwarding|mc_forwarding|accept_ra|accept_redirects|accept_source_route|proxy_ndp|disable_policy|disable_ipv6)$'))[0] + ' is security-sensitive: set allowSecuritySensitiveSysctls: true to allow it'"}
+ */
 export interface NodeNetworkTuningSpec extends TuningSettings {
   /**
    * Enforce applies and keeps the settings; Audit only reports what would change.
@@ -34,7 +37,34 @@ export interface NodeNetworkTuningSpec extends TuningSettings {
    * @maxLength 1024
    */
   sourceNames?: string;
+  /**
+   * Audit tunings that match this node beside Enforce ones. The agent checks
+   * each one's settings against the node as the Enforce tunings left it and
+   * reports what it would change (results with the audit's source); it
+   * writes nothing for them.
+   * @maxItems 8
+   */
+  audits?: AuditedTuning[];
 }
+
+/** An Audit tuning's own settings, checked on a node that Enforce tunings tune. */
+export interface AuditedTuning {
+  /**
+   * The NetworkTuning's name.
+   * @maxLength 253
+   */
+  name: string;
+  /** The settings as the tuning states them. */
+  settings: AuditSettings;
+}
+
+/**
+ * An Audit tuning's settings, in the NetworkTuning's own form. Kept as written
+ * here: the NetworkTuning's schema checked them, and the agent checks them
+ * again with it before use.
+ * @preserveUnknownFields
+ */
+export type AuditSettings = TuningSettings;
 
 /** The outcome for one setting on the node. */
 export interface SettingResult {

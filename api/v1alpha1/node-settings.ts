@@ -193,4 +193,12 @@ export interface TuningSettings {
    * @validation {"rule": "self.all(k, k.matches('^net\\\\.(core|ipv4|ipv6|netfilter)(\\\\.[A-Za-z0-9_][A-Za-z0-9_-]{0,63}){1,4}$'))", "message": "sysctl keys must start with net.core., net.ipv4., net.ipv6. or net.netfilter. and consist of dot-separated names without '/' or '..'", "messageExpression": "'sysctl key ' + self.filter(k, !k.matches('^net\\\\.(core|ipv4|ipv6|netfilter)(\\\\.[A-Za-z0-9_][A-Za-z0-9_-]{0,63}){1,4}$'))[0] + ' is not accepted: keys must start with net.core., net.ipv4., net.ipv6. or net.netfilter. and consist of dot-separated names without / or ..'"}
    */
   sysctls?: Record<string, SysctlValue>;
+  /**
+   * Allow sysctls that weaken the node's security or change who can reach
+   * what: net.core.bpf_*, ip_forward and forwarding, ip_unprivileged_port_start,
+   * ping_group_range, rp_filter, redirects, source routing, route_localnet,
+   * proxy ARP/NDP, accept_ra and the like. Without it they are refused; a
+   * NetworkTuning's status lists the ones it sets.
+   */
+  allowSecuritySensitiveSysctls?: boolean;
 }

@@ -2,8 +2,9 @@
 // NodeNetworkTuning, keeps the node at its spec, reports per-setting status.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { enact, revertAll, type EnactDeps } from "./engine/enact.ts";
-import { defaultCRDDir, specChecker } from "./runtime/spec-check.ts";
+import { enactWithAudits } from "./engine/audits.ts";
+import { revertAll, type EnactDeps } from "./engine/enact.ts";
+import { defaultCRDDir, specCheckers } from "./runtime/spec-check.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readConntrackCounters } from "./facts/host-counters.ts";
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     },
   };
 
-  const checkSpec = await specChecker(defaultCRDDir);
+  const checks = await specCheckers(defaultCRDDir);
   const reconciler = new Reconciler({
     client,
     nodeName: config.nodeName,
@@ -138,8 +139,8 @@ async function main(): Promise<void> {
     log,
     metrics,
     enact: (spec) => {
-      checkSpec(config.nodeName, spec);
-      return enact(spec, deps);
+      checks.spec(config.nodeName, spec);
+      return enactWithAudits(spec, deps, checks.audit);
     },
     revertAll: () => revertAll(deps),
     inventory: async () =>

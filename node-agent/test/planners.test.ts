@@ -1,3 +1,4 @@
+import { planSysctls } from "../src/tuners/sysctls.ts";
 import { describe, expect, it } from "vitest";
 import type { InterfaceFacts } from "../src/facts/gather.ts";
 import { buildTopology } from "../src/facts/cpu-topology.ts";
@@ -303,5 +304,16 @@ describe("the target allowlist", () => {
     },
   ])("refuses $name", ({ target }) => {
     expect(() => checkTarget(target)).toThrow(RefusedTargetError);
+  });
+});
+
+describe("security-sensitive sysctls on the node", () => {
+  it("are refused before any write unless the spec allows them", () => {
+    const [refused] = planSysctls({ "net.ipv4.ip_forward": "1" });
+    expect(refused?.verdict).toMatchObject({ state: "Invalid", reason: "Refused" });
+    expect(refused?.verdict?.message).toContain("allowSecuritySensitiveSysctls");
+    const [allowed] = planSysctls({ "net.ipv4.ip_forward": "1" }, undefined, true);
+    expect(allowed?.target).toEqual({ kind: "proc", path: "sys/net/ipv4/ip_forward" });
+    expect(allowed?.note).toBe("security-sensitive, allowed by the spec");
   });
 });

@@ -5,7 +5,7 @@ import type {
   SettingResult,
 } from "../../api/v1alpha1/node-network-tuning.ts";
 import { InvalidSpecError, type EnactResult } from "../src/engine/enact.ts";
-import { defaultCRDDir, specChecker } from "../src/runtime/spec-check.ts";
+import { defaultCRDDir, specCheckers } from "../src/runtime/spec-check.ts";
 import { parseSoftnetStat } from "../src/facts/host-counters.ts";
 import { Backoff } from "../../common/backoff.ts";
 import { setConditions } from "../src/runtime/conditions.ts";
@@ -365,19 +365,22 @@ describe("the agent's own check of its NodeNetworkTuning spec", () => {
       says: "spec.tunables: unknown field",
     },
   ])("refuses $sentence before any write", async ({ spec, says }) => {
-    const check = await specChecker(defaultCRDDir);
+    const checks = await specCheckers(defaultCRDDir);
     expect(() => {
-      check("node-1", spec);
+      checks.spec("node-1", spec);
     }).toThrow(InvalidSpecError);
     expect(() => {
-      check("node-1", spec);
+      checks.spec("node-1", spec);
     }).toThrow(says);
   });
 
   it("passes a spec the API server would accept", async () => {
-    const check = await specChecker(defaultCRDDir);
+    const checks = await specCheckers(defaultCRDDir);
     expect(() => {
-      check("node-1", { sysctls: { "net.core.somaxconn": "4096" } });
+      checks.spec("node-1", { sysctls: { "net.core.somaxconn": "4096" } });
     }).not.toThrow();
+    expect(() => {
+      checks.audit("audit", { sysctls: { "net.ipv4.ip_forward": "1" } });
+    }).toThrow("sysctl net.ipv4.ip_forward is security-sensitive");
   });
 });

@@ -1,5 +1,7 @@
+import { isSecuritySensitiveSysctl } from "../../api/helpers/sysctl.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type {
+  AuditedTuning,
   NodeNetworkTuningSpec,
   TuningSource,
 } from "../../api/v1alpha1/node-network-tuning.ts";
@@ -38,11 +40,15 @@ export function byPrecedence(a: NetworkTuning, b: NetworkTuning): number {
  * the highest-priority tuning that sets it. Interface entries merge by their
  * match. Two tunings of equal priority setting one leaf differently are a
  * Conflict (the first name wins). When any matching tuning enforces, Audit
- * tunings add nothing, so an audit never blocks or dilutes a rollout.
+ * tunings add nothing to the merge, so an audit never blocks or dilutes a
+ * rollout; each travels beside it in `audits`, and the agent reports what it
+ * would change on the node as the Enforce tunings leave it.
  */
 export function mergeForNode(matching: readonly NetworkTuning[]): MergedNode {
   const enforcing = matching.filter((t) => (t.spec.mode ?? "Enforce") === "Enforce");
   const contributing = [...(enforcing.length > 0 ? enforcing : matching)].sort(byPrecedence);
+  const audited =
+    enforcing.length > 0 ? matching.filter((t) => t.spec.mode === "Audit").sort(byPrecedence) : [];
   const merge = new FieldMerge();
   const merged: Record<string, unknown> = {};
   for (const tuning of contributing) {
@@ -52,18 +58,31 @@ export function mergeForNode(matching: readonly NetworkTuning[]): MergedNode {
       merged[key] = merge.value(merged[key], value, key, tuning);
     }
   }
-  const sources: TuningSource[] = contributing.map((t) => ({
+  const sources: TuningSource[] = [...contributing, ...audited].map((t) => ({
     name: t.metadata.name ?? "",
     generation: t.metadata.generation ?? 0,
     priority: t.spec.priority ?? 0,
   }));
+  // Each tuning's own schema made it allow the sensitive keys it sets; the node's spec carries that on.
+  const sensitive = Object.keys((merged.sysctls as Record<string, string> | undefined) ?? {}).some(
+    isSecuritySensitiveSysctl,
+  );
   const spec: NodeNetworkTuningSpec = {
     ...(merged as TuningSettings),
+    ...(sensitive ? { allowSecuritySensitiveSysctls: true } : {}),
     mode: enforcing.length > 0 || contributing.length === 0 ? "Enforce" : "Audit",
     sources,
     sourceNames: sources.map((s) => s.name).join(", "),
+    ...(audited.length > 0 ? { audits: audited.map(auditOf) } : {}),
   };
   return { spec, conflicts: merge.conflicts };
+}
+
+function auditOf(tuning: NetworkTuning): AuditedTuning {
+  const settings: Record<string, unknown> = {};
+  for (const key of [...settingKeys, "allowSecuritySensitiveSysctls"] as const)
+    if (tuning.spec[key] !== undefined) settings[key] = tuning.spec[key];
+  return { name: tuning.metadata.name ?? "", settings: settings };
 }
 
 /** One node's merge: which tuning owns each leaf, and the conflicts found on the way. */

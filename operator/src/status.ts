@@ -1,3 +1,4 @@
+import { isSecuritySensitiveSysctl } from "../../api/helpers/sysctl.ts";
 import type { Condition } from "../../api/v1alpha1/meta.ts";
 import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
 import { setConditions, type ConditionInput } from "../../common/conditions.ts";
@@ -35,6 +36,7 @@ export function tuningStatus(input: StatusInput): NetworkTuningStatus {
     failedNodes: progress.failed,
     nodes: `${progress.applied}/${progress.matched}`,
     failingNodes,
+    ...sensitiveSysctls(tuning),
     conditions: setConditions(
       tuning.status?.conditions,
       tuningConditions(input),
@@ -42,6 +44,16 @@ export function tuningStatus(input: StatusInput): NetworkTuningStatus {
       generation,
     ),
   };
+}
+
+/** The security-sensitive sysctls the tuning sets, so that they show in its status. */
+function sensitiveSysctls(
+  tuning: NetworkTuning,
+): Pick<NetworkTuningStatus, "securitySensitiveSysctls"> {
+  const keys = Object.keys(tuning.spec.sysctls ?? {})
+    .filter(isSecuritySensitiveSysctl)
+    .sort();
+  return keys.length > 0 ? { securitySensitiveSysctls: keys } : {};
 }
 
 function tuningConditions(input: StatusInput): ConditionInput[] {

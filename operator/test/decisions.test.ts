@@ -122,6 +122,20 @@ describe("merge per node", () => {
     if (mode) expect(merged.spec.mode).toBe(mode);
   });
 
+  it("an Audit tuning beside an Enforce one travels with the node's spec, released like any source", () => {
+    const merged = mergeForNode([
+      tuning("audit", { mode: "Audit", priority: 50, sysctls: { "net.core.somaxconn": "1" } }, 3),
+      tuning("enforce", { sysctls: { "net.core.rmem_max": "2" } }),
+    ]);
+    expect(merged.spec.sources?.map((s) => `${s.name}@${s.generation}`)).toEqual([
+      "enforce@1",
+      "audit@3",
+    ]);
+    expect(merged.spec.audits).toEqual([
+      { name: "audit", settings: { sysctls: { "net.core.somaxconn": "1" } } },
+    ]);
+  });
+
   it("interface entries with the same match merge setting by setting", () => {
     const match = { names: ["eth0"] };
     const merged = mergeForNode([
@@ -332,6 +346,20 @@ describe("tuning status", () => {
       "Degraded=True/InvalidSpec",
     ]);
     expect(status.conditions?.[2]?.message).toContain('label key "bad key!"');
+  });
+
+  it("lists the security-sensitive sysctls a tuning sets, and the node's spec allows them", () => {
+    const sensitive = tuning("t", {
+      allowSecuritySensitiveSysctls: true,
+      sysctls: { "net.ipv4.ip_forward": "1", "net.core.somaxconn": "4096" },
+    });
+    expect(statusOf([], undefined, sensitive).securitySensitiveSysctls).toEqual([
+      "net.ipv4.ip_forward",
+    ]);
+    expect(mergeForNode([sensitive]).spec.allowSecuritySensitiveSysctls).toBe(true);
+    expect(
+      mergeForNode([tuning("plain", { sysctls: { "net.core.somaxconn": "1" } })]).spec,
+    ).not.toHaveProperty("allowSecuritySensitiveSysctls");
   });
 
   it("the Ready message of refused agents carries the API server's reason", () => {

@@ -366,6 +366,43 @@ describe("the operator with 20 real agents on simulated hosts", () => {
     await deleteAndWait("beside-bad");
   });
 
+  it("an Audit tuning beside an Enforce one reports what it would change and reaches Ready", async () => {
+    await run(
+      ["apply", "-f", "-"],
+      tuning("enforced", {
+        nodeSelector: { matchLabels: { pool: "sim" } },
+        rollout: { maxUnavailable: "50%" },
+        sysctls: { "net.core.somaxconn": "5000" },
+      }),
+    );
+    await readyWith("enforced", "20/20");
+    await run(
+      ["apply", "-f", "-"],
+      tuning("previewed", {
+        mode: "Audit",
+        priority: 10,
+        nodeSelector: { matchLabels: { pool: "sim" } },
+        rollout: { maxUnavailable: "50%" },
+        sysctls: { "net.core.somaxconn": "6000", "net.ipv4.tcp_fin_timeout": "60" },
+      }),
+    );
+    await readyWith("previewed", "20/20");
+    const [first = ""] = nodes;
+    const nnt = await get<NodeNetworkTuning>("nodenetworktuning", first);
+    const audited = nnt.status?.settings?.filter((r) => r.source === "previewed") ?? [];
+    expect(audited.map((r) => `${r.name} ${r.state}`).sort()).toEqual([
+      "audit/previewed/sysctl/net.core.somaxconn WouldChange",
+      "audit/previewed/sysctl/net.ipv4.tcp_fin_timeout Applied",
+    ]);
+    expect(audited.find((r) => r.state === "WouldChange")?.message).toBe(
+      "would change 5000 to 6000",
+    );
+    // The Enforce tuning's value stays: an audit writes nothing.
+    expect(await hostFile(first, "proc/sys/net/core/somaxconn")).toBe("5000");
+    await deleteAndWait("previewed");
+    await deleteAndWait("enforced");
+  });
+
   it("fails over to a second operator replica within 20 s, which finishes the rollout", async () => {
     cluster.startOperator("operator-b", 18081);
     await new Promise((resolve) => setTimeout(resolve, 3000));

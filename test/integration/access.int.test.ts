@@ -211,9 +211,10 @@ describe("least privilege: the chart's service accounts on a real API server", (
 
   const agentRequests: {
     sentence: string;
-    as: "node-a" | "unbound";
+    as: "node-a" | "unbound" | "admin";
     method: string;
     url: string;
+    body?: unknown;
     code: number;
     message?: RegExp;
   }[] = [
@@ -269,13 +270,48 @@ describe("least privilege: the chart's service accounts on a real API server", (
       code: 403,
       message: /not bound to a node/,
     },
+    {
+      sentence: "not even a cluster administrator may forge a node's status (admission policy)",
+      as: "admin",
+      method: "PATCH",
+      url: nnt("node-a", "/status"),
+      body: { status: { observedGeneration: 99 } },
+      code: 403,
+      message:
+        /nettune-node-tuning-writers.*only the node agent of node-a reports its status; admin may not/,
+    },
+    {
+      sentence: "not even a cluster administrator may hand-write a node's desired state",
+      as: "admin",
+      method: "PATCH",
+      url: nnt("node-a"),
+      body: { spec: { sysctls: { "net.core.somaxconn": "1" } } },
+      code: 403,
+      message:
+        /nettune-node-tuning-writers.*only the NetTune operator writes what a node should have; admin may not/,
+    },
+    {
+      sentence: "an administrator may still label a node's tuning (metadata only)",
+      as: "admin",
+      method: "PATCH",
+      url: nnt("node-a"),
+      body: { metadata: { labels: { team: "net" } } },
+      code: 200,
+    },
   ];
-  it.each(agentRequests)("$sentence", async ({ as, method, url, code, message }) => {
+  it.each(agentRequests)("$sentence", async ({ as, method, url, body, code, message }) => {
     const token =
       as === "unbound"
         ? (await run(["create", "token", "nettune-agent", "-n", namespace, "--duration=1h"])).trim()
-        : (agentTokens.get(as) ?? "");
-    const response = await send(token, method, url, method === "PATCH" ? statusPatch : undefined);
+        : as === "admin"
+          ? controlPlane.adminToken
+          : (agentTokens.get(as) ?? "");
+    const response = await send(
+      token,
+      method,
+      url,
+      body ?? (method === "PATCH" ? statusPatch : undefined),
+    );
     expect(response.code, response.message).toBe(code);
     if (message) expect(response.message).toMatch(message);
   });

@@ -277,6 +277,26 @@ const invalidSpecs: InvalidCase[] = [
     spec: ifaces({ rings: { rx: "abc" } }),
     field: "spec.interfaces[0].rings.rx",
   },
+  {
+    name: "security-sensitive net.core.bpf_jit_harden without allowSecuritySensitiveSysctls",
+    spec: { sysctls: { "net.core.somaxconn": "4096", "net.core.bpf_jit_harden": "0" } },
+    field: "sysctl net.core.bpf_jit_harden is security-sensitive",
+  },
+  {
+    name: "security-sensitive net.ipv4.ip_unprivileged_port_start without allowSecuritySensitiveSysctls",
+    spec: { sysctls: { "net.core.somaxconn": "4096", "net.ipv4.ip_unprivileged_port_start": "0" } },
+    field: "sysctl net.ipv4.ip_unprivileged_port_start is security-sensitive",
+  },
+  {
+    name: "security-sensitive net.ipv4.conf.all.rp_filter without allowSecuritySensitiveSysctls",
+    spec: { sysctls: { "net.core.somaxconn": "4096", "net.ipv4.conf.all.rp_filter": "0" } },
+    field: "sysctl net.ipv4.conf.all.rp_filter is security-sensitive",
+  },
+  {
+    name: "security-sensitive net.ipv4.ip_forward without allowSecuritySensitiveSysctls",
+    spec: { sysctls: { "net.core.somaxconn": "4096", "net.ipv4.ip_forward": "1" } },
+    field: "sysctl net.ipv4.ip_forward is security-sensitive",
+  },
   { name: "an unknown field", spec: { tunables: { fast: true } }, field: "spec.tunables" },
   { name: "a missing spec", spec: undefined, field: "spec" },
 ];
@@ -322,6 +342,16 @@ describe("the API server validates NetworkTuning specs", () => {
 
   it.each(examples)("both the API server and the CLI's check accept %s", async (file) => {
     const text = await readFile(file, "utf8");
+    expect(validator.validate(parse(text))).toEqual([]);
+    const result = await kubectl(target, ["create", "--dry-run=server", "-f", "-"], text);
+    expect(result.stderr).toBe("");
+  });
+
+  it("accepts security-sensitive sysctls when the tuning allows them, in both checks", async () => {
+    const text = manifest("sensitive", {
+      allowSecuritySensitiveSysctls: true,
+      sysctls: { "net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "2" },
+    });
     expect(validator.validate(parse(text))).toEqual([]);
     const result = await kubectl(target, ["create", "--dry-run=server", "-f", "-"], text);
     expect(result.stderr).toBe("");

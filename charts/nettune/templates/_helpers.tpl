@@ -21,3 +21,8 @@ app.kubernetes.io/component: operator
 {{- define "nettune.agentUser" -}}
 {{ printf "system:serviceaccount:%s:nettune-agent" .Release.Namespace }}
 {{- end -}}
+
+{{/* The operator's ServiceAccount user, as the API server names it in requests. */}}
+{{- define "nettune.operatorUser" -}}
+{{ printf "system:serviceaccount:%s:nettune-operator" .Release.Namespace }}
+{{- end -}}

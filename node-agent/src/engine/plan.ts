@@ -107,7 +107,9 @@ export function planQueuesAndNode(
             ),
           )
         : []),
-      ...(spec.sysctls ? planSysctls(spec.sysctls, source) : []),
+      ...(spec.sysctls
+        ? planSysctls(spec.sysctls, source, spec.allowSecuritySensitiveSysctls === true)
+        : []),
     ],
     facts,
   );

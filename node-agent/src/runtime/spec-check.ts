@@ -2,25 +2,32 @@ import path from "node:path";
 import { loadKindSchema } from "../../../api/helpers/crd-schemas.ts";
 import { SchemaValidator } from "../../../api/helpers/validate.ts";
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
+import type { TuningSettings } from "../../../api/v1alpha1/node-settings.ts";
 import { InvalidSpecError } from "../engine/enact.ts";
 
 /** The CRDs beside the compiled or source tree (dist/crds in the image, crds/ in the repository). */
 export const defaultCRDDir = path.resolve(import.meta.dirname, "../../../crds");
 
+export interface SpecCheckers {
+  /** Throws InvalidSpecError for a NodeNetworkTuning spec the CRD would refuse. */
+  spec: (node: string, spec: NodeNetworkTuningSpec) => void;
+  /** Throws InvalidSpecError for an audited tuning's settings its NetworkTuning schema would refuse. */
+  audit: (name: string, settings: TuningSettings) => void;
+}
+
 /**
- * The agent's own check of the spec it reads from its NodeNetworkTuning,
- * with the CRD's schema and CEL rules, before any write: an object stored
- * under an older schema, or written around the API server's checks, is
- * refused (InvalidSpec) rather than applied.
+ * The agent's own check of what it reads from its NodeNetworkTuning, with the
+ * CRDs' schemas and CEL rules, before any write: an object stored under an
+ * older schema, or written around the API server's checks, is refused
+ * (InvalidSpec) rather than applied.
  */
-export async function specChecker(
-  crdDir: string,
-): Promise<(name: string, spec: NodeNetworkTuningSpec) => void> {
-  const validator = new SchemaValidator(await loadKindSchema(crdDir, "nodenetworktunings"));
-  return (name, spec) => {
+export async function specCheckers(crdDir: string): Promise<SpecCheckers> {
+  const node = new SchemaValidator(await loadKindSchema(crdDir, "nodenetworktunings"));
+  const tuning = new SchemaValidator(await loadKindSchema(crdDir, "networktunings"));
+  const check = (validator: SchemaValidator, kind: string, name: string, spec: unknown): void => {
     const errors = validator.validate({
       apiVersion: "nettune.io/v1alpha1",
-      kind: "NodeNetworkTuning",
+      kind,
       metadata: { name },
       spec,
     });
@@ -29,5 +36,13 @@ export async function specChecker(
         [],
         errors.map((e) => `${e.field}: ${e.message}`),
       );
+  };
+  return {
+    spec: (name, spec) => {
+      check(node, "NodeNetworkTuning", name, spec);
+    },
+    audit: (name, settings) => {
+      check(tuning, "NetworkTuning", name, settings);
+    },
   };
 }

@@ -1,15 +1,33 @@
-import { checkSysctlValue, sysctlPath, SysctlKeyError } from "../../../api/helpers/sysctl.ts";
+import {
+  checkSysctlValue,
+  isSecuritySensitiveSysctl,
+  sysctlPath,
+  SysctlKeyError,
+} from "../../../api/helpers/sysctl.ts";
 import { SettingReason } from "./reasons.ts";
 import { step, verdict, type PlannedSetting } from "./types.ts";
 
-/** Allowlisted kernel parameters; a key or value outside it is Invalid and nothing gets written. */
-export function planSysctls(desired: Record<string, string>, source?: string): PlannedSetting[] {
+/**
+ * Allowlisted kernel parameters; a key or value outside it, or a
+ * security-sensitive key the spec does not allow, is Invalid and nothing gets written.
+ */
+export function planSysctls(
+  desired: Record<string, string>,
+  source?: string,
+  allowSecuritySensitive = false,
+): PlannedSetting[] {
   return Object.entries(desired).map(([key, value]) => {
     const name = `sysctl/${key}`;
     try {
       const path = sysctlPath(key);
       checkSysctlValue(key, value);
-      return step(name, value, { kind: "proc", path: `sys/${path}` }, source);
+      const sensitive = isSecuritySensitiveSysctl(key);
+      if (sensitive && !allowSecuritySensitive)
+        throw new SysctlKeyError(
+          `sysctl ${key} is security-sensitive: the spec needs allowSecuritySensitiveSysctls: true`,
+        );
+      const note = sensitive ? "security-sensitive, allowed by the spec" : undefined;
+      return step(name, value, { kind: "proc", path: `sys/${path}` }, source, note);
     } catch (cause) {
       if (!(cause instanceof SysctlKeyError)) throw cause;
       return verdict(
