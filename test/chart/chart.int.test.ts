@@ -56,7 +56,9 @@ describe("the Helm chart", () => {
       "ServiceAccount/nettune-operator",
       "ServiceAccount/nettune-uninstall",
       "ValidatingAdmissionPolicy/nettune-agent-own-node",
+      "ValidatingAdmissionPolicy/nettune-node-tuning-writers",
       "ValidatingAdmissionPolicyBinding/nettune-agent-own-node",
+      "ValidatingAdmissionPolicyBinding/nettune-node-tuning-writers",
     ]);
   });
 
