@@ -36,6 +36,14 @@ const apply = (name: string, spec: Record<string, unknown>): Promise<string> =>
     }),
   );
 
+/** The tuning most scenarios roll out: a new backlog value is a new generation. */
+const applyTakeover = (backlog: string): Promise<string> =>
+  apply("takeover", {
+    nodeSelector: { matchLabels: { pool: "faults" } },
+    rollout: { maxUnavailable: 2 },
+    sysctls: { "net.core.netdev_max_backlog": backlog },
+  });
+
 interface Seen {
   generation: number;
   applied: number;
@@ -221,11 +229,7 @@ describe("the rollout's promises under faults", () => {
   it("a new leader after a SIGKILL reports nothing Ready before its caches have listed", async () => {
     tunings.expectedMatched.set("takeover", nodes.length);
     const before = await leader();
-    await apply("takeover", {
-      nodeSelector: { matchLabels: { pool: "faults" } },
-      rollout: { maxUnavailable: 2 },
-      sysctls: { "net.core.netdev_max_backlog": "4000" },
-    });
+    await applyTakeover("4000");
     await sleep(1500);
     await cluster.stop(`operator/${before}`, "SIGKILL");
     try {
@@ -252,19 +256,11 @@ describe("the rollout's promises under faults", () => {
   async function pausedLeader(paused: string): Promise<void> {
     await eventually(async () => expect(await leader()).not.toBe(paused), 30_000, 500);
     // The new leader rolls out a new generation while the old one sleeps.
-    await apply("takeover", {
-      nodeSelector: { matchLabels: { pool: "faults" } },
-      rollout: { maxUnavailable: 2 },
-      sysctls: { "net.core.netdev_max_backlog": "5000" },
-    });
+    await applyTakeover("5000");
     await readyAt("takeover", 2);
     const resumedAt = Date.now();
     cluster.signal(`operator/${paused}`, "SIGCONT");
-    await apply("takeover", {
-      nodeSelector: { matchLabels: { pool: "faults" } },
-      rollout: { maxUnavailable: 2 },
-      sysctls: { "net.core.netdev_max_backlog": "6000" },
-    });
+    await applyTakeover("6000");
     await readyAt("takeover", 3);
     await sleep(3000);
     // managedFields name the replica that wrote the status last: never the resumed one.
@@ -274,11 +270,7 @@ describe("the rollout's promises under faults", () => {
   }
 
   it("finishes the rollout after the API server restarts in the middle of it", async () => {
-    await apply("takeover", {
-      nodeSelector: { matchLabels: { pool: "faults" } },
-      rollout: { maxUnavailable: 2 },
-      sysctls: { "net.core.netdev_max_backlog": "7000" },
-    });
+    await applyTakeover("7000");
     await sleep(500);
     await cluster.controlPlane.stopAPIServer();
     await sleep(3000);
@@ -288,11 +280,7 @@ describe("the rollout's promises under faults", () => {
   });
 
   it("finishes the rollout after etcd restarts in the middle of it", async () => {
-    await apply("takeover", {
-      nodeSelector: { matchLabels: { pool: "faults" } },
-      rollout: { maxUnavailable: 2 },
-      sysctls: { "net.core.netdev_max_backlog": "8000" },
-    });
+    await applyTakeover("8000");
     await sleep(500);
     await cluster.controlPlane.stopEtcd();
     await sleep(3000);
@@ -308,11 +296,7 @@ describe("the rollout's promises under faults", () => {
         metadata: { resourceVersion: string };
       }
     ).metadata.resourceVersion;
-    await apply("takeover", {
-      nodeSelector: { matchLabels: { pool: "faults" } },
-      rollout: { maxUnavailable: 2 },
-      sysctls: { "net.core.netdev_max_backlog": "9000" },
-    });
+    await applyTakeover("9000");
     await sleep(500);
     // With the API server down, its watch cache goes too: when it comes back, every
     // watch that resumes from a revision before the compaction is answered 410 Gone.

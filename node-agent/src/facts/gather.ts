@@ -1,13 +1,15 @@
-import { readdir, readlink, access } from "node:fs/promises";
+import { readdir, readlink } from "node:fs/promises";
 import path from "node:path";
 import type { FeatureState, PresetAndCurrent } from "../host/ethtool-parse.ts";
 import type { Ethtool } from "../host/ethtool.ts";
-import { HostDataError, readHostFile } from "../host/host-read.ts";
+import { HostDataError } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { isAddressableInterface } from "../host/targets.ts";
 import { CPUListError } from "../../../api/helpers/cpu-list.ts";
 import { buildTopology, type CPUTopology } from "./cpu-topology.ts";
 import { parseInterrupts, queueIRQs, type QueueIRQ } from "./interrupts.ts";
+import { pciFunction } from "./pci.ts";
+import { exists, readText, undefinedOnHostData } from "./read.ts";
 
 export interface InterfaceFacts {
   name: string;
@@ -94,16 +96,42 @@ async function gatherInterface(
   interrupts: Map<number, string>,
   queries?: Set<EthtoolQuery>,
 ): Promise<InterfaceFacts> {
-  const wanted = (query: EthtoolQuery): boolean => queries === undefined || queries.has(query);
   const base = path.join(deps.paths.sys, "class/net", name);
   const queues = await readdir(path.join(base, "queues")).catch(() => []);
   const physical = await exists(path.join(base, "device"));
-  const msi = physical ? await readdir(path.join(base, "device/msi_irqs")).catch(() => []) : [];
-  // ethtool takes the name as an argument: a name it could read as something else is not asked about.
+  const pci = physical ? await pciFunction(base) : undefined;
+  const { info, channels, rings, coalesce, features, unreadable } = await askEthtool(
+    deps.ethtool,
+    name,
+    queries,
+  );
+  const speed = Number((await readText(path.join(base, "speed"))).trim());
+  const numa = Number(pci?.numaNode.trim() || "-1");
+  const facts: InterfaceFacts = {
+    name,
+    physical,
+    defaultRoute,
+    numaNode: Number.isFinite(numa) ? numa : -1,
+    rxQueues: queues.filter((q) => q.startsWith("rx-")).length,
+    txQueues: queues.filter((q) => q.startsWith("tx-")).length,
+    queueIRQs: queueIRQs(pci?.msiIRQs ?? [], interrupts),
+  };
+  const driver = info?.driver ?? (await driverFromSysfs(base));
+  const speedMbps = Number.isInteger(speed) && speed > 0 ? speed : undefined;
+  if (Object.keys(unreadable).length > 0) facts.unreadable = unreadable;
+  return Object.assign(facts, defined({ driver, speedMbps, channels, rings, coalesce, features }));
+}
+
+/**
+ * The ethtool answers the scope wants, and the queries whose answers could
+ * not be read. ethtool takes the name as an argument: a name it could read
+ * as something else is not asked about at all.
+ */
+async function askEthtool(ethtool: Ethtool, name: string, queries?: Set<EthtoolQuery>) {
   const addressable = isAddressableInterface(name);
   const unreadable: Partial<Record<EthtoolQuery, string>> = {};
   const ask = async <T>(query: EthtoolQuery, answer: () => Promise<T>): Promise<T | undefined> => {
-    if (!addressable || !wanted(query)) return undefined;
+    if (!addressable || (queries !== undefined && !queries.has(query))) return undefined;
     try {
       return await answer();
     } catch (cause) {
@@ -113,27 +141,13 @@ async function gatherInterface(
     }
   };
   const [info, channels, rings, coalesce, features] = await Promise.all([
-    addressable ? deps.ethtool.driverInfo(name).catch(undefinedOnHostData) : undefined,
-    ask("channels", () => deps.ethtool.channels(name)),
-    ask("rings", () => deps.ethtool.rings(name)),
-    ask("coalesce", () => deps.ethtool.coalesce(name)),
-    ask("features", () => deps.ethtool.features(name)),
+    addressable ? ethtool.driverInfo(name).catch(undefinedOnHostData) : undefined,
+    ask("channels", () => ethtool.channels(name)),
+    ask("rings", () => ethtool.rings(name)),
+    ask("coalesce", () => ethtool.coalesce(name)),
+    ask("features", () => ethtool.features(name)),
   ]);
-  const speed = Number((await readText(path.join(base, "speed"))).trim());
-  const numa = Number((await readText(path.join(base, "device/numa_node"))).trim() || "-1");
-  const facts: InterfaceFacts = {
-    name,
-    physical,
-    defaultRoute,
-    numaNode: Number.isFinite(numa) ? numa : -1,
-    rxQueues: queues.filter((q) => q.startsWith("rx-")).length,
-    txQueues: queues.filter((q) => q.startsWith("tx-")).length,
-    queueIRQs: queueIRQs(msi.map(Number).filter(Number.isInteger), interrupts),
-  };
-  const driver = info?.driver ?? (await driverFromSysfs(base));
-  const speedMbps = Number.isInteger(speed) && speed > 0 ? speed : undefined;
-  if (Object.keys(unreadable).length > 0) facts.unreadable = unreadable;
-  return Object.assign(facts, defined({ driver, speedMbps, channels, rings, coalesce, features }));
+  return { info, channels, rings, coalesce, features, unreadable };
 }
 
 /** The entries whose value is defined, so that optional fields stay absent rather than undefined. */
@@ -143,20 +157,29 @@ function defined<T extends object>(values: T): Partial<T> {
   ) as Partial<T>;
 }
 
-/** Queue counts re-read from sysfs, after channel changes re-created the queues. */
+/**
+ * Queue counts and queue IRQs re-read, after channel changes re-created the
+ * queues (a driver may free and request its vectors again).
+ */
 export async function refreshQueueCounts(
   facts: NodeFacts,
   paths: HostPaths,
   devices: Set<string>,
 ): Promise<NodeFacts> {
+  const interrupts = parseInterrupts(await readText(path.join(paths.proc, "interrupts")));
   const interfaces = await Promise.all(
     facts.interfaces.map(async (iface) => {
       if (!devices.has(iface.name)) return iface;
-      const queues = await readdir(path.join(paths.sys, "class/net", iface.name, "queues")).catch(
-        () => [],
-      );
+      const base = path.join(paths.sys, "class/net", iface.name);
+      const queues = await readdir(path.join(base, "queues")).catch(() => []);
       const rxQueues = queues.filter((q) => q.startsWith("rx-")).length;
-      return { ...iface, rxQueues, txQueues: queues.length - rxQueues };
+      const pci = await pciFunction(base);
+      return {
+        ...iface,
+        rxQueues,
+        txQueues: queues.length - rxQueues,
+        queueIRQs: queueIRQs(pci?.msiIRQs ?? [], interrupts),
+      };
     }),
   );
   return { ...facts, interfaces };
@@ -231,21 +254,4 @@ async function processRunning(proc: string, command: string): Promise<boolean> {
 async function driverFromSysfs(base: string): Promise<string | undefined> {
   const link = await readlink(path.join(base, "device/driver")).catch(() => undefined);
   return link === undefined ? undefined : path.basename(link);
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A fact file's text; absent, unusable (a FIFO, a device, too large) or unreadable reads as "". */
-async function readText(file: string): Promise<string> {
-  return (await readHostFile(file).catch(undefinedOnHostData)) ?? "";
-}
-
-function undefinedOnHostData(cause: unknown): undefined {
-  if (cause instanceof HostDataError) return undefined;
-  throw cause;
 }
