@@ -35,6 +35,33 @@ describe("ethtool -l (channels)", () => {
   });
 });
 
+describe("ethtool text without its section headers", () => {
+  // Some ethtool builds print both blocks with no "Pre-set maximums:" / "Current hardware settings:".
+  it("takes the first block as maxima and a repeated key as the start of the current settings", () => {
+    const headerless = [
+      "Channel parameters for eth0:",
+      "RX:\t\tn/a",
+      "TX:\t\tn/a",
+      "Other:\t\tn/a",
+      "Combined:\t4",
+      "RX:\t\tn/a",
+      "TX:\t\tn/a",
+      "Other:\t\tn/a",
+      "Combined:\t2",
+      "",
+    ].join("\n");
+    const parsed = parsePresetAndCurrent(headerless);
+    expect(parsed.max.combined).toBe(4);
+    expect(parsed.current.combined).toBe(2);
+  });
+
+  it("reads the same numbers with the headers", () => {
+    const text = fixture("virtio_net", "l.txt");
+    const stripped = text.replace(/^(Pre-set maximums|Current hardware settings):\n/gm, "");
+    expect(parsePresetAndCurrent(stripped)).toEqual(parsePresetAndCurrent(text));
+  });
+});
+
 describe("ethtool -g (rings)", () => {
   it.each([
     {

@@ -9,16 +9,24 @@ export interface PresetAndCurrent {
   current: Record<string, number | undefined>;
 }
 
-/** `ethtool -l` and `ethtool -g`: "Pre-set maximums:" then "Current hardware settings:". */
+/**
+ * `ethtool -l` and `ethtool -g`: "Pre-set maximums:" then "Current hardware
+ * settings:". Some ethtool builds print the two blocks without those headers;
+ * then the first block is the maximums, and a key seen again starts the
+ * current settings.
+ */
 export function parsePresetAndCurrent(text: string): PresetAndCurrent {
   const result: PresetAndCurrent = { max: {}, current: {} };
-  let section: Record<string, number | undefined> | undefined;
+  let section: Record<string, number | undefined> = result.max;
   for (const line of text.split("\n")) {
     if (/^Pre-set maximums:/.test(line)) section = result.max;
     else if (/^Current hardware settings:/.test(line)) section = result.current;
-    else if (section) {
+    else {
       const field = /^([A-Za-z][A-Za-z ]*?):\s+(\S+)/.exec(line);
-      if (field?.[1] && field[2]) section[normalizeKey(field[1])] = numberOrUndefined(field[2]);
+      if (!field?.[1] || !field[2]) continue;
+      const key = normalizeKey(field[1]);
+      if (section === result.max && key in result.max) section = result.current;
+      section[key] = numberOrUndefined(field[2]);
     }
   }
   return result;
