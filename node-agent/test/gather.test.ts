@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildSimulatedHost } from "../../test/harness/simulated-host.ts";
+import { enact } from "../src/engine/enact.ts";
 import { gatherNodeFacts, refreshQueueCounts } from "../src/facts/gather.ts";
 import { Ethtool } from "../src/host/ethtool.ts";
 import { hostPathsUnder } from "../src/host/paths.ts";
@@ -87,5 +88,18 @@ describe("a virtio_net NIC", () => {
     const eth0 = after.interfaces.find((i) => i.name === "eth0");
     expect([eth0?.rxQueues, eth0?.txQueues]).toEqual([2, 2]);
     expect(eth0?.queueIRQs.map((q) => q.irq)).toEqual([25, 26, 27, 28]);
+  });
+});
+
+describe("a node without nf_conntrack", () => {
+  it("skips conntrack settings and says the module is not loaded", async () => {
+    const paths = hostPathsUnder(root, path.join(root, "run/nettune"));
+    const { results } = await enact(
+      { conntrack: { max: 262144 } },
+      { paths, run: () => Promise.resolve({ code: 1, stdout: "", stderr: "" }) },
+    );
+    const max = results.find((r) => r.name === "conntrack.max");
+    expect(max).toMatchObject({ state: "Skipped", reason: "NotPresent" });
+    expect(max?.message).toContain("the nf_conntrack module is not loaded");
   });
 });

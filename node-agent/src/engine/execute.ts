@@ -300,11 +300,15 @@ function notPresent(base: SettingResult, target: Target, initialNetns: boolean):
       message: `${base.name}: global, only the initial network namespace has it`,
     };
   }
+  // Without the module there is no table to size; say so rather than leave people guessing.
+  const conntrack =
+    (target.kind === "proc" && target.path.startsWith("sys/net/netfilter/nf_conntrack_")) ||
+    (target.kind === "sys" && target.path.startsWith("module/nf_conntrack/"));
   return {
     ...base,
     state: "Skipped",
     reason: SettingReason.NotPresent,
-    message: `${base.name}: ${targetKey(target)} does not exist here`,
+    message: `${base.name}: ${targetKey(target)} does not exist here${conntrack ? " (the nf_conntrack module is not loaded; it loads with the first connection-tracking rule, such as kube-proxy's)" : ""}`,
   };
 }
 
