@@ -12,7 +12,7 @@ import { hostPathsUnder } from "./host/paths.ts";
 import { loadSpecFile, SpecFileError } from "./load-spec.ts";
 import { formatResults } from "./table.ts";
 
-const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml] [--root /] [--run-dir ROOT/run/nettune]
+const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml|-] [--root /] [--run-dir ROOT/run/nettune]
                   [--resolv-conf /etc/resolv.conf] [--output table|json]
   plan       show what apply would change; writes nothing
   apply      apply the file's settings (Audit mode in the file plans only)

@@ -65,6 +65,7 @@ async function readSpecText(
   file: string,
   refuse: (message: string) => SpecFileError,
 ): Promise<string> {
+  if (file === "-") return readStandardInput(refuse);
   try {
     const text = await readHostFile(file, fileLimit);
     if (text === undefined) throw refuse("no such file");
@@ -126,4 +127,17 @@ function structureProblem(node: unknown, depth: number, at: string): string | un
     if (problem) return problem;
   }
   return undefined;
+}
+
+/** "--file -": standard input, which a person pipes into on purpose (a named FIFO is refused). */
+async function readStandardInput(refuse: (message: string) => SpecFileError): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    total += buffer.length;
+    if (total > fileLimit) throw refuse(`is larger than ${fileLimit} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

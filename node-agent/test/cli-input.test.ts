@@ -130,6 +130,20 @@ describe("the CLI refuses files it cannot use", () => {
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
+  it("reads a tuning piped in with --file -", async () => {
+    const child = execFile(process.execPath, [cli, "plan", "--file", "-", "--root", work]);
+    child.stdin?.end("kind: NetworkTuning\nspec:\n  tunables: {}\n");
+    const stderr = await new Promise<string>((resolve) => {
+      let text = "";
+      child.stderr?.on("data", (chunk: string) => (text += chunk));
+      child.on("close", () => {
+        resolve(text);
+      });
+    });
+    expect(child.exitCode).toBe(2);
+    expect(stderr).toContain("spec.tunables: unknown field");
+  });
+
   it("refuses an unknown flag with the usage, exit 2", async () => {
     const { code, stderr } = await runCLI(["plan", "--no-such-flag"]);
     expect(code).toBe(2);

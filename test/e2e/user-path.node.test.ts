@@ -261,14 +261,19 @@ describe("the user's path on a real node", () => {
     const asAgent = (args: string[]): Promise<CommandResult> =>
       kubectl([`--token=${token}`, ...args]);
     expect((await asAgent(["get", "nnt", provider.nodeName])).code).toBe(0);
+    const anotherNode = stringify({
+      apiVersion: "nettune.io/v1alpha1",
+      kind: "NodeNetworkTuning",
+      metadata: { name: "another-node" },
+      spec: {},
+    });
+    // Only the operator writes a node's desired state: not even the cluster admin may.
+    const byAdmin = await kubectl(["apply", "-f", "-"], anotherNode);
+    expect(byAdmin.code).not.toBe(0);
+    expect(byAdmin.stderr).toContain("only the NetTune operator writes what a node should have");
     await ok(
-      ["apply", "-f", "-"],
-      stringify({
-        apiVersion: "nettune.io/v1alpha1",
-        kind: "NodeNetworkTuning",
-        metadata: { name: "another-node" },
-        spec: {},
-      }),
+      ["apply", `--as=system:serviceaccount:${namespace}:nettune-operator`, "-f", "-"],
+      anotherNode,
     );
     // The agent's status write, as the agent makes it (a PATCH of the status subresource).
     const patchStatus = (name: string): Promise<string> =>
@@ -317,7 +322,7 @@ describe("the user's path on a real node", () => {
           "nettune-agent-cli",
           "plan",
           "--file",
-          "/dev/stdin",
+          "-",
           "--root",
           "/host",
           "--run-dir",
