@@ -11,6 +11,7 @@ export default defineConfig({
             "**/*.host.test.ts",
             "**/*.int.test.ts",
             "**/*.node.test.ts",
+            "**/*.nic.test.ts",
             "node_modules/**",
           ],
         },
@@ -45,6 +46,17 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 900_000,
           globalSetup: ["test/harness/node/global-setup.ts"],
+        },
+      },
+      {
+        // Real NIC drivers with real IRQs in a QEMU guest (test/harness/guest).
+        test: {
+          name: "nic",
+          include: ["**/*.nic.test.ts"],
+          exclude: ["node_modules/**"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 600_000,
         },
       },
       {

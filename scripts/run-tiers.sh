@@ -6,6 +6,8 @@
 #   integration  a real kube-apiserver + etcd on loopback
 #   node         a real single-node cluster (kubelet, containerd, runc, the image
 #                built from the Dockerfile) inside a network namespace of its own
+#   nic          real NIC drivers (virtio_net, e1000e, vmxnet3) with real IRQs in a
+#                QEMU guest booted inside a network namespace of its own
 # Everything the tiers need is installed or built first, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +39,10 @@ run_tier() {
       bash scripts/ensure-helm.sh >/dev/null
       bash scripts/ensure-node-packages.sh
       npx vitest run --project node --bail=1 $(report node)
+      ;;
+    nic)
+      bash scripts/guest/prepare.sh >/dev/null
+      npx vitest run --project nic $(report nic)
       ;;
     *) echo "unknown tier $1" >&2; return 2 ;;
   esac

@@ -1,0 +1,104 @@
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "../../..");
+
+export interface GuestRun {
+  /** What the job wrote into /job, by file name. */
+  read(file: string): Promise<string>;
+  /** The serial console, for a look after a failure. */
+  console: string;
+  removeWork(): Promise<void>;
+}
+
+/**
+ * Boots one QEMU guest with real NIC drivers and runs `script` in it as PID 1,
+ * then powers it off. The guest's root is the machine's own filesystem (a
+ * read-only 9p share under a tmpfs overlay), so it runs this repository and
+ * Node 24 as they are; /job is a writable share for the results. Its NICs:
+ * a 4-queue virtio-net on a multi-queue tap, an e1000e and a vmxnet3 on an
+ * isolated QEMU hub. QEMU runs inside a network namespace made for it, with
+ * no route out, and both are gone when this returns.
+ */
+export async function runInGuest(
+  script: string,
+  files: Record<string, string> = {},
+  timeoutMs = 300_000,
+): Promise<GuestRun> {
+  const cache = (await run("bash", [path.join(root, "scripts/guest/prepare.sh")])).stdout.trim();
+  const work = await mkdtemp(path.join(tmpdir(), "nettune-guest-"));
+  const netns = `nettune-nic-${randomBytes(3).toString("hex")}`;
+  await writeFile(path.join(work, "run.sh"), jobScript(script));
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(work, name), text);
+  await chmod(path.join(work, "run.sh"), 0o755);
+  await run("ip", ["netns", "add", netns]);
+  try {
+    await run("ip", ["-n", netns, "tuntap", "add", "tap0", "mode", "tap", "multi_queue"]);
+    await run("ip", ["-n", netns, "link", "set", "tap0", "up"]);
+    const console = await boot(netns, cache, work, timeoutMs);
+    return {
+      console,
+      read: (file) => readFile(path.join(work, file), "utf8"),
+      removeWork: () => rm(work, { recursive: true, force: true }),
+    };
+  } finally {
+    await run("ip", ["netns", "delete", netns]).catch(() => undefined);
+  }
+}
+
+/** The job as PID 1: the kernel's file systems, the script, then power off whatever happened. */
+function jobScript(script: string): string {
+  return `#!/bin/sh
+/busybox mount -t proc proc /proc
+/busybox mount -t sysfs sys /sys
+/busybox ln -sf /proc/self/fd /dev/fd
+export PATH=${path.dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+cd ${root}
+( set -x
+${script}
+) > /job/log 2>&1
+echo "exit $?" >> /job/log
+sync
+/busybox poweroff -f
+`;
+}
+
+async function boot(
+  netns: string,
+  cache: string,
+  work: string,
+  timeoutMs: number,
+): Promise<string> {
+  const args = [
+    "netns",
+    "exec",
+    netns,
+    "qemu-system-x86_64",
+    ...["-machine", "q35", "-cpu", "max,vendor=GenuineIntel", "-m", "1536"],
+    ...["-smp", "4,sockets=2,cores=1,threads=2", "-nographic", "-no-reboot"],
+    ...["-kernel", path.join(cache, "vmlinuz"), "-initrd", path.join(cache, "initramfs.cpio.gz")],
+    ...["-append", "console=ttyS0 quiet panic=-1"],
+    // multidevs=remap: the machine's /proc and /sys would otherwise share inode numbers over 9p.
+    ...["-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"],
+    ...["-device", "virtio-9p-pci,fsdev=root,mount_tag=root"],
+    ...["-fsdev", `local,id=job,path=${work},security_model=none,multidevs=remap`],
+    ...["-device", "virtio-9p-pci,fsdev=job,mount_tag=job"],
+    ...["-netdev", "tap,id=v0,ifname=tap0,script=no,downscript=no,queues=4,vhost=off"],
+    ...["-device", "virtio-net-pci,netdev=v0,mq=on,vectors=10,rss=on"],
+    ...["-netdev", "hubport,id=e0,hubid=0", "-device", "e1000e,netdev=e0"],
+    ...["-netdev", "hubport,id=x0,hubid=1", "-device", "vmxnet3,netdev=x0"],
+  ];
+  const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  await new Promise((resolve) => child.once("exit", resolve));
+  clearTimeout(timer);
+  return output;
+}

@@ -1,0 +1,160 @@
+// Real NIC drivers with real MSI-X IRQs in a QEMU guest (virtio_net with 4
+// queues, e1000e, vmxnet3), the agent running in the guest's initial network
+// namespace: every value asserted here was read back from the guest kernel
+// (ethtool, /proc, /sys), not taken from the agent's report.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { runInGuest, type GuestRun } from "../harness/guest/guest.ts";
+
+const spec = {
+  apiVersion: "nettune.io/v1alpha1",
+  kind: "NodeNetworkTuning",
+  metadata: { name: "guest" },
+  spec: {
+    interfaces: [
+      {
+        match: { drivers: ["virtio_net"] },
+        channels: { combined: 2 },
+        irqAffinity: { policy: "Spread" },
+      },
+      {
+        match: { drivers: ["e1000e"] },
+        rings: { rx: 1024 },
+        coalesce: { rxUsecs: 50 },
+        irqAffinity: { policy: "Pin", cpus: "3" },
+      },
+      { match: { drivers: ["vmxnet3"] }, rings: { rx: 2048 }, channels: { combined: 2 } },
+    ],
+    sysctls: { "net.core.netdev_budget": "600", "net.core.netdev_max_backlog": "3000" },
+    conntrack: { max: 131072 },
+  },
+};
+
+// Each state of the guest, read from the kernel into /job/<label>.
+const readBack = `
+readback() {
+  out=/job/$1
+  for d in virtio_net e1000e vmxnet3; do
+    i=$(cat /job/nic-$d)
+    echo "== $d $i" >> $out
+    for f in l g c; do echo "-- ethtool -$f" >> $out; ethtool -$f $i >> $out 2>&1; done
+    for irq in $(ls $(readlink -f /sys/class/net/$i/device)/msi_irqs $(readlink -f /sys/class/net/$i/device)/../msi_irqs 2>/dev/null | grep -E '^[0-9]+$'); do
+      echo "irq $irq $(cat /proc/irq/$irq/smp_affinity_list) $(grep -E "^ *$irq:" /proc/interrupts | awk '{print $NF}')" >> $out
+    done
+    echo "queues $(ls /sys/class/net/$i/queues | tr '\\n' ' ')" >> $out
+  done
+  for k in netdev_budget netdev_max_backlog; do echo "$k $(cat /proc/sys/net/core/$k)" >> $out; done
+  echo "nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max)" >> $out
+}
+for i in $(ls /sys/class/net); do ip link set $i up; d=$(ethtool -i $i 2>/dev/null | awk '/^driver:/ {print $2}'); [ -n "$d" ] && echo $i > /job/nic-$d; done
+readback before
+node node-agent/src/cli.ts inventory --output json > /job/inventory.json 2> /job/inventory.err
+node node-agent/src/cli.ts apply --file /job/spec.yaml --output json > /job/apply.json
+readback applied
+node node-agent/src/cli.ts revert --output json > /job/revert.json
+readback reverted
+`;
+
+let guest: GuestRun;
+const state: Record<string, string> = {};
+
+beforeAll(async () => {
+  guest = await runInGuest(readBack, { "spec.yaml": stringify(spec) });
+  for (const label of ["before", "applied", "reverted"])
+    state[label] = await guest.read(label).catch(() => "");
+}, 360_000);
+
+afterAll(async () => {
+  await guest.removeWork();
+});
+
+/** The lines of one NIC's section in a read-back. */
+function section(label: string, driver: string): string {
+  const text = state[label] ?? "";
+  const start = text.indexOf(`== ${driver} `);
+  const end = text.indexOf("\n== ", start + 1);
+  return text.slice(start, end === -1 ? undefined : end);
+}
+
+/** A current value from one ethtool query's output (-l channels, -g rings) in a section. */
+function current(text: string, query: "l" | "g", field: string): string | undefined {
+  const start = text.indexOf(`-- ethtool -${query}`);
+  const block = text.slice(start, text.indexOf("\n-- ", start + 1));
+  return new RegExp(`Current hardware settings:[\\s\\S]*?\\n${field}:\\s+(\\S+)`).exec(block)?.[1];
+}
+
+describe("real NIC drivers in a QEMU guest", () => {
+  it("booted with the three drivers and ran the agent to the end", async () => {
+    const log = await guest.read("log").catch(() => guest.console);
+    expect(log).toMatch(/exit 0\s*$/);
+    expect(state.before).toContain("== virtio_net");
+    expect(state.before).toContain("== e1000e");
+    expect(state.before).toContain("== vmxnet3");
+  });
+
+  it("inventory finds virtio_net's queue IRQs and NUMA node on its PCI function", async () => {
+    const text = await guest.read("inventory.json");
+    expect(text, await guest.read("inventory.err")).not.toBe("");
+    const inventory = JSON.parse(text) as {
+      interfaces: { driver?: string; irqs?: unknown[] }[];
+    };
+    const virtio = inventory.interfaces.find((i) => i.driver === "virtio_net");
+    expect(virtio?.irqs?.length).toBe(8);
+  });
+
+  it("sets virtio_net's channels to 2 and back to 4", () => {
+    expect(current(section("before", "virtio_net"), "l", "Combined")).toBe("4");
+    expect(current(section("applied", "virtio_net"), "l", "Combined")).toBe("2");
+    expect(current(section("reverted", "virtio_net"), "l", "Combined")).toBe("4");
+  });
+
+  it("sets e1000e's RX ring and rx-usecs, and restores them", () => {
+    const before = section("before", "e1000e");
+    expect(current(section("applied", "e1000e"), "g", "RX")).toBe("1024");
+    expect(section("applied", "e1000e")).toMatch(/rx-usecs:\s+50\b/);
+    expect(current(section("reverted", "e1000e"), "g", "RX")).toBe(current(before, "g", "RX"));
+    expect(/rx-usecs:\s+(\d+)/.exec(section("reverted", "e1000e"))?.[1]).toBe(
+      /rx-usecs:\s+(\d+)/.exec(before)?.[1],
+    );
+  });
+
+  it("pins e1000e's queue IRQs to CPU 3 in /proc/irq and restores them", () => {
+    const queueIRQs = (label: string): string[] =>
+      section(label, "e1000e")
+        .split("\n")
+        .filter((l) => /^irq \d+ \S+ eth\d+-(rx|tx)-\d+$/.test(l))
+        .map((l) => l.split(" ")[2] ?? "");
+    expect(queueIRQs("applied")).toEqual(["3", "3"]);
+    expect(queueIRQs("reverted")).toEqual(queueIRQs("before"));
+  });
+
+  it("spreads virtio_net's queue IRQs over the CPUs", () => {
+    const affinities = section("applied", "virtio_net")
+      .split("\n")
+      .filter((l) => /virtio\d+-(input|output)\.\d+$/.test(l))
+      .map((l) => l.split(" ")[2]);
+    expect(affinities.length).toBeGreaterThan(0);
+    expect(new Set(affinities).size).toBeGreaterThan(1);
+  });
+
+  it("writes host-global sysctls and conntrack max in the initial namespace, and restores them", () => {
+    const value = (label: string, key: string): string | undefined =>
+      new RegExp(`^${key} (\\S+)$`, "m").exec(state[label] ?? "")?.[1];
+    expect(value("applied", "netdev_budget")).toBe("600");
+    expect(value("applied", "netdev_max_backlog")).toBe("3000");
+    expect(value("applied", "nf_conntrack_max")).toBe("131072");
+    for (const key of ["netdev_budget", "netdev_max_backlog", "nf_conntrack_max"])
+      expect(value("reverted", key)).toBe(value("before", key));
+  });
+
+  it("reports vmxnet3's refused channel change without losing its ring change", async () => {
+    expect(current(section("applied", "vmxnet3"), "g", "RX")).toBe("2048");
+    const apply = JSON.parse(await guest.read("apply.json")) as {
+      results: { name: string; state: string; reason?: string }[];
+    };
+    const channels = apply.results.find(
+      (r) => /\/channels\.combined$/.test(r.name) && r.state !== "Applied" && r.state !== "Skipped",
+    );
+    expect(channels?.state).toMatch(/Failed|Unsupported/);
+  });
+});
