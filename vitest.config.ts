@@ -57,6 +57,7 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 600_000,
+          globalSetup: ["test/harness/guest/global-setup.ts"],
         },
       },
       {
