@@ -42,6 +42,8 @@ run_tier() {
       ;;
     nic)
       bash scripts/guest/prepare.sh >/dev/null
+      # The guest runs the compiled agent: its Node runs without a JIT, so without WebAssembly.
+      npm run -s build
       npx vitest run --project nic $(report nic)
       ;;
     *) echo "unknown tier $1" >&2; return 2 ;;
