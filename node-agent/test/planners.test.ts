@@ -1,3 +1,5 @@
+import { withIRQBalanceNote } from "../src/tuners/irq.ts";
+import { step } from "../src/tuners/types.ts";
 import { planSysctls } from "../src/tuners/sysctls.ts";
 import { describe, expect, it } from "vitest";
 import type { InterfaceFacts } from "../src/facts/gather.ts";
@@ -315,5 +317,30 @@ describe("security-sensitive sysctls on the node", () => {
     const [allowed] = planSysctls({ "net.ipv4.ip_forward": "1" }, undefined, true);
     expect(allowed?.target).toEqual({ kind: "proc", path: "sys/net/ipv4/ip_forward" });
     expect(allowed?.note).toBe("security-sensitive, allowed by the spec");
+  });
+});
+
+describe("irqbalance's Report policy", () => {
+  const irq = step(
+    "eth0/irq/40",
+    "3",
+    { kind: "proc", path: "irq/40/smp_affinity_list" },
+    "t",
+    "eth0-TxRx-0",
+  );
+  const rps = step("eth0/rx-0/rps_cpus", "f", {
+    kind: "sys",
+    path: "class/net/eth0/queues/rx-0/rps_cpus",
+  });
+  it("says on every placed IRQ that a running irqbalance may move it", () => {
+    const [noted, untouched] = withIRQBalanceNote([irq, rps], true);
+    expect(noted?.note).toBe(
+      "eth0-TxRx-0; irqbalance is running and may move this IRQ; NetTune puts it back at each re-check",
+    );
+    expect(untouched).toEqual(rps);
+  });
+
+  it("says nothing when irqbalance is not running", () => {
+    expect(withIRQBalanceNote([irq, rps], false)).toEqual([irq, rps]);
   });
 });

@@ -3,7 +3,7 @@ import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
 import { planChannels } from "../tuners/channels.ts";
 import { planCoalesce } from "../tuners/coalesce.ts";
 import { planConntrack } from "../tuners/conntrack.ts";
-import { planIRQAffinity } from "../tuners/irq.ts";
+import { planIRQAffinity, withIRQBalanceNote } from "../tuners/irq.ts";
 import { planOffloads } from "../tuners/offloads.ts";
 import { planResolvConf } from "../tuners/resolvconf.ts";
 import { planRings } from "../tuners/rings.ts";
@@ -69,7 +69,12 @@ export function planQueuesAndNode(
       ...(settings.rss ? planRSS(settings.rss, context) : []),
       ...(settings.rps ? planRPS(settings.rps, context) : []),
       ...(settings.xps ? planXPS(settings.xps, context) : []),
-      ...(settings.irqAffinity ? planIRQAffinity(settings.irqAffinity, context) : []),
+      ...(settings.irqAffinity
+        ? withIRQBalanceNote(
+            planIRQAffinity(settings.irqAffinity, context),
+            facts.irqbalanceRunning === true,
+          )
+        : []),
     ];
   });
   const flowRequests = selected.flatMap(({ settings }) =>
