@@ -3,7 +3,7 @@ import { loadKindSchema } from "../../api/helpers/crd-schemas.ts";
 import { applyDefaults } from "../../api/helpers/defaults.ts";
 import { SchemaValidator, type FieldError } from "../../api/helpers/validate.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
-import { HostDataError, readHostFile } from "./host/host-read.ts";
+import { HostDataError, readHostFile, readUpTo } from "./host/host-read.ts";
 
 /**
  * Raised for a tuning file that cannot be used: unreadable, not one YAML
@@ -65,15 +65,17 @@ async function readSpecText(
   file: string,
   refuse: (message: string) => SpecFileError,
 ): Promise<string> {
-  if (file === "-") return readStandardInput(refuse);
   try {
-    const text = await readHostFile(file, fileLimit);
+    // "--file -": standard input, which a person pipes into on purpose (a named FIFO is refused).
+    const text =
+      file === "-"
+        ? await readUpTo(process.stdin, file, fileLimit)
+        : await readHostFile(file, fileLimit);
     if (text === undefined) throw refuse("no such file");
     return text;
   } catch (cause) {
     if (!(cause instanceof HostDataError)) throw cause;
-    // The reader's message starts with the file's name; say only what is wrong.
-    throw refuse(cause.message.slice(file.length + 2));
+    throw refuse(cause.problem);
   }
 }
 
@@ -127,17 +129,4 @@ function structureProblem(node: unknown, depth: number, at: string): string | un
     if (problem) return problem;
   }
   return undefined;
-}
-
-/** "--file -": standard input, which a person pipes into on purpose (a named FIFO is refused). */
-async function readStandardInput(refuse: (message: string) => SpecFileError): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    total += buffer.length;
-    if (total > fileLimit) throw refuse(`is larger than ${fileLimit} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }

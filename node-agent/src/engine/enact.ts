@@ -14,6 +14,7 @@ import { Actuator, type WriteObserver } from "../host/actuator.ts";
 import type { CommandRunner } from "../host/commands.ts";
 import { Ethtool } from "../host/ethtool.ts";
 import type { HostPaths } from "../host/paths.ts";
+import { readText } from "../facts/read.ts";
 import { HostDataError, readHostFile } from "../host/host-read.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 import { targetKey } from "../host/targets.ts";
@@ -150,13 +151,9 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
 
 async function gatherExtras(paths: HostPaths, spec: NodeNetworkTuningSpec): Promise<NodeExtras> {
   const extras: NodeExtras = {};
-  const maxText = await readHostFile(
-    path.join(paths.proc, "sys/net/netfilter/nf_conntrack_max"),
-  ).catch((cause: unknown) => {
-    if (cause instanceof HostDataError) return undefined;
-    throw cause;
-  });
-  const max = Number(maxText?.trim() ?? "");
+  const max = Number(
+    (await readText(path.join(paths.proc, "sys/net/netfilter/nf_conntrack_max"))).trim(),
+  );
   if (Number.isInteger(max) && max > 0) extras.conntrackMax = max;
   // Only a spec with node DNS settings has any business with resolv.conf.
   if (!spec.dns?.node) return extras;

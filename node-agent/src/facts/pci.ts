@@ -12,13 +12,11 @@ export async function pciFunction(
 ): Promise<{ msiIRQs: number[]; numaNode: string } | undefined> {
   const device = await realpath(path.join(base, "device")).catch(() => undefined);
   if (device === undefined) return undefined;
-  for (const dir of [device, path.dirname(device)]) {
-    const msi = await readdir(path.join(dir, "msi_irqs")).catch(() => undefined);
-    if (msi === undefined && dir === device) continue;
-    const numaNode =
-      (await readText(path.join(dir, "numa_node"))) ||
-      (await readText(path.join(device, "numa_node")));
-    return { msiIRQs: (msi ?? []).map(Number).filter(Number.isInteger), numaNode };
-  }
-  return undefined;
+  const own = await readdir(path.join(device, "msi_irqs")).catch(() => undefined);
+  const fn = own === undefined ? path.dirname(device) : device;
+  const msi = own ?? (await readdir(path.join(fn, "msi_irqs")).catch(() => []));
+  const numaNode =
+    (await readText(path.join(fn, "numa_node"))) ||
+    (await readText(path.join(device, "numa_node")));
+  return { msiIRQs: msi.map(Number).filter(Number.isInteger), numaNode };
 }

@@ -11,11 +11,14 @@ export class HostDataError extends Error {
   override name = "HostDataError";
   /** The file or command whose answer could not be used. */
   readonly source: string;
+  /** What is wrong with it, without the source ("is not a regular file"). */
+  readonly problem: string;
   /** The errno when the file could not be opened at all, as opposed to holding garbage. */
   readonly errno: string | undefined;
-  constructor(source: string, message: string, options?: ErrorOptions & { errno?: string }) {
-    super(`${source}: ${message}`, options);
+  constructor(source: string, problem: string, options?: ErrorOptions & { errno?: string }) {
+    super(`${source}: ${problem}`, options);
     this.source = source;
+    this.problem = problem;
     this.errno = options?.errno;
   }
 }
@@ -45,7 +48,7 @@ export async function readHostFile(
   }
   try {
     if (!(await handle.stat()).isFile()) throw new HostDataError(file, "is not a regular file");
-    return await readUpTo(handle, file, limit);
+    return await readUpTo(handle.createReadStream({ autoClose: false }), file, limit);
   } catch (cause) {
     if (cause instanceof HostDataError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code ?? "unknown";
@@ -55,17 +58,24 @@ export async function readHostFile(
   }
 }
 
-async function readUpTo(handle: FileHandle, file: string, limit: number): Promise<string> {
-  const buffer = Buffer.alloc(Math.min(limit + 1, 64 * 1024));
-  const chunks: Buffer[] = [];
+/**
+ * The whole text of a stream of chunks (a file's, or standard input's), or
+ * HostDataError as soon as it passes `limit` bytes: the rest is never read.
+ */
+export async function readUpTo(
+  chunks: AsyncIterable<Uint8Array | string>,
+  source: string,
+  limit: number,
+): Promise<string> {
+  const kept: Buffer[] = [];
   let total = 0;
-  for (;;) {
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-    if (bytesRead === 0) return Buffer.concat(chunks).toString("utf8");
-    total += bytesRead;
-    if (total > limit) throw new HostDataError(file, `is larger than ${limit} bytes`);
-    chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+  for await (const chunk of chunks) {
+    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk);
+    total += buffer.length;
+    if (total > limit) throw new HostDataError(source, `is larger than ${limit} bytes`);
+    kept.push(buffer);
   }
+  return Buffer.concat(kept).toString("utf8");
 }
 
 /**
