@@ -6,21 +6,27 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${NETTUNE_CACHE:-$HOME/.cache/nettune}/guest
-kernel_package=linux-image-6.1.0-57-amd64
 modules=(virtio_pci virtio_console 9pnet_virtio 9p overlay virtio_net e1000e vmxnet3 nf_conntrack)
 key=$(cat "$here/initramfs-init.sh" "$0" | sha256sum | cut -c1-12)
-out=$cache/$kernel_package-$key
-if [ -f "$out/initramfs.cpio.gz" ]; then echo "$out"; exit 0; fi
+for prepared in "$cache"/linux-image-*-"$key"; do
+  if [ -f "$prepared/initramfs.cpio.gz" ]; then echo "$prepared"; exit 0; fi
+done
 
+export DEBIAN_FRONTEND=noninteractive
+refresh_lists() { apt-get update -qq >/dev/null; }
+# A fresh machine may have no package lists yet, and old ones may name removed versions.
+compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null || refresh_lists
 if ! command -v qemu-system-x86_64 >/dev/null; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
+  apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null ||
+    { refresh_lists && apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; }
 fi
+# The kernel Debian ships now: the package linux-image-amd64 depends on.
+kernel_package=$(apt-cache depends linux-image-amd64 | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+out=$cache/$kernel_package-$key
 rm -rf "$out.tmp" && mkdir -p "$out.tmp/debs"
-(cd "$out.tmp/debs" && apt-get download -qq "$kernel_package" busybox-static kmod irqbalance 2>/dev/null)
+download() { (cd "$out.tmp/debs" && apt-get download -qq "$kernel_package" busybox-static kmod irqbalance 2>/dev/null); }
+download || { refresh_lists && download; }
 for deb in "$out.tmp"/debs/*.deb; do dpkg -x "$deb" "$out.tmp/unpacked"; done
-kmod=$out.tmp/unpacked/bin/kmod
 version=${kernel_package#linux-image-}
 ln -sf kmod "$out.tmp/unpacked/bin/depmod"
 ln -sf kmod "$out.tmp/unpacked/bin/modprobe"
@@ -44,4 +50,6 @@ cp "$out.tmp/unpacked/boot/vmlinuz-$version" "$out.tmp/vmlinuz"
 cp "$out.tmp/unpacked/usr/sbin/irqbalance" "$out.tmp/irqbalance"
 rm -rf "$out.tmp/initramfs" "$out.tmp/debs" "$out.tmp/unpacked"
 rm -rf "$out" && mv "$out.tmp" "$out"
+# Guests prepared by an earlier version of this script are of no more use.
+find "$cache" -mindepth 1 -maxdepth 1 -name 'linux-image-*' ! -name "$(basename "$out")" -exec rm -rf {} +
 echo "$out"
