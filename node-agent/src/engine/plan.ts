@@ -60,22 +60,20 @@ export function planQueuesAndNode(
   const selected = selectInterfaces(spec.interfaces ?? [], facts.interfaces);
   const perInterface = selected.flatMap(({ facts: iface, settings }) => {
     const context: InterfaceContext = withSource({ iface, cpus: facts.cpus }, source);
-    if (facts.cpusUnreadable !== undefined)
-      return [
-        ...(settings.rss ? planRSS(settings.rss, context) : []),
-        ...cpuSettingsFailed(iface, settings, facts.cpusUnreadable, source),
-      ];
-    return [
-      ...(settings.rss ? planRSS(settings.rss, context) : []),
-      ...(settings.rps ? planRPS(settings.rps, context) : []),
-      ...(settings.xps ? planXPS(settings.xps, context) : []),
-      ...(settings.irqAffinity
-        ? withIRQBalanceNote(
-            planIRQAffinity(settings.irqAffinity, context),
-            facts.irqbalanceRunning === true,
-          )
-        : []),
-    ];
+    const cpuPlaced =
+      facts.cpusUnreadable !== undefined
+        ? cpuSettingsFailed(iface, settings, facts.cpusUnreadable, source)
+        : [
+            ...(settings.rps ? planRPS(settings.rps, context) : []),
+            ...(settings.xps ? planXPS(settings.xps, context) : []),
+            ...(settings.irqAffinity
+              ? withIRQBalanceNote(
+                  planIRQAffinity(settings.irqAffinity, context),
+                  facts.irqbalanceRunning === true,
+                )
+              : []),
+          ];
+    return [...(settings.rss ? planRSS(settings.rss, context) : []), ...cpuPlaced];
   });
   const flowRequests = selected.flatMap(({ settings }) =>
     settings.rps?.flowEntries === undefined
