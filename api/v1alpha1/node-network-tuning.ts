@@ -156,10 +156,25 @@ export interface InterfaceInventory {
   /** ethtool channel counts. */
   channels?: ChannelCounts;
   /**
-   * The interface's queue IRQ numbers.
+   * The interface's queue IRQs, by queue, with where each may run now.
    * @maxItems 1024
    */
-  irqs?: Int32[];
+  irqs?: QueueIRQInventory[];
+}
+
+/** One queue IRQ of an interface, as /proc/interrupts and /proc/irq show it. */
+export interface QueueIRQInventory {
+  /** IRQ number. */
+  irq: Int32;
+  /**
+   * The name in /proc/interrupts, such as virtio2-input.0 or eth1-rx-0.
+   * @maxLength 64
+   */
+  name: string;
+  /** The queue it serves. */
+  queue: Int32;
+  /** Its smp_affinity_list: the CPUs it may run on now. */
+  affinity?: CPUList;
 }
 
 /** A NUMA node and its CPUs. */

@@ -89,11 +89,18 @@ async function planOrApply(
   const { name, spec } = await loadSpecFile(values.file, crdDir);
   const outcome = await enact(spec, deps, { auditOnly: command === "plan", source: name });
   const rows = [...outcome.results, ...outcome.reverted];
+  const stale = outcome.discardedStaleOriginals;
   print(
     values.output === "json"
-      ? JSON.stringify({ mode: outcome.mode, results: rows }, null, 2)
+      ? JSON.stringify(
+          { mode: outcome.mode, results: rows, discardedStaleOriginals: stale },
+          null,
+          2,
+        )
       : formatResults(rows),
   );
+  if (stale > 0 && values.output !== "json")
+    console.error(`note: dropped ${stale} originals recorded in an earlier boot`);
   return rows.some((r) => r.state === "Failed") ? 1 : 0;
 }
 

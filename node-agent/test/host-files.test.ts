@@ -104,6 +104,13 @@ describe("resolv.conf editing", () => {
 describe("refused writes", () => {
   const irq: Target = { kind: "proc", path: "irq/42/smp_affinity_list" };
   const sysctl: Target = { kind: "proc", path: "sys/net/netfilter/nf_conntrack_max" };
+  const channels: Target = {
+    kind: "ethtool",
+    device: "eth2",
+    group: "channels",
+    param: "combined",
+  };
+  const rings: Target = { kind: "ethtool", device: "eth0", group: "rings", param: "rx" };
   const setting = { name: "eth0/irq/42", desired: "3", note: "eth0-TxRx-0" };
   it.each([
     {
@@ -133,6 +140,20 @@ describe("refused writes", () => {
       code: "EACCES",
       initialNetns: true,
       want: { state: "Failed", reason: "ReadOnly" },
+    },
+    {
+      name: "an ethtool change the driver refuses as not supported is Unsupported",
+      target: channels,
+      code: "EOPNOTSUPP",
+      initialNetns: true,
+      want: { state: "Unsupported", reason: "NotSupportedByDriver" },
+    },
+    {
+      name: "an ethtool change refused for another reason is Failed",
+      target: rings,
+      code: "ETHTOOL",
+      initialNetns: true,
+      want: { state: "Failed", reason: "WriteFailed" },
     },
     {
       name: "any other refusal is Failed with the error",

@@ -1,5 +1,5 @@
-import { withIRQBalanceNote } from "../src/tuners/irq.ts";
-import { step } from "../src/tuners/types.ts";
+import { planIRQBalance } from "../src/tuners/irqbalance.ts";
+import { step, type PlannedSetting } from "../src/tuners/types.ts";
 import { planSysctls } from "../src/tuners/sysctls.ts";
 import { describe, expect, it } from "vitest";
 import type { InterfaceFacts } from "../src/facts/gather.ts";
@@ -320,27 +320,69 @@ describe("security-sensitive sysctls on the node", () => {
   });
 });
 
-describe("irqbalance's Report policy", () => {
-  const irq = step(
-    "eth0/irq/40",
-    "3",
-    { kind: "proc", path: "irq/40/smp_affinity_list" },
-    "t",
-    "eth0-TxRx-0",
-  );
+describe("irqbalance policies", () => {
+  const irq = (n: number): PlannedSetting =>
+    step(
+      `eth0/irq/${n}`,
+      "3",
+      { kind: "proc", path: `irq/${n}/smp_affinity_list` },
+      "t",
+      `eth0-TxRx-${n}`,
+    );
   const rps = step("eth0/rx-0/rps_cpus", "f", {
     kind: "sys",
     path: "class/net/eth0/queues/rx-0/rps_cpus",
   });
-  it("says on every placed IRQ that a running irqbalance may move it", () => {
-    const [noted, untouched] = withIRQBalanceNote([irq, rps], true);
-    expect(noted?.note).toBe(
-      "eth0-TxRx-0; irqbalance is running and may move this IRQ; NetTune puts it back at each re-check",
-    );
-    expect(untouched).toEqual(rps);
+  const report =
+    "irqbalance is running and may move this IRQ; NetTune puts it back at each re-check";
+  it.each([
+    {
+      name: "Report notes on every placed IRQ that a running irqbalance may move it",
+      policy: "Report" as const,
+      facts: { running: true },
+      ban: undefined,
+      note: `eth0-TxRx-40; ${report}`,
+    },
+    {
+      name: "Report says nothing when irqbalance is not running",
+      policy: "Report" as const,
+      facts: { running: false },
+      ban: undefined,
+      note: "eth0-TxRx-40",
+    },
+    {
+      name: "BanTunedIRQs adds the placed IRQs to irqbalance's bans, first",
+      policy: "BanTunedIRQs" as const,
+      facts: { running: true, banned: [7, 41] },
+      ban: { desired: "7 40 41", target: { kind: "irqbalance-bans" } },
+      note: "eth0-TxRx-40; banned from irqbalance",
+    },
+    {
+      name: "BanTunedIRQs is Skipped when irqbalance is not running",
+      policy: "BanTunedIRQs" as const,
+      facts: { running: false },
+      ban: { desired: "40 41", verdict: { state: "Skipped", reason: "IRQBalanceNotRunning" } },
+      note: "eth0-TxRx-40",
+    },
+    {
+      name: "BanTunedIRQs is Unsupported when irqbalance's socket does not answer, and warns as Report",
+      policy: "BanTunedIRQs" as const,
+      facts: { running: true, socketProblem: "its control socket did not answer (ENOENT)" },
+      ban: { desired: "40 41", verdict: { state: "Unsupported", reason: "IRQBalanceUnreachable" } },
+      note: `eth0-TxRx-40; ${report}`,
+    },
+  ])("$name", ({ policy, facts, ban, note }) => {
+    const planned = planIRQBalance({ policy }, [irq(40), irq(41), rps], facts);
+    const [first] = planned;
+    if (ban === undefined) expect(planned).toHaveLength(3);
+    else expect(first).toMatchObject({ name: "irqbalance/banned-irqs", ...ban });
+    expect(planned.find((p) => p.name === "eth0/irq/40")?.note).toBe(note);
+    expect(planned.find((p) => p.name === rps.name)).toEqual(rps);
   });
 
-  it("says nothing when irqbalance is not running", () => {
-    expect(withIRQBalanceNote([irq, rps], false)).toEqual([irq, rps]);
+  it("plans nothing about irqbalance when no IRQ is placed", () => {
+    expect(
+      planIRQBalance({ policy: "BanTunedIRQs" }, [rps], { running: true, banned: [] }),
+    ).toEqual([rps]);
   });
 });

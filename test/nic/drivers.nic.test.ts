@@ -4,7 +4,15 @@
 // (ethtool, /proc, /sys), not taken from the agent's report.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import type { HostInventory, InterfaceInventory } from "../../api/v1alpha1/node-network-tuning.ts";
 import { runInGuest, type GuestRun } from "../harness/guest/guest.ts";
+import {
+  current,
+  globalValue,
+  guestShell,
+  irqAffinities,
+  section as sectionOf,
+} from "../harness/guest/readback.ts";
 
 const spec = {
   apiVersion: "nettune.io/v1alpha1",
@@ -43,27 +51,8 @@ const spec = {
 };
 
 // Each state of the guest, read from the kernel into /job/<label>.
-const readBack = `
-readback() {
-  out=/job/$1
-  for d in virtio_net e1000e vmxnet3; do
-    i=$(cat /job/nic-$d)
-    echo "== $d $i" >> $out
-    for f in l g c; do echo "-- ethtool -$f" >> $out; ethtool -$f $i >> $out 2>&1; done
-    for irq in $(ls $(readlink -f /sys/class/net/$i/device)/msi_irqs $(readlink -f /sys/class/net/$i/device)/../msi_irqs 2>/dev/null | grep -E '^[0-9]+$'); do
-      echo "irq $irq $(cat /proc/irq/$irq/smp_affinity_list) $(grep -E "^ *$irq:" /proc/interrupts | awk '{print $NF}')" >> $out
-    done
-    echo "queues $(ls /sys/class/net/$i/queues | tr '\\n' ' ')" >> $out
-    for q in /sys/class/net/$i/queues/*; do
-      for f in rps_cpus rps_flow_cnt xps_cpus; do [ -f $q/$f ] && echo "$(basename $q) $f $(cat $q/$f)" >> $out; done
-    done
-    echo "-- ethtool -x" >> $out; ethtool -x $i >> $out 2>&1
-  done
-  for k in netdev_budget netdev_max_backlog netdev_budget_usecs rps_sock_flow_entries; do echo "$k $(cat /proc/sys/net/core/$k)" >> $out; done
-  echo "nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max)" >> $out
-  echo "hashsize $(cat /sys/module/nf_conntrack/parameters/hashsize)" >> $out
-}
-for i in $(ls /sys/class/net); do ip link set $i up; d=$(ethtool -i $i 2>/dev/null | awk '/^driver:/ {print $2}'); [ -n "$d" ] && echo $i > /job/nic-$d; done
+const job = `${guestShell}
+nics
 readback before
 node dist/node-agent/src/cli.js inventory --output json > /job/inventory.json 2> /job/inventory.err
 node dist/node-agent/src/cli.js apply --file /job/spec.yaml --output json > /job/apply.json
@@ -76,7 +65,7 @@ let guest: GuestRun;
 const state: Record<string, string> = {};
 
 beforeAll(async () => {
-  guest = await runInGuest(readBack, { "spec.yaml": stringify(spec) });
+  guest = await runInGuest(job, { files: { "spec.yaml": stringify(spec) } });
   for (const label of ["before", "applied", "reverted"])
     state[label] = await guest.read(label).catch(() => "");
 }, 360_000);
@@ -85,20 +74,7 @@ afterAll(async () => {
   if (process.env.NETTUNE_KEEP_WORK !== "1") await guest.removeWork();
 });
 
-/** The lines of one NIC's section in a read-back. */
-function section(label: string, driver: string): string {
-  const text = state[label] ?? "";
-  const start = text.indexOf(`== ${driver} `);
-  const end = text.indexOf("\n== ", start + 1);
-  return text.slice(start, end === -1 ? undefined : end);
-}
-
-/** A current value from one ethtool query's output (-l channels, -g rings) in a section. */
-function current(text: string, query: "l" | "g", field: string): string | undefined {
-  const start = text.indexOf(`-- ethtool -${query}`);
-  const block = text.slice(start, text.indexOf("\n-- ", start + 1));
-  return new RegExp(`Current hardware settings:[\\s\\S]*?\\n${field}:\\s+(\\S+)`).exec(block)?.[1];
-}
+const section = (label: string, driver: string): string => sectionOf(state[label] ?? "", driver);
 
 describe("real NIC drivers in a QEMU guest", () => {
   it("booted with the three drivers and ran the agent to the end", async () => {
@@ -109,14 +85,51 @@ describe("real NIC drivers in a QEMU guest", () => {
     expect(state.before).toContain("== vmxnet3");
   });
 
-  it("inventory finds virtio_net's queue IRQs and NUMA node on its PCI function", async () => {
+  it("inventory shows each NIC's driver, queue counts and maxima, queue IRQs and NUMA node", async () => {
     const text = await guest.read("inventory.json");
     expect(text, await guest.read("inventory.err")).not.toBe("");
-    const inventory = JSON.parse(text) as {
-      interfaces: { driver?: string; irqs?: unknown[] }[];
-    };
-    const virtio = inventory.interfaces.find((i) => i.driver === "virtio_net");
-    expect(virtio?.irqs?.length).toBe(8);
+    const inventory = JSON.parse(text) as HostInventory;
+    const nic = (driver: string): InterfaceInventory | undefined =>
+      inventory.interfaces?.find((i) => i.driver === driver);
+    // virtio's IRQs and NUMA node sit on its parent PCI function, on node 1's expander.
+    expect(nic("virtio_net")).toMatchObject({ numaNode: 1, rxQueues: 4, txQueues: 4 });
+    expect(nic("virtio_net")?.channels).toEqual({ combined: 4, maxCombined: 4 });
+    expect(nic("virtio_net")?.irqs).toHaveLength(8);
+    expect(nic("virtio_net")?.irqs?.[0]?.name).toMatch(/^virtio\d+-input\.0$/);
+    expect(nic("virtio_net")?.irqs?.[0]?.queue).toBe(0);
+    expect(nic("e1000e")).toMatchObject({ numaNode: 1 });
+    expect(nic("e1000e")?.irqs?.map((q) => q.name)).toEqual([
+      expect.stringMatching(/-rx-0$/),
+      expect.stringMatching(/-tx-0$/),
+    ]);
+    expect(nic("vmxnet3")).toMatchObject({
+      numaNode: -1,
+      channels: { combined: 4, maxCombined: 4 },
+    });
+    expect(nic("vmxnet3")?.irqs).toHaveLength(4);
+  });
+
+  it("inventory shows each queue IRQ's current affinity, the CPUs' NUMA nodes and SMT, and no irqbalance", async () => {
+    const inventory = JSON.parse(await guest.read("inventory.json")) as HostInventory;
+    const vmxnet3 = inventory.interfaces?.find((i) => i.driver === "vmxnet3");
+    expect(vmxnet3?.irqs).toHaveLength(4);
+    // Each IRQ's affinity as the kernel had it before any change.
+    const before = new Map(
+      sectionOf(state.before ?? "", "vmxnet3")
+        .split("\n")
+        .filter((l) => l.startsWith("irq "))
+        .map((l) => [Number(l.split(" ")[1]), l.split(" ")[2]]),
+    );
+    for (const q of vmxnet3?.irqs ?? []) expect(q.affinity).toBe(before.get(q.irq));
+    expect(inventory.cpus).toMatchObject({
+      count: 4,
+      smt: true,
+      numaNodes: [
+        { id: 0, cpus: "0-1" },
+        { id: 1, cpus: "2-3" },
+      ],
+    });
+    expect(inventory.irqbalanceRunning).toBe(false);
   });
 
   it("sets virtio_net's channels to 2 and back to 4", () => {
@@ -145,18 +158,21 @@ describe("real NIC drivers in a QEMU guest", () => {
     expect(queueIRQs("reverted")).toEqual(queueIRQs("before"));
   });
 
-  it("spreads virtio_net's queue IRQs over the CPUs", () => {
-    const affinities = section("applied", "virtio_net")
-      .split("\n")
-      .filter((l) => /virtio\d+-(input|output)\.\d+$/.test(l))
-      .map((l) => l.split(" ")[2]);
-    expect(affinities.length).toBeGreaterThan(0);
-    expect(new Set(affinities).size).toBeGreaterThan(1);
+  it("spreads virtio_net's queue IRQs NUMA-local first, hyper-thread siblings last", () => {
+    // virtio sits on node 1 (CPUs 2-3); CPU 3 is CPU 2's sibling, CPU 1 is CPU 0's: 2, 0, 3, 1.
+    const order = ["2", "0", "3", "1"];
+    const applied = irqAffinities(section("applied", "virtio_net"), /-(input|output)\.\d+$/);
+    expect(applied).toHaveLength(8);
+    for (const [name, cpus] of applied)
+      expect(cpus, name).toBe(order[Number(/\.(\d+)$/.exec(name)?.[1])]);
+    expect(irqAffinities(section("reverted", "virtio_net"), /-(input|output)\.\d+$/)).toEqual(
+      irqAffinities(section("before", "virtio_net"), /-(input|output)\.\d+$/),
+    );
   });
 
   it("writes host-global sysctls and conntrack max in the initial namespace, and restores them", () => {
     const value = (label: string, key: string): string | undefined =>
-      new RegExp(`^${key} (\\S+)$`, "m").exec(state[label] ?? "")?.[1];
+      globalValue(state[label] ?? "", key);
     expect(value("applied", "netdev_budget")).toBe("600");
     expect(value("applied", "netdev_max_backlog")).toBe("3000");
     expect(value("applied", "nf_conntrack_max")).toBe("131072");
@@ -194,7 +210,7 @@ describe("real NIC drivers in a QEMU guest", () => {
 
   it("writes rps_sock_flow_entries and the conntrack hash size; refuses budget_usecs with the kernel's reason", async () => {
     const value = (label: string, key: string): string | undefined =>
-      new RegExp(`^${key} (\\S+)$`, "m").exec(state[label] ?? "")?.[1];
+      globalValue(state[label] ?? "", key);
     expect(value("applied", "rps_sock_flow_entries")).toBe("32768");
     expect(value("applied", "hashsize")).toBe("32768");
     expect(value("applied", "netdev_budget_usecs")).toBe(value("before", "netdev_budget_usecs"));
@@ -216,6 +232,7 @@ describe("real NIC drivers in a QEMU guest", () => {
     const channels = apply.results.find(
       (r) => /\/channels\.combined$/.test(r.name) && r.state !== "Applied" && r.state !== "Skipped",
     );
-    expect(channels?.state).toMatch(/Failed|Unsupported/);
+    expect(channels).toMatchObject({ state: "Unsupported", reason: "NotSupportedByDriver" });
+    expect(current(section("applied", "vmxnet3"), "l", "Combined")).toBe("4");
   });
 });

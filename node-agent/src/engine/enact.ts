@@ -144,9 +144,11 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
   }
   const named = entries.every((entry) => entry.match.names && !entry.match.namePattern);
   const irqbalance = entries.some((entry) => entry.irqAffinity) || spec.irqbalance !== undefined;
+  const irqbalanceBans = spec.irqbalance?.policy === "BanTunedIRQs";
+  const scope: GatherScope = { queries, irqbalance, irqbalanceBans };
   return named
-    ? { interfaces: new Set(entries.flatMap((e) => e.match.names ?? [])), queries, irqbalance }
-    : { queries, irqbalance };
+    ? { ...scope, interfaces: new Set(entries.flatMap((e) => e.match.names ?? [])) }
+    : scope;
 }
 
 async function gatherExtras(paths: HostPaths, spec: NodeNetworkTuningSpec): Promise<NodeExtras> {

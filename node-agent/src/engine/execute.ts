@@ -255,6 +255,14 @@ export function classifyRefusal(
   initialNetns: boolean,
   setting: PlannedSetting,
 ): Pick<SettingResult, "state" | "reason" | "message"> {
+  if (target.kind === "ethtool" && error.code === "EOPNOTSUPP") {
+    // vmxnet3 answers `ethtool -l` and refuses `-L`: the query said yes, the driver says no.
+    return {
+      state: "Unsupported",
+      reason: SettingReason.NotSupportedByDriver,
+      message: `${setting.name}: the driver refused the change as not supported (${error.message})`,
+    };
+  }
   const readOnly = ["EACCES", "EPERM", "EROFS", "EOPNOTSUPP"].includes(error.code);
   if (
     target.kind === "proc" &&
@@ -290,6 +298,14 @@ function notPresent(base: SettingResult, target: Target, initialNetns: boolean):
       state: "Unsupported",
       reason: SettingReason.NotSupportedByDriver,
       message: `${base.name}: the driver does not support it`,
+    };
+  }
+  if (target.kind === "irqbalance-bans") {
+    return {
+      ...base,
+      state: "Skipped",
+      reason: SettingReason.IRQBalanceNotRunning,
+      message: `${base.name}: irqbalance stopped, or its control socket does not answer`,
     };
   }
   if (target.kind === "proc" && target.path.startsWith("sys/net/") && !initialNetns) {

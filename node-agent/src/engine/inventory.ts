@@ -6,6 +6,7 @@ import type {
   InterfaceInventory,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
+import { readIRQAffinities } from "../facts/irq-affinity.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 
@@ -15,7 +16,17 @@ export async function hostInventory(facts: NodeFacts, paths: HostPaths): Promise
   for (const [cpu, node] of facts.cpus.nodeOf) nodes.set(node, [...(nodes.get(node) ?? []), cpu]);
   const inventory: HostInventory = {
     kernel: facts.kernel,
-    interfaces: facts.interfaces.map(interfaceInventory),
+    interfaces: await Promise.all(
+      facts.interfaces.map(async (iface) =>
+        interfaceInventory(
+          iface,
+          await readIRQAffinities(
+            paths.proc,
+            iface.queueIRQs.map((q) => q.irq),
+          ),
+        ),
+      ),
+    ),
     cpus: {
       count: facts.cpus.online.length,
       online: formatCPUList(facts.cpus.online),
@@ -39,7 +50,10 @@ export async function hostInventory(facts: NodeFacts, paths: HostPaths): Promise
   return inventory;
 }
 
-function interfaceInventory(iface: InterfaceFacts): InterfaceInventory {
+function interfaceInventory(
+  iface: InterfaceFacts,
+  affinities: Map<number, string>,
+): InterfaceInventory {
   const inventory: InterfaceInventory = {
     name: iface.name,
     numaNode: iface.numaNode,
@@ -47,7 +61,10 @@ function interfaceInventory(iface: InterfaceFacts): InterfaceInventory {
     defaultRoute: iface.defaultRoute,
     rxQueues: iface.rxQueues,
     txQueues: iface.txQueues,
-    irqs: iface.queueIRQs.map((q) => q.irq),
+    irqs: iface.queueIRQs.map(({ irq, name, queue }) => {
+      const affinity = affinities.get(irq);
+      return affinity === undefined ? { irq, name, queue } : { irq, name, queue, affinity };
+    }),
   };
   if (iface.driver !== undefined) inventory.driver = iface.driver;
   if (iface.speedMbps !== undefined) inventory.speedMbps = iface.speedMbps;

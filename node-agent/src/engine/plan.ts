@@ -3,7 +3,8 @@ import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
 import { planChannels } from "../tuners/channels.ts";
 import { planCoalesce } from "../tuners/coalesce.ts";
 import { planConntrack } from "../tuners/conntrack.ts";
-import { planIRQAffinity, withIRQBalanceNote } from "../tuners/irq.ts";
+import { planIRQAffinity } from "../tuners/irq.ts";
+import { planIRQBalance, type IRQBalanceFacts } from "../tuners/irqbalance.ts";
 import { planOffloads } from "../tuners/offloads.ts";
 import { planResolvConf } from "../tuners/resolvconf.ts";
 import { planRings } from "../tuners/rings.ts";
@@ -66,12 +67,7 @@ export function planQueuesAndNode(
         : [
             ...(settings.rps ? planRPS(settings.rps, context) : []),
             ...(settings.xps ? planXPS(settings.xps, context) : []),
-            ...(settings.irqAffinity
-              ? withIRQBalanceNote(
-                  planIRQAffinity(settings.irqAffinity, context),
-                  facts.irqbalanceRunning === true,
-                )
-              : []),
+            ...(settings.irqAffinity ? planIRQAffinity(settings.irqAffinity, context) : []),
           ];
     return [...(settings.rss ? planRSS(settings.rss, context) : []), ...cpuPlaced];
   });
@@ -82,7 +78,7 @@ export function planQueuesAndNode(
   );
   return withHostProblems(
     [
-      ...perInterface,
+      ...planIRQBalance(spec.irqbalance, perInterface, irqbalanceFacts(facts), source),
       ...planSockFlowEntries(flowRequests),
       ...(spec.conntrack
         ? planConntrack(
@@ -148,4 +144,12 @@ function withSource<T extends object>(
 
 function maybe<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function irqbalanceFacts(facts: NodeFacts): IRQBalanceFacts {
+  return {
+    running: facts.irqbalanceRunning === true,
+    ...maybe("banned", facts.irqbalanceBanned),
+    ...maybe("socketProblem", facts.irqbalanceSocketProblem),
+  };
 }

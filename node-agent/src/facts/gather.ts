@@ -4,6 +4,11 @@ import type { FeatureState, PresetAndCurrent } from "../host/ethtool-parse.ts";
 import type { Ethtool } from "../host/ethtool.ts";
 import { HostDataError } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
+import {
+  IRQBalanceSocket,
+  irqbalancePid,
+  irqbalanceSocketPath,
+} from "../host/irqbalance-socket.ts";
 import { isAddressableInterface } from "../host/targets.ts";
 import { CPUListError } from "../../../api/helpers/cpu-list.ts";
 import { buildTopology, type CPUTopology } from "./cpu-topology.ts";
@@ -41,6 +46,10 @@ export interface NodeFacts {
   kernel: string;
   /** Absent when not looked for. */
   irqbalanceRunning?: boolean;
+  /** The IRQs a running irqbalance leaves alone; looked for only when bans are wanted. */
+  irqbalanceBanned?: number[];
+  /** Why irqbalance's control socket did not answer, when bans are wanted. */
+  irqbalanceSocketProblem?: string;
 }
 
 export interface GatherDeps {
@@ -57,6 +66,8 @@ export interface GatherScope {
   queries?: Set<EthtoolQuery>;
   /** Whether to look for irqbalance among the processes; true when absent. */
   irqbalance?: boolean;
+  /** Whether to ask a running irqbalance which IRQs it leaves alone. */
+  irqbalanceBans?: boolean;
 }
 
 /** Reads what the planners need to know about the node; writes nothing. */
@@ -83,10 +94,27 @@ export async function gatherNodeFacts(
     initialNetns: await isInitialNetns(paths.proc),
     bootId: (await readText(path.join(paths.proc, "sys/kernel/random/boot_id"))).trim(),
     kernel: (await readText(path.join(paths.proc, "sys/kernel/osrelease"))).trim(),
-    ...(scope.irqbalance === false
-      ? {}
-      : { irqbalanceRunning: await processRunning(paths.proc, "irqbalance") }),
+    ...(scope.irqbalance === false ? {} : await gatherIRQBalance(paths.proc, scope)),
   };
+}
+
+async function gatherIRQBalance(
+  proc: string,
+  scope: GatherScope,
+): Promise<Pick<NodeFacts, "irqbalanceRunning" | "irqbalanceBanned" | "irqbalanceSocketProblem">> {
+  const pid = await irqbalancePid(proc);
+  if (pid === undefined) return { irqbalanceRunning: false };
+  if (scope.irqbalanceBans !== true) return { irqbalanceRunning: true };
+  try {
+    const banned = await new IRQBalanceSocket(irqbalanceSocketPath(proc, pid)).banned();
+    return { irqbalanceRunning: true, irqbalanceBanned: banned };
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    return {
+      irqbalanceRunning: true,
+      irqbalanceSocketProblem: `its control socket did not answer (${code})`,
+    };
+  }
 }
 
 async function gatherInterface(
@@ -240,15 +268,6 @@ async function isInitialNetns(proc: string): Promise<boolean> {
   const init = await readlink(path.join(proc, "1/ns/net")).catch(() => undefined);
   if (own !== undefined && init !== undefined) return own === init;
   return exists(path.join(proc, "sys/net/core/netdev_max_backlog"));
-}
-
-async function processRunning(proc: string, command: string): Promise<boolean> {
-  const entries = await readdir(proc).catch(() => []);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    if ((await readText(path.join(proc, entry, "comm"))).trim() === command) return true;
-  }
-  return false;
 }
 
 async function driverFromSysfs(base: string): Promise<string | undefined> {

@@ -2,14 +2,21 @@ import { constants } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CPUListError, parseCPUList, parseCPUMask } from "../../../api/helpers/cpu-list.ts";
-import { canonicalFeature } from "./ethtool-parse.ts";
+import { canonicalFeature, ethtoolRefusalCode } from "./ethtool-parse.ts";
 import type { Ethtool } from "./ethtool.ts";
 import { HostDataError, readHostFile } from "./host-read.ts";
+import {
+  bannedIRQsOf,
+  formatBannedIRQs,
+  IRQBalanceSocket,
+  irqbalancePid,
+  irqbalanceSocketPath,
+} from "./irqbalance-socket.ts";
 import type { HostPaths } from "./paths.ts";
 import { readResolvOptions, writeResolvOptions } from "./resolv-conf.ts";
 import { checkTarget, targetKey, type EthtoolGroup, type Target } from "./targets.ts";
 
-/** A write the host refused; `code` is the errno name or "ETHTOOL". */
+/** A write the host refused; `code` is the errno name, or "ETHTOOL" for another ethtool refusal. */
 export class WriteError extends Error {
   override name = "WriteError";
   readonly code: string;
@@ -54,6 +61,8 @@ export class Actuator {
         return readResolvOptions(this.paths.resolvConf, this.paths.root);
       case "ethtool":
         return this.readEthtool(target);
+      case "irqbalance-bans":
+        return this.readBans();
     }
   }
 
@@ -69,7 +78,39 @@ export class Actuator {
         return writeResolvOptions(this.paths.resolvConf, value, this.paths.root);
       case "ethtool":
         return this.writeEthtool([{ target, value }]);
+      case "irqbalance-bans":
+        return this.writeBans(value);
     }
+  }
+
+  /** Undefined when irqbalance is not running or has no control socket (built without it). */
+  private async readBans(): Promise<string | undefined> {
+    const socket = await this.irqbalance();
+    if (socket === undefined) return undefined;
+    try {
+      return formatBannedIRQs(await socket.banned());
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async writeBans(value: string): Promise<void> {
+    const socket = await this.irqbalance();
+    if (socket === undefined)
+      throw new WriteError(`irqbalance ban ${value}: irqbalance is not running`, "ESRCH");
+    try {
+      await socket.ban(bannedIRQsOf(value));
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code ?? "EUNKNOWN";
+      throw new WriteError(`irqbalance ban ${value}: ${code}`, code, { cause });
+    }
+  }
+
+  private async irqbalance(): Promise<IRQBalanceSocket | undefined> {
+    const pid = await irqbalancePid(this.paths.proc);
+    return pid === undefined
+      ? undefined
+      : new IRQBalanceSocket(irqbalanceSocketPath(this.paths.proc, pid));
   }
 
   /**
@@ -99,7 +140,10 @@ export class Actuator {
     const result = await this.ethtool.set(first.device, first.group, pairs);
     if (result.code !== 0) {
       const what = writes.map(({ target, value }) => `${targetKey(target)}=${value}`).join(" ");
-      throw new WriteError(`${what}: ${result.stderr.trim() || `exit ${result.code}`}`, "ETHTOOL");
+      throw new WriteError(
+        `${what}: ${result.stderr.trim() || `exit ${result.code}`}`,
+        ethtoolRefusalCode(result.stderr),
+      );
     }
   }
 
@@ -139,6 +183,7 @@ export function sameValue(target: Target, a: string, b: string): boolean {
   if (target.kind === "proc" && target.path.endsWith("smp_affinity_list")) {
     return sameSet(parseCPUList(a), parseCPUList(b));
   }
+  if (target.kind === "irqbalance-bans") return sameSet(bannedIRQsOf(a), bannedIRQsOf(b));
   if (target.kind === "resolvconf")
     return sameSet(a.split(/\s+/).filter(Boolean), b.split(/\s+/).filter(Boolean));
   return a.trim().split(/\s+/).join(" ") === b.trim().split(/\s+/).join(" ");

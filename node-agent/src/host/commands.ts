@@ -9,14 +9,17 @@ export interface CommandResult {
 /** Runs a program with arguments, never through a shell. */
 export type CommandRunner = (program: string, args: readonly string[]) => Promise<CommandResult>;
 
-/** The real runner: execFile with a timeout, never throwing on a non-zero exit. */
+/**
+ * The real runner: execFile with a timeout, never throwing on a non-zero exit.
+ * LC_ALL=C: the tools' messages (strerror's text in ethtool's refusals) are read.
+ */
 export function execRunner(timeoutMs = 15_000): CommandRunner {
   return (program, args) =>
     new Promise((resolve) => {
       execFile(
         program,
         [...args],
-        { timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 },
+        { timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } },
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === "number" ? error.code : 127) : 0;
           resolve({ code, stdout, stderr });

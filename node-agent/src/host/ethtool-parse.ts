@@ -139,3 +139,13 @@ function numberOrUndefined(text: string): number | undefined {
 function textOrUndefined(text: string): string | undefined {
   return text === "n/a" ? undefined : text;
 }
+
+/**
+ * The errno a refused ethtool set names on stderr (`netlink error: Operation not
+ * supported`, or the ioctl path's `Cannot set ...: Operation not supported`), as
+ * its symbolic code; "ETHTOOL" for any other refusal. The runner pins LC_ALL=C,
+ * so the text is strerror's English.
+ */
+export function ethtoolRefusalCode(stderr: string): "EOPNOTSUPP" | "ETHTOOL" {
+  return /: Operation not supported$/m.test(stderr) ? "EOPNOTSUPP" : "ETHTOOL";
+}

@@ -7,7 +7,9 @@ export type Target =
   | { kind: "proc"; path: string }
   | { kind: "sys"; path: string }
   | { kind: "ethtool"; device: string; group: EthtoolGroup; param: string }
-  | { kind: "resolvconf" };
+  | { kind: "resolvconf" }
+  /** The IRQs a running irqbalance leaves alone, through its control socket. */
+  | { kind: "irqbalance-bans" };
 
 export type EthtoolGroup = "channels" | "rings" | "coalesce" | "features" | "rss";
 
@@ -68,6 +70,7 @@ export function checkTarget(target: Target): Target {
           ethtoolParams[target.group].test(target.param),
       );
     case "resolvconf":
+    case "irqbalance-bans":
       return target;
   }
 }
@@ -95,5 +98,7 @@ export function targetKey(target: Target): string {
       return `ethtool:${target.device}:${target.group}.${target.param}`;
     case "resolvconf":
       return "resolv.conf:options";
+    case "irqbalance-bans":
+      return "irqbalance:banned-irqs";
   }
 }

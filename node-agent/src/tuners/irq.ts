@@ -80,21 +80,3 @@ export function spreadOrder(
   };
   return [...allowed].sort((a, b) => rank(a) - rank(b) || a - b);
 }
-
-/**
- * irqbalance's Report policy: with irqbalance running, every IRQ NetTune
- * places says that irqbalance may move it again (each re-check then puts it
- * back and reports the drift).
- */
-export function withIRQBalanceNote(
-  planned: PlannedSetting[],
-  irqbalanceRunning: boolean,
-): PlannedSetting[] {
-  if (!irqbalanceRunning) return planned;
-  const note = "irqbalance is running and may move this IRQ; NetTune puts it back at each re-check";
-  return planned.map((setting) =>
-    setting.target?.kind === "proc" && setting.target.path.endsWith("/smp_affinity_list")
-      ? { ...setting, note: setting.note ? `${setting.note}; ${note}` : note }
-      : setting,
-  );
-}

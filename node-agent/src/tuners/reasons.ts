@@ -37,6 +37,10 @@ export const SettingReason = {
   RestoredOriginal: "RestoredOriginal",
   /** The change cut the node off from the API server and was undone. */
   RolledBack: "RolledBack",
+  /** irqbalance is not running: there is nothing to keep off the tuned IRQs. */
+  IRQBalanceNotRunning: "IRQBalanceNotRunning",
+  /** irqbalance runs without a control socket that answers, so it cannot be asked to ban IRQs. */
+  IRQBalanceUnreachable: "IRQBalanceUnreachable",
   /** onlyRaise kept a larger value the node already had. */
   KeptLarger: "KeptLarger",
 } as const;

@@ -23,25 +23,34 @@ export interface GuestRun {
  * read-only 9p share under a tmpfs overlay), so it runs this repository and
  * Node 24 as they are; /job is a writable share for the results. Its NICs:
  * a 4-queue virtio-net on a multi-queue tap, an e1000e and a vmxnet3 on an
- * isolated QEMU hub. QEMU runs inside a network namespace made for it, with
+ * isolated QEMU hub; two NUMA nodes with two hyper-threads each, virtio-net
+ * and e1000e on node 1's PCIe expander. QEMU runs inside a network namespace made for it, with
  * no route out, and both are gone when this returns.
  */
-export async function runInGuest(
-  script: string,
-  files: Record<string, string> = {},
-  timeoutMs = 300_000,
-): Promise<GuestRun> {
+export interface GuestOptions {
+  /** Files the job finds in /job. */
+  files?: Record<string, string>;
+  timeoutMs?: number;
+  /**
+   * Let the job reboot the guest (`/busybox reboot -f`): QEMU starts it again
+   * and the job runs anew (/job keeps what it wrote). Off, a reboot ends QEMU.
+   */
+  allowReboot?: boolean;
+}
+
+export async function runInGuest(script: string, options: GuestOptions = {}): Promise<GuestRun> {
+  const { files = {}, timeoutMs = 300_000, allowReboot = false } = options;
   const cache = (await run("bash", [path.join(root, "scripts/guest/prepare.sh")])).stdout.trim();
   const work = await mkdtemp(path.join(tmpdir(), "nettune-guest-"));
   const netns = `nettune-nic-${randomBytes(3).toString("hex")}`;
-  await writeFile(path.join(work, "run.sh"), jobScript(script));
+  await writeFile(path.join(work, "run.sh"), jobScript(script, cache));
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(work, name), text);
   await chmod(path.join(work, "run.sh"), 0o755);
   await run("ip", ["netns", "add", netns]);
   try {
     await run("ip", ["-n", netns, "tuntap", "add", "tap0", "mode", "tap", "multi_queue"]);
     await run("ip", ["-n", netns, "link", "set", "tap0", "up"]);
-    const console = await boot(netns, cache, work, timeoutMs);
+    const console = await boot(netns, cache, work, timeoutMs, allowReboot);
     return {
       console,
       read: (file) => readFile(path.join(work, file), "utf8"),
@@ -52,13 +61,18 @@ export async function runInGuest(
   }
 }
 
-/** The job as PID 1: the kernel's file systems, the script, then power off whatever happened. */
-function jobScript(script: string): string {
+/**
+ * The job as PID 1: the kernel's file systems, the script, then power off
+ * whatever happened. NETTUNE_GUEST_CACHE holds what the guest was prepared
+ * with (irqbalance among it).
+ */
+function jobScript(script: string, cache: string): string {
   return `#!/bin/sh
 /busybox mount -t proc proc /proc
 /busybox mount -t sysfs sys /sys
 /busybox ln -sf /proc/self/fd /dev/fd
 export PATH=${path.dirname(process.execPath)}:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+export NETTUNE_GUEST_CACHE=${cache}
 # Node's JIT-compiled code crashed now and then under QEMU's emulation (segfaults, V8
 # "Check failed" at start); the interpreter alone is slower and never did. Without a JIT
 # there is no WebAssembly, so no TypeScript type stripping: jobs run the compiled dist/.
@@ -66,7 +80,7 @@ export NODE_OPTIONS=--jitless
 cd ${root}
 ( set -x
 ${script}
-) > /job/log 2>&1
+) >> /job/log 2>&1
 echo "exit $?" >> /job/log
 sync
 /busybox poweroff -f
@@ -78,6 +92,7 @@ async function boot(
   cache: string,
   work: string,
   timeoutMs: number,
+  allowReboot: boolean,
 ): Promise<string> {
   const args = [
     "netns",
@@ -87,19 +102,32 @@ async function boot(
     // Intel, so that the guest sees hyper-threads; no AVX: Node's JIT crashed now and then on
     // QEMU 7.2's young AVX emulation (V8 "Check failed" at start, about one run in three).
     ...["-machine", "q35", "-m", "1536"],
+    // Two NUMA nodes of one socket each, two hyper-threads per core: CPUs 0-1 on node 0, 2-3 on node 1.
+    ...[
+      "-object",
+      "memory-backend-ram,id=m0,size=768M",
+      "-object",
+      "memory-backend-ram,id=m1,size=768M",
+    ],
+    ...["-numa", "node,nodeid=0,cpus=0-1,memdev=m0", "-numa", "node,nodeid=1,cpus=2-3,memdev=m1"],
     ...["-cpu", "max,vendor=GenuineIntel,-avx,-avx2,-fma,-f16c,-avx512f,-vaes,-vpclmulqdq"],
-    ...["-smp", "4,sockets=2,cores=1,threads=2", "-nographic", "-no-reboot"],
+    ...["-smp", "4,sockets=2,cores=1,threads=2", "-nographic"],
+    ...(allowReboot ? [] : ["-no-reboot"]),
     ...["-kernel", path.join(cache, "vmlinuz"), "-initrd", path.join(cache, "initramfs.cpio.gz")],
     ...["-append", "console=ttyS0 quiet panic=-1"],
     // multidevs=remap: the machine's /proc and /sys would otherwise share inode numbers over 9p.
     ...["-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"],
-    ...["-device", "virtio-9p-pci,fsdev=root,mount_tag=root"],
+    ...["-device", "virtio-9p-pci,fsdev=root,mount_tag=root,bus=pcie.0"],
     ...["-fsdev", `local,id=job,path=${work},security_model=none,multidevs=remap`],
-    ...["-device", "virtio-9p-pci,fsdev=job,mount_tag=job"],
+    ...["-device", "virtio-9p-pci,fsdev=job,mount_tag=job,bus=pcie.0"],
+    // A PCIe expander on NUMA node 1 holds virtio-net and e1000e; vmxnet3 stays on the root bus.
+    ...["-device", "pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0"],
+    ...["-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=1,slot=1"],
+    ...["-device", "pcie-root-port,id=rp2,bus=pxb1,chassis=2,slot=2"],
     ...["-netdev", "tap,id=v0,ifname=tap0,script=no,downscript=no,queues=4,vhost=off"],
-    ...["-device", "virtio-net-pci,netdev=v0,mq=on,vectors=10,rss=on"],
-    ...["-netdev", "hubport,id=e0,hubid=0", "-device", "e1000e,netdev=e0"],
-    ...["-netdev", "hubport,id=x0,hubid=1", "-device", "vmxnet3,netdev=x0"],
+    ...["-device", "virtio-net-pci,netdev=v0,mq=on,vectors=10,rss=on,bus=rp1"],
+    ...["-netdev", "hubport,id=e0,hubid=0", "-device", "e1000e,netdev=e0,bus=rp2"],
+    ...["-netdev", "hubport,id=x0,hubid=1", "-device", "vmxnet3,netdev=x0,bus=pcie.0"],
   ];
   const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

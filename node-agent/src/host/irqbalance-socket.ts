@@ -1,0 +1,92 @@
+import { readdir } from "node:fs/promises";
+import { createConnection } from "node:net";
+import path from "node:path";
+import { readHostFile } from "./host-read.ts";
+
+/**
+ * irqbalance's control socket (irqbalance 1.2 and later, built with its UI):
+ * `/run/irqbalance/irqbalance<pid>.sock` in irqbalance's own mount namespace.
+ * One request per connection; irqbalance accepts only senders whose
+ * credentials say uid 0, which the kernel attaches for it. Requests used here:
+ *   `setup`                  → "SLEEP 10 IRQ 30 LOAD 0 DIFF 0 CLASS 0 ... BANNED 00000000"
+ *   `settings ban irqs 30 31` → replaces the whole list of IRQs it leaves alone
+ *   `settings ban irqs NONE`  → empties it
+ * The list lives in the process: a restarted irqbalance bans nothing until told again.
+ */
+export class IRQBalanceSocket {
+  private readonly socketPath: string;
+  private readonly timeoutMs: number;
+
+  constructor(socketPath: string, timeoutMs = 3000) {
+    this.socketPath = socketPath;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** The IRQs irqbalance currently leaves alone, ascending. */
+  async banned(): Promise<number[]> {
+    return parseBannedIRQs(await this.request("setup"));
+  }
+
+  /** Replaces irqbalance's list of banned IRQs. */
+  async ban(irqs: readonly number[]): Promise<void> {
+    await this.request(`settings ban irqs ${formatBannedIRQs(irqs)}`);
+  }
+
+  private request(message: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let answer = "";
+      const socket = createConnection(this.socketPath, () => socket.end(message));
+      socket.setTimeout(this.timeoutMs, () =>
+        socket.destroy(
+          Object.assign(new Error("irqbalance did not answer"), { code: "ETIMEDOUT" }),
+        ),
+      );
+      socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on("error", reject);
+      socket.on("close", (hadError) => {
+        if (!hadError) resolve(answer);
+      });
+    });
+  }
+}
+
+/** The IRQ numbers in a `setup` answer ("IRQ 30 LOAD 0 DIFF 0 CLASS 0 ..."), ascending. */
+export function parseBannedIRQs(setup: string): number[] {
+  return [...setup.matchAll(/\bIRQ (\d+)\b/g)]
+    .map((match) => Number(match[1]))
+    .sort((a, b) => a - b);
+}
+
+/** A ban list as irqbalance takes it, and as NetTune records it: "30 31", or "NONE". */
+export function formatBannedIRQs(irqs: readonly number[]): string {
+  const sorted = [...new Set(irqs)].sort((a, b) => a - b);
+  return sorted.length === 0 ? "NONE" : sorted.join(" ");
+}
+
+/** The numbers of a recorded or desired ban list ("NONE" is none). */
+export function bannedIRQsOf(value: string): number[] {
+  return value
+    .split(/\s+/)
+    .filter((token) => /^\d+$/.test(token))
+    .map(Number);
+}
+
+/** The pid of a running irqbalance, found by its comm in the host's /proc. */
+export async function irqbalancePid(proc: string): Promise<number | undefined> {
+  const entries = await readdir(proc).catch(() => []);
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await readHostFile(path.join(proc, entry, "comm"), 64).catch(() => undefined);
+    if (comm?.trim() === "irqbalance") return Number(entry);
+  }
+  return undefined;
+}
+
+/**
+ * irqbalance's socket reached through its own root (`/proc/PID/root`): the
+ * agent needs no mount of the host's /run, and a restarted irqbalance is
+ * found at its new pid.
+ */
+export function irqbalanceSocketPath(proc: string, pid: number): string {
+  return path.join(proc, String(pid), "root/run/irqbalance", `irqbalance${pid}.sock`);
+}
