@@ -17,7 +17,8 @@ COPY crds crds
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-# The agent drives the NIC with ethtool, reads links with iproute2 and
+# The agent drives the NIC with ethtool, follows link and ethtool events with
+# iproute2 and ethtool --monitor (under coreutils' stdbuf), reads
 # conntrack counters with conntrack; nothing else is added.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ethtool iproute2 conntrack \

@@ -42,6 +42,8 @@ run_tier() {
       ;;
     nic)
       bash scripts/guest/prepare.sh >/dev/null
+      # The agent daemon in the guest watches its object on a real kube-apiserver.
+      bash scripts/ensure-k8s.sh >/dev/null
       # The guest runs the compiled agent: its Node runs without a JIT, so without WebAssembly.
       npm run -s build
       npx vitest run --project nic $(report nic)

@@ -13,7 +13,7 @@ import { Ethtool } from "./host/ethtool.ts";
 import { hostPathsUnder } from "./host/paths.ts";
 import { ConntrackPressure } from "./runtime/conntrack-pressure.ts";
 import { kubeClient, resolveConnection, type ConnectionFlags } from "./runtime/kube.ts";
-import { LinkMonitor } from "./runtime/link-monitor.ts";
+import { ethtoolEvents, LinkMonitor, linkEvents } from "./runtime/link-monitor.ts";
 import { jsonLogger } from "../../common/logger.ts";
 import { AgentMetrics } from "./runtime/metrics.ts";
 import { OwnObjectWatch } from "./runtime/own-object-watch.ts";
@@ -158,9 +158,17 @@ async function main(): Promise<void> {
       metrics.watchRestarts.inc();
     },
   });
-  const links = new LinkMonitor(() => {
-    reconciler.trigger("link");
-  }, log);
+  // Link events and ethtool's notifications (a channel change re-creates queues without a link event).
+  const monitors = [linkEvents, ethtoolEvents].map(
+    (source) =>
+      new LinkMonitor(
+        source,
+        () => {
+          reconciler.trigger("link");
+        },
+        log,
+      ),
+  );
   const server = await startHealthServer(config.metricsPort, metrics.registry, {
     ready: () => watch.healthy,
   });
@@ -180,7 +188,7 @@ async function main(): Promise<void> {
     });
   }, config.pressureSampleSeconds * 1000);
 
-  if (!config.simulatedHost) links.start();
+  if (!config.simulatedHost) for (const monitor of monitors) monitor.start();
   watch.start();
   scheduleResync();
   log.info(`agent started for node ${config.nodeName}`, {
@@ -191,7 +199,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     log.info(`${signal}: finishing the check in flight, then exiting; nothing is reverted`);
     watch.stop();
-    links.stop();
+    for (const monitor of monitors) monitor.stop();
     clearTimeout(resyncTimer);
     clearInterval(pressureTimer);
     await reconciler.drain();

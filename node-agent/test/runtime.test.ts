@@ -11,7 +11,7 @@ import { Backoff } from "../../common/backoff.ts";
 import { setConditions } from "../src/runtime/conditions.ts";
 import { ConntrackPressure } from "../src/runtime/conntrack-pressure.ts";
 import type { NodeTuningClient } from "../src/runtime/kube.ts";
-import { linkEventInterface } from "../src/runtime/link-monitor.ts";
+import { ethtoolEventInterface, linkEventInterface } from "../src/runtime/link-monitor.ts";
 import type { Logger } from "../../common/logger.ts";
 import { AgentMetrics } from "../src/runtime/metrics.ts";
 import { nodeStatus, sameStatus, type RunOutcome } from "../src/runtime/node-status.ts";
@@ -193,6 +193,21 @@ describe("host signals", () => {
     { line: "    link/ether 8a:90:bf:6d:f3:fb brd ff:ff:ff:ff:ff:ff", want: undefined },
   ])("reads the interface of a link event: $want", ({ line, want }) => {
     expect(linkEventInterface(line)).toBe(want);
+  });
+
+  it.each([
+    // Lines of `ethtool --monitor` (ethtool 6.1) in the nic tier's guest, after -L, -G, -C and -K.
+    { line: "listening...", want: undefined },
+    { line: "Channel parameters for eth0:", want: "eth0" },
+    { line: "Pre-set maximums:", want: undefined },
+    { line: "Current hardware settings:", want: undefined },
+    { line: "Ring parameters for eth1:", want: "eth1" },
+    { line: "Coalesce parameters for eth1:", want: "eth1" },
+    { line: "Features for eth0:", want: "eth0" },
+    { line: "rx-checksumming: on [fixed]", want: undefined },
+    { line: "\ttx-checksum-ipv4: off [fixed]", want: undefined },
+  ])("reads the interface of an ethtool notification: $line", ({ line, want }) => {
+    expect(ethtoolEventInterface(line)).toBe(want);
   });
 
   it.each([

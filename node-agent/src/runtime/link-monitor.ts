@@ -10,9 +10,48 @@ export function linkEventInterface(line: string): string | undefined {
 }
 
 /**
- * Follows link events (a NIC reset, queues re-created, a device coming back)
- * through `ip -o monitor link`, and reports the interfaces they touch,
- * debounced so a burst becomes one check.
+ * The interface name of an `ethtool --monitor` notification's first line
+ * ("Channel parameters for eth0:", "Ring parameters for eth1:", "Features for eth0:").
+ */
+export function ethtoolEventInterface(line: string): string | undefined {
+  return /^[A-Z][A-Za-z -]* for ([^\s:]+):$/.exec(line)?.[1];
+}
+
+/** What a monitor runs and how it reads the interface a line is about. */
+export interface EventSource {
+  /** For logs: "ip monitor", "ethtool --monitor". */
+  name: string;
+  command: string[];
+  interfaceOf(line: string): string | undefined;
+}
+
+/**
+ * Link events: a NIC reset, a device going down and coming back. Channel
+ * changes raise none: `ethtool -L` on virtio_net re-creates queues (RPS, XPS
+ * and IRQ affinity back to the driver's defaults) without a link event.
+ */
+export const linkEvents: EventSource = {
+  name: "ip monitor",
+  command: ["ip", "-o", "monitor", "link"],
+  interfaceOf: linkEventInterface,
+};
+
+/**
+ * ethtool's netlink notifications: channels, rings, coalescing and features
+ * changed by anyone (ethtool, another agent, the driver through ethtool's
+ * API). stdbuf: ethtool's stdout into a pipe is block-buffered, so without
+ * it a notification would wait for 4 KiB of others.
+ */
+export const ethtoolEvents: EventSource = {
+  name: "ethtool --monitor",
+  command: ["stdbuf", "-oL", "ethtool", "--monitor"],
+  interfaceOf: ethtoolEventInterface,
+};
+
+/**
+ * Follows host events that can undo settings (see linkEvents and
+ * ethtoolEvents) and reports the interfaces they touch, debounced so a burst
+ * becomes one check. The monitor is restarted with backoff when it exits.
  */
 export class LinkMonitor {
   private child: ChildProcess | undefined;
@@ -24,13 +63,21 @@ export class LinkMonitor {
   private readonly onLinks: (names: Set<string>) => void;
   private readonly log: Logger;
   private readonly debounceMs: number;
+  private readonly source: EventSource;
   /**
-   * `ip monitor` runs under util-linux's setpriv with a parent-death signal: when the
-   * agent dies, even by SIGKILL, the kernel ends it too. Plain `ip` where setpriv is absent.
+   * The monitor runs under util-linux's setpriv with a parent-death signal: when the
+   * agent dies, even by SIGKILL, the kernel ends it too. Plain where setpriv is absent.
    */
-  private command = ["setpriv", "--pdeathsig", "KILL", "--", "ip", "-o", "monitor", "link"];
+  private command: string[];
 
-  constructor(onLinks: (names: Set<string>) => void, log: Logger, debounceMs = 300) {
+  constructor(
+    source: EventSource,
+    onLinks: (names: Set<string>) => void,
+    log: Logger,
+    debounceMs = 300,
+  ) {
+    this.source = source;
+    this.command = ["setpriv", "--pdeathsig", "KILL", "--", ...source.command];
     this.onLinks = onLinks;
     this.log = log;
     this.debounceMs = debounceMs;
@@ -43,31 +90,33 @@ export class LinkMonitor {
     this.child = child;
     const lines = createInterface({ input: child.stdout });
     lines.on("error", (error) => {
-      this.log.warn("ip monitor output failed", error);
+      this.log.warn(`${this.source.name} output failed`, error);
     });
     lines.on("line", (line) => {
       this.backoff.reset();
-      const name = linkEventInterface(line);
+      const name = this.source.interfaceOf(line);
       if (name !== undefined) this.note(name);
     });
     child.on("exit", () => {
       if (this.stopped) return;
       const delay = this.backoff.next();
-      this.log.warn(`ip monitor exited; restarting in ${delay} ms`);
+      this.log.warn(`${this.source.name} exited; restarting in ${delay} ms`);
       this.restart = setTimeout(() => {
         this.start();
       }, delay);
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" && program === "setpriv") {
-        this.log.warn("setpriv is missing: ip monitor will not end with the agent if it is killed");
+        this.log.warn(
+          `setpriv is missing: ${this.source.name} will not end with the agent if it is killed`,
+        );
         this.command = this.command.slice(this.command.indexOf("--") + 1);
         this.restart = setTimeout(() => {
           this.start();
         }, 0);
         return;
       }
-      this.log.warn("ip monitor could not start", error);
+      this.log.warn(`${this.source.name} could not start`, error);
     });
   }
 

@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { unixToTCP } from "../agent-process.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -36,7 +37,17 @@ export interface GuestOptions {
    * and the job runs anew (/job keeps what it wrote). Off, a reboot ends QEMU.
    */
   allowReboot?: boolean;
+  /**
+   * The port of an API server on the machine's loopback: the guest's e1000e
+   * then sits on a second tap, and the guest reaches the API server at
+   * https://10.77.0.1:PORT once it gives that NIC 10.77.0.2/24 (through relays,
+   * never a route: the namespace still has no way out).
+   */
+  apiServerPort?: number;
 }
+
+/** Where a guest given apiServerPort finds the API server, and the address to give its e1000e. */
+export const guestAPIAddress = { host: "10.77.0.1", guest: "10.77.0.2/24" };
 
 export async function runInGuest(script: string, options: GuestOptions = {}): Promise<GuestRun> {
   const { files = {}, timeoutMs = 300_000, allowReboot = false } = options;
@@ -50,7 +61,16 @@ export async function runInGuest(script: string, options: GuestOptions = {}): Pr
   try {
     await run("ip", ["-n", netns, "tuntap", "add", "tap0", "mode", "tap", "multi_queue"]);
     await run("ip", ["-n", netns, "link", "set", "tap0", "up"]);
-    const console = await boot(netns, cache, work, timeoutMs, allowReboot);
+    const route =
+      options.apiServerPort === undefined
+        ? undefined
+        : await routeToAPIServer(netns, work, options.apiServerPort);
+    let console: string;
+    try {
+      console = await boot(netns, cache, work, timeoutMs, allowReboot, route !== undefined);
+    } finally {
+      await route?.close();
+    }
     return {
       console,
       read: (file) => readFile(path.join(work, file), "utf8"),
@@ -93,6 +113,7 @@ async function boot(
   work: string,
   timeoutMs: number,
   allowReboot: boolean,
+  e1000eOnTap: boolean,
 ): Promise<string> {
   const args = [
     "netns",
@@ -126,7 +147,10 @@ async function boot(
     ...["-device", "pcie-root-port,id=rp2,bus=pxb1,chassis=2,slot=2"],
     ...["-netdev", "tap,id=v0,ifname=tap0,script=no,downscript=no,queues=4,vhost=off"],
     ...["-device", "virtio-net-pci,netdev=v0,mq=on,vectors=10,rss=on,bus=rp1"],
-    ...["-netdev", "hubport,id=e0,hubid=0", "-device", "e1000e,netdev=e0,bus=rp2"],
+    ...(e1000eOnTap
+      ? ["-netdev", "tap,id=e0,ifname=tap1,script=no,downscript=no,vhost=off"]
+      : ["-netdev", "hubport,id=e0,hubid=0"]),
+    ...["-device", "e1000e,netdev=e0,bus=rp2"],
     ...["-netdev", "hubport,id=x0,hubid=1", "-device", "vmxnet3,netdev=x0,bus=pcie.0"],
   ];
   const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -137,4 +161,44 @@ async function boot(
   await new Promise((resolve) => child.once("exit", resolve));
   clearTimeout(timer);
   return output;
+}
+
+/**
+ * tap1 at 10.77.0.1 in the guest's namespace; a relay there takes TCP on
+ * 10.77.0.1:PORT to a Unix socket, and one on the machine takes that socket
+ * to the API server on loopback.
+ */
+async function routeToAPIServer(
+  netns: string,
+  work: string,
+  port: number,
+): Promise<{ close(): Promise<void> }> {
+  await run("ip", ["-n", netns, "tuntap", "add", "tap1", "mode", "tap"]);
+  await run("ip", ["-n", netns, "addr", "add", `${guestAPIAddress.host}/24`, "dev", "tap1"]);
+  await run("ip", ["-n", netns, "link", "set", "tap1", "up"]);
+  const socket = path.join(work, "api.sock");
+  const outside = await unixToTCP(socket, port);
+  const inside = spawn(
+    "ip",
+    [
+      ...["netns", "exec", netns, process.execPath],
+      ...[
+        path.join(root, "test/harness/ns-forward.ts"),
+        socket,
+        String(port),
+        guestAPIAddress.host,
+      ],
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    inside.stdout.once("data", () => resolve());
+    inside.once("exit", (code) => reject(new Error(`ns-forward exited with ${code}`)));
+  });
+  return {
+    close: async () => {
+      inside.kill("SIGTERM");
+      await new Promise<void>((resolve) => outside.close(() => resolve()));
+    },
+  };
 }
