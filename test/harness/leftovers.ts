@@ -5,7 +5,7 @@ import { promisify } from "node:util";
  * Programs the agent starts, by command line. A tier's end fails while any runs:
  * each must have ended with the agent that started it, however that agent ended.
  */
-const agentChildren = ["ip -o monitor link"];
+const agentChildren = ["ip -o monitor link", "ethtool --monitor"];
 
 export async function leftoverProcesses(): Promise<string[]> {
   const found: string[] = [];
