@@ -8,6 +8,7 @@ import type { HostInventory, InterfaceInventory } from "../../api/v1alpha1/node-
 import { runInGuest, type GuestRun } from "../harness/guest/guest.ts";
 import {
   current,
+  ethtoolField,
   globalValue,
   guestShell,
   irqAffinities,
@@ -23,6 +24,11 @@ const spec = {
       {
         match: { drivers: ["virtio_net"] },
         channels: { combined: 2 },
+        // virtio can only shrink its rings (256 is the most), and coalesce only tx-frames.
+        rings: { rx: 128 },
+        coalesce: { txFrames: 32 },
+        offloads: { gro: false },
+        rss: { equalQueues: 1 },
         irqAffinity: { policy: "Spread" },
         rps: { cpus: "all", flowEntries: 32768 },
         xps: { spread: "all" },
@@ -46,7 +52,10 @@ const spec = {
       // Below the kernel's minimum: refused with EINVAL, and nothing else is lost.
       "net.core.netdev_budget_usecs": "100",
     },
-    conntrack: { max: 131072, buckets: 32768 },
+    // 4 CPUs x 40000, raised over the kernel's default and never lowered.
+    conntrack: { maxPerCore: 40000, onlyRaise: true, buckets: 32768 },
+    // The guest's own /etc/resolv.conf (an overlay over the machine's, so the machine's stays).
+    dns: { node: { singleRequest: "single-request-reopen", timeout: 2 } },
   },
 };
 
@@ -75,6 +84,15 @@ afterAll(async () => {
 });
 
 const section = (label: string, driver: string): string => sectionOf(state[label] ?? "", driver);
+
+/** The rings an `ethtool -x` table in a section points at, in order of first use. */
+function rssRings(text: string): string[] {
+  const block = text.slice(text.indexOf("-- ethtool -x"));
+  const rings = [...block.matchAll(/^[ \t]*\d+:((?:[ \t]+\d+)+)[ \t]*$/gm)].flatMap((m) =>
+    (m[1] ?? "").trim().split(/\s+/),
+  );
+  return [...new Set(rings)];
+}
 
 describe("real NIC drivers in a QEMU guest", () => {
   it("booted with the three drivers and ran the agent to the end", async () => {
@@ -175,7 +193,7 @@ describe("real NIC drivers in a QEMU guest", () => {
       globalValue(state[label] ?? "", key);
     expect(value("applied", "netdev_budget")).toBe("600");
     expect(value("applied", "netdev_max_backlog")).toBe("3000");
-    expect(value("applied", "nf_conntrack_max")).toBe("131072");
+    expect(value("applied", "nf_conntrack_max")).toBe("160000");
     for (const key of ["netdev_budget", "netdev_max_backlog", "nf_conntrack_max"])
       expect(value("reverted", key)).toBe(value("before", key));
   });
@@ -234,5 +252,34 @@ describe("real NIC drivers in a QEMU guest", () => {
     );
     expect(channels).toMatchObject({ state: "Unsupported", reason: "NotSupportedByDriver" });
     expect(current(section("applied", "vmxnet3"), "l", "Combined")).toBe("4");
+  });
+
+  it("shrinks virtio_net's RX ring, turns GRO off and RSS equal 1, and restores them; its tx-frames refusal is reported", async () => {
+    const [before, applied, reverted] = ["before", "applied", "reverted"].map((label) =>
+      section(label, "virtio_net"),
+    );
+    const values = (text: string): (string | undefined)[] => [
+      current(text, "g", "RX"),
+      ethtoolField(text, "c", "tx-frames"),
+      ethtoolField(text, "k", "generic-receive-offload"),
+      rssRings(text).join(","),
+    ];
+    // virtio_net (6.1) takes tx-frames 0 or 1 only, and only while the link is down.
+    expect(values(applied ?? "")).toEqual(["128", "1", "off", "0"]);
+    expect(values(reverted ?? "")).toEqual(values(before ?? ""));
+    expect(values(before ?? "")).toEqual(["256", "1", "on", "0,1,2,3"]);
+    const apply = JSON.parse(await guest.read("apply.json")) as {
+      results: { name: string; state: string; message?: string }[];
+    };
+    const txFrames = apply.results.find((r) => r.name.endsWith("/coalesce.tx-frames"));
+    expect(txFrames).toMatchObject({ state: "Failed" });
+    expect(txFrames?.message).toContain("Invalid argument");
+  });
+
+  it("writes the guest's own resolv.conf options and restores them", () => {
+    const value = (label: string): string | undefined =>
+      globalValue(state[label] ?? "", "resolv-options");
+    expect(value("applied")?.split(",").sort()).toEqual(["single-request-reopen", "timeout:2"]);
+    expect(value("reverted")).toBe(value("before"));
   });
 });

@@ -3,7 +3,7 @@
  * (the interface name), and `readback LABEL` appends what the guest kernel
  * holds to /job/LABEL: per NIC its ethtool -l/-g/-c/-x answers, each MSI IRQ
  * as "irq N AFFINITY NAME", its queues' RPS/RFS/XPS files; then the
- * host-global values as "key value" lines.
+ * host-global values and the guest's own resolv.conf options as "key value" lines.
  */
 export const guestShell = String.raw`
 nics() {
@@ -22,7 +22,7 @@ readback() {
   for d in virtio_net e1000e vmxnet3; do
     i=$(cat /job/nic-$d)
     echo "== $d $i" >> $out
-    for f in l g c; do echo "-- ethtool -$f" >> $out; ethtool -$f $i >> $out 2>&1; done
+    for f in l g c k; do echo "-- ethtool -$f" >> $out; ethtool -$f $i >> $out 2>&1; done
     for irq in $(msi_irqs $i); do
       echo "irq $irq $(cat /proc/irq/$irq/smp_affinity_list) $(grep -E "^ *$irq:" /proc/interrupts | awk '{print $NF}')" >> $out
     done
@@ -35,6 +35,7 @@ readback() {
   for k in netdev_budget netdev_max_backlog netdev_budget_usecs rps_sock_flow_entries; do echo "$k $(cat /proc/sys/net/core/$k)" >> $out; done
   echo "nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)" >> $out
   echo "hashsize $(cat /sys/module/nf_conntrack/parameters/hashsize 2>/dev/null)" >> $out
+  echo "resolv-options $(grep '^options' /etc/resolv.conf | cut -d' ' -f2- | tr ' ' ',')" >> $out
 }
 `;
 
@@ -44,6 +45,13 @@ export function section(text: string, driver: string): string {
   if (start === -1) return "";
   const end = text.indexOf("\n== ", start + 1);
   return text.slice(start, end === -1 ? undefined : end);
+}
+
+/** A "name: value" line of one ethtool query's output (-c coalescing, -k features) in a section. */
+export function ethtoolField(text: string, query: "c" | "k", field: string): string | undefined {
+  const start = text.indexOf(`-- ethtool -${query}`);
+  const block = text.slice(start, text.indexOf("\n-- ", start + 1));
+  return new RegExp(`^${field}:\\s+(\\S+)`, "m").exec(block)?.[1];
 }
 
 /** A current value from one ethtool query's output (-l channels, -g rings) in a section. */
