@@ -39,7 +39,8 @@ export function agentAffinity(all: readonly NetworkTuning[]): Record<string, unk
 
 /**
  * The agent DaemonSet: privileged with host network and PID namespace
- * (irqbalance detection), the host's /sys, /proc, /etc and /run/nettune
+ * (irqbalance detection, and its control socket through /proc/PID/root), the
+ * host's /sys, /proc, /etc and /run/nettune
  * mounted, every taint tolerated, system-node-critical.
  */
 export function agentDaemonSet(
