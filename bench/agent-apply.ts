@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
+import type { EnactDeps } from "../node-agent/src/engine/enact.ts";
+import type { LoadedSpec } from "../node-agent/src/load-spec.ts";
 import { Sandbox } from "../test/harness/netns.ts";
 
 const run = promisify(execFile);
@@ -65,21 +67,33 @@ const median = (values: number[]): number =>
 
 /** Runs inside the namespace: the agent as the DaemonSet runs it (warm, in-process) against the script. */
 async function inner(work: string): Promise<void> {
-  const { enact, revertAll } = await import("../node-agent/src/engine/enact.ts");
+  const { revertAll } = await import("../node-agent/src/engine/enact.ts");
   const { execRunner } = await import("../node-agent/src/host/commands.ts");
   const { hostPathsUnder } = await import("../node-agent/src/host/paths.ts");
   const { loadSpecFile } = await import("../node-agent/src/load-spec.ts");
   const runDir = await mkdtemp("/dev/shm/nettune-bench-run-"); // a tmpfs, as /run is on nodes
   const paths = { ...hostPathsUnder("/", runDir), resolvConf: path.join(work, "none") };
   const deps = { paths, run: execRunner() };
-  const { spec } = await loadSpecFile(
-    path.join(work, "profile.yaml"),
-    path.resolve(import.meta.dirname, "../crds"),
-  );
+  const { spec } = await loadSpecFile(path.join(work, "profile.yaml"));
   const reset = async (): Promise<void> => {
     await revertAll(deps);
     await run("sh", ["-c", "ethtool -L vA rx 4 tx 4; ethtool -K vA gro off tso on"]);
   };
+  try {
+    await measure(spec, deps, reset, work, runDir);
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(
+  spec: LoadedSpec["spec"],
+  deps: EnactDeps,
+  reset: () => Promise<void>,
+  work: string,
+  runDir: string,
+): Promise<void> {
+  const { enact } = await import("../node-agent/src/engine/enact.ts");
   const agentTimes: number[] = [];
   const shellTimes: number[] = [];
   const cliTimes: number[] = [];

@@ -1,5 +1,4 @@
-import type { Server } from "node:http";
-import express from "express";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
 
 export interface HealthSources {
@@ -7,35 +6,71 @@ export interface HealthSources {
   ready(): boolean;
 }
 
-/** /metrics, /healthz and /readyz on one port. */
+/**
+ * /metrics, /healthz and /readyz on one port, on node:http alone: three GET
+ * routes do not need a framework, and the agent's idle memory is smaller
+ * without one (express stays where it serves the operator's webhook).
+ */
 export function startHealthServer(
   port: number,
   registry: Registry,
   health: HealthSources,
 ): Promise<Server> {
-  const app = express();
-  app.get("/metrics", (_request, response, next) => {
-    registry
-      .metrics()
-      .then((text) => {
-        response.type(registry.contentType).send(text);
-      })
-      .catch(next);
-  });
-  app.get("/healthz", (_request, response) => {
-    response.type("text/plain").send("ok\n");
-  });
-  app.get("/readyz", (_request, response) => {
-    const ready = health.ready();
-    response
-      .status(ready ? 200 : 503)
-      .type("text/plain")
-      .send(ready ? "ok\n" : "watch not established\n");
+  const server = createServer((request, response) => {
+    void route(request, response, registry, health);
   });
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, (error?: Error) => {
-      if (error) reject(error);
-      else resolve(server);
+    server.once("error", reject);
+    server.listen(port, () => {
+      server.off("error", reject);
+      resolve(server);
     });
   });
+}
+
+async function route(
+  request: IncomingMessage,
+  response: ServerResponse,
+  registry: Registry,
+  health: HealthSources,
+): Promise<void> {
+  const path = (request.url ?? "/").split("?")[0];
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    send(response, 405, "text/plain", "only GET\n", { allow: "GET, HEAD" });
+    return;
+  }
+  switch (path) {
+    case "/metrics":
+      try {
+        send(response, 200, registry.contentType, await registry.metrics());
+      } catch {
+        send(response, 500, "text/plain", "metrics unavailable\n");
+      }
+      return;
+    case "/healthz":
+      send(response, 200, "text/plain", "ok\n");
+      return;
+    case "/readyz": {
+      const ready = health.ready();
+      send(response, ready ? 200 : 503, "text/plain", ready ? "ok\n" : "watch not established\n");
+      return;
+    }
+    default:
+      send(response, 404, "text/plain", "not found\n");
+  }
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, {
+    "content-type": type.includes("charset") ? type : `${type}; charset=utf-8`,
+    "content-length": Buffer.byteLength(body),
+    ...headers,
+  });
+  response.end(body);
 }

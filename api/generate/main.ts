@@ -1,17 +1,19 @@
-// Writes crds/*.yaml from the TypeScript API types; with --verify, fails when
+// Writes crds/*.yaml (and the same schemas as api/v1alpha1/schemas.generated.ts)
+// from the TypeScript API types; with --verify, fails when
 // the committed files differ from what the types produce. The chart carries
 // the same CRDs (Helm installs a chart's crds/ on first install).
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { renderCRDs } from "./render.ts";
+import { renderAll } from "./render.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
 async function main(verify: boolean): Promise<number> {
-  const rendered = renderCRDs(root).flatMap((crd) => [
-    crd,
-    { ...crd, file: path.join("charts/nettune", crd.file) },
-  ]);
+  const { crds, schemas } = renderAll(root);
+  const rendered = [
+    ...crds.flatMap((crd) => [crd, { ...crd, file: path.join("charts/nettune", crd.file) }]),
+    schemas,
+  ];
   const stale: string[] = [];
   for (const { file, content } of rendered) {
     const target = path.join(root, file);

@@ -9,6 +9,7 @@ import {
   parseCPUMask,
   CPUListError,
 } from "./cpu-list.ts";
+import { kindSchemas } from "../v1alpha1/schemas.generated.ts";
 import { loadKindSchema } from "./crd-schemas.ts";
 import { applyDefaults } from "./defaults.ts";
 import { resolveMaxUnavailable, IntOrPercentError } from "./int-or-percent.ts";
@@ -171,4 +172,13 @@ describe("security-sensitive sysctls", () => {
       expect(rules.some((r) => r.rule.includes(`k.matches('${cel}')`))).toBe(true);
     }
   });
+});
+
+describe("the built-in schemas", () => {
+  it.each(["networktunings", "nodenetworktunings"] as const)(
+    "%s: the module the agent checks with holds the CRD's schema",
+    async (plural) => {
+      expect(kindSchemas[plural]).toEqual(await loadKindSchema(path.join(root, "crds"), plural));
+    },
+  );
 });

@@ -1,8 +1,8 @@
 import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
-import { loadKindSchema } from "../../api/helpers/crd-schemas.ts";
 import { applyDefaults } from "../../api/helpers/defaults.ts";
 import { SchemaValidator, type FieldError } from "../../api/helpers/validate.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
+import { kindSchemas, type KindPlural } from "../../api/v1alpha1/schemas.generated.ts";
 import { HostDataError, readHostFile, readUpTo } from "./host/host-read.ts";
 
 /**
@@ -28,7 +28,7 @@ export interface LoadedSpec {
   spec: NodeNetworkTuningSpec;
 }
 
-const plurals: Record<string, string> = {
+const plurals: Record<string, KindPlural> = {
   NetworkTuning: "networktunings",
   NodeNetworkTuning: "nodenetworktunings",
 };
@@ -39,7 +39,7 @@ const maxDepth = 32;
 const maxAliases = 100;
 
 /** Reads a NetworkTuning or NodeNetworkTuning file, checked and defaulted like the API server would. */
-export async function loadSpecFile(file: string, crdDir: string): Promise<LoadedSpec> {
+export async function loadSpecFile(file: string): Promise<LoadedSpec> {
   const refuse = (message: string): SpecFileError =>
     new SpecFileError(file, [{ field: "", message }]);
   const document = parseOne(await readSpecText(file, refuse), refuse);
@@ -51,7 +51,7 @@ export async function loadSpecFile(file: string, crdDir: string): Promise<Loaded
     throw new SpecFileError(file, [
       { field: "kind", message: "must be NetworkTuning or NodeNetworkTuning" },
     ]);
-  const schema = await loadKindSchema(crdDir, plural);
+  const schema = kindSchemas[plural];
   const errors = new SchemaValidator(schema).validate(document);
   if (errors.length > 0) throw new SpecFileError(file, errors);
   const defaulted = applyDefaults(schema, document) as {

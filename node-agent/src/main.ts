@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { enactWithAudits } from "./engine/audits.ts";
 import { revertAll, type EnactDeps } from "./engine/enact.ts";
-import { defaultCRDDir, specCheckers } from "./runtime/spec-check.ts";
+import { specCheckers } from "./runtime/spec-check.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readConntrackCounters } from "./facts/host-counters.ts";
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     },
   };
 
-  const checks = await specCheckers(defaultCRDDir);
+  const checks = specCheckers();
   const reconciler = new Reconciler({
     client,
     nodeName: config.nodeName,

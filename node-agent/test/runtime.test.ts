@@ -5,7 +5,7 @@ import type {
   SettingResult,
 } from "../../api/v1alpha1/node-network-tuning.ts";
 import { InvalidSpecError, type EnactResult } from "../src/engine/enact.ts";
-import { defaultCRDDir, specCheckers } from "../src/runtime/spec-check.ts";
+import { specCheckers } from "../src/runtime/spec-check.ts";
 import { parseSoftnetStat } from "../src/facts/host-counters.ts";
 import { Backoff } from "../../common/backoff.ts";
 import { setConditions } from "../src/runtime/conditions.ts";
@@ -379,8 +379,8 @@ describe("the agent's own check of its NodeNetworkTuning spec", () => {
       spec: { tunables: {} },
       says: "spec.tunables: unknown field",
     },
-  ])("refuses $sentence before any write", async ({ spec, says }) => {
-    const checks = await specCheckers(defaultCRDDir);
+  ])("refuses $sentence before any write", ({ spec, says }) => {
+    const checks = specCheckers();
     expect(() => {
       checks.spec("node-1", spec);
     }).toThrow(InvalidSpecError);
@@ -389,8 +389,8 @@ describe("the agent's own check of its NodeNetworkTuning spec", () => {
     }).toThrow(says);
   });
 
-  it("passes a spec the API server would accept", async () => {
-    const checks = await specCheckers(defaultCRDDir);
+  it("passes a spec the API server would accept", () => {
+    const checks = specCheckers();
     expect(() => {
       checks.spec("node-1", { sysctls: { "net.core.somaxconn": "4096" } });
     }).not.toThrow();

@@ -1,12 +1,8 @@
-import path from "node:path";
-import { loadKindSchema } from "../../../api/helpers/crd-schemas.ts";
 import { SchemaValidator } from "../../../api/helpers/validate.ts";
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { TuningSettings } from "../../../api/v1alpha1/node-settings.ts";
+import { kindSchemas } from "../../../api/v1alpha1/schemas.generated.ts";
 import { InvalidSpecError } from "../engine/enact.ts";
-
-/** The CRDs beside the compiled or source tree (dist/crds in the image, crds/ in the repository). */
-export const defaultCRDDir = path.resolve(import.meta.dirname, "../../../crds");
 
 export interface SpecCheckers {
   /** Throws InvalidSpecError for a NodeNetworkTuning spec the CRD would refuse. */
@@ -17,13 +13,13 @@ export interface SpecCheckers {
 
 /**
  * The agent's own check of what it reads from its NodeNetworkTuning, with the
- * CRDs' schemas and CEL rules, before any write: an object stored under an
+ * CRDs' schemas and CEL rules (built in: schemas.generated.ts), before any write: an object stored under an
  * older schema, or written around the API server's checks, is refused
  * (InvalidSpec) rather than applied.
  */
-export async function specCheckers(crdDir: string): Promise<SpecCheckers> {
-  const node = new SchemaValidator(await loadKindSchema(crdDir, "nodenetworktunings"));
-  const tuning = new SchemaValidator(await loadKindSchema(crdDir, "networktunings"));
+export function specCheckers(): SpecCheckers {
+  const node = new SchemaValidator(kindSchemas.nodenetworktunings);
+  const tuning = new SchemaValidator(kindSchemas.networktunings);
   const check = (validator: SchemaValidator, kind: string, name: string, spec: unknown): void => {
     const errors = validator.validate({
       apiVersion: "nettune.io/v1alpha1",

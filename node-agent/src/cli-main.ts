@@ -1,0 +1,150 @@
+// node-agent plan|apply|revert|inventory --file tuning.yaml
+// Runs the tuners on this host without a cluster, printing one row per setting.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { enact, InvalidSpecError, revertAll, type EnactDeps } from "./engine/enact.ts";
+import { hostInventory } from "./engine/inventory.ts";
+import { gatherNodeFacts } from "./facts/gather.ts";
+import { execRunner } from "./host/commands.ts";
+import { Ethtool } from "./host/ethtool.ts";
+import { hostPathsUnder } from "./host/paths.ts";
+import { loadSpecFile, SpecFileError } from "./load-spec.ts";
+import { formatResults } from "./table.ts";
+
+const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml|-] [--root /] [--run-dir ROOT/run/nettune]
+                  [--resolv-conf /etc/resolv.conf] [--output table|json]
+  plan       show what apply would change; writes nothing
+  apply      apply the file's settings (Audit mode in the file plans only)
+  revert     restore every value NetTune changed on this node
+  inventory  print the node's NICs, CPUs, conntrack and resolver options`;
+
+const options = {
+  file: { type: "string", short: "f" },
+  root: { type: "string", default: "/" },
+  // Under --root when not given: a plan against a mounted root reads that root's originals.
+  "run-dir": { type: "string" },
+  "resolv-conf": { type: "string" },
+  output: { type: "string", default: "table" },
+  "kill-before-write": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof options; allowPositionals: true }>
+>["values"];
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArguments(argv);
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    console.log(usage);
+    return values.help ? 0 : 2;
+  }
+  const handler = commands[command];
+  if (!handler) throw new UsageError(`unknown command ${command}`);
+  return handler(values, depsFrom(values));
+}
+
+function parseArguments(argv: string[]): { values: Values; positionals: string[] } {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options });
+  } catch (cause) {
+    // node:util marks every argument problem with an ERR_PARSE_ARGS_* code.
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_"))
+      throw new UsageError((cause as Error).message, { cause });
+    throw cause;
+  }
+}
+
+type Command = (values: Values, deps: EnactDeps) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  plan: (values, deps) => planOrApply("plan", values, deps),
+  apply: (values, deps) => planOrApply("apply", values, deps),
+  revert: async (values, deps) => {
+    const rows = await revertAll(deps);
+    print(
+      values.output === "json" ? JSON.stringify({ results: rows }, null, 2) : formatResults(rows),
+    );
+    return rows.some((r) => r.state === "Failed") ? 1 : 0;
+  },
+  inventory: async (values, deps) => {
+    const facts = await gatherNodeFacts({ paths: deps.paths, ethtool: new Ethtool(deps.run) });
+    const inventory = await hostInventory(facts, deps.paths);
+    print(values.output === "json" ? JSON.stringify(inventory, null, 2) : stringify(inventory));
+    return 0;
+  },
+};
+
+async function planOrApply(
+  command: "plan" | "apply",
+  values: Values,
+  deps: EnactDeps,
+): Promise<number> {
+  if (!values.file) throw new UsageError(`${command} needs --file`);
+  const { name, spec } = await loadSpecFile(values.file);
+  const outcome = await enact(spec, deps, { auditOnly: command === "plan", source: name });
+  const rows = [...outcome.results, ...outcome.reverted];
+  const stale = outcome.discardedStaleOriginals;
+  print(
+    values.output === "json"
+      ? JSON.stringify(
+          { mode: outcome.mode, results: rows, discardedStaleOriginals: stale },
+          null,
+          2,
+        )
+      : formatResults(rows),
+  );
+  if (stale > 0 && values.output !== "json")
+    console.error(`note: dropped ${stale} originals recorded in an earlier boot`);
+  return rows.some((r) => r.state === "Failed") ? 1 : 0;
+}
+
+function depsFrom(values: Values): EnactDeps {
+  const paths = hostPathsUnder(
+    values.root,
+    values["run-dir"] ?? path.join(values.root, "run/nettune"),
+  );
+  if (values["resolv-conf"] !== undefined) paths.resolvConf = values["resolv-conf"];
+  const deps: EnactDeps = { paths, run: execRunner() };
+  const killAt = values["kill-before-write"];
+  if (killAt !== undefined) deps.observer = killBeforeWrite(Number(killAt));
+  return deps;
+}
+
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Test hook: dies by SIGKILL just before the n-th write, as a crash between two writes would. */
+function killBeforeWrite(n: number): NonNullable<EnactDeps["observer"]> {
+  let writes = 0;
+  return {
+    beforeWrite: () => {
+      writes++;
+      if (writes === n) process.kill(process.pid, "SIGKILL");
+    },
+  };
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function report(error: unknown): number {
+  if (error instanceof SpecFileError || error instanceof UsageError) {
+    console.error(`error: ${error.message}`);
+    if (error instanceof UsageError) console.error(usage);
+    return 2;
+  }
+  if (error instanceof InvalidSpecError) {
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
+  console.error(error);
+  return 1;
+}
+
+process.exitCode = await main(process.argv.slice(2)).catch(report);
