@@ -11,16 +11,17 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { classifyRefusal } from "../src/engine/execute.ts";
+import { classifyRefusal, revertEntries } from "../src/engine/execute.ts";
+import type { OriginalsStore } from "../src/engine/originals.ts";
 import { parseConntrackStats } from "../src/facts/conntrack-stats.ts";
-import { WriteError } from "../src/host/actuator.ts";
+import { WriteError, type Actuator } from "../src/host/actuator.ts";
 import {
   readResolvOptions,
   resolvConfManager,
   withOptions,
   writeResolvOptions,
 } from "../src/host/resolv-conf.ts";
-import type { Target } from "../src/host/targets.ts";
+import { targetKey, type Target } from "../src/host/targets.ts";
 
 describe("/proc/net/stat/nf_conntrack", () => {
   it.each([
@@ -166,5 +167,68 @@ describe("refused writes", () => {
     expect(
       classifyRefusal(new WriteError("refused", code), target, initialNetns, setting),
     ).toMatchObject(want);
+  });
+});
+
+describe("revert order", () => {
+  it("gives a refused restore a second try once the rest is back (RSS over four queues needs the channels first)", async () => {
+    const channels: Target = {
+      kind: "ethtool",
+      device: "eth0",
+      group: "channels",
+      param: "combined",
+    };
+    const rss: Target = { kind: "ethtool", device: "eth0", group: "rss", param: "equal" };
+    const host = new Map([
+      ["channels", "2"],
+      ["rss", "1"],
+    ]);
+    const actuator = {
+      read: (target: Target) =>
+        Promise.resolve(target.kind === "ethtool" ? host.get(target.group) : undefined),
+      write: (target: Target, value: string) => {
+        if (target.kind !== "ethtool") return Promise.resolve();
+        // As the kernel does: no table over more rings than there are channels.
+        if (target.group === "rss" && Number(value) > Number(host.get("channels")))
+          return Promise.reject(
+            new WriteError("ethtool -X eth0 equal 4: Invalid argument", "ETHTOOL"),
+          );
+        host.set(target.group, value);
+        return Promise.resolve();
+      },
+    } as unknown as Actuator;
+    const forgotten: string[] = [];
+    const store = {
+      forget: (key: string) => {
+        forgotten.push(key);
+        return Promise.resolve();
+      },
+    } as unknown as OriginalsStore;
+    const entries = [
+      {
+        key: targetKey(channels),
+        target: channels,
+        original: "4",
+        name: "eth0/channels.combined",
+        recordedAt: "2026-12-01T00:00:00Z",
+      },
+      {
+        key: targetKey(rss),
+        target: rss,
+        original: "4",
+        name: "eth0/rss.equal",
+        recordedAt: "2026-12-01T00:00:01Z",
+      },
+    ];
+    const results = await revertEntries(entries, { actuator, store });
+    expect(results.map((r) => [r.name, r.state])).toEqual([
+      ["eth0/rss.equal", "Reverted"],
+      ["eth0/channels.combined", "Reverted"],
+    ]);
+    expect([...host.entries()]).toEqual([
+      ["channels", "4"],
+      ["rss", "4"],
+    ]);
+    expect(forgotten).toHaveLength(2);
   });
 });

@@ -50,7 +50,10 @@ pid=$(pidof irqbalance)
 kill -STOP $pid
 agent apply --file /job/report.yaml --output json > /job/report-apply.json
 readback report-applied
+# SIGHUP: irqbalance rescans and places every IRQ anew at its next pass, as at its start or after
+# a CPU or device change; without it, it moves an IRQ only when the load calls for it.
 kill -CONT $pid
+kill -HUP $pid
 ${passes}
 readback report-after-passes
 kill -STOP $pid
@@ -62,6 +65,7 @@ agent revert --output json > /job/report-revert.json
 # BanTunedIRQs: irqbalance is told to leave them alone, and does.
 agent apply --file /job/ban.yaml --output json > /job/ban-apply.json
 node /tmp/setup.mjs > /job/ban-setup
+kill -HUP $pid
 ${passes}
 readback ban-after-passes
 agent revert --output json > /job/ban-revert.json
@@ -123,7 +127,7 @@ describe("irqbalance running in the guest", () => {
     for (const row of irqRows) expect(row.message).toContain("irqbalance is running and may move");
   });
 
-  it("Report: irqbalance moves them within its passes, and the next apply puts them back and says so", async () => {
+  it("Report: irqbalance moves them at its next rescan, and the next apply puts them back and says so", async () => {
     const moved = tuned("report-after-passes");
     expect(
       [...moved.e1000e, ...moved.vmxnet3].some(
@@ -158,7 +162,7 @@ describe("irqbalance running in the guest", () => {
     expect(banned.sort((a, b) => a - b)).toEqual(irqs("start").sort((a, b) => a - b));
   });
 
-  it("BanTunedIRQs: after irqbalance's passes the tuned affinities still hold", () => {
+  it("BanTunedIRQs: after irqbalance's passes, a forced rescan among them, the tuned affinities still hold", () => {
     expect(tuned("ban-after-passes")).toEqual({
       e1000e: ["3", "3"],
       vmxnet3: ["1", "1", "1", "1"],

@@ -128,10 +128,13 @@ async function gatherInterface(
   const queues = await readdir(path.join(base, "queues")).catch(() => []);
   const physical = await exists(path.join(base, "device"));
   const pci = physical ? await pciFunction(base) : undefined;
+  // A device's driver is its sysfs link; only a virtual one (veth, bridge) needs `ethtool -i`.
+  const sysfsDriver = await driverFromSysfs(base);
   const { info, channels, rings, coalesce, features, unreadable } = await askEthtool(
     deps.ethtool,
     name,
     queries,
+    sysfsDriver === undefined,
   );
   const speed = Number((await readText(path.join(base, "speed"))).trim());
   const numa = Number(pci?.numaNode.trim() || "-1");
@@ -144,7 +147,7 @@ async function gatherInterface(
     txQueues: queues.filter((q) => q.startsWith("tx-")).length,
     queueIRQs: queueIRQs(pci?.msiIRQs ?? [], interrupts),
   };
-  const driver = info?.driver ?? (await driverFromSysfs(base));
+  const driver = sysfsDriver ?? info?.driver;
   const speedMbps = Number.isInteger(speed) && speed > 0 ? speed : undefined;
   if (Object.keys(unreadable).length > 0) facts.unreadable = unreadable;
   return Object.assign(facts, defined({ driver, speedMbps, channels, rings, coalesce, features }));
@@ -155,7 +158,12 @@ async function gatherInterface(
  * not be read. ethtool takes the name as an argument: a name it could read
  * as something else is not asked about at all.
  */
-async function askEthtool(ethtool: Ethtool, name: string, queries?: Set<EthtoolQuery>) {
+async function askEthtool(
+  ethtool: Ethtool,
+  name: string,
+  queries: Set<EthtoolQuery> | undefined,
+  driverInfo: boolean,
+) {
   const addressable = isAddressableInterface(name);
   const unreadable: Partial<Record<EthtoolQuery, string>> = {};
   const ask = async <T>(query: EthtoolQuery, answer: () => Promise<T>): Promise<T | undefined> => {
@@ -169,7 +177,7 @@ async function askEthtool(ethtool: Ethtool, name: string, queries?: Set<EthtoolQ
     }
   };
   const [info, channels, rings, coalesce, features] = await Promise.all([
-    addressable ? ethtool.driverInfo(name).catch(undefinedOnHostData) : undefined,
+    addressable && driverInfo ? ethtool.driverInfo(name).catch(undefinedOnHostData) : undefined,
     ask("channels", () => ethtool.channels(name)),
     ask("rings", () => ethtool.rings(name)),
     ask("coalesce", () => ethtool.coalesce(name)),
@@ -270,6 +278,7 @@ async function isInitialNetns(proc: string): Promise<boolean> {
   return exists(path.join(proc, "sys/net/core/netdev_max_backlog"));
 }
 
+/** The driver a device is bound to (its sysfs link); undefined for virtual interfaces. */
 async function driverFromSysfs(base: string): Promise<string | undefined> {
   const link = await readlink(path.join(base, "device/driver")).catch(() => undefined);
   return link === undefined ? undefined : path.basename(link);
