@@ -18,6 +18,7 @@ import { jsonLogger } from "../../common/logger.ts";
 import { AgentMetrics } from "./runtime/metrics.ts";
 import { OwnObjectWatch } from "./runtime/own-object-watch.ts";
 import { Reconciler } from "./runtime/reconciler.ts";
+import { integerFlag, portFlag } from "../../common/flags.ts";
 import { startHealthServer } from "../../common/health-server.ts";
 import { onStopSignal, runMain } from "../../common/process.ts";
 
@@ -77,10 +78,14 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
     nodeName,
     hostRoot: values["host-root"] ?? (existsSync("/host/proc") ? "/host" : "/"),
     runDir: values["run-dir"],
-    metricsPort: Number(values["metrics-port"]),
-    resyncSeconds: Number(values["resync-seconds"]),
-    probeTimeoutSeconds: Number(values["probe-timeout-seconds"]),
-    pressureSampleSeconds: Number(values["pressure-sample-seconds"]),
+    metricsPort: portFlag("metrics-port", values["metrics-port"]),
+    resyncSeconds: integerFlag("resync-seconds", values["resync-seconds"], 1),
+    probeTimeoutSeconds: integerFlag("probe-timeout-seconds", values["probe-timeout-seconds"], 1),
+    pressureSampleSeconds: integerFlag(
+      "pressure-sample-seconds",
+      values["pressure-sample-seconds"],
+      1,
+    ),
     connection: {},
     simulatedHost: values["simulated-host"] === true,
   };

@@ -187,3 +187,28 @@ describe("plan", () => {
     expect(await readFile(path.join(root, "proc/sys/net/core/somaxconn"), "utf8")).toBe("4096\n");
   });
 });
+
+describe("the agent's flags", () => {
+  const agent = path.resolve(import.meta.dirname, "../src/main.ts");
+  it.each([
+    ["--resync-seconds", "abc"],
+    ["--probe-timeout-seconds", "0"],
+    ["--metrics-port", "70000"],
+  ])(
+    "refuses %s %s with the flag's name and exit 2, before reaching for a cluster",
+    async (flag, value) => {
+      const result = await promisify(execFile)(
+        process.execPath,
+        [agent, "--node-name", "n", flag, value],
+        {
+          timeout: 20_000,
+        },
+      ).then(
+        () => ({ code: 0, stderr: "" }),
+        (error: unknown) => error as { code: number; stderr: string },
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${flag}: "${value}" is not a whole number`);
+    },
+  );
+});

@@ -1,6 +1,7 @@
 // The operator's configuration from its flags and the downward API.
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { integerFlag, portFlag } from "../../common/flags.ts";
 import type { AgentSettings } from "./daemonset.ts";
 import type { WebhookEndpoint } from "./webhook/registration.ts";
 
@@ -61,10 +62,10 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   return {
     namespace,
     identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
-    metricsPort: Number(values["metrics-port"]),
-    workers: Number(values.workers),
+    metricsPort: portFlag("metrics-port", values["metrics-port"]),
+    workers: integerFlag("workers", values.workers, 1, 256),
     ownerDeployment: values["owner-deployment"],
-    leaseSeconds: Number(values["lease-seconds"]),
+    leaseSeconds: integerFlag("lease-seconds", values["lease-seconds"], 3),
     agent: {
       namespace,
       name: "nettune-agent",
@@ -102,7 +103,7 @@ function webhookFrom(
     const value = values[key];
     return typeof value === "string" ? value : "";
   };
-  const port = positive("webhook-port", text("webhook-port"), true);
+  const port = portFlag("webhook-port", text("webhook-port"), true);
   if (port === 0) return {};
   const service = text("webhook-service");
   const url = text("webhook-url");
@@ -124,11 +125,6 @@ function webhookFrom(
   };
 }
 
-function positive(flag: string, value: string, zeroAllowed = false): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < (zeroAllowed ? 0 : 1))
-    throw new Error(
-      `--${flag}: ${value} is not a ${zeroAllowed ? "non-negative" : "positive"} integer`,
-    );
-  return parsed;
+function positive(flag: string, value: string): number {
+  return integerFlag(flag, value, 1);
 }
