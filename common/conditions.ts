@@ -1,9 +1,10 @@
 import type { Condition } from "../api/v1alpha1/meta.ts";
 
-export interface ConditionInput {
-  type: string;
+/** A condition to write; each kind names its own types and reasons (api/v1alpha1/reasons.ts). */
+export interface ConditionInput<Type extends string = string, Reason extends string = string> {
+  type: Type;
   status: "True" | "False" | "Unknown";
-  reason: string;
+  reason: Reason;
   message: string;
 }
 

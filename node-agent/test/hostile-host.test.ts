@@ -14,7 +14,7 @@ import { enact } from "../src/engine/enact.ts";
 import type { CommandRunner } from "../src/host/commands.ts";
 import { hostPathsUnder } from "../src/host/paths.ts";
 import type { Target } from "../src/host/targets.ts";
-import { SettingReason } from "../src/tuners/reasons.ts";
+import { SettingReason } from "../../api/v1alpha1/reasons.ts";
 
 const execFileAsync = promisify(execFile);
 let root: string;

@@ -161,6 +161,8 @@ describe("ring, offload and conntrack planning", () => {
   ])("conntrack max: $name", ({ desired, currentMax, want }) => {
     const [planned] = planConntrack(desired, { onlineCPUs: 8, currentMax, initialNetns: true });
     expect(planned?.desired).toBe(want);
+    // Keeping the node's larger table is a decision, reported as such when the node holds it.
+    expect(planned?.heldReason).toBe(want === String(currentMax) ? "KeptLarger" : undefined);
   });
 
   it("skips resizing the conntrack hash outside the initial network namespace", () => {

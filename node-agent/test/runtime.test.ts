@@ -8,7 +8,7 @@ import { InvalidSpecError, type EnactResult } from "../src/engine/enact.ts";
 import { specCheckers } from "../src/runtime/spec-check.ts";
 import { parseSoftnetStat } from "../src/facts/host-counters.ts";
 import { Backoff } from "../../common/backoff.ts";
-import { setConditions } from "../src/runtime/conditions.ts";
+import { setConditions } from "../../common/conditions.ts";
 import { ConntrackPressure } from "../src/runtime/conntrack-pressure.ts";
 import type { NodeTuningClient } from "../src/runtime/kube.ts";
 import { ethtoolEventInterface, linkEventInterface } from "../src/runtime/link-monitor.ts";

@@ -8,6 +8,7 @@ import type { Informers } from "./kube.ts";
 import type { NodeView } from "./rollout.ts";
 import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { selectorMatches } from "./selector.ts";
+import { NodeConditionType } from "../../api/v1alpha1/reasons.ts";
 
 export type Tuning = NetworkTuning & KubernetesObject;
 export type NodeTuning = NodeNetworkTuning & KubernetesObject;
@@ -113,8 +114,9 @@ export function nodeView(node: V1Node, nnt: NodeTuning | undefined): NodeView {
 
 export function failureMessage(nnt: NodeNetworkTuning | undefined): string {
   return (
-    nnt?.status?.conditions?.find((c) => c.type === "Degraded" && c.status === "True")?.message ??
-    "failed"
+    nnt?.status?.conditions?.find(
+      (c) => c.type === NodeConditionType.Degraded && c.status === "True",
+    )?.message ?? "failed"
   );
 }
 

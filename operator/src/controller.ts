@@ -12,7 +12,7 @@ import type { AgentPodsReader, Informers, OperatorWrites } from "./kube.ts";
 import { mergeForNode, type Conflict } from "./merge.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { NodeReleaser } from "./node-releaser.ts";
-import { TuningReason as Reason } from "./reasons.ts";
+import { TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
 import { RevertTracker, revertedMessage, revertingMessage } from "./revert-tracker.ts";
 import { RolloutLedger, progressOf, type NodeView } from "./rollout.ts";
 import { selectorMatches } from "./selector.ts";

@@ -19,6 +19,7 @@ import {
 } from "@kubernetes/client-node";
 import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import type { TuningReasonName } from "../../api/v1alpha1/reasons.ts";
 
 const group = "nettune.io";
 const version = "v1alpha1";
@@ -79,7 +80,7 @@ export interface OperatorWrites {
   event(
     tuning: NetworkTuning,
     type: "Normal" | "Warning",
-    reason: string,
+    reason: TuningReasonName,
     message: string,
   ): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { resolveMaxUnavailable } from "../../api/helpers/int-or-percent.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { NodeConditionReason, NodeConditionType } from "../../api/v1alpha1/reasons.ts";
 
 export type NodeProgress = "pending" | "inFlight" | "applied" | "failed";
 
@@ -41,9 +42,12 @@ function releasedGeneration(tuning: NetworkTuning, node: NodeView): number {
 /** What the agent reported for the generation it observed. */
 function reported(nnt: NodeNetworkTuning): NodeProgress {
   const conditions = nnt.status?.conditions ?? [];
-  if (conditions.some((c) => c.type === "Degraded" && c.status === "True")) return "failed";
-  const applied = conditions.find((c) => c.type === "Applied");
-  return applied?.status === "True" || applied?.reason === "AuditOnly" ? "applied" : "inFlight";
+  if (conditions.some((c) => c.type === NodeConditionType.Degraded && c.status === "True"))
+    return "failed";
+  const applied = conditions.find((c) => c.type === NodeConditionType.Applied);
+  return applied?.status === "True" || applied?.reason === NodeConditionReason.AuditOnly
+    ? "applied"
+    : "inFlight";
 }
 
 export interface TuningProgress {

@@ -1,10 +1,20 @@
 import { isSecuritySensitiveSysctl } from "../../api/helpers/sysctl.ts";
 import type { Condition } from "../../api/v1alpha1/meta.ts";
 import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
-import { setConditions, type ConditionInput } from "../../common/conditions.ts";
+import {
+  setConditions,
+  type ConditionInput as AnyConditionInput,
+} from "../../common/conditions.ts";
 import type { Conflict } from "./merge.ts";
-import { TuningConditionType as Type, TuningReason as Reason } from "./reasons.ts";
+import {
+  TuningConditionType as Type,
+  TuningReason as Reason,
+  type TuningConditionTypeName,
+  type TuningReasonName,
+} from "../../api/v1alpha1/reasons.ts";
 import type { TuningProgress } from "./rollout.ts";
+
+type ConditionInput = AnyConditionInput<TuningConditionTypeName, TuningReasonName>;
 
 export interface StatusInput {
   tuning: NetworkTuning;

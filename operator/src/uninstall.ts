@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import { runMain } from "../../common/process.ts";
+import { TuningConditionType } from "../../api/v1alpha1/reasons.ts";
 
 const group = "nettune.io";
 const version = "v1alpha1";
@@ -24,7 +25,7 @@ function seconds(flag: string, value: string): number {
 
 /** Why a tuning still waits, from its own status: the nodes that have not reported. */
 function waitingFor(tuning: NetworkTuning): string {
-  const ready = tuning.status?.conditions?.find((c) => c.type === "Ready");
+  const ready = tuning.status?.conditions?.find((c) => c.type === TuningConditionType.Ready);
   return `${tuning.metadata.name ?? "?"} (${tuning.status?.nodes ?? "?"} nodes; ${ready?.message ?? "no status"})`;
 }
 

@@ -4,7 +4,7 @@ import type {
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { TuningSettings } from "../../../api/v1alpha1/node-settings.ts";
-import { SettingReason } from "../tuners/reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { enact, InvalidSpecError, type EnactDeps, type EnactResult } from "./enact.ts";
 
 /**

@@ -22,6 +22,7 @@ import type { PlannedSetting } from "../tuners/types.ts";
 import { execute, revertEntries, type ExecuteDeps } from "./execute.ts";
 import { OriginalsStore } from "./originals.ts";
 import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 
 export interface EnactDeps {
   paths: HostPaths;
@@ -95,7 +96,7 @@ export async function enact(
     hardware.flatMap((planned, index) =>
       planned.target?.kind === "ethtool" &&
       planned.target.group === "channels" &&
-      hardwareResults[index]?.reason === "Written"
+      hardwareResults[index]?.reason === SettingReason.Written
         ? [planned.target.device]
         : [],
     ),

@@ -2,7 +2,7 @@ import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts
 import { sameValue, WriteError, type Actuator } from "../host/actuator.ts";
 import { HostDataError } from "../host/host-read.ts";
 import { targetKey, type Target } from "../host/targets.ts";
-import { SettingReason } from "../tuners/reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import type { OriginalEntry, OriginalsStore } from "./originals.ts";
 
@@ -189,7 +189,7 @@ async function decideFromHost(
       ...withOriginal,
       observed,
       state: "Applied",
-      reason: SettingReason.AlreadySet,
+      reason: setting.heldReason ?? SettingReason.AlreadySet,
       message: setting.note ?? "",
     };
   }

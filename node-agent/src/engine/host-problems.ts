@@ -1,6 +1,6 @@
 import type { EthtoolQuery, InterfaceFacts, NodeFacts } from "../facts/gather.ts";
 import { checkTarget, RefusedTargetError } from "../host/targets.ts";
-import { SettingReason } from "../tuners/reasons.ts";
+import { SettingReason, type SettingReasonName } from "../../../api/v1alpha1/reasons.ts";
 import { verdict, type PlannedSetting } from "../tuners/types.ts";
 
 /**
@@ -52,7 +52,11 @@ export function cpuSettingsFailed(
     );
 }
 
-function failed(setting: PlannedSetting, reason: string, message: string): PlannedSetting {
+function failed(
+  setting: PlannedSetting,
+  reason: SettingReasonName,
+  message: string,
+): PlannedSetting {
   const { target: _target, ...rest } = setting;
   return { ...rest, verdict: { state: "Failed", reason, message } };
 }

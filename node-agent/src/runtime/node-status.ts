@@ -6,9 +6,17 @@ import type {
 import {
   NodeConditionReason as Reason,
   NodeConditionType as Type,
+  isNodeConditionReason,
+  SettingReason,
+  type NodeConditionReasonName,
+  type NodeConditionTypeName,
+} from "../../../api/v1alpha1/reasons.ts";
+import {
   setConditions,
-  type ConditionInput,
-} from "./conditions.ts";
+  type ConditionInput as AnyConditionInput,
+} from "../../../common/conditions.ts";
+
+type ConditionInput = AnyConditionInput<NodeConditionTypeName, NodeConditionReasonName>;
 
 export interface RunOutcome {
   generation: number;
@@ -50,7 +58,8 @@ export function nodeStatus(
  * read the same and cost no status write.
  */
 function steadyForm(result: SettingResult): SettingResult {
-  if (result.reason !== "Written" && result.reason !== "AlreadySet") return result;
+  if (result.reason !== SettingReason.Written && result.reason !== SettingReason.AlreadySet)
+    return result;
   const { reason, ...rest } = result;
   return rest;
 }
@@ -153,11 +162,11 @@ function drifted(
   if (
     before?.status === "True" &&
     outcome.results.length > 0 &&
-    outcome.results.every((r) => r.reason !== "Written")
+    outcome.results.every((r) => r.reason !== SettingReason.Written)
   ) {
     return { type: Type.Drifted, status: "False", reason: Reason.NoDrift, message: "" };
   }
-  return before
+  return before && isNodeConditionReason(before.reason)
     ? { type: Type.Drifted, status: before.status, reason: before.reason, message: before.message }
     : { type: Type.Drifted, status: "False", reason: Reason.NoDrift, message: "" };
 }

@@ -10,6 +10,7 @@ import type { NodeTuningClient } from "./kube.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { AgentMetrics } from "./metrics.ts";
 import { nodeStatus, sameStatus, type RunOutcome } from "./node-status.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 
 /** Why a check runs: a new spec, link events, the periodic re-verify, a retry, or a pressure change. */
 export type Cause = "spec" | "link" | "resync" | "retry" | "pressure";
@@ -147,14 +148,14 @@ export class Reconciler {
     // Writes during a re-check of a generation already applied are drift corrections.
     const driftCorrected =
       cause !== "spec" && this.appliedGeneration === generation
-        ? result.results.filter((r) => r.reason === "Written").map((r) => r.name)
+        ? result.results.filter((r) => r.reason === SettingReason.Written).map((r) => r.name)
         : [];
     if (driftCorrected.length > 0) {
       this.deps.metrics.driftCorrections.inc(driftCorrected.length);
       this.deps.log.info(`corrected drift: ${driftCorrected.join(", ")}`);
     }
     this.appliedGeneration = generation;
-    const rolledBack = result.results.filter((r) => r.reason === "RolledBack").length;
+    const rolledBack = result.results.filter((r) => r.reason === SettingReason.RolledBack).length;
     if (rolledBack > 0) this.deps.metrics.rollbacks.inc(rolledBack);
     this.rolledBackGeneration = rolledBack > 0 ? generation : undefined;
     return {

@@ -1,6 +1,6 @@
 import type { ChannelsTuning, QueueCount } from "../../../api/v1alpha1/interfaces.ts";
 import { numaLocalCPUs } from "../facts/cpu-topology.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 const params = ["combined", "rx", "tx"] as const;

@@ -1,5 +1,5 @@
 import type { ConntrackTimeouts, ConntrackTuning } from "../../../api/v1alpha1/node-settings.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type PlannedSetting } from "./types.ts";
 
 export interface ConntrackContext {
@@ -34,15 +34,16 @@ export function planConntrack(
   if (max !== undefined) {
     const current = context.currentMax;
     if (desired.onlyRaise && current !== undefined && current >= max) {
-      planned.push(
-        step(
+      planned.push({
+        ...step(
           "conntrack.max",
           String(current),
           netfilter("nf_conntrack_max"),
           source,
           `kept ${current}: onlyRaise and ${max} is not larger`,
         ),
-      );
+        heldReason: SettingReason.KeptLarger,
+      });
     } else {
       planned.push(step("conntrack.max", String(max), netfilter("nf_conntrack_max"), source));
     }

@@ -2,7 +2,7 @@ import { formatCPUList } from "../../../api/helpers/cpu-list.ts";
 import type { IRQAffinityTuning } from "../../../api/v1alpha1/interfaces.ts";
 import { isPrimaryThread, type CPUTopology } from "../facts/cpu-topology.ts";
 import { resolveCPUSet } from "./cpu-sets.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 /**

@@ -1,6 +1,6 @@
 import type { IRQBalanceTuning } from "../../../api/v1alpha1/node-settings.ts";
 import { formatBannedIRQs } from "../host/irqbalance-socket.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type PlannedSetting } from "./types.ts";
 
 export interface IRQBalanceFacts {

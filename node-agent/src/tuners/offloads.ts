@@ -1,5 +1,5 @@
 import { canonicalFeature } from "../host/ethtool-parse.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 /** ethtool features on or off; fixed features that differ are unsupported. */

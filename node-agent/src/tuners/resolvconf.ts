@@ -1,5 +1,5 @@
 import type { NodeDNSTuning } from "../../../api/v1alpha1/node-settings.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type PlannedSetting } from "./types.ts";
 
 export interface ResolvConfContext {

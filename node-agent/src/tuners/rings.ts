@@ -1,5 +1,5 @@
 import type { RingsTuning } from "../../../api/v1alpha1/interfaces.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 /** RX/TX ring sizes, clamped to the pre-set maximum. */

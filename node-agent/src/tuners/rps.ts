@@ -1,7 +1,7 @@
 import { formatCPUMask } from "../../../api/helpers/cpu-list.ts";
 import type { RPSTuning } from "../../../api/v1alpha1/interfaces.ts";
 import { resolveCPUSet } from "./cpu-sets.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 /** rps_cpus for every RX queue and, with flowEntries, rps_flow_cnt per queue. */

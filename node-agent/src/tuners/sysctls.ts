@@ -4,7 +4,7 @@ import {
   sysctlPath,
   SysctlKeyError,
 } from "../../../api/helpers/sysctl.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type PlannedSetting } from "./types.ts";
 
 /**

@@ -1,6 +1,7 @@
 import type { CPUTopology } from "../facts/cpu-topology.ts";
 import type { InterfaceFacts } from "../facts/gather.ts";
 import type { Target } from "../host/targets.ts";
+import type { SettingReasonName } from "../../../api/v1alpha1/reasons.ts";
 
 /** Invalid stops the whole plan before any write; Failed fails this setting alone. */
 export type VerdictState = "Unsupported" | "Skipped" | "Invalid" | "Failed";
@@ -8,8 +9,7 @@ export type VerdictState = "Unsupported" | "Skipped" | "Invalid" | "Failed";
 /** A decision made without touching the host: why a setting will not be written. */
 export interface Verdict {
   state: VerdictState;
-  /** CamelCase, from reasons.ts. */
-  reason: string;
+  reason: SettingReasonName;
   message: string;
 }
 
@@ -27,6 +27,11 @@ export interface PlannedSetting {
   note?: string;
   target?: Target;
   verdict?: Verdict;
+  /**
+   * The reason to report when the node already holds `desired`, where that is
+   * a decision rather than luck (onlyRaise keeping a larger value: KeptLarger).
+   */
+  heldReason?: SettingReasonName;
 }
 
 export interface InterfaceContext {
@@ -39,7 +44,7 @@ export function verdict(
   name: string,
   desired: string,
   state: VerdictState,
-  reason: string,
+  reason: SettingReasonName,
   message: string,
   source?: string,
 ): PlannedSetting {

@@ -1,7 +1,7 @@
 import { formatCPUMask } from "../../../api/helpers/cpu-list.ts";
 import type { XPSTuning } from "../../../api/v1alpha1/interfaces.ts";
 import { resolveCPUSet } from "./cpu-sets.ts";
-import { SettingReason } from "./reasons.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 /** xps_cpus per TX queue: a spread of one CPU set, or one list per queue. */

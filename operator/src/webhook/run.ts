@@ -8,6 +8,7 @@ import type { OperatorMetrics } from "../metrics.ts";
 import { expiresAt, type WebhookPKI } from "./certificates.ts";
 import { CertKeeper } from "./cert-keeper.ts";
 import { startWebhookServer } from "./server.ts";
+import { TuningReason, type TuningReasonName } from "../../../api/v1alpha1/reasons.ts";
 
 export interface DNSWebhookDeps {
   kubeConfig: KubeConfig;
@@ -18,7 +19,7 @@ export interface DNSWebhookDeps {
   log: Logger;
   now: () => Date;
   /** A Warning Event on the tuning. */
-  warn: (tuning: NetworkTuning, reason: string, message: string) => Promise<void>;
+  warn: (tuning: NetworkTuning, reason: TuningReasonName, message: string) => Promise<void>;
   /** Each new CA bundle, for the webhook configuration. */
   onCABundle: (bundle: string) => void;
 }
@@ -63,7 +64,7 @@ export async function startDNSWebhook(
       const now = deps.now().getTime();
       if (!tuning || now - (lastEvent.get(name) ?? 0) < eventEveryMs) return;
       lastEvent.set(name, now);
-      deps.warn(tuning, "DNSInjectionFailed", message).catch((error: unknown) => {
+      deps.warn(tuning, TuningReason.DNSInjectionFailed, message).catch((error: unknown) => {
         log.warn("could not record the Event", error);
       });
     },
