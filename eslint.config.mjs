@@ -20,7 +20,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ["node-agent/src/tuners/**/*.ts"],
+    // Planners and the engine decide; facts/ reads the host, host/ adapters change it.
+    // The originals store (engine/originals.ts) is the agent's own file, not the host's.
+    files: ["node-agent/src/tuners/**/*.ts", "node-agent/src/engine/**/*.ts"],
+    ignores: ["node-agent/src/engine/originals.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -28,15 +31,24 @@ export default tseslint.config(
           paths: [
             {
               name: "node:fs",
-              message: "Tuners reach the host through node-agent/src/host adapters.",
+              message:
+                "Read the host in node-agent/src/facts; write it through node-agent/src/host.",
             },
             {
               name: "node:fs/promises",
-              message: "Tuners reach the host through node-agent/src/host adapters.",
+              message:
+                "Read the host in node-agent/src/facts; write it through node-agent/src/host.",
             },
             {
               name: "node:child_process",
-              message: "Tuners run commands through the injected CommandRunner.",
+              message: "Run commands through the injected CommandRunner.",
+            },
+          ],
+          patterns: [
+            {
+              group: ["**/host/host-read.ts"],
+              importNames: ["readHostFile", "readUpTo", "resolveInRoot"],
+              message: "Read the host in node-agent/src/facts.",
             },
           ],
         },

@@ -1,4 +1,3 @@
-import path from "node:path";
 import type {
   NodeNetworkTuningSpec,
   SettingResult,
@@ -14,8 +13,9 @@ import { Actuator, type WriteObserver } from "../host/actuator.ts";
 import type { CommandRunner } from "../host/commands.ts";
 import { Ethtool } from "../host/ethtool.ts";
 import type { HostPaths } from "../host/paths.ts";
-import { readText } from "../facts/read.ts";
-import { HostDataError, readHostFile } from "../host/host-read.ts";
+import { readConntrackCounters } from "../facts/host-counters.ts";
+import { readBootId } from "../facts/read.ts";
+import { HostDataError } from "../host/host-read.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
@@ -124,9 +124,7 @@ export async function enact(
 export async function revertAll(deps: EnactDeps): Promise<SettingResult[]> {
   const ethtool = new Ethtool(deps.run);
   const actuator = new Actuator(deps.paths, ethtool, deps.observer);
-  const bootId = (
-    (await readHostFile(path.join(deps.paths.proc, "sys/kernel/random/boot_id"))) ?? ""
-  ).trim();
+  const bootId = await readBootId(deps.paths.proc);
   const { store } = await OriginalsStore.open(deps.paths.runDir, bootId, deps.now);
   return revertEntries(store.list(), { actuator, store });
 }
@@ -154,10 +152,8 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
 
 async function gatherExtras(paths: HostPaths, spec: NodeNetworkTuningSpec): Promise<NodeExtras> {
   const extras: NodeExtras = {};
-  const max = Number(
-    (await readText(path.join(paths.proc, "sys/net/netfilter/nf_conntrack_max"))).trim(),
-  );
-  if (Number.isInteger(max) && max > 0) extras.conntrackMax = max;
+  const { max } = await readConntrackCounters(paths);
+  if (max !== undefined && max > 0) extras.conntrackMax = max;
   // Only a spec with node DNS settings has any business with resolv.conf.
   if (!spec.dns?.node) return extras;
   try {

@@ -1,11 +1,10 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { formatCPUList } from "../../../api/helpers/cpu-list.ts";
 import type {
   HostInventory,
   InterfaceInventory,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
+import { readConntrackCounters } from "../facts/host-counters.ts";
 import { readIRQAffinities } from "../facts/irq-affinity.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
@@ -35,7 +34,7 @@ export async function hostInventory(facts: NodeFacts, paths: HostPaths): Promise
         .map(([id, cpus]) => ({ id, cpus: formatCPUList(cpus) })),
       smt: [...facts.cpus.siblingsOf.values()].some((siblings) => siblings.length > 1),
     },
-    conntrack: await conntrackInventory(paths.proc),
+    conntrack: await conntrackInventory(paths),
   };
   if (facts.irqbalanceRunning !== undefined) inventory.irqbalanceRunning = facts.irqbalanceRunning;
   // The inventory shows what it can: an unusable resolv.conf is left out, not fatal.
@@ -85,19 +84,11 @@ function interfaceInventory(
   return inventory;
 }
 
-async function conntrackInventory(proc: string): Promise<HostInventory["conntrack"]> {
-  const read = async (name: string): Promise<number | undefined> => {
-    const text = (
-      await readFile(path.join(proc, "sys/net/netfilter", name), "utf8").catch(() => "")
-    ).trim();
-    return /^\d+$/.test(text) ? Number(text) : undefined;
+async function conntrackInventory(paths: HostPaths): Promise<HostInventory["conntrack"]> {
+  const { count, max, buckets } = await readConntrackCounters(paths);
+  return {
+    ...(count === undefined ? {} : { count }),
+    ...(max === undefined ? {} : { max }),
+    ...(buckets === undefined ? {} : { buckets }),
   };
-  const result: NonNullable<HostInventory["conntrack"]> = {};
-  const count = await read("nf_conntrack_count");
-  const max = await read("nf_conntrack_max");
-  const buckets = await read("nf_conntrack_buckets");
-  if (count !== undefined) result.count = count;
-  if (max !== undefined) result.max = max;
-  if (buckets !== undefined) result.buckets = buckets;
-  return result;
 }

@@ -14,7 +14,7 @@ import { CPUListError } from "../../../api/helpers/cpu-list.ts";
 import { buildTopology, type CPUTopology } from "./cpu-topology.ts";
 import { parseInterrupts, queueIRQs, type QueueIRQ } from "./interrupts.ts";
 import { pciFunction } from "./pci.ts";
-import { exists, readText, undefinedOnHostData } from "./read.ts";
+import { exists, readBootId, readText, undefinedOnHostData } from "./read.ts";
 
 export interface InterfaceFacts {
   name: string;
@@ -92,7 +92,7 @@ export async function gatherNodeFacts(
     interfaces,
     ...topology,
     initialNetns: await isInitialNetns(paths.proc),
-    bootId: (await readText(path.join(paths.proc, "sys/kernel/random/boot_id"))).trim(),
+    bootId: await readBootId(paths.proc),
     kernel: (await readText(path.join(paths.proc, "sys/kernel/osrelease"))).trim(),
     ...(scope.irqbalance === false ? {} : await gatherIRQBalance(paths.proc, scope)),
   };

@@ -38,6 +38,8 @@ export function parseSoftnetStat(text: string): SoftnetRow[] {
 export interface ConntrackCounters {
   count?: number;
   max?: number;
+  /** The hash table's buckets (nf_conntrack_buckets). */
+  buckets?: number;
   insertFailed?: number;
   drop?: number;
   earlyDrop?: number;
@@ -58,6 +60,7 @@ export async function readConntrackCounters(paths: HostPaths): Promise<Conntrack
   };
   assign("count", await number(path.join(netfilter, "nf_conntrack_count")));
   assign("max", await number(path.join(netfilter, "nf_conntrack_max")));
+  assign("buckets", await number(path.join(netfilter, "nf_conntrack_buckets")));
   assign("insertFailed", stats.get("insert_failed"));
   assign("drop", stats.get("drop"));
   assign("earlyDrop", stats.get("early_drop"));
