@@ -31,6 +31,7 @@ run_tier() {
     integration)
       bash scripts/ensure-k8s.sh >/dev/null
       bash scripts/ensure-helm.sh >/dev/null
+      bash scripts/ensure-promtool.sh >/dev/null
       npm run -s test:integration -- $(report integration)
       ;;
     node)

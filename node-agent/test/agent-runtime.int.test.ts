@@ -9,6 +9,7 @@ import { AgentProcess } from "../../test/harness/agent-process.ts";
 import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../../test/harness/kubectl.ts";
 import { Sandbox } from "../../test/harness/netns.ts";
+import { promtoolCheckMetrics } from "../../test/harness/promtool.ts";
 import { apiServerRequests, eventually, watchObjects } from "../../test/harness/wait.ts";
 
 // This file stops and restarts its API server, so it has one of its own.
@@ -248,8 +249,11 @@ describe("the node agent against a real API server", () => {
     const metrics = await scrape(sandbox, "/metrics");
     expect(metrics).toMatch(/^nettune_agent_drift_corrections_total [1-9]/m);
     expect(metrics).toMatch(/^nettune_conntrack_entries \d+/m);
-    expect(metrics).toMatch(/^nettune_softnet_dropped\{cpu="0"\} \d+/m);
-    expect(metrics).toMatch(/^nettune_nic_drops\{interface="vA",counter="rx_dropped"\} \d+/m);
+    expect(metrics).toMatch(/^nettune_softnet_dropped_total\{cpu="0"\} \d+/m);
+    expect(metrics).toMatch(/^nettune_nic_drops_total\{interface="vA",counter="rx_dropped"\} \d+/m);
+    expect(metrics).toMatch(/^# TYPE nettune_conntrack_insert_failed_total counter$/m);
+    // Prometheus' own linter: counters named _total, units in names, help on every metric.
+    expect(await promtoolCheckMetrics(metrics)).toBe("");
     expect(metrics).toMatch(/^nettune_agent_apply_duration_seconds_count\{cause="\w+"\} [1-9]/m);
     expect(await scrape(sandbox, "/readyz")).toBe("ok\n");
   });

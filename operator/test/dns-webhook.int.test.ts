@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 import { SimulatedCluster } from "../../test/harness/cluster.ts";
 import type { ControlPlane } from "../../test/harness/control-plane.ts";
 import { kubectl } from "../../test/harness/kubectl.ts";
+import { promtoolCheckMetrics } from "../../test/harness/promtool.ts";
 import { apiServerGet, eventually } from "../../test/harness/wait.ts";
 
 const webhookPort = 18443;
@@ -250,6 +251,7 @@ describe("the DNS webhook on a real API server", () => {
     expect(metrics).toMatch(
       /nettune_operator_dns_webhook_requests_total\{tuning="pods-dns",result="injected"\} [1-9]/,
     );
+    expect(await promtoolCheckMetrics(metrics)).toBe("");
   });
 
   it("with the webhook stopped, pods are still created and the miss shows in the API server's metrics", async () => {

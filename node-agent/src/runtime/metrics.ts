@@ -56,9 +56,22 @@ export class AgentMetrics {
   }
 }
 
+/**
+ * A kernel counter as a Prometheus counter: the kernel keeps the running
+ * total, so each scrape replaces the value (it only grows, or starts again at
+ * a reboot, which rate() takes as a counter reset).
+ */
+function setCounter(
+  counter: Counter,
+  value: number | undefined,
+  labels: Record<string, string> = {},
+): void {
+  if (value !== undefined) counter.inc(labels, value);
+}
+
 function hostGauges(registry: Registry, paths: HostPaths): void {
   const registers = [registry];
-  const gauge = (name: string, help: string): Gauge => new Gauge({ name, help, registers });
+  const counter = (name: string, help: string): Counter => new Counter({ name, help, registers });
   // Registered before its siblings, so that reading it refreshes them before they are read.
   new Gauge({
     name: "nettune_conntrack_entries",
@@ -66,60 +79,62 @@ function hostGauges(registry: Registry, paths: HostPaths): void {
     registers,
     async collect() {
       const counters = await readConntrackCounters(paths);
-      const set = (target: Gauge, value: number | undefined): void => {
-        if (value === undefined) target.reset();
-        else target.set(value);
-      };
-      set(this, counters.count);
-      for (const [key, target] of Object.entries(siblings))
-        set(target, counters[key as keyof typeof siblings]);
+      if (counters.count === undefined) this.reset();
+      else this.set(counters.count);
+      if (counters.max === undefined) max.reset();
+      else max.set(counters.max);
+      for (const [key, target] of Object.entries(kernelCounters)) {
+        target.reset();
+        setCounter(target, counters[key as keyof typeof kernelCounters]);
+      }
     },
   });
-  const siblings = {
-    max: gauge("nettune_conntrack_max", "nf_conntrack_max."),
-    insertFailed: gauge(
-      "nettune_conntrack_insert_failed",
+  const max = new Gauge({ name: "nettune_conntrack_max", help: "nf_conntrack_max.", registers });
+  const kernelCounters = {
+    insertFailed: counter(
+      "nettune_conntrack_insert_failed_total",
       "Kernel counter: packets dropped because a conntrack insert lost a race (summed over CPUs).",
     ),
-    drop: gauge(
-      "nettune_conntrack_drop",
+    drop: counter(
+      "nettune_conntrack_drop_total",
       "Kernel counter: packets dropped by conntrack (summed over CPUs).",
     ),
-    earlyDrop: gauge(
-      "nettune_conntrack_early_drop",
+    earlyDrop: counter(
+      "nettune_conntrack_early_drop_total",
       "Kernel counter: entries dropped early to make room (summed over CPUs).",
     ),
   };
-  new Gauge({
-    name: "nettune_softnet_dropped",
+  new Counter({
+    name: "nettune_softnet_dropped_total",
     help: "Kernel counter: packets dropped because the CPU backlog was full (softnet_stat column 2).",
     labelNames: ["cpu"],
     registers,
     async collect() {
       this.reset();
-      for (const row of await readSoftnet(paths)) this.set({ cpu: String(row.cpu) }, row.dropped);
+      for (const row of await readSoftnet(paths))
+        setCounter(this, row.dropped, { cpu: String(row.cpu) });
     },
   });
-  new Gauge({
-    name: "nettune_softnet_time_squeeze",
+  new Counter({
+    name: "nettune_softnet_time_squeeze_total",
     help: "Kernel counter: NET_RX runs that ran out of budget with work left (softnet_stat column 3).",
     labelNames: ["cpu"],
     registers,
     async collect() {
       this.reset();
       for (const row of await readSoftnet(paths))
-        this.set({ cpu: String(row.cpu) }, row.timeSqueeze);
+        setCounter(this, row.timeSqueeze, { cpu: String(row.cpu) });
     },
   });
-  new Gauge({
-    name: "nettune_nic_drops",
+  new Counter({
+    name: "nettune_nic_drops_total",
     help: "Kernel counter: an interface's drop and overrun counters from sysfs statistics.",
     labelNames: ["interface", "counter"],
     registers,
     async collect() {
       this.reset();
-      for (const { iface, counter, value } of await readNICDrops(paths))
-        this.set({ interface: iface, counter }, value);
+      for (const { iface, counter: name, value } of await readNICDrops(paths))
+        setCounter(this, value, { interface: iface, counter: name });
     },
   });
 }
