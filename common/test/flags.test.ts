@@ -46,3 +46,9 @@ describe("numeric flags", () => {
     expect(configFrom(["--workers", "8"], {}).workers).toBe(8);
   });
 });
+
+describe("the programs' metrics port", () => {
+  it("takes 0, for the kernel to choose, as tests running many replicas do", () => {
+    expect(configFrom(["--metrics-port", "0", "--webhook-port", "0"], {}).metricsPort).toBe(0);
+  });
+});

@@ -78,7 +78,8 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
     nodeName,
     hostRoot: values["host-root"] ?? (existsSync("/host/proc") ? "/host" : "/"),
     runDir: values["run-dir"],
-    metricsPort: portFlag("metrics-port", values["metrics-port"]),
+    // 0: the kernel picks a free port (tests run many on one machine).
+    metricsPort: portFlag("metrics-port", values["metrics-port"], true),
     resyncSeconds: integerFlag("resync-seconds", values["resync-seconds"], 1),
     probeTimeoutSeconds: integerFlag("probe-timeout-seconds", values["probe-timeout-seconds"], 1),
     pressureSampleSeconds: integerFlag(

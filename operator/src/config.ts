@@ -62,7 +62,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   return {
     namespace,
     identity: values.identity ?? env.POD_NAME ?? `${hostname()}-${process.pid}`,
-    metricsPort: portFlag("metrics-port", values["metrics-port"]),
+    // 0: the kernel picks a free port (tests run many on one machine).
+    metricsPort: portFlag("metrics-port", values["metrics-port"], true),
     workers: integerFlag("workers", values.workers, 1, 256),
     ownerDeployment: values["owner-deployment"],
     leaseSeconds: integerFlag("lease-seconds", values["lease-seconds"], 3),
