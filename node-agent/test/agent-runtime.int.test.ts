@@ -9,6 +9,7 @@ import { AgentProcess } from "../../test/harness/agent-process.ts";
 import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../../test/harness/kubectl.ts";
 import { Sandbox } from "../../test/harness/netns.ts";
+import { monitoredMetrics, scrapedFamilies } from "../../test/harness/monitoring.ts";
 import { promtoolCheckMetrics } from "../../test/harness/promtool.ts";
 import { apiServerRequests, eventually, watchObjects } from "../../test/harness/wait.ts";
 
@@ -233,6 +234,21 @@ describe("the node agent against a real API server", () => {
     await eventually(async () =>
       expect(condition(await nnt("node-c"), "Applied")?.status).toBe("True"),
     );
+    // Drifted=True lasts until the next check (2 s here) finds nothing to correct: every status
+    // the agent writes is watched, not polled.
+    const seen: ReturnType<typeof condition>[] = [];
+    const stopWatch = watchObjects(
+      controlPlane,
+      "/apis/nettune.io/v1alpha1/nodenetworktunings",
+      (object) => {
+        const tuning = object as NodeNetworkTuning;
+        if (tuning.metadata.name === "node-c") seen.push(condition(tuning, "Drifted"));
+      },
+    );
+    cleanups.push(() => {
+      stopWatch();
+      return Promise.resolve();
+    });
     // RPS masks change without a link event: only the periodic re-verify can see this.
     const mask = await fullMask(sandbox);
     await sandbox.exec("sh", ["-c", "echo 0 > /sys/class/net/vA/queues/rx-0/rps_cpus"]);
@@ -240,10 +256,10 @@ describe("the node agent against a real API server", () => {
       async () => expect(await read(sandbox, "/sys/class/net/vA/queues/rx-0/rps_cpus")).toBe(mask),
       8000,
     );
-    const drifted = await eventually(async () => {
-      const found = condition(await nnt("node-c"), "Drifted");
+    const drifted = await eventually(() => {
+      const found = seen.find((c) => c?.status === "True");
       expect(found).toMatchObject({ status: "True", reason: "DriftCorrected" });
-      return found;
+      return Promise.resolve(found);
     });
     expect(drifted?.message).toContain("vA/rx-0/rps_cpus");
     const metrics = await scrape(sandbox, "/metrics");
@@ -254,6 +270,11 @@ describe("the node agent against a real API server", () => {
     expect(metrics).toMatch(/^# TYPE nettune_conntrack_insert_failed_total counter$/m);
     // Prometheus' own linter: counters named _total, units in names, help on every metric.
     expect(await promtoolCheckMetrics(metrics)).toBe("");
+    // Every agent metric the chart's alerts and dashboard query is one this agent exports.
+    const families = scrapedFamilies(metrics);
+    const queried = monitoredMetrics("agent");
+    expect(queried.length).toBeGreaterThan(10);
+    for (const name of queried) expect(families, name).toContain(name);
     expect(metrics).toMatch(/^nettune_agent_apply_duration_seconds_count\{cause="\w+"\} [1-9]/m);
     expect(await scrape(sandbox, "/readyz")).toBe("ok\n");
   });

@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 import { SimulatedCluster } from "../../test/harness/cluster.ts";
 import type { ControlPlane } from "../../test/harness/control-plane.ts";
 import { kubectl } from "../../test/harness/kubectl.ts";
+import { monitoredMetrics, scrapedFamilies } from "../../test/harness/monitoring.ts";
 import { promtoolCheckMetrics } from "../../test/harness/promtool.ts";
 import { apiServerGet, eventually } from "../../test/harness/wait.ts";
 
@@ -252,6 +253,9 @@ describe("the DNS webhook on a real API server", () => {
       /nettune_operator_dns_webhook_requests_total\{tuning="pods-dns",result="injected"\} [1-9]/,
     );
     expect(await promtoolCheckMetrics(metrics)).toBe("");
+    // Every operator metric the chart's alerts and dashboard query is one the operator exports.
+    const families = scrapedFamilies(metrics);
+    for (const name of monitoredMetrics("operator")) expect(families, name).toContain(name);
   });
 
   it("with the webhook stopped, pods are still created and the miss shows in the API server's metrics", async () => {

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { monitoredMetrics } from "../harness/monitoring.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const rules = path.join(root, "charts/nettune/files/alerts.yaml");
@@ -54,12 +55,22 @@ describe("the chart's alerting rules", () => {
     for (const runbook of runbooks) expect(headings, runbook).toContain(runbook);
   });
 
-  it("name only metrics the agent and the operator export", () => {
-    const exported = ["node-agent/src/runtime/metrics.ts", "operator/src/metrics.ts"]
+  it("name, with the dashboard, only metrics the agent and the operator declare", () => {
+    // Real scrapes check the same list in the agent's and the operator's integration tests.
+    const declared = ["node-agent/src/runtime/metrics.ts", "operator/src/metrics.ts"]
       .map((file) => readFileSync(path.join(root, file), "utf8"))
       .join("\n");
-    const used = new Set(readFileSync(rules, "utf8").match(/\bnettune_[a-z_]+/g));
-    expect(used.size).toBeGreaterThan(8);
-    for (const name of used) expect(exported, name).toContain(`"${name}"`);
+    const used = [...monitoredMetrics("agent"), ...monitoredMetrics("operator")];
+    expect(used.length).toBeGreaterThan(12);
+    for (const name of used) expect(declared, name).toContain(`"${name}"`);
+  });
+
+  it("the dashboard is JSON with its panels' queries on a node variable", () => {
+    const dashboard = JSON.parse(
+      readFileSync(path.join(root, "charts/nettune/files/dashboard.json"), "utf8"),
+    ) as { panels: { title: string; targets: { expr: string }[] }[] };
+    expect(dashboard.panels.length).toBe(10);
+    for (const panel of dashboard.panels)
+      expect(panel.targets.length, panel.title).toBeGreaterThan(0);
   });
 });
