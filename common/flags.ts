@@ -3,6 +3,9 @@ export class FlagError extends Error {
   override name = "FlagError";
 }
 
+// Decimal notation only, exponent allowed: Helm renders 7776000 from a values file as 7.776e+06.
+const decimal = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 /**
  * A whole-number flag within [min, max]. Number("abc") is NaN, and Node's
  * timers take NaN as 1 ms: an unchecked `--resync-seconds abc` would be a busy loop.
@@ -13,7 +16,7 @@ export function integerFlag(
   min: number,
   max = Number.MAX_SAFE_INTEGER,
 ): number {
-  const parsed = /^\s*-?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const parsed = decimal.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
     throw new FlagError(`--${flag}: ${JSON.stringify(value)} is not a whole number ${range}`);

@@ -7,6 +7,12 @@ describe("numeric flags", () => {
     { sentence: "takes a whole number in range", value: "60", min: 1, want: 60 },
     { sentence: "takes the smallest allowed", value: "1", min: 1, want: 1 },
     {
+      sentence: "takes a whole number as Helm renders a large one",
+      value: "7.776e+06",
+      min: 1,
+      want: 7776000,
+    },
+    {
       sentence: "refuses a word (NaN would be a 1 ms timer)",
       value: "abc",
       min: 1,

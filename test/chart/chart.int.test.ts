@@ -2,7 +2,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { configFrom } from "../../operator/src/config.ts";
 import { chartDir, helm, renderChart } from "../harness/helm.ts";
+
+interface OperatorDeployment {
+  kind: string;
+  spec: { template: { spec: { containers: { args?: string[] }[] } } };
+}
 
 const golden = path.join(import.meta.dirname, "golden");
 const customValues = path.join(import.meta.dirname, "custom-values.yaml");
@@ -73,6 +79,19 @@ describe("the Helm chart", () => {
     expect(rendered).toContain("--agent-image=registry.example.com/platform/nettune:0.1.0-rc1");
     expect(rendered).toContain("--agent-arg=--resync-seconds=120");
     expect(rendered).toContain("--agent-image-pull-secret=registry-credentials");
+  });
+
+  it("passes the operator flags its parser takes, with default and custom values", async () => {
+    // Helm renders a large whole number such as 7776000 as 7.776e+06.
+    for (const args of [[], ["--values", customValues]]) {
+      const rendered = await renderChart("nettune-system", args);
+      const deployment = parseAllDocuments(rendered)
+        .map((doc) => doc.toJS() as OperatorDeployment | null)
+        .find((object) => object?.kind === "Deployment");
+      const container = deployment?.spec.template.spec.containers[0];
+      expect(container?.args?.length, args.join(" ")).toBeGreaterThan(5);
+      expect(() => configFrom(container?.args ?? [], {}), args.join(" ")).not.toThrow();
+    }
   });
 
   it("installs the CRDs from crds/, identical to the top-level crds/", async () => {
