@@ -64,6 +64,24 @@ const condition = (
 ): { status: string; reason: string; message: string } | undefined =>
   object.status?.conditions?.find((c) => c.type === type);
 
+/** Every Drifted condition written for a node's object, as a watch sees them: a poll can miss one. */
+function watchDrifted(name: string): ReturnType<typeof condition>[] {
+  const seen: ReturnType<typeof condition>[] = [];
+  const stopWatch = watchObjects(
+    controlPlane,
+    "/apis/nettune.io/v1alpha1/nodenetworktunings",
+    (object) => {
+      const tuning = object as NodeNetworkTuning;
+      if (tuning.metadata.name === name) seen.push(condition(tuning, "Drifted"));
+    },
+  );
+  cleanups.push(() => {
+    stopWatch();
+    return Promise.resolve();
+  });
+  return seen;
+}
+
 /** A sandbox, its NodeNetworkTuning and an agent for it. */
 async function node(
   name: string,
@@ -183,19 +201,7 @@ describe("the node agent against a real API server", () => {
     const mask = await fullMask(sandbox);
     // Drifted=True lasts until the next check finds nothing to correct, which the link going up
     // may start a moment later: every status the agent writes is watched, not polled.
-    const drifted: unknown[] = [];
-    const stopWatch = watchObjects(
-      controlPlane,
-      "/apis/nettune.io/v1alpha1/nodenetworktunings",
-      (object) => {
-        const seen = object as NodeNetworkTuning;
-        if (seen.metadata.name === "node-b") drifted.push(condition(seen, "Drifted"));
-      },
-    );
-    cleanups.push(() => {
-      stopWatch();
-      return Promise.resolve();
-    });
+    const drifted = watchDrifted("node-b");
     // What a NIC reset does: the driver's default queue count comes back, the queues' masks are
     // cleared, the link goes down and up. veth keeps masks across channel changes, so they are
     // cleared by hand here, as a real driver's queue re-allocation would.
@@ -236,19 +242,7 @@ describe("the node agent against a real API server", () => {
     );
     // Drifted=True lasts until the next check (2 s here) finds nothing to correct: every status
     // the agent writes is watched, not polled.
-    const seen: ReturnType<typeof condition>[] = [];
-    const stopWatch = watchObjects(
-      controlPlane,
-      "/apis/nettune.io/v1alpha1/nodenetworktunings",
-      (object) => {
-        const tuning = object as NodeNetworkTuning;
-        if (tuning.metadata.name === "node-c") seen.push(condition(tuning, "Drifted"));
-      },
-    );
-    cleanups.push(() => {
-      stopWatch();
-      return Promise.resolve();
-    });
+    const seen = watchDrifted("node-c");
     // RPS masks change without a link event: only the periodic re-verify can see this.
     const mask = await fullMask(sandbox);
     await sandbox.exec("sh", ["-c", "echo 0 > /sys/class/net/vA/queues/rx-0/rps_cpus"]);
