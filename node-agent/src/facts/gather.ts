@@ -4,11 +4,7 @@ import type { FeatureState, PresetAndCurrent } from "../host/ethtool-parse.ts";
 import type { Ethtool } from "../host/ethtool.ts";
 import { HostDataError } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
-import {
-  IRQBalanceSocket,
-  irqbalancePid,
-  irqbalanceSocketPath,
-} from "../host/irqbalance-socket.ts";
+import { runningIRQBalance } from "../host/irqbalance-socket.ts";
 import { isAddressableInterface } from "../host/targets.ts";
 import { CPUListError } from "../../../api/helpers/cpu-list.ts";
 import { buildTopology, type CPUTopology } from "./cpu-topology.ts";
@@ -102,11 +98,11 @@ async function gatherIRQBalance(
   proc: string,
   scope: GatherScope,
 ): Promise<Pick<NodeFacts, "irqbalanceRunning" | "irqbalanceBanned" | "irqbalanceSocketProblem">> {
-  const pid = await irqbalancePid(proc);
-  if (pid === undefined) return { irqbalanceRunning: false };
+  const socket = await runningIRQBalance(proc);
+  if (socket === undefined) return { irqbalanceRunning: false };
   if (scope.irqbalanceBans !== true) return { irqbalanceRunning: true };
   try {
-    const banned = await new IRQBalanceSocket(irqbalanceSocketPath(proc, pid)).banned();
+    const banned = await socket.banned();
     return { irqbalanceRunning: true, irqbalanceBanned: banned };
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? String(cause);

@@ -5,13 +5,7 @@ import { CPUListError, parseCPUList, parseCPUMask } from "../../../api/helpers/c
 import { canonicalFeature, ethtoolRefusalCode } from "./ethtool-parse.ts";
 import type { Ethtool } from "./ethtool.ts";
 import { HostDataError, readHostFile } from "./host-read.ts";
-import {
-  bannedIRQsOf,
-  formatBannedIRQs,
-  IRQBalanceSocket,
-  irqbalancePid,
-  irqbalanceSocketPath,
-} from "./irqbalance-socket.ts";
+import { bannedIRQsOf, formatBannedIRQs, runningIRQBalance } from "./irqbalance-socket.ts";
 import type { HostPaths } from "./paths.ts";
 import { readResolvOptions, writeResolvOptions } from "./resolv-conf.ts";
 import { checkTarget, targetKey, type EthtoolGroup, type Target } from "./targets.ts";
@@ -85,7 +79,7 @@ export class Actuator {
 
   /** Undefined when irqbalance is not running or has no control socket (built without it). */
   private async readBans(): Promise<string | undefined> {
-    const socket = await this.irqbalance();
+    const socket = await runningIRQBalance(this.paths.proc);
     if (socket === undefined) return undefined;
     try {
       return formatBannedIRQs(await socket.banned());
@@ -95,7 +89,7 @@ export class Actuator {
   }
 
   private async writeBans(value: string): Promise<void> {
-    const socket = await this.irqbalance();
+    const socket = await runningIRQBalance(this.paths.proc);
     if (socket === undefined)
       throw new WriteError(`irqbalance ban ${value}: irqbalance is not running`, "ESRCH");
     try {
@@ -104,13 +98,6 @@ export class Actuator {
       const code = (cause as NodeJS.ErrnoException).code ?? "EUNKNOWN";
       throw new WriteError(`irqbalance ban ${value}: ${code}`, code, { cause });
     }
-  }
-
-  private async irqbalance(): Promise<IRQBalanceSocket | undefined> {
-    const pid = await irqbalancePid(this.paths.proc);
-    return pid === undefined
-      ? undefined
-      : new IRQBalanceSocket(irqbalanceSocketPath(this.paths.proc, pid));
   }
 
   /**

@@ -90,3 +90,9 @@ export async function irqbalancePid(proc: string): Promise<number | undefined> {
 export function irqbalanceSocketPath(proc: string, pid: number): string {
   return path.join(proc, String(pid), "root/run/irqbalance", `irqbalance${pid}.sock`);
 }
+
+/** The control socket of the irqbalance running now, found anew each time; undefined when none runs. */
+export async function runningIRQBalance(proc: string): Promise<IRQBalanceSocket | undefined> {
+  const pid = await irqbalancePid(proc);
+  return pid === undefined ? undefined : new IRQBalanceSocket(irqbalanceSocketPath(proc, pid));
+}
