@@ -13,7 +13,7 @@ import { Actuator, type WriteObserver } from "../host/actuator.ts";
 import type { CommandRunner } from "../host/commands.ts";
 import { Ethtool } from "../host/ethtool.ts";
 import type { HostPaths } from "../host/paths.ts";
-import { readConntrackCounters } from "../facts/host-counters.ts";
+import { readConntrackMax } from "../facts/host-counters.ts";
 import { readBootId } from "../facts/read.ts";
 import { HostDataError } from "../host/host-read.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
@@ -152,7 +152,7 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
 
 async function gatherExtras(paths: HostPaths, spec: NodeNetworkTuningSpec): Promise<NodeExtras> {
   const extras: NodeExtras = {};
-  const { max } = await readConntrackCounters(paths);
+  const max = await readConntrackMax(paths);
   if (max !== undefined && max > 0) extras.conntrackMax = max;
   // Only a spec with node DNS settings has any business with resolv.conf.
   if (!spec.dns?.node) return extras;

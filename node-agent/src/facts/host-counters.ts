@@ -45,12 +45,19 @@ export interface ConntrackCounters {
   earlyDrop?: number;
 }
 
+/** A whole number from /proc/sys/net/netfilter; undefined when absent (no nf_conntrack) or not a number. */
+async function netfilterNumber(paths: HostPaths, name: string): Promise<number | undefined> {
+  const file = path.join(paths.proc, "sys/net/netfilter", name);
+  const text = (await readFile(file, "utf8").catch(() => "")).trim();
+  return /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** nf_conntrack_max alone, for planning: a check needs nothing else of conntrack. */
+export function readConntrackMax(paths: HostPaths): Promise<number | undefined> {
+  return netfilterNumber(paths, "nf_conntrack_max");
+}
+
 export async function readConntrackCounters(paths: HostPaths): Promise<ConntrackCounters> {
-  const number = async (file: string): Promise<number | undefined> => {
-    const text = (await readFile(file, "utf8").catch(() => "")).trim();
-    return /^\d+$/.test(text) ? Number(text) : undefined;
-  };
-  const netfilter = path.join(paths.proc, "sys/net/netfilter");
   const stats = parseConntrackStats(
     await readFile(path.join(paths.proc, "net/stat/nf_conntrack"), "utf8").catch(() => ""),
   );
@@ -58,9 +65,9 @@ export async function readConntrackCounters(paths: HostPaths): Promise<Conntrack
   const assign = (key: keyof ConntrackCounters, value: number | undefined): void => {
     if (value !== undefined) counters[key] = value;
   };
-  assign("count", await number(path.join(netfilter, "nf_conntrack_count")));
-  assign("max", await number(path.join(netfilter, "nf_conntrack_max")));
-  assign("buckets", await number(path.join(netfilter, "nf_conntrack_buckets")));
+  assign("count", await netfilterNumber(paths, "nf_conntrack_count"));
+  assign("max", await readConntrackMax(paths));
+  assign("buckets", await netfilterNumber(paths, "nf_conntrack_buckets"));
   assign("insertFailed", stats.get("insert_failed"));
   assign("drop", stats.get("drop"));
   assign("earlyDrop", stats.get("early_drop"));
