@@ -126,12 +126,39 @@ export const SettingReason = {
   KeptLarger: "KeptLarger",
 } as const;
 
+/**
+ * Reasons of the Events a node's agent records on its Node and its
+ * NodeNetworkTuning, so that `kubectl describe node` shows what NetTune did there.
+ */
+export const AgentEventReason = {
+  /** The node holds every setting of a new generation (Normal). */
+  Applied: "Applied",
+  /** Some settings failed to apply; the note names them and why (Warning). */
+  SettingsFailed: "SettingsFailed",
+  /** A change cut the node off from the API server and was undone (Warning). */
+  RolledBack: "RolledBack",
+  /** Values changed behind NetTune's back were set again; the note says from what (Normal). */
+  DriftCorrected: "DriftCorrected",
+  /** Values NetTune changed were restored to the node's originals (Normal). */
+  Reverted: "Reverted",
+} as const;
+
+/** What the agent did, in an Event's `action` field. */
+export const AgentEventAction = {
+  Apply: "Apply",
+  Rollback: "Rollback",
+  CorrectDrift: "CorrectDrift",
+  Revert: "Revert",
+} as const;
+
 type ValueOf<T> = T[keyof T];
 export type NodeConditionTypeName = ValueOf<typeof NodeConditionType>;
 export type NodeConditionReasonName = ValueOf<typeof NodeConditionReason>;
 export type TuningConditionTypeName = ValueOf<typeof TuningConditionType>;
 export type TuningReasonName = ValueOf<typeof TuningReason>;
 export type SettingReasonName = ValueOf<typeof SettingReason>;
+export type AgentEventReasonName = ValueOf<typeof AgentEventReason>;
+export type AgentEventActionName = ValueOf<typeof AgentEventAction>;
 
 /** Whether a reason read back from an object is one the agent writes. */
 export function isNodeConditionReason(value: string): value is NodeConditionReasonName {

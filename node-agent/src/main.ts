@@ -18,6 +18,7 @@ import { jsonLogger } from "../../common/logger.ts";
 import { AgentMetrics } from "./runtime/metrics.ts";
 import { OwnObjectWatch } from "./runtime/own-object-watch.ts";
 import { Reconciler } from "./runtime/reconciler.ts";
+import { EventRecorder } from "./runtime/event-recorder.ts";
 import { integerFlag, portFlag } from "../../common/flags.ts";
 import { startHealthServer } from "../../common/health-server.ts";
 import { onStopSignal, runMain } from "../../common/process.ts";
@@ -138,12 +139,14 @@ async function main(): Promise<void> {
   };
 
   const checks = specCheckers();
+  const now = (): Date => new Date();
   const reconciler = new Reconciler({
     client,
     nodeName: config.nodeName,
-    now: () => new Date(),
+    now,
     log,
     metrics,
+    events: new EventRecorder({ client, nodeName: config.nodeName, now, log, metrics }),
     enact: (spec) => {
       checks.spec(config.nodeName, spec);
       return enactWithAudits(spec, deps, checks.audit);

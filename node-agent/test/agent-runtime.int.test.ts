@@ -54,6 +54,24 @@ async function run(args: string[], input?: string): Promise<string> {
   return result.stdout;
 }
 
+/** The notes of the agent's Events about `node`'s `kind` with `reason`, from the API server. */
+async function agentEventNotes(node: string, kind: string, reason: string): Promise<string[]> {
+  const selector = `reportingController=nettune.io/node-agent,regarding.kind=${kind},regarding.name=${node},reason=${reason}`;
+  const list = JSON.parse(
+    await run([
+      "get",
+      "events.events.k8s.io",
+      "-n",
+      "default",
+      "--field-selector",
+      selector,
+      "-o",
+      "json",
+    ]),
+  ) as { items: { note: string }[] };
+  return list.items.map((item) => item.note);
+}
+
 async function nnt(name: string): Promise<NodeNetworkTuning> {
   return JSON.parse(await run(["get", "nnt", name, "-o", "json"])) as NodeNetworkTuning;
 }
@@ -256,6 +274,13 @@ describe("the node agent against a real API server", () => {
       return Promise.resolve(found);
     });
     expect(drifted?.message).toContain("vA/rx-0/rps_cpus");
+    // The Events say what changed, on the Node and on the NodeNetworkTuning alike.
+    for (const kind of ["Node", "NodeNetworkTuning"])
+      await eventually(async () =>
+        expect(await agentEventNotes("node-c", kind, "DriftCorrected")).toContainEqual(
+          expect.stringContaining(`vA/rx-0/rps_cpus 0 → ${mask}`),
+        ),
+      );
     const metrics = await scrape(sandbox, "/metrics");
     expect(metrics).toMatch(/^nettune_agent_drift_corrections_total [1-9]/m);
     expect(metrics).toMatch(/^nettune_conntrack_entries \d+/m);
@@ -303,6 +328,9 @@ describe("the node agent against a real API server", () => {
     const settled = await rollbacks();
     await new Promise((resolve) => setTimeout(resolve, 4000));
     expect(await rollbacks()).toBe(settled);
+    expect(await agentEventNotes("node-d", "Node", "RolledBack")).toContainEqual(
+      expect.stringContaining("vA/channels.rx RolledBack"),
+    );
   });
 
   it("keeps the settings while the API server is down, does not crash, and picks up a change after it returns", async () => {

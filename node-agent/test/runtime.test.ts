@@ -136,7 +136,9 @@ describe("node status conditions", () => {
   it("shows a drift correction until a later check finds nothing to correct", () => {
     const corrected = nodeStatus(
       undefined,
-      outcome([applied("eth0/txqueuelen")], { driftCorrected: ["eth0/txqueuelen"] }),
+      outcome([applied("eth0/txqueuelen")], {
+        driftCorrected: [{ name: "eth0/txqueuelen", from: "500", to: "1000" }],
+      }),
       t0,
     );
     expect(conditionOf(corrected, "Drifted")).toMatchObject({
@@ -292,6 +294,9 @@ function reconcilerWith(enactResults: SettingResult[][]): {
         results,
         reverted: [],
         discardedStaleOriginals: 0,
+        changes: results
+          .filter((r) => r.reason === "Written")
+          .map((r) => ({ name: r.name, from: "0", to: r.observed ?? "" })),
       } as unknown as EnactResult);
     },
     revertAll: () => {
@@ -300,6 +305,7 @@ function reconcilerWith(enactResults: SettingResult[][]): {
     },
     inventory: () => Promise.resolve({}),
     conntrackPressure: () => undefined,
+    events: { record: () => Promise.resolve() },
   };
   return { reconciler: new Reconciler(deps), client, metrics, reverts };
 }

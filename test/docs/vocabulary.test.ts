@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  AgentEventReason,
   NodeConditionReason,
   NodeConditionType,
   SettingReason,
@@ -53,6 +54,11 @@ describe("README speaks the API's vocabulary", () => {
   it("the NodeNetworkTuning table lists every reason the agent writes, and no other", () => {
     expect([...reasonsIn(node)].sort()).toEqual(Object.values(NodeConditionReason).sort());
     expect([...typesIn(node)].sort()).toEqual(Object.values(NodeConditionType).sort());
+  });
+
+  it("the node Events table lists every reason the agent records, and no other", () => {
+    const told = firstCells("Events recorded by the node's agent");
+    expect([...reasonsIn(told)].sort()).toEqual(Object.values(AgentEventReason).sort());
   });
 
   it("the per-setting paragraph names every setting reason, and no other", () => {

@@ -81,14 +81,15 @@ const agentPod = (): Promise<string> =>
   );
 
 /** A metric of the agent, scraped inside its pod: a hostNetwork pod may have no address to proxy to. */
-async function agentMetric(pod: string, name: string): Promise<number> {
+async function agentMetric(pod: string, name: string, label?: string): Promise<number> {
   const scrape =
     "fetch('http://127.0.0.1:9464/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
   const text = await ok(["-n", namespace, "exec", pod, "--", "node", "-e", scrape]);
   // The sum over every series of the metric, whatever its labels.
   const series = text
     .split("\n")
-    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .filter((l) => label === undefined || l.includes(label));
   if (series.length === 0) return Number.NaN;
   return series.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
 }
@@ -338,6 +339,32 @@ describe("the user's path on a real node", () => {
       "Applied",
     );
     expect(plan.results.some((r) => r.state === "WouldChange")).toBe(false);
+  });
+
+  it("shows what the agent did on the node among the Node's Events, from the agent's own account", async () => {
+    const told =
+      /Normal\s+Applied\s+.*nettune\.io\/node-agent\s+generation \d+: \d+\/\d+ settings hold/;
+    await eventually(
+      "the agent's Applied Event on its Node",
+      async () => told.test(await ok(["describe", "node", provider.nodeName])) || undefined,
+      30_000,
+    );
+    const related = await ok([
+      "get",
+      "events.events.k8s.io",
+      "-n",
+      "default",
+      "--field-selector",
+      `reportingController=nettune.io/node-agent,regarding.kind=NodeNetworkTuning,regarding.name=${provider.nodeName}`,
+      "-o",
+      "jsonpath={.items[*].reason}",
+    ]);
+    expect(related.split(" ")).toContain("Applied");
+    const pod = await agentPod();
+    expect(await agentMetric(pod, "nettune_agent_events_total", 'result="failed"')).toBe(0);
+    expect(
+      await agentMetric(pod, "nettune_agent_events_total", 'result="created"'),
+    ).toBeGreaterThan(0);
   });
 
   it("shows conditions and Events in kubectl describe, and one result per setting", async () => {

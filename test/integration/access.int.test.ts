@@ -71,7 +71,7 @@ function send(
         rejectUnauthorized: false,
         headers: {
           authorization: `Bearer ${token}`,
-          "content-type": "application/merge-patch+json",
+          "content-type": method === "PATCH" ? "application/merge-patch+json" : "application/json",
         },
       },
       (response) => {
@@ -90,6 +90,28 @@ function send(
 }
 
 const statusPatch = { status: { observedGeneration: 1 } };
+const events = (name?: string, ns = "default"): string =>
+  `/apis/events.k8s.io/v1/namespaces/${ns}/events${name ? `/${name}` : ""}`;
+/** An Event as an agent writes it, about `kind` `regarding`, related to node A's tuning. */
+const agentEvent = (name: string, kind: string, regarding: string): Record<string, unknown> => ({
+  apiVersion: "events.k8s.io/v1",
+  kind: "Event",
+  metadata: { name, namespace: "default" },
+  eventTime: "2026-12-01T10:00:00.000000Z",
+  reportingController: "nettune.io/node-agent",
+  reportingInstance: "nettune.io/node-agent/node-a",
+  action: "Apply",
+  reason: "Applied",
+  type: "Normal",
+  note: "generation 1 holds",
+  regarding: { apiVersion: "v1", kind, name: regarding, uid: regarding },
+  related: {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NodeNetworkTuning",
+    name: "node-a",
+    uid: "x",
+  },
+});
 const nnt = (name: string, sub = ""): string =>
   `/apis/nettune.io/v1alpha1/nodenetworktunings/${name}${sub}`;
 
@@ -198,7 +220,45 @@ describe("least privilege: the chart's service accounts on a real API server", (
       ]),
     ).toContain("Applied");
 
+    // Each agent told, on its Node and on its NodeNetworkTuning, that it applied the tuning.
+    for (const node of nodes) {
+      for (const kind of ["node", "nnt"]) {
+        await eventually(
+          async () => {
+            expect(await run(["describe", kind, node])).toMatch(
+              /Normal\s+Applied\s+.*nettune\.io\/node-agent.*generation 1: 1\/1 settings hold/,
+            );
+          },
+          30_000,
+          500,
+        );
+      }
+    }
+
     await run(["delete", "nt", "access", "--timeout=60s"]);
+    // And, once the tuning was gone, what it restored, on the Node.
+    for (const node of nodes)
+      await eventually(
+        async () => {
+          expect(await run(["describe", "node", node])).toMatch(
+            /Normal\s+Reverted\s+.*restored 1 setting the spec no longer asks for: sysctl\/net\.core\.somaxconn=4096/,
+          );
+        },
+        30_000,
+        500,
+      );
+    expect(
+      await run([
+        "get",
+        "events.events.k8s.io",
+        "-n",
+        "default",
+        "--field-selector",
+        "reportingController=nettune.io/node-agent",
+        "-o",
+        'jsonpath={range .items[*]}{.regarding.kind}/{.regarding.name} {.reason}{"\\n"}{end}',
+      ]),
+    ).toMatch(/NodeNetworkTuning\/node-a Applied/);
     for (const node of nodes)
       expect(
         (
@@ -253,6 +313,81 @@ describe("least privilege: the chart's service accounts on a real API server", (
       as: "node-a",
       method: "DELETE",
       url: nnt("node-a"),
+      code: 403,
+    },
+    {
+      sentence: "node A's agent records an Event about its Node",
+      as: "node-a",
+      method: "POST",
+      url: events(),
+      body: agentEvent("node-a.1", "Node", "node-a"),
+      code: 201,
+    },
+    {
+      sentence: "node A's agent counts a repeat on its own Event",
+      as: "node-a",
+      method: "PATCH",
+      url: events("node-a.1"),
+      body: { series: { count: 2, lastObservedTime: "2026-12-01T10:00:01.000000Z" } },
+      code: 200,
+    },
+    {
+      sentence: "node A's agent may not record an Event about node B (admission policy)",
+      as: "node-a",
+      method: "POST",
+      url: events(),
+      body: agentEvent("node-a.2", "Node", "node-b"),
+      code: 403,
+      message:
+        /node agent of node-a may record Events only about its own Node and NodeNetworkTuning/,
+    },
+    {
+      sentence: "node A's agent may not record an Event about a Pod (admission policy)",
+      as: "node-a",
+      method: "POST",
+      url: events(),
+      body: agentEvent("node-a.3", "Pod", "node-a"),
+      code: 403,
+      message: /may record Events only about its own Node/,
+    },
+    {
+      sentence: "node A's agent may not name its Event after node B (admission policy)",
+      as: "node-a",
+      method: "POST",
+      url: events(),
+      body: agentEvent("node-b.4", "Node", "node-a"),
+      code: 403,
+      message: /may record Events only about its own Node/,
+    },
+    {
+      sentence: "node A's agent may not delete Events (RBAC)",
+      as: "node-a",
+      method: "DELETE",
+      url: events("node-a.1"),
+      code: 403,
+    },
+    {
+      sentence: "node A's agent may not write Events outside default (RBAC)",
+      as: "node-a",
+      method: "POST",
+      url: events(undefined, namespace),
+      body: {
+        ...agentEvent("node-a.5", "Node", "node-a"),
+        metadata: { name: "node-a.5", namespace },
+      },
+      code: 403,
+    },
+    {
+      sentence: "node A's agent may not write core v1 Events (RBAC)",
+      as: "node-a",
+      method: "POST",
+      url: "/api/v1/namespaces/default/events",
+      body: {
+        metadata: { name: "node-a.6" },
+        involvedObject: { kind: "Node", name: "node-a" },
+        reason: "Applied",
+        message: "x",
+      },
       code: 403,
     },
     {
@@ -521,7 +656,7 @@ describe("least privilege: the chart's service accounts on a real API server", (
     },
   );
 
-  it("the agent's account may list and watch node tunings and patch their status, nothing else", async () => {
+  it("the agent's account may list and watch node tunings, patch their status and record Events in default, nothing else", async () => {
     const can = async (verb: string, resource: string, ...more: string[]): Promise<string> => {
       const args = ["auth", "can-i", verb, resource, `--as=${agentUser}`, ...more];
       return (await kubectl(controlPlane, args)).stdout.trim();
@@ -532,5 +667,10 @@ describe("least privilege: the chart's service accounts on a real API server", (
     expect(await can("get", "networktunings.nettune.io")).toBe("no");
     expect(await can("update", "nodenetworktunings.nettune.io")).toBe("no");
     expect(await can("list", "nodes")).toBe("no");
+    expect(await can("create", "events.events.k8s.io", "-n", "default")).toBe("yes");
+    expect(await can("patch", "events.events.k8s.io", "-n", "default")).toBe("yes");
+    expect(await can("list", "events.events.k8s.io", "-n", "default")).toBe("no");
+    expect(await can("create", "events.events.k8s.io", "-n", namespace)).toBe("no");
+    expect(await can("create", "events", "-n", "default")).toBe("no");
   });
 });

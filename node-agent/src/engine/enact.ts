@@ -19,7 +19,7 @@ import { HostDataError } from "../host/host-read.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
-import { execute, revertEntries, type ExecuteDeps } from "./execute.ts";
+import { execute, revertEntries, type ExecuteDeps, type SettingChange } from "./execute.ts";
 import { OriginalsStore } from "./originals.ts";
 import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
@@ -46,6 +46,8 @@ export interface EnactResult {
   reverted: SettingResult[];
   facts: NodeFacts;
   discardedStaleOriginals: number;
+  /** Every value this check changed and verified, with what the node held before. */
+  changes: SettingChange[];
 }
 
 /** Raised when the spec or some setting is refused; nothing has been written. */
@@ -88,7 +90,14 @@ export async function enact(
   const refused = [...hardware, ...predicted].filter((p) => p.verdict?.state === "Invalid");
   if (refused.length > 0) throw new InvalidSpecError(refused);
 
-  const executeDeps: ExecuteDeps = { actuator, store, mode, initialNetns: facts.initialNetns };
+  const changes: SettingChange[] = [];
+  const executeDeps: ExecuteDeps = {
+    actuator,
+    store,
+    mode,
+    initialNetns: facts.initialNetns,
+    onChange: (change) => changes.push(change),
+  };
   if (deps.probe) executeDeps.probe = deps.probe;
   const hardwareResults = await execute(hardware, executeDeps);
   // Channel changes re-create queues: plan queue settings against the counts now in sysfs.
@@ -117,7 +126,7 @@ export async function enact(
   );
   const unplanned = store.list().filter((entry) => !planned.has(entry.key));
   const reverted = mode === "Enforce" ? await revertEntries(unplanned, { actuator, store }) : [];
-  return { mode, results, reverted, facts, discardedStaleOriginals: discardedStale };
+  return { mode, results, reverted, facts, discardedStaleOriginals: discardedStale, changes };
 }
 
 /** Restores everything NetTune recorded, newest first. */

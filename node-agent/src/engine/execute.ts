@@ -16,6 +16,15 @@ export interface ExecuteDeps {
    * way to the API server and the change is rolled back.
    */
   probe?: () => Promise<boolean>;
+  /** Told of every write that stuck, with the value it replaced (Events say what changed). */
+  onChange?: (change: SettingChange) => void;
+}
+
+/** A value the agent changed and verified: what the node held and what it holds now. */
+export interface SettingChange {
+  name: string;
+  from: string;
+  to: string;
 }
 
 // Changes that can take a NIC down for a moment, or for good.
@@ -96,7 +105,7 @@ async function writeEthtool(
     if (!(cause instanceof WriteError)) throw cause;
     return { results: Promise.all(pending.map((p) => refused(p, cause, deps))) };
   }
-  const verified = Promise.all(pending.map((p) => verify(p, deps.actuator)));
+  const verified = Promise.all(pending.map((p) => verify(p, deps)));
   const first = pending[0]?.target;
   if (!deps.probe || first?.kind !== "ethtool" || !probeGated.has(first.group))
     return { results: verified };
@@ -136,7 +145,7 @@ async function writeFiles(pending: Pending[], deps: ExecuteDeps): Promise<Settin
       results.push(await refused(p, cause, deps));
       continue;
     }
-    results.push(await verify(p, deps.actuator));
+    results.push(await verify(p, deps));
   }
   return results;
 }
@@ -208,7 +217,7 @@ async function decideFromHost(
 
 async function verify(
   { setting, target, before }: Pending,
-  actuator: Actuator,
+  { actuator, onChange }: Pick<ExecuteDeps, "actuator" | "onChange">,
 ): Promise<SettingResult> {
   const original = before.original ?? before.observed;
   let after: string;
@@ -229,6 +238,7 @@ async function verify(
       message,
     };
   }
+  onChange?.({ name: setting.name, from: before.observed, to: after });
   return {
     ...before,
     original,

@@ -47,6 +47,40 @@ export interface NodeTuningClient {
   probe(timeoutMs: number): Promise<boolean>;
 }
 
+/** An object an Event is about (events.k8s.io `regarding` and `related`). */
+export interface EventReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+/** An events.k8s.io/v1 Event as the agent writes it. */
+export interface AgentEventObject {
+  apiVersion: "events.k8s.io/v1";
+  kind: "Event";
+  metadata: { name: string; namespace: string };
+  eventTime: string;
+  reportingController: string;
+  reportingInstance: string;
+  action: string;
+  reason: string;
+  type: "Normal" | "Warning";
+  note: string;
+  regarding: EventReference;
+  related?: EventReference;
+}
+
+/** Event writes: a new Event, or a repeat counted on one already written. */
+export interface EventClient {
+  createEvent(namespace: string, event: AgentEventObject): Promise<void>;
+  patchEvent(
+    namespace: string,
+    name: string,
+    patch: { series: { count: number; lastObservedTime: string } },
+  ): Promise<void>;
+}
+
 export interface Connection {
   /** https://host:port */
   server: string;
@@ -118,8 +152,14 @@ async function fromKubeconfig(file: string): Promise<Connection> {
   return connection;
 }
 
-/** The client over node:https: list, watch, merge-patch of status, and a probe. */
-export function kubeClient(connection: Connection, probeServer?: string): NodeTuningClient {
+const eventsPath = (namespace: string): string =>
+  `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+
+/** The client over node:https: list, watch, merge-patch of status, Events, and a probe. */
+export function kubeClient(
+  connection: Connection,
+  probeServer?: string,
+): NodeTuningClient & EventClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const send = async (
     method: string,
@@ -195,6 +235,17 @@ export function kubeClient(connection: Connection, probeServer?: string): NodeTu
         "PATCH",
         `${collection}/${encodeURIComponent(name)}/status`,
         { status },
+        "application/merge-patch+json",
+      );
+    },
+    async createEvent(namespace, event) {
+      await send("POST", eventsPath(namespace), event);
+    },
+    async patchEvent(namespace, name, patch) {
+      await send(
+        "PATCH",
+        `${eventsPath(namespace)}/${encodeURIComponent(name)}`,
+        patch,
         "application/merge-patch+json",
       );
     },

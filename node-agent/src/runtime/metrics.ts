@@ -12,6 +12,7 @@ export class AgentMetrics {
   readonly watchRestarts: Counter;
   readonly rollbacks: Counter;
   readonly hostWrites: Counter;
+  readonly events: Counter<"result">;
 
   constructor(paths: HostPaths) {
     const registers = [this.registry];
@@ -50,6 +51,12 @@ export class AgentMetrics {
     this.hostWrites = new Counter({
       name: "nettune_agent_host_writes_total",
       help: "Writes to the host (sysfs, procfs, ethtool, resolv.conf), reverts included.",
+      registers,
+    });
+    this.events = new Counter({
+      name: "nettune_agent_events_total",
+      help: "Events about the node by result: created, counted on an earlier one, dropped by the rate limit, failed.",
+      labelNames: ["result"],
       registers,
     });
     hostGauges(this.registry, paths);

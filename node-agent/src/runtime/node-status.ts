@@ -15,6 +15,7 @@ import {
   setConditions,
   type ConditionInput as AnyConditionInput,
 } from "../../../common/conditions.ts";
+import type { SettingChange } from "../engine/execute.ts";
 
 type ConditionInput = AnyConditionInput<NodeConditionTypeName, NodeConditionReasonName>;
 
@@ -25,7 +26,7 @@ export interface RunOutcome {
   /** Settings restored because the spec stopped asking for them. */
   reverted: SettingResult[];
   /** Settings this check had to write again although they were applied before. */
-  driftCorrected: string[];
+  driftCorrected: SettingChange[];
   /** Set when the spec was refused before any write. */
   invalid?: string;
   inventory: HostInventory;
@@ -149,7 +150,10 @@ function drifted(
   previous: NodeNetworkTuningStatus | undefined,
 ): ConditionInput {
   if (outcome.driftCorrected.length > 0) {
-    const names = outcome.driftCorrected.slice(0, 5).join(", ");
+    const names = outcome.driftCorrected
+      .slice(0, 5)
+      .map((change) => change.name)
+      .join(", ");
     return {
       type: Type.Drifted,
       status: "True",

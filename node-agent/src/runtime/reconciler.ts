@@ -5,12 +5,14 @@ import type {
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { InvalidSpecError, type EnactResult } from "../engine/enact.ts";
+import type { SettingChange } from "../engine/execute.ts";
 import { Backoff } from "../../../common/backoff.ts";
 import type { NodeTuningClient } from "./kube.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { AgentMetrics } from "./metrics.ts";
 import { nodeStatus, sameStatus, type RunOutcome } from "./node-status.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
+import { agentEvents, revertedEvent, type AgentEvent } from "./agent-events.ts";
 
 /** Why a check runs: a new spec, link events, the periodic re-verify, a retry, or a pressure change. */
 export type Cause = "spec" | "link" | "resync" | "retry" | "pressure";
@@ -26,6 +28,8 @@ export interface ReconcilerDeps {
   inventory(): Promise<HostInventory>;
   /** The current conntrack fill ratio when it has stayed above the threshold. */
   conntrackPressure(): { ratio: number } | undefined;
+  /** Where the Events of a check go: the node and, while it exists, its NodeNetworkTuning. */
+  events: { record(events: AgentEvent[], tuningUID: string | undefined): Promise<void> };
 }
 
 /**
@@ -101,16 +105,19 @@ export class Reconciler {
     const timer = this.deps.metrics.applyDuration.startTimer({ cause });
     try {
       if (object === undefined) {
-        // The object is gone (its node is being removed): restore everything.
+        // The object is gone (no tuning selects the node any more): restore everything.
         const reverted = await this.deps.revertAll();
         if (reverted.length > 0)
           this.deps.log.info(
             `restored ${reverted.length} settings: no NodeNetworkTuning for ${this.deps.nodeName}`,
           );
+        const event = revertedEvent(reverted, "as no NetworkTuning selects this node any more");
+        if (event) await this.deps.events.record([event], undefined);
         return;
       }
       const outcome = await this.outcome(object, cause);
       await this.writeStatus(object, outcome);
+      await this.deps.events.record(agentEvents(outcome, object.status), object.metadata.uid);
       this.retryBackoff.reset();
     } catch (error) {
       this.deps.metrics.applyErrors.inc();
@@ -129,7 +136,7 @@ export class Reconciler {
     const base = {
       generation,
       mode: object.spec.mode ?? "Enforce",
-      driftCorrected: [] as string[],
+      driftCorrected: [] as SettingChange[],
     };
     let result: EnactResult;
     try {
@@ -147,12 +154,10 @@ export class Reconciler {
     }
     // Writes during a re-check of a generation already applied are drift corrections.
     const driftCorrected =
-      cause !== "spec" && this.appliedGeneration === generation
-        ? result.results.filter((r) => r.reason === SettingReason.Written).map((r) => r.name)
-        : [];
+      cause !== "spec" && this.appliedGeneration === generation ? result.changes : [];
     if (driftCorrected.length > 0) {
       this.deps.metrics.driftCorrections.inc(driftCorrected.length);
-      this.deps.log.info(`corrected drift: ${driftCorrected.join(", ")}`);
+      this.deps.log.info(`corrected drift: ${driftCorrected.map((c) => c.name).join(", ")}`);
     }
     this.appliedGeneration = generation;
     const rolledBack = result.results.filter((r) => r.reason === SettingReason.RolledBack).length;
