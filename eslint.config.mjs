@@ -62,6 +62,9 @@ export default tseslint.config(
       "operator/src/leader.ts",
       "operator/src/controller.ts",
       "operator/src/webhook/cert-keeper.ts",
+      "operator/src/projections.ts",
+      "operator/test/projections.test.ts",
+      "operator/test/change-filter.test.ts",
     ],
     rules: {
       "@typescript-eslint/no-unsafe-class-instance-assignment": "off",

@@ -8,6 +8,7 @@ import type { Informers } from "./kube.ts";
 import type { NodeView } from "./rollout.ts";
 import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { selectorMatches } from "./selector.ts";
+import { projectNodeTuning } from "./projections.ts";
 import { NodeConditionType } from "../../api/v1alpha1/reasons.ts";
 
 export type Tuning = NetworkTuning & KubernetesObject;
@@ -73,7 +74,7 @@ export class ClusterView {
   /** The write ended; with its result when it succeeded. */
   endWrite(name: string, result?: NodeTuning): void {
     this.writing.delete(name);
-    if (result) this.written.set(name, result);
+    if (result) this.written.set(name, projectNodeTuning(result));
   }
 }
 

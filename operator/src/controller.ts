@@ -7,15 +7,15 @@ import {
   type Tuning,
   unusable,
 } from "./cluster-view.ts";
+import { ChangeFilter, nodeFingerprint, tuningFingerprint } from "./change-filter.ts";
 import { agentDaemonSet, type AgentSettings } from "./daemonset.ts";
 import type { AgentPodsReader, Informers, OperatorWrites } from "./kube.ts";
-import { mergeForNode, type Conflict } from "./merge.ts";
+import type { Conflict } from "./merge.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { NodeReleaser } from "./node-releaser.ts";
 import { TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
 import { RevertTracker, revertedMessage, revertingMessage } from "./revert-tracker.ts";
 import { RolloutLedger, progressOf, type NodeView } from "./rollout.ts";
-import { selectorMatches } from "./selector.ts";
 import { tuningStatus } from "./status.ts";
 import { TransitionEvents } from "./transition-events.ts";
 import { webhookConfiguration, type WebhookEndpoint } from "./webhook/registration.ts";
@@ -44,7 +44,8 @@ export interface ControllerDeps {
  * Reconciles per key: "node/NAME" merges the tunings matching a node into its
  * NodeNetworkTuning (gated by the rollout budget), "tuning/NAME" aggregates
  * status, Events and the revert finalizer, "daemonset" keeps the agents where
- * tunings select nodes, "dns-webhook" keeps the DNS webhook's registration.
+ * tunings select nodes, "dns-webhook" keeps the DNS webhook's registration,
+ * "next-in-line" enqueues the nodes a freed rollout budget may release.
  * Everything is read from informer caches, plus the objects this operator
  * wrote and the caches have not shown yet (ClusterView).
  */
@@ -62,16 +63,31 @@ export class Controller {
     this.deps = deps;
     this.view = new ClusterView(deps.informers);
     this.transitions = new TransitionEvents(deps.writes);
-    this.releaser = new NodeReleaser(deps.informers, deps.writes, this.view, (tunings) => {
-      for (const tuning of tunings)
-        this.queue.addAfter(`tuning/${tuning.metadata.name ?? ""}`, deps.statusCoalesceMs ?? 500);
-    });
+    const coalesce = deps.statusCoalesceMs ?? 500;
+    this.releaser = new NodeReleaser(
+      deps.informers,
+      deps.writes,
+      this.view,
+      (tunings) => {
+        for (const tuning of tunings)
+          this.queue.addAfter(`tuning/${tuning.metadata.name ?? ""}`, coalesce);
+      },
+      () => {
+        for (const tuning of deps.informers.tunings.list())
+          this.queue.addAfter(`tuning/${tuning.metadata.name ?? ""}`, coalesce);
+      },
+    );
   }
 
   /** Enqueues what each informer event can affect. */
   wire(): void {
     const { tunings, nodeTunings, nodes } = this.deps.informers;
-    // Node and tuning events can change anything, which nodes a tuning matches included.
+    const coalesce = this.deps.statusCoalesceMs ?? 500;
+    const tuningStatuses = (): void => {
+      for (const tuning of tunings.list())
+        this.queue.addAfter(`tuning/${tuning.metadata.name ?? ""}`, coalesce);
+    };
+    // A tuning's spec, deletion or finalizers can change what every node should have.
     const everything = (): void => {
       this.releaser.forgetMatches();
       this.queue.add("daemonset");
@@ -79,6 +95,15 @@ export class Controller {
       for (const node of nodes.list()) this.queue.add(`node/${node.metadata?.name ?? ""}`);
       for (const tuning of tunings.list()) this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
     };
+    // A node's labels or readiness change what matches it, the tunings' counts and budgets.
+    const nodeChanged = (name: string): void => {
+      this.releaser.forgetMatches();
+      this.queue.add(`node/${name}`);
+      this.queue.add("next-in-line");
+      tuningStatuses();
+    };
+    const tuningChanges = new ChangeFilter(tuningFingerprint);
+    const nodeChanges = new ChangeFilter(nodeFingerprint);
     // A deletion's touched nodes are noted as it arrives, before any node is merged without it.
     tunings.on("add", (tuning) => {
       if (tuning.metadata.deletionTimestamp)
@@ -88,20 +113,36 @@ export class Controller {
       if (tuning.metadata.deletionTimestamp)
         this.reverts.remember(tuning, this.nodeTunings(), false);
     });
+    for (const verb of ["add", "update"] as const) {
+      tunings.on(verb, (tuning) => {
+        const name = tuning.metadata.name ?? "";
+        if (tuningChanges.changed(name, tuning)) everything();
+        // A status-only update (its own write, or another replica's) is checked against the view.
+        else this.queue.addAfter(`tuning/${name}`, coalesce);
+      });
+      nodes.on(verb, (node) => {
+        const name = node.metadata?.name ?? "";
+        if (nodeChanges.changed(name, node)) nodeChanged(name);
+      });
+    }
+    tunings.on("delete", (tuning) => {
+      tuningChanges.forget(tuning.metadata.name ?? "");
+      everything();
+    });
+    nodes.on("delete", (node) => {
+      const name = node.metadata?.name ?? "";
+      nodeChanges.forget(name);
+      nodeChanged(name);
+    });
     for (const verb of ["add", "update", "delete"] as const) {
-      tunings.on(verb, everything);
-      nodes.on(verb, everything);
       nodeTunings.on(verb, (object) => {
         this.queue.add(`node/${object.metadata.name ?? ""}`);
         // A report frees a slot of the rollout budget: the nodes next in line may take it.
+        // One look for a burst of reports: the key waits once however many arrive.
         if (object.status?.observedGeneration === object.metadata.generation)
-          for (const node of this.releaser.nextInLine()) this.queue.add(`node/${node}`);
+          this.queue.add("next-in-line");
         // Reports arrive in bursts during a rollout; one status write covers a burst.
-        for (const tuning of tunings.list())
-          this.queue.addAfter(
-            `tuning/${tuning.metadata.name ?? ""}`,
-            this.deps.statusCoalesceMs ?? 500,
-          );
+        tuningStatuses();
       });
     }
     // The tunings informer also serves the webhook and may have filled before this replica led.
@@ -137,6 +178,10 @@ export class Controller {
   private async reconcile(key: string): Promise<void> {
     if (key === "daemonset") return this.syncDaemonSet();
     if (key === "dns-webhook") return this.syncWebhookConfiguration();
+    if (key === "next-in-line") {
+      for (const node of this.releaser.nextInLine()) this.queue.add(`node/${node}`);
+      return;
+    }
     const [kind, name = ""] = key.split("/");
     if (kind === "node") return this.releaser.sync(name);
     if (kind === "tuning") return this.syncTuning(name);
@@ -186,18 +231,10 @@ export class Controller {
   }
 
   private conflictsOf(tuning: Tuning, matched: NodeView[]): Conflict[] {
-    const live = this.view.liveTunings();
-    const seen = new Map<string, Conflict>();
-    for (const view of matched) {
-      const { conflicts } = mergeForNode(
-        live.filter((t) => selectorMatches(t.spec.nodeSelector, view.labels)),
-      );
-      for (const conflict of conflicts) {
-        if (conflict.winner === tuning.metadata.name || conflict.loser === tuning.metadata.name)
-          seen.set(JSON.stringify(conflict), conflict);
-      }
-    }
-    return [...seen.values()];
+    return this.releaser.conflictsAmong(
+      matched.map((view) => view.name),
+      tuning.metadata.name ?? "",
+    );
   }
 
   /**

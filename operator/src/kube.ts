@@ -5,7 +5,7 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  makeInformer,
+  ListWatch,
   PatchStrategy,
   setHeaderOptions,
   type Informer,
@@ -20,6 +20,7 @@ import {
 import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import type { TuningReasonName } from "../../api/v1alpha1/reasons.ts";
+import { ProjectingWatch, projectNode, projectNodeTuning, projectObject } from "./projections.ts";
 
 const group = "nettune.io";
 const version = "v1alpha1";
@@ -32,29 +33,81 @@ export interface Informers {
   nodes: Watched<V1Node>;
 }
 
-/** Informers on the three kinds the operator reads. */
+/**
+ * Informers on the three kinds the operator reads, each caching objects
+ * projected to what the operator's decisions read (projections.ts).
+ */
 export function makeInformers(config: KubeConfig): Informers {
   const custom = config.makeApiClient(CustomObjectsApi);
   const core = config.makeApiClient(CoreV1Api);
-  const listCustom =
-    <T>(plural: string) =>
-    () =>
-      custom.listClusterCustomObject({ group, version, plural }) as Promise<
-        KubernetesListObject<T & KubernetesObject>
-      >;
+  const informer = <T extends KubernetesObject>(
+    path: string,
+    page: ListPage<T>,
+    project: (object: T) => T,
+  ): Watched<T> =>
+    new ListWatch<T>(
+      path,
+      new ProjectingWatch<T>(config, project),
+      () => listAll(page, project),
+      false,
+    );
+  const customPage =
+    <T>(plural: string): ListPage<T & KubernetesObject> =>
+    (limit, _continue) =>
+      custom.listClusterCustomObject({
+        group,
+        version,
+        plural,
+        limit,
+        ...(_continue ? { _continue } : {}),
+      }) as Promise<KubernetesListObject<T & KubernetesObject>>;
   return {
-    tunings: makeInformer(
-      config,
+    tunings: informer(
       `/apis/${group}/${version}/networktunings`,
-      listCustom<NetworkTuning>("networktunings"),
+      customPage<NetworkTuning>("networktunings"),
+      projectObject,
     ),
-    nodeTunings: makeInformer(
-      config,
+    nodeTunings: informer(
       `/apis/${group}/${version}/nodenetworktunings`,
-      listCustom<NodeNetworkTuning>("nodenetworktunings"),
+      customPage<NodeNetworkTuning>("nodenetworktunings"),
+      projectNodeTuning,
     ),
-    nodes: makeInformer(config, "/api/v1/nodes", () => core.listNode()),
+    nodes: informer(
+      "/api/v1/nodes",
+      (limit, _continue) => core.listNode({ limit, ...(_continue ? { _continue } : {}) }),
+      projectNode,
+    ),
   };
+}
+
+/** One page of a list: at most `limit` objects, from where `continue` left off. */
+export type ListPage<T extends KubernetesObject> = (
+  limit: number,
+  _continue: string | undefined,
+) => Promise<KubernetesListObject<T>>;
+
+// Objects per list page. A page is parsed and projected before the next is
+// asked for, so a start on 5,000 Nodes never holds them all whole at once.
+const pageSize = 500;
+
+/**
+ * The whole list in pages of one consistent snapshot, each object projected as
+ * its page arrives; the list's resourceVersion is the snapshot's, for the watch.
+ */
+export async function listAll<T extends KubernetesObject>(
+  page: ListPage<T>,
+  project: (object: T) => T,
+): Promise<KubernetesListObject<T>> {
+  const items: T[] = [];
+  let answer = await page(pageSize, undefined);
+  for (;;) {
+    for (const item of answer.items) items.push(project(item));
+    // Typed lists name it `_continue`; custom objects arrive as the API server's JSON, `continue`.
+    const metadata: { _continue?: string; continue?: string } | undefined = answer.metadata;
+    const next = metadata?._continue ?? metadata?.continue;
+    if (!next) return { ...answer, items };
+    answer = await page(pageSize, next);
+  }
 }
 
 /** The writes the operator makes, each the smallest that does the job. */

@@ -9,7 +9,7 @@ import {
   type Tuning,
 } from "./cluster-view.ts";
 import type { Informers, OperatorWrites } from "./kube.ts";
-import { mergeForNode } from "./merge.ts";
+import { mergeForNode, type Conflict } from "./merge.ts";
 import { progressOf, RolloutLedger, type NodeView } from "./rollout.ts";
 import { selectorMatches } from "./selector.ts";
 
@@ -29,7 +29,14 @@ export class NodeReleaser {
   private readonly writes: OperatorWrites;
   private readonly cluster: ClusterView;
   private readonly onWritten: (tunings: Tuning[]) => void;
+  private readonly onConflicts: () => void;
   private releasing: Promise<void> = Promise.resolve();
+  /**
+   * The conflicts found when each node's tunings were last merged. Tuning
+   * status reads them here: merging every matched node again for every status
+   * write cost time that grew with the fleet times the rollout's length.
+   */
+  private readonly conflictsByNode = new Map<string, Conflict[]>();
   /** Matched node counts by tuning name and generation, between node and tuning events. */
   private readonly matchedCounts = new Map<string, number>();
 
@@ -38,11 +45,32 @@ export class NodeReleaser {
     writes: OperatorWrites,
     cluster: ClusterView,
     onWritten: (tunings: Tuning[]) => void,
+    onConflicts: () => void = () => undefined,
   ) {
     this.informers = informers;
     this.writes = writes;
     this.cluster = cluster;
     this.onWritten = onWritten;
+    this.onConflicts = onConflicts;
+  }
+
+  /** The conflicts involving `tuning` on `nodes`, each once, as their last merges found them. */
+  conflictsAmong(nodes: string[], tuning: string): Conflict[] {
+    const seen = new Map<string, Conflict>();
+    for (const node of nodes)
+      for (const conflict of this.conflictsByNode.get(node) ?? [])
+        if (conflict.winner === tuning || conflict.loser === tuning)
+          seen.set(`${conflict.field}\u0000${conflict.winner}\u0000${conflict.loser}`, conflict);
+    return [...seen.values()];
+  }
+
+  /** Keeps a node's conflicts; tuning statuses are told when they change. */
+  private recordConflicts(node: string, conflicts: Conflict[] | undefined): void {
+    const before = this.conflictsByNode.get(node) ?? [];
+    const after = conflicts ?? [];
+    if (after.length === 0) this.conflictsByNode.delete(node);
+    else this.conflictsByNode.set(node, after);
+    if (JSON.stringify(before) !== JSON.stringify(after)) this.onConflicts();
   }
 
   /** Which nodes a tuning matches changes only with nodes and tunings. */
@@ -69,13 +97,17 @@ export class NodeReleaser {
   /** The node's new NodeNetworkTuning, if it needs one and the budgets allow it now. */
   private decideNode(name: string): NodeRelease | undefined {
     const node = this.informers.nodes.get(name);
-    if (!node) return undefined; // its NodeNetworkTuning goes with it (owner reference)
+    if (!node) {
+      this.recordConflicts(name, undefined);
+      return undefined; // its NodeNetworkTuning goes with it (owner reference)
+    }
     const current = this.cluster.nodeTuning(name);
     const view = nodeView(node, current);
     const matching = this.cluster
       .liveTunings()
       .filter((t) => selectorMatches(t.spec.nodeSelector, view.labels));
-    const { spec } = mergeForNode(matching);
+    const { spec, conflicts } = mergeForNode(matching);
+    this.recordConflicts(name, conflicts);
     if (current ? sameSpec(current.spec, spec) : matching.length === 0) return undefined;
     if (!this.mayRelease(view, matching)) return undefined;
     const desired: NodeNetworkTuning = current ? { ...current, spec } : newNodeTuning(node, spec);

@@ -59,6 +59,9 @@ export class AgentMetrics {
       labelNames: ["result"],
       registers,
     });
+    // Every result from zero, so that a rate over them never starts from a missing series.
+    for (const result of ["created", "counted", "dropped", "failed"])
+      this.events.inc({ result }, 0);
     hostGauges(this.registry, paths);
   }
 }
