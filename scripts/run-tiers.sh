@@ -32,6 +32,7 @@ run_tier() {
       bash scripts/ensure-k8s.sh >/dev/null
       bash scripts/ensure-helm.sh >/dev/null
       bash scripts/ensure-promtool.sh >/dev/null
+      bash scripts/ensure-kube-proxy.sh >/dev/null
       npm run -s test:integration -- $(report integration)
       ;;
     node)

@@ -111,7 +111,21 @@ export interface SettingResult {
    * @maxLength 1024
    */
   message?: string;
+  /**
+   * Other programs on the node known to write this setting too, such as
+   * kube-proxy; the Conflicting condition says what each writes and how to
+   * leave the setting to NetTune.
+   * @maxItems 8
+   * @listType set
+   */
+  alsoWrittenBy?: WriterName[];
 }
+
+/**
+ * A program that writes node settings, such as kube-proxy.
+ * @maxLength 64
+ */
+export type WriterName = string;
 
 /** Queue counts as `ethtool -l` reports them; absent where not reported. */
 export interface ChannelCounts {
@@ -254,7 +268,7 @@ export interface NodeNetworkTuningStatus {
    */
   observedGeneration?: Int64;
   /**
-   * Applied, Degraded, Drifted and ConntrackPressure.
+   * Applied, Degraded, Drifted, ConntrackPressure and Conflicting.
    * @maxItems 16
    * @listType map
    * @listMapKey type

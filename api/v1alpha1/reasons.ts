@@ -9,6 +9,7 @@ export const NodeConditionType = {
   Degraded: "Degraded",
   Drifted: "Drifted",
   ConntrackPressure: "ConntrackPressure",
+  Conflicting: "Conflicting",
 } as const;
 
 /** Every reason a node condition can carry, with what it means. */
@@ -33,6 +34,13 @@ export const NodeConditionReason = {
   TableNearlyFull: "TableNearlyFull",
   /** Connection tracking is below 90% of its maximum. */
   BelowThreshold: "BelowThreshold",
+  /**
+   * Another program (kube-proxy) writes settings NetTune manages to other
+   * values when it starts; the message names each, its value and the fix.
+   */
+  OtherWriters: "OtherWriters",
+  /** No program known to NetTune writes what it manages to other values. */
+  NoOtherWriters: "NoOtherWriters",
 } as const;
 
 /** Condition types of a NetworkTuning, kept mutually consistent by tuningConditions(). */

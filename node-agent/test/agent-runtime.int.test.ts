@@ -282,7 +282,7 @@ describe("the node agent against a real API server", () => {
         ),
       );
     const metrics = await scrape(sandbox, "/metrics");
-    expect(metrics).toMatch(/^nettune_agent_drift_corrections_total [1-9]/m);
+    expect(metrics).toMatch(/^nettune_agent_drift_corrections_total\{writer="unknown"\} [1-9]/m);
     expect(metrics).toMatch(/^nettune_conntrack_entries \d+/m);
     expect(metrics).toMatch(/^nettune_softnet_dropped_total\{cpu="0"\} \d+/m);
     expect(metrics).toMatch(/^nettune_nic_drops_total\{interface="vA",counter="rx_dropped"\} \d+/m);

@@ -297,6 +297,7 @@ function reconcilerWith(enactResults: SettingResult[][]): {
         changes: results
           .filter((r) => r.reason === "Written")
           .map((r) => ({ name: r.name, from: "0", to: r.observed ?? "" })),
+        otherWriters: [],
       } as unknown as EnactResult);
     },
     revertAll: () => {
@@ -342,7 +343,8 @@ describe("the reconciler", () => {
     await settle();
     reconciler.trigger("resync");
     await settle();
-    expect((await metrics.driftCorrections.get()).values[0]?.value).toBe(1);
+    const corrections = (await metrics.driftCorrections.get()).values;
+    expect(corrections.find((v) => v.labels.writer === "unknown")?.value).toBe(1);
     expect(client.writes.at(-1)?.conditions?.find((c) => c.type === "Drifted")).toMatchObject({
       status: "True",
       reason: "DriftCorrected",

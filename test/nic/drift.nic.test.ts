@@ -138,7 +138,9 @@ describe("the agent daemon in the guest, on a real API server", () => {
   });
 
   it("counted the corrections and says so in status on the API server", () => {
-    const corrections = /^nettune_agent_drift_corrections_total (\d+)/m.exec(text.metrics ?? "");
+    const corrections = /^nettune_agent_drift_corrections_total\{writer="unknown"\} (\d+)/m.exec(
+      text.metrics ?? "",
+    );
     expect(Number(corrections?.[1])).toBeGreaterThanOrEqual(4);
     const drifted = status?.conditions?.find((c) => c.type === "Drifted");
     expect(drifted).toMatchObject({ status: "True", reason: "DriftCorrected" });

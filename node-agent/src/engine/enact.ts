@@ -20,6 +20,8 @@ import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import { execute, revertEntries, type ExecuteDeps, type SettingChange } from "./execute.ts";
+import { otherWriters, withOtherWriters, type OtherWriter } from "./other-writers.ts";
+import { findKubeProxy } from "../facts/kube-proxy.ts";
 import { OriginalsStore } from "./originals.ts";
 import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
@@ -48,6 +50,8 @@ export interface EnactResult {
   discardedStaleOriginals: number;
   /** Every value this check changed and verified, with what the node held before. */
   changes: SettingChange[];
+  /** Settings another program on the node (kube-proxy) also writes. */
+  otherWriters: OtherWriter[];
 }
 
 /** Raised when the spec or some setting is refused; nothing has been written. */
@@ -83,7 +87,7 @@ export async function enact(
     deps.now,
     mode === "Audit",
   );
-  const extras = await gatherExtras(deps.paths, spec);
+  const extras = await gatherExtras(deps.paths, spec, facts.cpus.online.length);
 
   const hardware = planHardware(spec, facts, options.source);
   const predicted = planQueuesAndNode(spec, predictFacts(facts, hardware), extras, options.source);
@@ -119,14 +123,26 @@ export async function enact(
           options.source,
         )
       : predicted;
-  const results = [...hardwareResults, ...(await execute(queuePlan, executeDeps))];
+  const writers = otherWriters([...hardware, ...queuePlan], extras.kubeProxy);
+  const results = withOtherWriters(
+    [...hardwareResults, ...(await execute(queuePlan, executeDeps))],
+    writers,
+  );
 
   const planned = new Set(
     [...hardware, ...queuePlan].flatMap((p) => (p.target ? [targetKey(p.target)] : [])),
   );
   const unplanned = store.list().filter((entry) => !planned.has(entry.key));
   const reverted = mode === "Enforce" ? await revertEntries(unplanned, { actuator, store }) : [];
-  return { mode, results, reverted, facts, discardedStaleOriginals: discardedStale, changes };
+  return {
+    mode,
+    results,
+    reverted,
+    facts,
+    discardedStaleOriginals: discardedStale,
+    changes,
+    otherWriters: writers,
+  };
 }
 
 /** Restores everything NetTune recorded, newest first. */
@@ -159,12 +175,30 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
     : scope;
 }
 
-async function gatherExtras(paths: HostPaths, spec: NodeNetworkTuningSpec): Promise<NodeExtras> {
+async function gatherExtras(
+  paths: HostPaths,
+  spec: NodeNetworkTuningSpec,
+  cpus: number,
+): Promise<NodeExtras> {
   const extras: NodeExtras = {};
   const max = await readConntrackMax(paths);
   if (max !== undefined && max > 0) extras.conntrackMax = max;
+  const kubeProxy = setsConntrack(spec) ? await findKubeProxy(paths, cpus) : undefined;
+  if (kubeProxy) extras.kubeProxy = kubeProxy;
   // Only a spec with node DNS settings has any business with resolv.conf.
-  if (!spec.dns?.node) return extras;
+  return spec.dns?.node ? { ...extras, ...(await resolvExtras(paths)) } : extras;
+}
+
+/** kube-proxy writes connection tracking at its start: only a spec that sets it must look for it. */
+function setsConntrack(spec: NodeNetworkTuningSpec): boolean {
+  return (
+    spec.conntrack !== undefined ||
+    Object.keys(spec.sysctls ?? {}).some((key) => key.startsWith("net.netfilter."))
+  );
+}
+
+async function resolvExtras(paths: HostPaths): Promise<NodeExtras> {
+  const extras: NodeExtras = {};
   try {
     const options = await readResolvOptions(paths.resolvConf, paths.root);
     if (options !== undefined) extras.resolvOptions = options.split(/\s+/).filter(Boolean);

@@ -1,5 +1,6 @@
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
+import type { KubeProxyWrites } from "../facts/kube-proxy.ts";
 import { planChannels } from "../tuners/channels.ts";
 import { planCoalesce } from "../tuners/coalesce.ts";
 import { planConntrack } from "../tuners/conntrack.ts";
@@ -19,6 +20,8 @@ import { selectInterfaces } from "./select.ts";
 
 export interface NodeExtras {
   conntrackMax?: number;
+  /** What a kube-proxy in this network namespace writes at its start. */
+  kubeProxy?: KubeProxyWrites;
   resolvOptions?: string[];
   resolvManagedBy?: string;
   /** Why resolv.conf could not be read (not a regular file, too large, ...). */
@@ -87,7 +90,7 @@ export function planQueuesAndNode(
               {
                 onlineCPUs: facts.cpus.online.length,
                 initialNetns: facts.initialNetns,
-                ...maybe("currentMax", extras.conntrackMax),
+                ...maybe("currentMax", raiseFloor(extras)),
               },
               source,
             ),
@@ -152,4 +155,17 @@ function irqbalanceFacts(facts: NodeFacts): IRQBalanceFacts {
     ...maybe("banned", facts.irqbalanceBanned),
     ...maybe("socketProblem", facts.irqbalanceSocketProblem),
   };
+}
+
+/**
+ * What onlyRaise measures the table size against: the node's value, or what
+ * kube-proxy writes at its start when that is larger. onlyRaise then never
+ * lowers kube-proxy's value, and the two never fight over the size.
+ */
+function raiseFloor(extras: NodeExtras): number | undefined {
+  const kubeProxy = Number(
+    extras.kubeProxy?.writes.find((w) => w.sysctl === "nf_conntrack_max")?.value ?? Number.NaN,
+  );
+  if (Number.isNaN(kubeProxy)) return extras.conntrackMax;
+  return Math.max(kubeProxy, extras.conntrackMax ?? 0);
 }

@@ -84,7 +84,7 @@ const driftCorrected: EventRule = (outcome) => {
     type: "Normal",
     reason: Reason.DriftCorrected,
     action: Action.CorrectDrift,
-    note: `set again ${count(outcome.driftCorrected.length)}: ${enumerate(outcome.driftCorrected.map(describeChange))}`,
+    note: `set again ${count(outcome.driftCorrected.length)}: ${enumerate(outcome.driftCorrected.map((c) => describeChange(c, outcome)))}`,
   };
 };
 
@@ -144,7 +144,12 @@ const isFailed = (r: SettingResult): boolean => r.state === "Failed";
 const failureKey = (r: SettingResult): string => `${r.name} ${r.reason ?? ""}`;
 const describeFailure = (r: SettingResult): string =>
   `${r.name} ${r.reason ?? "Failed"} (${r.message ?? ""})`;
-const describeChange = (c: SettingChange): string => `${c.name} ${c.from} → ${c.to}`;
+/** A correction, with the program known to write the setting, since that is where to look. */
+function describeChange(change: SettingChange, outcome: RunOutcome): string {
+  const writer = outcome.otherWriters?.find((w) => w.setting === change.name);
+  const by = writer ? ` (${writer.writer} writes ${writer.value} at its start)` : "";
+  return `${change.name} ${change.from} → ${change.to}${by}`;
+}
 const count = (n: number): string => (n === 1 ? "1 setting" : `${n} settings`);
 
 function enumerate(items: string[]): string {

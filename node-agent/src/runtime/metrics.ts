@@ -5,7 +5,7 @@ import type { HostPaths } from "../host/paths.ts";
 /** The agent's metrics, in a registry of its own. Host counters are read at scrape time. */
 export class AgentMetrics {
   readonly registry = new Registry();
-  readonly driftCorrections: Counter;
+  readonly driftCorrections: Counter<"writer">;
   readonly applyDuration: Histogram;
   readonly applyErrors: Counter;
   readonly statusWrites: Counter;
@@ -18,9 +18,11 @@ export class AgentMetrics {
     const registers = [this.registry];
     this.driftCorrections = new Counter({
       name: "nettune_agent_drift_corrections_total",
-      help: "Settings written again because they had drifted from the desired value.",
+      help: "Settings written again because they had drifted from the desired value, by the program known to write them (kube-proxy) or unknown.",
+      labelNames: ["writer"],
       registers,
     });
+    for (const writer of ["kube-proxy", "unknown"]) this.driftCorrections.inc({ writer }, 0);
     this.applyDuration = new Histogram({
       name: "nettune_agent_apply_duration_seconds",
       help: "Time of one check: plan, apply and verify.",

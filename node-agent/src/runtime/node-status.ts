@@ -16,6 +16,7 @@ import {
   type ConditionInput as AnyConditionInput,
 } from "../../../common/conditions.ts";
 import type { SettingChange } from "../engine/execute.ts";
+import { conflicting, type OtherWriter } from "../engine/other-writers.ts";
 
 type ConditionInput = AnyConditionInput<NodeConditionTypeName, NodeConditionReasonName>;
 
@@ -31,6 +32,8 @@ export interface RunOutcome {
   invalid?: string;
   inventory: HostInventory;
   conntrackPressure?: { ratio: number };
+  /** Settings another program on the node also writes (kube-proxy). */
+  otherWriters?: OtherWriter[];
 }
 
 /** The status the agent wants on its NodeNetworkTuning; a pure function of the run. */
@@ -75,6 +78,7 @@ function conditionsFor(
     degraded(outcome, failed),
     drifted(outcome, previous),
     pressure(outcome),
+    conflictingWriters(outcome),
   ];
 }
 
@@ -190,6 +194,20 @@ function pressure(outcome: RunOutcome): ConditionInput {
     reason: Reason.TableNearlyFull,
     message: `conntrack table at ${Math.round(ratio * 100)}% of its maximum`,
   };
+}
+
+function conflictingWriters(outcome: RunOutcome): ConditionInput {
+  const fights = conflicting(outcome.otherWriters ?? []);
+  if (fights.length === 0)
+    return { type: Type.Conflicting, status: "False", reason: Reason.NoOtherWriters, message: "" };
+  const told = fights
+    .slice(0, 5)
+    .map(
+      (w) =>
+        `${w.writer} writes ${w.setting}=${w.value} at its start (NetTune holds ${w.desired}): set ${w.fix}`,
+    )
+    .join("; ");
+  return { type: Type.Conflicting, status: "True", reason: Reason.OtherWriters, message: told };
 }
 
 /**

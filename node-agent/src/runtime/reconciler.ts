@@ -156,7 +156,11 @@ export class Reconciler {
     const driftCorrected =
       cause !== "spec" && this.appliedGeneration === generation ? result.changes : [];
     if (driftCorrected.length > 0) {
-      this.deps.metrics.driftCorrections.inc(driftCorrected.length);
+      const known = new Set(result.otherWriters.map((w) => w.setting));
+      for (const change of driftCorrected)
+        this.deps.metrics.driftCorrections.inc({
+          writer: known.has(change.name) ? "kube-proxy" : "unknown",
+        });
       this.deps.log.info(`corrected drift: ${driftCorrected.map((c) => c.name).join(", ")}`);
     }
     this.appliedGeneration = generation;
@@ -169,6 +173,7 @@ export class Reconciler {
       results: result.results,
       reverted: result.reverted,
       driftCorrected,
+      otherWriters: result.otherWriters,
       inventory: await this.inventory(),
       ...this.pressure(),
     };
