@@ -147,7 +147,7 @@ describe("settings kube-proxy also writes", () => {
   ];
 
   it("are matched by the file both write, and only a different value is a conflict", () => {
-    const writers = otherWriters(plan, kubeProxy);
+    const writers = otherWriters(plan, { kubeProxy });
     expect(writers.map((w) => [w.setting, w.value, w.desired])).toEqual([
       ["conntrack.max", "262144", "262144"],
       ["conntrack.timeouts.tcpEstablishedSeconds", "86400", "600"],
@@ -160,7 +160,7 @@ describe("settings kube-proxy also writes", () => {
   it("name kube-proxy on each setting it writes", () => {
     const results = withOtherWriters(
       plan.map((p) => ({ name: p.name, state: "Applied" as const })),
-      otherWriters(plan, kubeProxy),
+      otherWriters(plan, { kubeProxy }),
     );
     expect(results.map((r) => r.alsoWrittenBy)).toEqual([
       ["kube-proxy"],
@@ -177,7 +177,7 @@ describe("settings kube-proxy also writes", () => {
       reverted: [],
       driftCorrected: [],
       inventory: {},
-      otherWriters: otherWriters(plan, kubeProxy),
+      otherWriters: otherWriters(plan, { kubeProxy }),
     };
     const status = nodeStatus(undefined, outcome, new Date("2026-12-01T00:00:00Z"));
     expect(status.conditions?.find((c) => c.type === "Conflicting")).toMatchObject({
@@ -189,6 +189,6 @@ describe("settings kube-proxy also writes", () => {
   });
 
   it("without kube-proxy, nothing conflicts", () => {
-    expect(otherWriters(plan, undefined)).toEqual([]);
+    expect(otherWriters(plan, {})).toEqual([]);
   });
 });

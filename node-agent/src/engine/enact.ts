@@ -22,6 +22,7 @@ import type { PlannedSetting } from "../tuners/types.ts";
 import { execute, revertEntries, type ExecuteDeps, type SettingChange } from "./execute.ts";
 import { otherWriters, withOtherWriters, type OtherWriter } from "./other-writers.ts";
 import { findKubeProxy } from "../facts/kube-proxy.ts";
+import { findCNI, ownedByCNI } from "../facts/cni.ts";
 import { OriginalsStore } from "./originals.ts";
 import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
@@ -123,7 +124,7 @@ export async function enact(
           options.source,
         )
       : predicted;
-  const writers = otherWriters([...hardware, ...queuePlan], extras.kubeProxy);
+  const writers = otherWriters([...hardware, ...queuePlan], extras);
   const results = withOtherWriters(
     [...hardwareResults, ...(await execute(queuePlan, executeDeps))],
     writers,
@@ -185,6 +186,8 @@ async function gatherExtras(
   if (max !== undefined && max > 0) extras.conntrackMax = max;
   const kubeProxy = setsConntrack(spec) ? await findKubeProxy(paths, cpus) : undefined;
   if (kubeProxy) extras.kubeProxy = kubeProxy;
+  const cni = setsCNIOwned(spec) ? await findCNI(paths) : undefined;
+  if (cni) extras.cni = cni;
   // Only a spec with node DNS settings has any business with resolv.conf.
   return spec.dns?.node ? { ...extras, ...(await resolvExtras(paths)) } : extras;
 }
@@ -195,6 +198,11 @@ function setsConntrack(spec: NodeNetworkTuningSpec): boolean {
     spec.conntrack !== undefined ||
     Object.keys(spec.sysctls ?? {}).some((key) => key.startsWith("net.netfilter."))
   );
+}
+
+/** Forwarding and rp_filter belong to the CNI: only a spec that sets them must look for it. */
+function setsCNIOwned(spec: NodeNetworkTuningSpec): boolean {
+  return Object.keys(spec.sysctls ?? {}).some(ownedByCNI);
 }
 
 async function resolvExtras(paths: HostPaths): Promise<NodeExtras> {

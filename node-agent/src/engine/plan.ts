@@ -1,6 +1,7 @@
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
 import type { KubeProxyWrites } from "../facts/kube-proxy.ts";
+import type { CNIConfig } from "../facts/cni.ts";
 import { planChannels } from "../tuners/channels.ts";
 import { planCoalesce } from "../tuners/coalesce.ts";
 import { planConntrack } from "../tuners/conntrack.ts";
@@ -22,6 +23,8 @@ export interface NodeExtras {
   conntrackMax?: number;
   /** What a kube-proxy in this network namespace writes at its start. */
   kubeProxy?: KubeProxyWrites;
+  /** The node's CNI, when the spec sets sysctls a CNI owns. */
+  cni?: CNIConfig;
   resolvOptions?: string[];
   resolvManagedBy?: string;
   /** Why resolv.conf could not be read (not a regular file, too large, ...). */

@@ -147,7 +147,12 @@ const describeFailure = (r: SettingResult): string =>
 /** A correction, with the program known to write the setting, since that is where to look. */
 function describeChange(change: SettingChange, outcome: RunOutcome): string {
   const writer = outcome.otherWriters?.find((w) => w.setting === change.name);
-  const by = writer ? ` (${writer.writer} writes ${writer.value} at its start)` : "";
+  const by =
+    writer?.value !== undefined
+      ? ` (${writer.writer} writes ${writer.value} at its start)`
+      : writer
+        ? ` (${writer.writer} manages it)`
+        : "";
   return `${change.name} ${change.from} → ${change.to}${by}`;
 }
 const count = (n: number): string => (n === 1 ? "1 setting" : `${n} settings`);

@@ -16,7 +16,7 @@ import {
   type ConditionInput as AnyConditionInput,
 } from "../../../common/conditions.ts";
 import type { SettingChange } from "../engine/execute.ts";
-import { conflicting, type OtherWriter } from "../engine/other-writers.ts";
+import { conflicting, describeConflict, type OtherWriter } from "../engine/other-writers.ts";
 
 type ConditionInput = AnyConditionInput<NodeConditionTypeName, NodeConditionReasonName>;
 
@@ -200,13 +200,7 @@ function conflictingWriters(outcome: RunOutcome): ConditionInput {
   const fights = conflicting(outcome.otherWriters ?? []);
   if (fights.length === 0)
     return { type: Type.Conflicting, status: "False", reason: Reason.NoOtherWriters, message: "" };
-  const told = fights
-    .slice(0, 5)
-    .map(
-      (w) =>
-        `${w.writer} writes ${w.setting}=${w.value} at its start (NetTune holds ${w.desired}): set ${w.fix}`,
-    )
-    .join("; ");
+  const told = fights.slice(0, 5).map(describeConflict).join("; ");
   return { type: Type.Conflicting, status: "True", reason: Reason.OtherWriters, message: told };
 }
 

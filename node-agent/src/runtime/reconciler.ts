@@ -156,11 +156,9 @@ export class Reconciler {
     const driftCorrected =
       cause !== "spec" && this.appliedGeneration === generation ? result.changes : [];
     if (driftCorrected.length > 0) {
-      const known = new Set(result.otherWriters.map((w) => w.setting));
+      const writers = new Map(result.otherWriters.map((w) => [w.setting, w.kind]));
       for (const change of driftCorrected)
-        this.deps.metrics.driftCorrections.inc({
-          writer: known.has(change.name) ? "kube-proxy" : "unknown",
-        });
+        this.deps.metrics.driftCorrections.inc({ writer: writers.get(change.name) ?? "unknown" });
       this.deps.log.info(`corrected drift: ${driftCorrected.map((c) => c.name).join(", ")}`);
     }
     this.appliedGeneration = generation;
