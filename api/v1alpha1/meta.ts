@@ -32,12 +32,16 @@ export type Int64 = number;
 export type IntOrPercent = number | string;
 
 /**
- * A set of CPUs: a list such as "0-3,8,10-11", "all" (every online CPU) or
+ * A set of CPUs: a list such as "0-3,8,10-11", "all" (every online CPU),
  * "numa-local" (the CPUs of the interface's NUMA node, every CPU when the
- * device reports none).
+ * device reports none), "housekeeping" (the CPUs the kubelet leaves to the
+ * system: its reserved CPUs, else the static CPU manager's shared pool, else
+ * every CPU; never a CPU a Guaranteed pod holds for itself) or
+ * "numa-local-housekeeping" (both at once, the housekeeping CPUs when none
+ * of them is NUMA-local).
  * @maxLength 256
- * @pattern ^(all|numa-local|[0-9]{1,4}(-[0-9]{1,4})?(,[0-9]{1,4}(-[0-9]{1,4})?)*)$
- * @validation {"rule": "self in ['all', 'numa-local'] || self.split(',').all(p, !p.contains('-') || int(p.split('-')[0]) <= int(p.split('-')[1]))", "message": "CPU ranges must run upwards, such as 3-7", "messageExpression": "'CPU list ' + self + ': ranges must run upwards, such as 3-7'"}
+ * @pattern ^(all|numa-local|housekeeping|numa-local-housekeeping|[0-9]{1,4}(-[0-9]{1,4})?(,[0-9]{1,4}(-[0-9]{1,4})?)*)$
+ * @validation {"rule": "self in ['all', 'numa-local', 'housekeeping', 'numa-local-housekeeping'] || self.split(',').all(p, !p.contains('-') || int(p.split('-')[0]) <= int(p.split('-')[1]))", "message": "CPU ranges must run upwards, such as 3-7", "messageExpression": "'CPU list ' + self + ': ranges must run upwards, such as 3-7'"}
  */
 export type CPUSet = string;
 

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { enactWithAudits } from "./engine/audits.ts";
-import { revertAll, type EnactDeps } from "./engine/enact.ts";
+import { revertAll, usesHousekeeping, type EnactDeps } from "./engine/enact.ts";
 import { specCheckers } from "./runtime/spec-check.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
@@ -19,6 +19,8 @@ import { AgentMetrics } from "./runtime/metrics.ts";
 import { OwnObjectWatch } from "./runtime/own-object-watch.ts";
 import { Reconciler } from "./runtime/reconciler.ts";
 import { EventRecorder } from "./runtime/event-recorder.ts";
+import { HousekeepingWatch } from "./runtime/housekeeping-watch.ts";
+import { findKubeletCPUs } from "./facts/kubelet-cpus.ts";
 import { integerFlag, portFlag } from "../../common/flags.ts";
 import { startHealthServer } from "../../common/health-server.ts";
 import { onStopSignal, runMain } from "../../common/process.ts";
@@ -191,10 +193,18 @@ async function main(): Promise<void> {
       scheduleResync();
     }, delay);
   };
+  const housekeeping = new HousekeepingWatch(
+    () => findKubeletCPUs(paths),
+    () => {
+      reconciler.trigger("cpus");
+    },
+  );
   const pressureTimer = setInterval(() => {
     void readConntrackCounters(paths).then(({ count, max }) => {
       if (pressure.add(count, max)) reconciler.trigger("pressure");
     });
+    const spec = reconciler.currentSpec();
+    void housekeeping.sample(spec !== undefined && usesHousekeeping(spec));
   }, config.pressureSampleSeconds * 1000);
 
   if (!config.simulatedHost) for (const monitor of monitors) monitor.start();

@@ -170,10 +170,23 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
   const named = entries.every((entry) => entry.match.names && !entry.match.namePattern);
   const irqbalance = entries.some((entry) => entry.irqAffinity) || spec.irqbalance !== undefined;
   const irqbalanceBans = spec.irqbalance?.policy === "BanTunedIRQs";
-  const scope: GatherScope = { queries, irqbalance, irqbalanceBans };
+  const housekeeping = usesHousekeeping(spec);
+  const scope: GatherScope = { queries, irqbalance, irqbalanceBans, housekeeping };
   return named
     ? { ...scope, interfaces: new Set(entries.flatMap((e) => e.match.names ?? [])) }
     : scope;
+}
+
+/** Whether a CPU set of the spec is the kubelet's housekeeping CPUs (which need the kubelet read). */
+export function usesHousekeeping(spec: NodeNetworkTuningSpec): boolean {
+  return (spec.interfaces ?? []).some((entry) =>
+    [
+      entry.rps?.cpus,
+      entry.xps?.spread,
+      ...(entry.xps?.queues ?? []),
+      entry.irqAffinity?.cpus,
+    ].some((set) => set === "housekeeping" || set === "numa-local-housekeeping"),
+  );
 }
 
 async function gatherExtras(

@@ -1,3 +1,4 @@
+import type { HousekeepingCPUs } from "./kubelet-cpus.ts";
 import { parseCPUList } from "../../../api/helpers/cpu-list.ts";
 
 export interface CPUTopology {
@@ -6,6 +7,8 @@ export interface CPUTopology {
   nodeOf: Map<number, number>;
   /** CPU → its hyper-thread siblings, itself included. */
   siblingsOf: Map<number, number[]>;
+  /** The CPUs the kubelet leaves to the system; read only when a spec asks for them. */
+  housekeeping?: HousekeepingCPUs;
 }
 
 export interface RawTopology {

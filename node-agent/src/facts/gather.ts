@@ -8,6 +8,7 @@ import { runningIRQBalance } from "../host/irqbalance-socket.ts";
 import { isAddressableInterface } from "../host/targets.ts";
 import { CPUListError } from "../../../api/helpers/cpu-list.ts";
 import { buildTopology, type CPUTopology } from "./cpu-topology.ts";
+import { findKubeletCPUs, housekeepingCPUs } from "./kubelet-cpus.ts";
 import { parseInterrupts, queueIRQs, type QueueIRQ } from "./interrupts.ts";
 import { pciFunction } from "./pci.ts";
 import { exists, readBootId, readText, undefinedOnHostData } from "./read.ts";
@@ -64,6 +65,8 @@ export interface GatherScope {
   irqbalance?: boolean;
   /** Whether to ask a running irqbalance which IRQs it leaves alone. */
   irqbalanceBans?: boolean;
+  /** Whether to read the kubelet's CPU reservation and CPU manager state. */
+  housekeeping?: boolean;
 }
 
 /** Reads what the planners need to know about the node; writes nothing. */
@@ -84,6 +87,11 @@ export async function gatherNodeFacts(
       .map((name) => gatherInterface(deps, name, defaults.has(name), interrupts, scope.queries)),
   );
   const topology = await gatherTopology(paths.sys);
+  if (scope.housekeeping)
+    topology.cpus.housekeeping = housekeepingCPUs(
+      await findKubeletCPUs(paths),
+      topology.cpus.online,
+    );
   return {
     interfaces,
     ...topology,

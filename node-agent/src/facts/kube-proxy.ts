@@ -1,7 +1,8 @@
-import { readdir, readlink } from "node:fs/promises";
+import { readlink } from "node:fs/promises";
 import path from "node:path";
 import type { HostPaths } from "../host/paths.ts";
 import { readHostFile } from "../host/host-read.ts";
+import { flagValue, processesNamed } from "./processes.ts";
 
 /**
  * What a kube-proxy in the agent's network namespace writes into connection
@@ -96,20 +97,6 @@ export function goDurationSeconds(text: string): number | undefined {
   return Math.floor(parts.reduce((sum, p) => sum + Number(p[1]) * (units[p[2] ?? ""] ?? 0), 0));
 }
 
-/** The value of `--name=value` or `--name value` in argv, the last one winning as in pflag. */
-function flagValue(
-  argv: string[],
-  name: string,
-  kind: "int" | "duration" | "bool",
-): string | undefined {
-  let value: string | undefined;
-  argv.forEach((arg, i) => {
-    if (arg === `--${name}`) value = kind === "bool" ? "true" : argv[i + 1];
-    else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
-  });
-  return value;
-}
-
 function parsed(kind: "int" | "duration" | "bool", raw: unknown): number | boolean | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (kind === "bool") return raw === true || raw === "true";
@@ -129,7 +116,7 @@ function conntrackSettings(
   const settings: ConntrackConfig = { ...defaults };
   const fixes = new Map<keyof ConntrackConfig, string>();
   for (const { key, flag, field, kind } of fields) {
-    const raw = configFile ? config?.conntrack?.[field] : flagValue(argv, flag, kind);
+    const raw = configFile ? config?.conntrack?.[field] : flagValue(argv, flag, kind === "bool");
     const value = parsed(kind, raw);
     if (value !== undefined) (settings as unknown as Record<string, number | boolean>)[key] = value;
     const off = kind === "duration" ? "0s" : kind === "bool" ? "false" : "0";
@@ -188,17 +175,14 @@ export async function findKubeProxy(
 ): Promise<KubeProxyWrites | undefined> {
   const ownNetns = await readlink(path.join(paths.proc, "self/ns/net")).catch(() => undefined);
   if (ownNetns === undefined) return undefined;
-  const entries = await readdir(paths.proc).catch(() => [] as string[]);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = await commandLine(paths.proc, entry);
-    if (!argv || path.basename(argv[0] ?? "") !== "kube-proxy") continue;
+  for (const { pid, argv, root } of await processesNamed(paths.proc, "kube-proxy")) {
     if (argv.includes("--init-only") || argv.includes("--cleanup")) continue;
-    const netns = await readlink(path.join(paths.proc, entry, "ns/net")).catch(() => undefined);
+    const netns = await readlink(path.join(paths.proc, String(pid), "ns/net")).catch(
+      () => undefined,
+    );
     if (netns !== ownNetns) continue;
-    const pid = Number(entry);
-    const configFile = flagValue(argv, "config", "int");
-    const config = configFile ? await readConfig(paths.proc, entry, configFile) : undefined;
+    const configFile = flagValue(argv, "config");
+    const config = configFile ? await readConfig(path.join(root, configFile)) : undefined;
     return {
       pid,
       ...(configFile ? { configFile } : {}),
@@ -208,19 +192,11 @@ export async function findKubeProxy(
   return undefined;
 }
 
-async function commandLine(proc: string, pid: string): Promise<string[] | undefined> {
-  // Any process may end or hide its command line while the list is read: it is skipped.
-  const text = await readHostFile(path.join(proc, pid, "cmdline")).catch(() => undefined);
-  return text ? text.split("\0").filter((arg) => arg !== "") : undefined;
-}
-
 /** kube-proxy's configuration (YAML or JSON); the YAML parser is loaded only when there is one. */
 async function readConfig(
-  proc: string,
-  pid: string,
   file: string,
 ): Promise<{ conntrack?: Record<string, unknown> } | undefined> {
-  const text = await readHostFile(path.join(proc, pid, "root", file)).catch(() => undefined);
+  const text = await readHostFile(file).catch(() => undefined);
   if (text === undefined) return undefined;
   const { parse } = await import("yaml");
   try {

@@ -14,8 +14,11 @@ import { nodeStatus, sameStatus, type RunOutcome } from "./node-status.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { agentEvents, revertedEvent, type AgentEvent } from "./agent-events.ts";
 
-/** Why a check runs: a new spec, link events, the periodic re-verify, a retry, or a pressure change. */
-export type Cause = "spec" | "link" | "resync" | "retry" | "pressure";
+/**
+ * Why a check runs: a new spec, link events, the periodic re-verify, a retry,
+ * a pressure change, or the kubelet's housekeeping CPUs changing.
+ */
+export type Cause = "spec" | "link" | "resync" | "retry" | "pressure" | "cpus";
 
 export interface ReconcilerDeps {
   client: NodeTuningClient;
@@ -69,6 +72,11 @@ export class Reconciler {
     this.seen = true;
     this.object = object;
     if (generationChanged) this.trigger("spec");
+  }
+
+  /** The spec of the object the agent holds now. */
+  currentSpec(): NodeNetworkTuningSpec | undefined {
+    return this.object?.spec;
   }
 
   trigger(cause: Cause): void {
@@ -152,15 +160,7 @@ export class Reconciler {
         ...this.pressure(),
       };
     }
-    // Writes during a re-check of a generation already applied are drift corrections.
-    const driftCorrected =
-      cause !== "spec" && this.appliedGeneration === generation ? result.changes : [];
-    if (driftCorrected.length > 0) {
-      const writers = new Map(result.otherWriters.map((w) => [w.setting, w.kind]));
-      for (const change of driftCorrected)
-        this.deps.metrics.driftCorrections.inc({ writer: writers.get(change.name) ?? "unknown" });
-      this.deps.log.info(`corrected drift: ${driftCorrected.map((c) => c.name).join(", ")}`);
-    }
+    const driftCorrected = this.driftCorrections(result, cause, generation);
     this.appliedGeneration = generation;
     const rolledBack = result.results.filter((r) => r.reason === SettingReason.RolledBack).length;
     if (rolledBack > 0) this.deps.metrics.rollbacks.inc(rolledBack);
@@ -175,6 +175,22 @@ export class Reconciler {
       inventory: await this.inventory(),
       ...this.pressure(),
     };
+  }
+
+  /**
+   * Writes during a re-check of a generation already applied are drift
+   * corrections, counted by the program known to write them; those that follow
+   * the kubelet's CPUs (a Guaranteed pod came or went) are a new plan, not drift.
+   */
+  private driftCorrections(result: EnactResult, cause: Cause, generation: number): SettingChange[] {
+    const replanned = cause === "spec" || cause === "cpus";
+    if (replanned || this.appliedGeneration !== generation) return [];
+    const writers = new Map(result.otherWriters.map((w) => [w.setting, w.kind]));
+    for (const change of result.changes)
+      this.deps.metrics.driftCorrections.inc({ writer: writers.get(change.name) ?? "unknown" });
+    if (result.changes.length > 0)
+      this.deps.log.info(`corrected drift: ${result.changes.map((c) => c.name).join(", ")}`);
+    return result.changes;
   }
 
   private pressure(): Pick<RunOutcome, "conntrackPressure"> {

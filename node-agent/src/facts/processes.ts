@@ -1,0 +1,39 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { readHostFile } from "../host/host-read.ts";
+
+/** A running process as /proc shows it. */
+export interface HostProcess {
+  pid: number;
+  argv: string[];
+  /** Its own view of the filesystem: /proc/PID/root, where its files are read. */
+  root: string;
+}
+
+/** The processes whose program is named `name` (kube-proxy, kubelet), read through `proc`. */
+export async function processesNamed(proc: string, name: string): Promise<HostProcess[]> {
+  const entries = await readdir(proc).catch(() => [] as string[]);
+  const found: HostProcess[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    // Any process may end or hide its command line while the list is read: it is skipped.
+    const cmdline = (await readHostFile(path.join(proc, entry, "cmdline")).catch(() => "")) ?? "";
+    const argv = cmdline.split("\0").filter((arg) => arg !== "");
+    if (path.basename(argv[0] ?? "") === name)
+      found.push({ pid: Number(entry), argv, root: path.join(proc, entry, "root") });
+  }
+  return found;
+}
+
+/**
+ * A flag's value in `--name=value` or `--name value` form, the last one
+ * winning as in Go's pflag; a boolean flag alone reads "true".
+ */
+export function flagValue(argv: string[], name: string, boolean = false): string | undefined {
+  let value: string | undefined;
+  argv.forEach((arg, i) => {
+    if (arg === `--${name}`) value = boolean ? "true" : argv[i + 1];
+    else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
+  });
+  return value;
+}
