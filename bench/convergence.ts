@@ -14,16 +14,16 @@ import { execFile, spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { readFile, writeFile } from "node:fs/promises";
-import { Agent, request } from "node:https";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { NetworkTuning } from "../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../api/v1alpha1/node-network-tuning.ts";
-import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
+import type { ControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs } from "../test/harness/kubectl.ts";
 import { readyNodeStatus } from "../test/harness/nodes.ts";
 import { apiServerGet, watchObjects } from "../test/harness/wait.ts";
 import { agentReport, kubeletNodeStatus } from "./realistic-objects.ts";
+import { benchControlPlane, client, cpuMs } from "./admin-client.ts";
 
 const n = Number(process.argv[2] ?? "200");
 const rounds = Number(process.argv[3] ?? "3");
@@ -31,38 +31,6 @@ const workers = Number(process.env.OPERATOR_WORKERS ?? "4");
 const bare = process.env.BENCH_OBJECTS === "bare";
 const root = path.resolve(import.meta.dirname, "..");
 const exec = promisify(execFile);
-
-/** Sequential JSON requests as admin over one kept-alive connection. */
-function client(
-  cp: ControlPlane,
-): (method: string, url: string, body?: unknown, type?: string) => Promise<unknown> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  return (method, url, body, type = "application/json") =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        new URL(url, cp.server),
-        {
-          method,
-          agent,
-          rejectUnauthorized: false,
-          headers: { authorization: `Bearer ${cp.adminToken}`, "content-type": type },
-        },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => (text += c));
-          res.on("end", () =>
-            (res.statusCode ?? 500) < 300
-              ? resolve(text ? JSON.parse(text) : undefined)
-              : reject(new Error(`${method} ${url}: ${res.statusCode} ${text.slice(0, 200)}`)),
-          );
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    });
-}
 
 interface WriteCounts {
   /** Every nettune.io write. */
@@ -82,13 +50,6 @@ async function writes(cp: ControlPlane): Promise<WriteCounts> {
     if (line.includes('resource="nodenetworktunings"')) counts.nodeTunings += count;
   }
   return counts;
-}
-
-/** CPU time (user + system) a process has used, in ms, from /proc (clock ticks of 10 ms). */
-async function cpuMs(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return 0;
-  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** A process's peak resident memory since the last reset, in MB; resets it for the next round. */
@@ -112,12 +73,7 @@ await exec(process.execPath, [
   "-p",
   path.join(root, "tsconfig.build.json"),
 ]);
-const binDir =
-  (await exec("bash", [path.join(root, "scripts/ensure-k8s.sh")])).stdout
-    .trim()
-    .split("\n")
-    .at(-1) ?? "";
-const cp = await startControlPlane({ binDir, startTimeoutMs: 120_000 });
+const cp = await benchControlPlane();
 const api = client(cp);
 let operator: ReturnType<typeof spawn> | undefined;
 let stopAgents: (() => void) | undefined;

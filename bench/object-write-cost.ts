@@ -4,57 +4,15 @@
 // With CRD_MAP=1 the settings list is installed as a map keyed by name instead
 // of the CRD's atomic list, to compare the two.
 //   node bench/object-write-cost.ts
-import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { Agent, request } from "node:https";
 import path from "node:path";
-import { promisify } from "node:util";
-import { startControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
 import { agentReport } from "./realistic-objects.ts";
-const exec = promisify(execFile);
+import { benchControlPlane, client, cpuMs } from "./admin-client.ts";
 const root = path.resolve(import.meta.dirname, "..");
-const binDir =
-  (await exec("bash", [path.join(root, "scripts/ensure-k8s.sh")])).stdout
-    .trim()
-    .split("\n")
-    .at(-1) ?? "";
-const cp = await startControlPlane({ binDir, startTimeoutMs: 120_000 });
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-const api = (
-  method: string,
-  url: string,
-  body?: unknown,
-  type = "application/json",
-): Promise<unknown> =>
-  new Promise((resolve, reject) => {
-    const req = request(
-      new URL(url, cp.server),
-      {
-        method,
-        agent,
-        rejectUnauthorized: false,
-        headers: { authorization: `Bearer ${cp.adminToken}`, "content-type": type },
-      },
-      (res) => {
-        let t = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (t += c));
-        res.on("end", () =>
-          (res.statusCode ?? 500) < 300
-            ? resolve(t ? JSON.parse(t) : undefined)
-            : reject(new Error(`${method} ${url} ${res.statusCode} ${t.slice(0, 300)}`)),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-async function cpuMs(pid: number | undefined): Promise<number> {
-  const f = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
+const cp = await benchControlPlane();
+const api = client(cp);
 try {
   await installCRDs(cp);
   if (process.env.CRD_MAP) {
@@ -76,10 +34,10 @@ try {
   const count = 300;
   const measure = async (label: string, fn: (i: number) => Promise<unknown>): Promise<void> => {
     const before = await cpuMs(cp.apiServerPid());
-    const t = Date.now();
+    const started = Date.now();
     for (let i = 0; i < count; i++) await fn(i);
     console.log(
-      `${label}: ${((await cpuMs(cp.apiServerPid())) - before) / count} ms apiserver CPU per write, ${(Date.now() - t) / count} ms wall`,
+      `${label}: ${((await cpuMs(cp.apiServerPid())) - before) / count} ms apiserver CPU per write, ${(Date.now() - started) / count} ms wall`,
     );
   };
   await api("POST", "/apis/nettune.io/v1alpha1/nodenetworktunings", {

@@ -309,16 +309,13 @@ function recordingClient(failPatch?: number): EventClient & {
 describe("the Event recorder", () => {
   const metrics = (): AgentMetrics =>
     new AgentMetrics(hostPathsUnder("/nonexistent", "/nonexistent"));
+  /** A recorder for node n1 at a fixed time, writing through `client`. */
+  const recorderFor = (client: EventClient, m = metrics()): EventRecorder =>
+    new EventRecorder({ client, nodeName: "n1", now: clock().now, log: quiet, metrics: m });
 
   it("writes each Event on the Node and on the NodeNetworkTuning, each related to the other", async () => {
     const client = recordingClient();
-    const recorder = new EventRecorder({
-      client,
-      nodeName: "n1",
-      now: clock().now,
-      log: quiet,
-      metrics: metrics(),
-    });
+    const recorder = recorderFor(client);
     await recorder.record([event()], "uid-1");
     expect(client.created.map((e) => [e.regarding.kind, e.regarding.uid, e.related?.kind])).toEqual(
       [
@@ -338,13 +335,7 @@ describe("the Event recorder", () => {
 
   it("writes on the Node alone once the NodeNetworkTuning is gone", async () => {
     const client = recordingClient();
-    const recorder = new EventRecorder({
-      client,
-      nodeName: "n1",
-      now: clock().now,
-      log: quiet,
-      metrics: metrics(),
-    });
+    const recorder = recorderFor(client);
     await recorder.record([event()], undefined);
     expect(client.created.map((e) => e.regarding.kind)).toEqual(["Node"]);
     expect(client.created[0]?.related).toBeUndefined();
@@ -352,13 +343,7 @@ describe("the Event recorder", () => {
 
   it("counts a repeat on the Event written first", async () => {
     const client = recordingClient();
-    const recorder = new EventRecorder({
-      client,
-      nodeName: "n1",
-      now: clock().now,
-      log: quiet,
-      metrics: metrics(),
-    });
+    const recorder = recorderFor(client);
     await recorder.record([event()], undefined);
     await recorder.record([event()], undefined);
     expect(client.created).toHaveLength(1);
@@ -367,13 +352,7 @@ describe("the Event recorder", () => {
 
   it("creates the Event again when the one it counted on has expired", async () => {
     const client = recordingClient(404);
-    const recorder = new EventRecorder({
-      client,
-      nodeName: "n1",
-      now: clock().now,
-      log: quiet,
-      metrics: metrics(),
-    });
+    const recorder = recorderFor(client);
     await recorder.record([event()], undefined);
     await recorder.record([event()], undefined);
     expect(client.created).toHaveLength(2);
@@ -385,13 +364,7 @@ describe("the Event recorder", () => {
       createEvent: () => Promise.reject(new APIError("forbidden", 403)),
       patchEvent: () => Promise.resolve(),
     };
-    const recorder = new EventRecorder({
-      client,
-      nodeName: "n1",
-      now: clock().now,
-      log: quiet,
-      metrics: m,
-    });
+    const recorder = recorderFor(client, m);
     await expect(recorder.record([event()], "uid-1")).resolves.toBeUndefined();
     const failed = (await m.events.get()).values.find((v) => v.labels.result === "failed");
     expect(failed?.value).toBe(2);
