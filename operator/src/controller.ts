@@ -20,6 +20,7 @@ import { tuningStatus } from "./status.ts";
 import { TransitionEvents } from "./transition-events.ts";
 import { webhookConfiguration, type WebhookEndpoint } from "./webhook/registration.ts";
 import { WorkQueue } from "./workqueue.ts";
+import { nodeKey, tuningKey, workOf, type WorkKey } from "./work-keys.ts";
 
 export const finalizer = "nettune.io/revert";
 
@@ -50,7 +51,7 @@ export interface ControllerDeps {
  * wrote and the caches have not shown yet (ClusterView).
  */
 export class Controller {
-  readonly queue = new WorkQueue();
+  readonly queue = new WorkQueue<WorkKey>();
   private readonly deps: ControllerDeps;
   private readonly view: ClusterView;
   private readonly transitions: TransitionEvents;
@@ -70,11 +71,11 @@ export class Controller {
       this.view,
       (tunings) => {
         for (const tuning of tunings)
-          this.queue.addAfter(`tuning/${tuning.metadata.name ?? ""}`, coalesce);
+          this.queue.addAfter(tuningKey(tuning.metadata.name ?? ""), coalesce);
       },
       () => {
         for (const tuning of deps.informers.tunings.list())
-          this.queue.addAfter(`tuning/${tuning.metadata.name ?? ""}`, coalesce);
+          this.queue.addAfter(tuningKey(tuning.metadata.name ?? ""), coalesce);
       },
     );
   }
@@ -85,20 +86,20 @@ export class Controller {
     const coalesce = this.deps.statusCoalesceMs ?? 500;
     const tuningStatuses = (): void => {
       for (const tuning of tunings.list())
-        this.queue.addAfter(`tuning/${tuning.metadata.name ?? ""}`, coalesce);
+        this.queue.addAfter(tuningKey(tuning.metadata.name ?? ""), coalesce);
     };
     // A tuning's spec, deletion or finalizers can change what every node should have.
     const everything = (): void => {
       this.releaser.forgetMatches();
       this.queue.add("daemonset");
       this.queue.add("dns-webhook");
-      for (const node of nodes.list()) this.queue.add(`node/${node.metadata?.name ?? ""}`);
-      for (const tuning of tunings.list()) this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
+      for (const node of nodes.list()) this.queue.add(nodeKey(node.metadata?.name ?? ""));
+      for (const tuning of tunings.list()) this.queue.add(tuningKey(tuning.metadata.name ?? ""));
     };
     // A node's labels or readiness change what matches it, the tunings' counts and budgets.
     const nodeChanged = (name: string): void => {
       this.releaser.forgetMatches();
-      this.queue.add(`node/${name}`);
+      this.queue.add(nodeKey(name));
       this.queue.add("next-in-line");
       tuningStatuses();
     };
@@ -118,7 +119,7 @@ export class Controller {
         const name = tuning.metadata.name ?? "";
         if (tuningChanges.changed(name, tuning)) everything();
         // A status-only update (its own write, or another replica's) is checked against the view.
-        else this.queue.addAfter(`tuning/${name}`, coalesce);
+        else this.queue.addAfter(tuningKey(name), coalesce);
       });
       nodes.on(verb, (node) => {
         const name = node.metadata?.name ?? "";
@@ -136,7 +137,7 @@ export class Controller {
     });
     for (const verb of ["add", "update", "delete"] as const) {
       nodeTunings.on(verb, (object) => {
-        this.queue.add(`node/${object.metadata.name ?? ""}`);
+        this.queue.add(nodeKey(object.metadata.name ?? ""));
         // A report frees a slot of the rollout budget: the nodes next in line may take it.
         // One look for a burst of reports: the key waits once however many arrive.
         if (object.status?.observedGeneration === object.metadata.generation)
@@ -158,9 +159,7 @@ export class Controller {
     for (;;) {
       const key = await this.queue.next();
       if (key === undefined) return;
-      const stop = this.deps.metrics.reconcileDuration.startTimer({
-        kind: key.split("/")[0] ?? key,
-      });
+      const stop = this.deps.metrics.reconcileDuration.startTimer({ kind: workOf(key).kind });
       try {
         await this.reconcile(key);
         this.queue.forget(key);
@@ -175,16 +174,21 @@ export class Controller {
     }
   }
 
-  private async reconcile(key: string): Promise<void> {
-    if (key === "daemonset") return this.syncDaemonSet();
-    if (key === "dns-webhook") return this.syncWebhookConfiguration();
-    if (key === "next-in-line") {
-      for (const node of this.releaser.nextInLine()) this.queue.add(`node/${node}`);
-      return;
+  private async reconcile(key: WorkKey): Promise<void> {
+    const work = workOf(key);
+    switch (work.kind) {
+      case "daemonset":
+        return this.syncDaemonSet();
+      case "dns-webhook":
+        return this.syncWebhookConfiguration();
+      case "next-in-line":
+        for (const node of this.releaser.nextInLine()) this.queue.add(nodeKey(node));
+        return;
+      case "node":
+        return this.releaser.sync(work.name);
+      case "tuning":
+        return this.syncTuning(work.name);
     }
-    const [kind, name = ""] = key.split("/");
-    if (kind === "node") return this.releaser.sync(name);
-    if (kind === "tuning") return this.syncTuning(name);
   }
 
   // --- tuning -----------------------------------------------------------------------------
@@ -257,7 +261,7 @@ export class Controller {
           Reason.Reverting,
           revertingMessage(progress),
         );
-      for (const node of progress.waiting) this.queue.add(`node/${node}`);
+      for (const node of progress.waiting) this.queue.add(nodeKey(node));
       return;
     }
     const finalizers = (tuning.metadata.finalizers ?? []).filter((f) => f !== finalizer);
@@ -302,7 +306,7 @@ export class Controller {
       this.agentProblem = problem;
       if (problem) this.deps.log.warn(problem);
       for (const tuning of this.deps.informers.tunings.list())
-        this.queue.add(`tuning/${tuning.metadata.name ?? ""}`);
+        this.queue.add(tuningKey(tuning.metadata.name ?? ""));
     }
     const every = this.deps.agentCheckMs ?? { missing: 5_000, settled: 30_000 };
     this.queue.addAfter("daemonset", problem ? every.missing : every.settled);

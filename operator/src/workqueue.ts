@@ -5,14 +5,14 @@ import { Backoff } from "../../common/backoff.ts";
  * is never processed by two workers at once (added again while in process,
  * it runs once more after), and failures come back with per-key backoff.
  */
-export class WorkQueue {
-  private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
-  private readonly processing = new Set<string>();
-  private readonly dirty = new Set<string>();
-  private readonly failures = new Map<string, Backoff>();
+export class WorkQueue<Key extends string = string> {
+  private readonly queue: Key[] = [];
+  private readonly queued = new Set<Key>();
+  private readonly processing = new Set<Key>();
+  private readonly dirty = new Set<Key>();
+  private readonly failures = new Map<Key, Backoff>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly delayed = new Set<string>();
+  private readonly delayed = new Set<Key>();
   private waiters: (() => void)[] = [];
   private shuttingDown = false;
 
@@ -20,7 +20,7 @@ export class WorkQueue {
     return this.queue.length;
   }
 
-  add(key: string): void {
+  add(key: Key): void {
     if (this.shuttingDown) return;
     if (this.processing.has(key)) {
       this.dirty.add(key);
@@ -36,7 +36,7 @@ export class WorkQueue {
    * Adds the key after a delay, once: more calls before it fires fold into
    * it. Coalesces bursts, such as one status update per node of a rollout.
    */
-  addAfter(key: string, delayMs: number): void {
+  addAfter(key: Key, delayMs: number): void {
     if (this.shuttingDown || this.delayed.has(key)) return;
     this.delayed.add(key);
     const timer = setTimeout(() => {
@@ -48,7 +48,7 @@ export class WorkQueue {
   }
 
   /** Adds the key again after its next backoff delay. */
-  retry(key: string): void {
+  retry(key: Key): void {
     let backoff = this.failures.get(key);
     if (!backoff) {
       backoff = new Backoff(200, 60_000);
@@ -61,23 +61,24 @@ export class WorkQueue {
     this.timers.add(timer);
   }
 
-  forget(key: string): void {
+  forget(key: Key): void {
     this.failures.delete(key);
   }
 
   /** The next key, or undefined once shut down and drained. */
-  async next(): Promise<string | undefined> {
+  async next(): Promise<Key | undefined> {
     while (this.queue.length === 0) {
       if (this.shuttingDown) return undefined;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
-    const key = this.queue.shift() ?? "";
+    const key = this.queue.shift();
+    if (key === undefined) return undefined;
     this.queued.delete(key);
     this.processing.add(key);
     return key;
   }
 
-  done(key: string): void {
+  done(key: Key): void {
     this.processing.delete(key);
     if (this.dirty.delete(key)) this.add(key);
   }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WorkQueue } from "../src/workqueue.ts";
+import { nodeKey, tuningKey, workOf } from "../src/work-keys.ts";
 
 /** Takes every key ready now, marking each done unless told to hold it. */
 async function drain(queue: WorkQueue, hold: string[] = []): Promise<string[]> {
@@ -77,5 +78,32 @@ describe("work queue", () => {
     vi.advanceTimersByTime(200);
     expect(await idle).toBeUndefined();
     expect(queue.depth).toBe(0);
+  });
+});
+
+describe("the operator's work keys", () => {
+  it.each([
+    {
+      sentence: "a node's key reads back as that node",
+      key: nodeKey("ip-10-0-1-7.ec2.internal"),
+      work: { kind: "node", name: "ip-10-0-1-7.ec2.internal" },
+    },
+    {
+      sentence: "a tuning's key reads back as that tuning",
+      key: tuningKey("web-pool"),
+      work: { kind: "tuning", name: "web-pool" },
+    },
+    {
+      sentence: "the DaemonSet's key is its own kind",
+      key: "daemonset" as const,
+      work: { kind: "daemonset" },
+    },
+    {
+      sentence: "the budget's key is its own kind",
+      key: "next-in-line" as const,
+      work: { kind: "next-in-line" },
+    },
+  ])("$sentence", ({ key, work }) => {
+    expect(workOf(key)).toEqual(work);
   });
 });
