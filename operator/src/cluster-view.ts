@@ -9,6 +9,7 @@ import type { NodeView } from "./rollout.ts";
 import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { selectorMatches } from "./selector.ts";
 import { projectNodeTuning } from "./projections.ts";
+import { canonicalJSON } from "../../common/canonical-json.ts";
 import { NodeConditionType } from "../../api/v1alpha1/reasons.ts";
 
 export type Tuning = NetworkTuning & KubernetesObject;
@@ -123,17 +124,5 @@ export function failureMessage(nnt: NodeNetworkTuning | undefined): string {
 
 /** Specs compare without key order: what the API server returns is reordered. */
 export function sameSpec(a: NodeNetworkTuningSpec, b: NodeNetworkTuningSpec): boolean {
-  return canonical(a) === canonical(b);
-}
-
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v)
-            .filter(([, inner]) => inner !== undefined)
-            .sort(([x], [y]) => x.localeCompare(y)),
-        )
-      : v,
-  );
+  return canonicalJSON(a) === canonicalJSON(b);
 }

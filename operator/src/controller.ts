@@ -1,6 +1,6 @@
 import type { Logger } from "../../common/logger.ts";
+import { canonicalJSON } from "../../common/canonical-json.ts";
 import {
-  canonical,
   ClusterView,
   failureMessage,
   type NodeTuning,
@@ -223,7 +223,7 @@ export class Controller {
       unusable: unusable(tuning),
       now: this.deps.now(),
     });
-    if (canonical(status) === canonical(tuning.status)) return;
+    if (canonicalJSON(status) === canonicalJSON(tuning.status)) return;
     await this.deps.writes.patchTuningStatus(name, status, tuning.metadata.resourceVersion ?? "");
     await this.transitions.record(
       tuning,

@@ -16,6 +16,7 @@ import {
   type ConditionInput as AnyConditionInput,
 } from "../../../common/conditions.ts";
 import type { SettingChange } from "../engine/execute.ts";
+import { canonicalJSON } from "../../../common/canonical-json.ts";
 import { conflicting, describeConflict, type OtherWriter } from "../engine/other-writers.ts";
 
 type ConditionInput = AnyConditionInput<NodeConditionTypeName, NodeConditionReasonName>;
@@ -212,7 +213,7 @@ export function sameStatus(
   a: NodeNetworkTuningStatus | undefined,
   b: NodeNetworkTuningStatus | undefined,
 ): boolean {
-  return JSON.stringify(stable(a)) === JSON.stringify(stable(b));
+  return canonicalJSON(stable(a)) === canonicalJSON(stable(b));
 }
 
 function stable(status: NodeNetworkTuningStatus | undefined): unknown {
@@ -222,16 +223,5 @@ function stable(status: NodeNetworkTuningStatus | undefined): unknown {
     ...status.inventory,
     conntrack: conntrack && { ...conntrack, count: undefined },
   };
-  return sortKeys({ ...status, inventory });
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => [k, sortKeys(v)]),
-  );
+  return { ...status, inventory };
 }
