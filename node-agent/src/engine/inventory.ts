@@ -1,3 +1,4 @@
+import { compact } from "../../../common/compact.ts";
 import { formatCPUList } from "../../../api/helpers/cpu-list.ts";
 import type {
   HostInventory,
@@ -77,9 +78,7 @@ function interfaceInventory(
       maxTx: max.tx,
       maxCombined: max.combined,
     };
-    inventory.channels = Object.fromEntries(
-      Object.entries(counts).filter(([, v]) => v !== undefined),
-    );
+    inventory.channels = compact(counts);
   }
   return inventory;
 }

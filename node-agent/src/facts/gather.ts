@@ -9,6 +9,7 @@ import { isAddressableInterface } from "../host/targets.ts";
 import { CPUListError } from "../../../api/helpers/cpu-list.ts";
 import { buildTopology, type CPUTopology } from "./cpu-topology.ts";
 import { findKubeletCPUs, housekeepingCPUs } from "./kubelet-cpus.ts";
+import { compact } from "../../../common/compact.ts";
 import { parseInterrupts, queueIRQs, type QueueIRQ } from "./interrupts.ts";
 import { pciFunction } from "./pci.ts";
 import { exists, readBootId, readText, undefinedOnHostData } from "./read.ts";
@@ -154,7 +155,7 @@ async function gatherInterface(
   const driver = sysfsDriver ?? info?.driver;
   const speedMbps = Number.isInteger(speed) && speed > 0 ? speed : undefined;
   if (Object.keys(unreadable).length > 0) facts.unreadable = unreadable;
-  return Object.assign(facts, defined({ driver, speedMbps, channels, rings, coalesce, features }));
+  return Object.assign(facts, compact({ driver, speedMbps, channels, rings, coalesce, features }));
 }
 
 /**
@@ -188,13 +189,6 @@ async function askEthtool(
     ask("features", () => ethtool.features(name)),
   ]);
   return { info, channels, rings, coalesce, features, unreadable };
-}
-
-/** The entries whose value is defined, so that optional fields stay absent rather than undefined. */
-function defined<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(values).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
 }
 
 /**
