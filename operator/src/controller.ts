@@ -64,18 +64,15 @@ export class Controller {
     this.deps = deps;
     this.view = new ClusterView(deps.informers);
     this.transitions = new TransitionEvents(deps.writes);
-    const coalesce = deps.statusCoalesceMs ?? 500;
     this.releaser = new NodeReleaser(
       deps.informers,
       deps.writes,
       this.view,
       (tunings) => {
-        for (const tuning of tunings)
-          this.queue.addAfter(tuningKey(tuning.metadata.name ?? ""), coalesce);
+        this.queueStatuses(tunings);
       },
       () => {
-        for (const tuning of deps.informers.tunings.list())
-          this.queue.addAfter(tuningKey(tuning.metadata.name ?? ""), coalesce);
+        this.queueStatuses();
       },
     );
   }
@@ -83,11 +80,6 @@ export class Controller {
   /** Enqueues what each informer event can affect. */
   wire(): void {
     const { tunings, nodeTunings, nodes } = this.deps.informers;
-    const coalesce = this.deps.statusCoalesceMs ?? 500;
-    const tuningStatuses = (): void => {
-      for (const tuning of tunings.list())
-        this.queue.addAfter(tuningKey(tuning.metadata.name ?? ""), coalesce);
-    };
     // A tuning's spec, deletion or finalizers can change what every node should have.
     const everything = (): void => {
       this.releaser.forgetMatches();
@@ -101,7 +93,7 @@ export class Controller {
       this.releaser.forgetMatches();
       this.queue.add(nodeKey(name));
       this.queue.add("next-in-line");
-      tuningStatuses();
+      this.queueStatuses();
     };
     const tuningChanges = new ChangeFilter(tuningFingerprint);
     const nodeChanges = new ChangeFilter(nodeFingerprint);
@@ -119,7 +111,7 @@ export class Controller {
         const name = tuning.metadata.name ?? "";
         if (tuningChanges.changed(name, tuning)) everything();
         // A status-only update (its own write, or another replica's) is checked against the view.
-        else this.queue.addAfter(tuningKey(name), coalesce);
+        else this.queueStatuses([tuning]);
       });
       nodes.on(verb, (node) => {
         const name = node.metadata?.name ?? "";
@@ -143,11 +135,21 @@ export class Controller {
         if (object.status?.observedGeneration === object.metadata.generation)
           this.queue.add("next-in-line");
         // Reports arrive in bursts during a rollout; one status write covers a burst.
-        tuningStatuses();
+        this.queueStatuses();
       });
     }
     // The tunings informer also serves the webhook and may have filled before this replica led.
     everything();
+  }
+
+  /**
+   * Queues the status of `tunings` (all by default) after the coalescing delay:
+   * node reports and writes arrive in bursts, and one status write covers a burst.
+   */
+  private queueStatuses(tunings: readonly Tuning[] = this.deps.informers.tunings.list()): void {
+    const coalesce = this.deps.statusCoalesceMs ?? 500;
+    for (const tuning of tunings)
+      this.queue.addAfter(tuningKey(tuning.metadata.name ?? ""), coalesce);
   }
 
   /** Runs workers until the queue shuts down; each finishes the key it holds. */

@@ -166,9 +166,7 @@ function irqbalanceFacts(facts: NodeFacts): IRQBalanceFacts {
  * lowers kube-proxy's value, and the two never fight over the size.
  */
 function raiseFloor(extras: NodeExtras): number | undefined {
-  const kubeProxy = Number(
-    extras.kubeProxy?.writes.find((w) => w.sysctl === "nf_conntrack_max")?.value ?? Number.NaN,
-  );
-  if (Number.isNaN(kubeProxy)) return extras.conntrackMax;
-  return Math.max(kubeProxy, extras.conntrackMax ?? 0);
+  const kubeProxy = extras.kubeProxy?.writes.find((w) => w.sysctl === "nf_conntrack_max");
+  if (!kubeProxy) return extras.conntrackMax;
+  return Math.max(Number(kubeProxy.value), extras.conntrackMax ?? 0);
 }

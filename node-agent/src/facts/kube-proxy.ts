@@ -1,8 +1,7 @@
 import { readlink } from "node:fs/promises";
 import path from "node:path";
 import type { HostPaths } from "../host/paths.ts";
-import { readHostFile } from "../host/host-read.ts";
-import { flagValue, processesNamed } from "./processes.ts";
+import { flagValue, processesNamed, readProcessConfig } from "./processes.ts";
 
 /**
  * What a kube-proxy in the agent's network namespace writes into connection
@@ -12,8 +11,6 @@ import { flagValue, processesNamed } from "./processes.ts";
  */
 export interface KubeProxyWrites {
   pid: number;
-  /** Where its settings come from: its --config file, or its flags. */
-  configFile?: string;
   writes: KubeProxyWrite[];
 }
 
@@ -153,12 +150,7 @@ export function kubeProxyWrites(
     "tcpEstablishedSeconds",
   );
   add("nf_conntrack_tcp_timeout_close_wait", settings.tcpCloseWaitSeconds, "tcpCloseWaitSeconds");
-  if (settings.tcpBeLiberal)
-    writes.push({
-      sysctl: "nf_conntrack_tcp_be_liberal",
-      value: "1",
-      fix: fixes.get("tcpBeLiberal")?.replace(/0$/, "false") ?? "",
-    });
+  add("nf_conntrack_tcp_be_liberal", settings.tcpBeLiberal ? 1 : 0, "tcpBeLiberal");
   add("nf_conntrack_udp_timeout", settings.udpSeconds, "udpSeconds");
   add("nf_conntrack_udp_timeout_stream", settings.udpStreamSeconds, "udpStreamSeconds");
   return writes;
@@ -175,35 +167,16 @@ export async function findKubeProxy(
 ): Promise<KubeProxyWrites | undefined> {
   const ownNetns = await readlink(path.join(paths.proc, "self/ns/net")).catch(() => undefined);
   if (ownNetns === undefined) return undefined;
-  for (const { pid, argv, root } of await processesNamed(paths.proc, "kube-proxy")) {
+  for (const proxy of await processesNamed(paths.proc, "kube-proxy")) {
+    const { pid, argv } = proxy;
     if (argv.includes("--init-only") || argv.includes("--cleanup")) continue;
     const netns = await readlink(path.join(paths.proc, String(pid), "ns/net")).catch(
       () => undefined,
     );
     if (netns !== ownNetns) continue;
     const configFile = flagValue(argv, "config");
-    const config = configFile ? await readConfig(path.join(root, configFile)) : undefined;
-    return {
-      pid,
-      ...(configFile ? { configFile } : {}),
-      writes: kubeProxyWrites(argv, config, cpus, configFile),
-    };
+    const config = configFile ? await readProcessConfig(proxy, configFile) : undefined;
+    return { pid, writes: kubeProxyWrites(argv, config, cpus, configFile) };
   }
   return undefined;
-}
-
-/** kube-proxy's configuration (YAML or JSON); the YAML parser is loaded only when there is one. */
-async function readConfig(
-  file: string,
-): Promise<{ conntrack?: Record<string, unknown> } | undefined> {
-  const text = await readHostFile(file).catch(() => undefined);
-  if (text === undefined) return undefined;
-  const { parse } = await import("yaml");
-  try {
-    const value: unknown = parse(text);
-    // kube-proxy refuses to start on a file that is not a configuration object.
-    return typeof value === "object" && value !== null ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -2,7 +2,7 @@ import path from "node:path";
 import { CPUListError, parseCPUList } from "../../../api/helpers/cpu-list.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readHostFile } from "../host/host-read.ts";
-import { flagValue, processesNamed } from "./processes.ts";
+import { flagValue, processesNamed, readProcessConfig } from "./processes.ts";
 
 /**
  * The CPUs the kubelet leaves to the system and to pods that share CPUs:
@@ -13,8 +13,6 @@ export interface HousekeepingCPUs {
   cpus: number[];
   /** Where they come from, for people: "reservedSystemCPUs in /var/lib/kubelet/config.yaml". */
   source: string;
-  /** The CPU manager's state file, read again to see pods come and go. */
-  stateFile?: string;
 }
 
 /** What the kubelet says about its CPUs, as read from its flags, configuration and state. */
@@ -73,18 +71,16 @@ export function sharedPool(text: string): string | undefined {
  * --config file and its CPU manager state (under --root-dir), both through
  * /proc/PID/root as the kubelet sees them. Nothing when no kubelet runs.
  */
-export async function findKubeletCPUs(
-  paths: HostPaths,
-): Promise<KubeletCPUSettings & { stateFile?: string }> {
+export async function findKubeletCPUs(paths: HostPaths): Promise<KubeletCPUSettings> {
   const [kubelet] = await processesNamed(paths.proc, "kubelet");
   if (!kubelet) return {};
   const { argv, root } = kubelet;
-  const settings: KubeletCPUSettings & { stateFile?: string } = {};
+  const settings: KubeletCPUSettings = {};
   const reservedFlag = flagValue(argv, "reserved-cpus");
   const configFile = flagValue(argv, "config");
   if (reservedFlag) settings.reserved = { list: reservedFlag, from: "--reserved-cpus" };
   else if (configFile) {
-    const reserved = await reservedInConfig(path.join(root, configFile));
+    const reserved = reservedIn(await readProcessConfig(kubelet, configFile));
     if (reserved)
       settings.reserved = { list: reserved, from: `reservedSystemCPUs in ${configFile}` };
   }
@@ -95,20 +91,11 @@ export async function findKubeletCPUs(
   const state = await readHostFile(path.join(root, stateFile)).catch(() => undefined);
   const shared = state === undefined ? undefined : sharedPool(state);
   if (shared !== undefined) settings.shared = { list: shared, from: stateFile };
-  if (state !== undefined) settings.stateFile = path.join(root, stateFile);
   return settings;
 }
 
-async function reservedInConfig(file: string): Promise<string | undefined> {
-  const text = await readHostFile(file).catch(() => undefined);
-  if (text === undefined) return undefined;
-  // The YAML parser is loaded only on nodes whose kubelet has a configuration file.
-  const { parse } = await import("yaml");
-  try {
-    const config: unknown = parse(text);
-    const reserved = (config as { reservedSystemCPUs?: unknown } | null)?.reservedSystemCPUs;
-    return typeof reserved === "string" && reserved.trim() !== "" ? reserved.trim() : undefined;
-  } catch {
-    return undefined;
-  }
+/** reservedSystemCPUs of a kubelet configuration, when set. */
+function reservedIn(config: Record<string, unknown> | undefined): string | undefined {
+  const reserved = config?.reservedSystemCPUs;
+  return typeof reserved === "string" && reserved.trim() !== "" ? reserved.trim() : undefined;
 }

@@ -37,3 +37,26 @@ export function flagValue(argv: string[], name: string, boolean = false): string
   });
   return value;
 }
+
+/**
+ * A process's configuration file (YAML or JSON), read through its root as the
+ * process sees it; undefined when it cannot be read or is not an object (the
+ * program itself would refuse it). The YAML parser is loaded only here, on
+ * nodes where such a file exists.
+ */
+export async function readProcessConfig(
+  owner: HostProcess,
+  file: string,
+): Promise<Record<string, unknown> | undefined> {
+  const text = await readHostFile(path.join(owner.root, file)).catch(() => undefined);
+  if (text === undefined) return undefined;
+  const { parse } = await import("yaml");
+  try {
+    const value: unknown = parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -84,7 +84,7 @@ export class EventCorrelator {
     const bucket = this.buckets.get(regarding) ?? { tokens: burst, at };
     const refilled = Math.floor((at - bucket.at) / refillMs);
     const tokens = Math.min(burst, bucket.tokens + refilled);
-    const since = refilled > 0 ? bucket.at + refilled * refillMs : bucket.at;
+    const since = bucket.at + refilled * refillMs;
     if (tokens < 1) {
       this.buckets.set(regarding, { tokens, at: since });
       return false;
