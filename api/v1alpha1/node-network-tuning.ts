@@ -122,7 +122,9 @@ export interface SettingResult {
 }
 
 /**
- * A program that writes node settings, such as kube-proxy.
+ * A program that writes node settings: kube-proxy, cni, tuned,
+ * networkmanager or udev (its .link files). Open to names a newer agent
+ * knows, so that its reports are never refused.
  * @maxLength 64
  */
 export type WriterName = string;

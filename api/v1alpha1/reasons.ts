@@ -159,7 +159,20 @@ export const AgentEventAction = {
   Revert: "Revert",
 } as const;
 
+/**
+ * Other programs the agent knows to write node settings: the names in a
+ * setting's `alsoWrittenBy` and the `writer` label of the drift metric.
+ */
+export const OtherWriter = {
+  KubeProxy: "kube-proxy",
+  CNI: "cni",
+  TuneD: "tuned",
+  NetworkManager: "networkmanager",
+  Udev: "udev",
+} as const;
+
 type ValueOf<T> = T[keyof T];
+export type OtherWriterName = ValueOf<typeof OtherWriter>;
 export type NodeConditionTypeName = ValueOf<typeof NodeConditionType>;
 export type NodeConditionReasonName = ValueOf<typeof NodeConditionReason>;
 export type TuningConditionTypeName = ValueOf<typeof TuningConditionType>;

@@ -11,6 +11,7 @@ import { Ethtool } from "./host/ethtool.ts";
 import { hostPathsUnder } from "./host/paths.ts";
 import { loadSpecFile, SpecFileError } from "./load-spec.ts";
 import { formatResults } from "./table.ts";
+import { conflicting, describeConflict } from "./engine/other-writers.ts";
 
 const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml|-] [--root /] [--run-dir ROOT/run/nettune]
                   [--resolv-conf /etc/resolv.conf] [--output table|json]
@@ -88,14 +89,16 @@ async function planOrApply(
   const outcome = await enact(spec, deps, { auditOnly: command === "plan", source: name });
   const rows = [...outcome.results, ...outcome.reverted];
   const stale = outcome.discardedStaleOriginals;
+  // Other programs that undo NetTune's values (kube-proxy, TuneD, the CNI), with the fix.
+  const conflicts = conflicting(outcome.otherWriters).map(describeConflict);
   print(
     values.output === "json"
       ? JSON.stringify(
-          { mode: outcome.mode, results: rows, discardedStaleOriginals: stale },
+          { mode: outcome.mode, results: rows, conflicts, discardedStaleOriginals: stale },
           null,
           2,
         )
-      : formatResults(rows),
+      : formatResults(rows) + conflicts.map((c) => `conflict: ${c}\n`).join(""),
   );
   if (stale > 0 && values.output !== "json")
     console.error(`note: dropped ${stale} originals recorded in an earlier boot`);

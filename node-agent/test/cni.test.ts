@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conflicting, describeConflict, otherWriters } from "../src/engine/other-writers.ts";
-import { findCNI, mainPlugin, ownedByCNI } from "../src/facts/cni.ts";
+import { findCNI, mainPlugin, ownedByCNI, tomlString } from "../src/facts/cni.ts";
 import { hostPathsUnder } from "../src/host/paths.ts";
 import type { PlannedSetting } from "../src/tuners/types.ts";
 
@@ -69,6 +70,68 @@ describe("which CNI a node runs", () => {
     expect(
       await findCNI(hostPathsUnder(path.join(root, "absent"), "/nonexistent")),
     ).toBeUndefined();
+  });
+});
+
+describe("where the container runtime reads its CNI configuration", () => {
+  const cri = /^plugins\.["']io\.containerd\.(grpc\.v1\.cri|cri\.v1\.runtime)["']\.cni$/;
+  it.each([
+    {
+      sentence: "containerd 1.x names it in the CRI plugin's cni table",
+      text: '[plugins."io.containerd.grpc.v1.cri".cni]\n  bin_dir = "/opt/cni/bin"\n  conf_dir = "/var/lib/rancher/cni"\n',
+      dir: "/var/lib/rancher/cni",
+    },
+    {
+      sentence: "containerd 2.x names it in io.containerd.cri.v1.runtime, single-quoted",
+      text: "[plugins.'io.containerd.cri.v1.runtime'.cni]\nconf_dir = '/etc/cni/custom' # kept\n",
+      dir: "/etc/cni/custom",
+    },
+    {
+      sentence: "a conf_dir of another table is not it",
+      text: '[plugins."io.containerd.grpc.v1.cri".containerd]\nconf_dir = "/nope"\n[plugins."io.containerd.grpc.v1.cri".cni]\nbin_dir = "/x"\n',
+      dir: undefined,
+    },
+    {
+      sentence: "a file without the table leaves the default",
+      text: "version = 2\n",
+      dir: undefined,
+    },
+  ])("$sentence", ({ text, dir }) => {
+    expect(tomlString(text, cri, "conf_dir")).toBe(dir);
+  });
+
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  it("is the running containerd's conf_dir from its --config file, read through /proc", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nettune-containerd-"));
+    await mkdir(path.join(dir, "cni"));
+    await writeFile(
+      path.join(dir, "cni/10-bridge.conflist"),
+      JSON.stringify({ plugins: [{ type: "bridge" }] }),
+    );
+    await writeFile(
+      path.join(dir, "containerd.toml"),
+      `version = 2\n[plugins."io.containerd.grpc.v1.cri".cni]\n  conf_dir = "${dir}/cni"\n`,
+    );
+    // A process named containerd with containerd's flags: its /proc entry is what the agent reads.
+    const containerd = spawn(
+      process.execPath,
+      ["-e", "setTimeout(() => {}, 60000)", "--", `--config=${dir}/containerd.toml`],
+      { argv0: "/usr/bin/containerd", stdio: "ignore" },
+    );
+    cleanups.push(async () => {
+      containerd.kill();
+      await rm(dir, { recursive: true, force: true });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The runtime's own directory is the one read, not /etc/cni/net.d.
+    expect(await findCNI(hostPathsUnder("/", "/nonexistent"))).toEqual({
+      file: `${dir}/cni/10-bridge.conflist`,
+      plugin: "bridge",
+    });
   });
 });
 

@@ -21,6 +21,8 @@ export interface ClusterProvider {
    * "privileged" to show refused agents; where the cluster admits anything, it labels one.
    */
   defaultPodSecurity: "baseline" | "privileged";
+  /** The kubelet's CPU manager policy: "static" gives a Guaranteed pod CPUs of its own. */
+  cpuManagerPolicy: "static" | "none";
   /** helm flags that differ from the chart's defaults on this provider, each with why. */
   helmOverrides: { flags: string[]; why: string }[];
 }
@@ -34,6 +36,7 @@ function nodeTier(): ClusterProvider {
     kubectlPath: inject("nodeKubectlPath"),
     nodeName: inject("nodeName"),
     nic: "vA",
+    cpuManagerPolicy: "static",
     // The node tier's API server sets it, as hardened clusters do.
     defaultPodSecurity: "baseline",
     onNode: (program, args) => exec("nsenter", ["-t", holder, "-m", "-n", "--", program, ...args]),
@@ -57,6 +60,7 @@ function kind(): ClusterProvider {
     nodeName: node,
     nic: "eth0",
     defaultPodSecurity: "privileged",
+    cpuManagerPolicy: "none",
     onNode: (program, args) => exec("docker", ["exec", node, program, ...args]),
     restartKubelet: async () => {
       await exec("docker", ["exec", node, "systemctl", "restart", "kubelet"]);

@@ -449,6 +449,92 @@ describe("the user's path on a real node", () => {
     expect(await tuningReady("web-pool-throughput")).toMatch(/^True 1\/1/);
   });
 
+  it("keeps packet steering on the kubelet's shared CPUs as a Guaranteed pod takes one, and names the CNI beside rp_filter", async () => {
+    const nic = provider.nic;
+    const rpsMask = async (): Promise<string> =>
+      (await provider.onNode("cat", [`/sys/class/net/${nic}/queues/rx-0/rps_cpus`])).stdout.trim();
+    const rpFilter = (): Promise<string> =>
+      provider.onNode("cat", ["/proc/sys/net/ipv4/conf/all/rp_filter"]).then((r) => r.stdout);
+    const rpFilterBefore = await rpFilter();
+    const tuning = {
+      apiVersion: "nettune.io/v1alpha1",
+      kind: "NetworkTuning",
+      metadata: { name: "steer-off-isolated" },
+      spec: {
+        nodeSelector: { matchLabels: { "node.kubernetes.io/pool": "web" } },
+        priority: 20,
+        interfaces: [
+          { match: { names: [nic], physicalOnly: false }, rps: { cpus: "housekeeping" } },
+        ],
+        sysctls: { "net.ipv4.conf.all.rp_filter": "2" },
+      },
+    };
+    await ok(["apply", "-f", "-"], stringify(tuning));
+    await eventually(
+      "steer-off-isolated Ready",
+      async () => /^True 1\/1 (\d+)=\1$/.test(await tuningReady("steer-off-isolated")) || undefined,
+    );
+    // The CNI is found from the running containerd's own configuration, wherever it keeps it.
+    const conflict = await jsonpath(
+      ["get", "nnt", provider.nodeName],
+      "{.status.conditions[?(@.type=='Conflicting')].status} {.status.conditions[?(@.type=='Conflicting')].message}",
+    );
+    expect(conflict).toMatch(
+      /^True .*the CNI bridge \(.*\.conflist\) manages sysctl\/net\.ipv4\.conf\.all\.rp_filter/,
+    );
+    const settings = JSON.parse(
+      await ok(["get", "nnt", provider.nodeName, "-o", "jsonpath={.status.settings}"]),
+    ) as { name: string; alsoWrittenBy?: string[] }[];
+    expect(settings.find((s) => s.name === "sysctl/net.ipv4.conf.all.rp_filter")).toMatchObject({
+      alsoWrittenBy: ["cni"],
+    });
+    if (provider.cpuManagerPolicy === "static") {
+      // Every CPU is shared until a Guaranteed pod takes one; CPU 0 is the kubelet's reserve.
+      expect(await rpsMask()).toBe("3");
+      const image = await jsonpath(
+        ["-n", namespace, "get", "deploy", "nettune-operator"],
+        "{.spec.template.spec.containers[0].image}",
+      );
+      const cpu = { cpu: "1", memory: "64Mi" };
+      const pinned = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "pinned", namespace: "default" },
+        spec: {
+          containers: [
+            {
+              name: "pinned",
+              image,
+              imagePullPolicy: "IfNotPresent",
+              command: ["sleep", "3600"],
+              resources: { requests: cpu, limits: cpu },
+            },
+          ],
+          terminationGracePeriodSeconds: 1,
+        },
+      };
+      await ok(["apply", "-f", "-"], stringify(pinned));
+      await ok(["wait", "--for=condition=Ready", "pod/pinned", "--timeout=120s"]);
+      expect(await ok(["get", "pod", "pinned", "-o", "jsonpath={.status.qosClass}"])).toBe(
+        "Guaranteed",
+      );
+      await eventually(
+        "RPS off the pinned pod's CPU 1",
+        async () => (await rpsMask()) === "1" || undefined,
+        60_000,
+      );
+      await ok(["delete", "pod", "pinned", "--timeout=60s"]);
+      await eventually(
+        "RPS on both CPUs again",
+        async () => (await rpsMask()) === "3" || undefined,
+        60_000,
+      );
+    }
+
+    await ok(["delete", "nt", "steer-off-isolated", "--timeout=180s"]);
+    expect(await rpFilter()).toBe(rpFilterBefore);
+  });
+
   it("restores every value on kubectl delete and releases the finalizer", async () => {
     await ok(["delete", "nt", "web-pool-throughput", "dns-5s-fix", "--timeout=180s"]);
     expect(await ok(["get", "nt", "-o", "name"])).toBe("");

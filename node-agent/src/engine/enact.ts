@@ -21,8 +21,8 @@ import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import { execute, revertEntries, type ExecuteDeps, type SettingChange } from "./execute.ts";
 import { otherWriters, withOtherWriters, type OtherWriter } from "./other-writers.ts";
-import { findKubeProxy } from "../facts/kube-proxy.ts";
-import { findCNI, ownedByCNI } from "../facts/cni.ts";
+import { ownedByCNI } from "../facts/cni.ts";
+import { findOtherWriters } from "../facts/other-writers.ts";
 import { OriginalsStore } from "./originals.ts";
 import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
@@ -197,10 +197,13 @@ async function gatherExtras(
   const extras: NodeExtras = {};
   const max = await readConntrackMax(paths);
   if (max !== undefined && max > 0) extras.conntrackMax = max;
-  const kubeProxy = setsConntrack(spec) ? await findKubeProxy(paths, cpus) : undefined;
-  if (kubeProxy) extras.kubeProxy = kubeProxy;
-  const cni = setsCNIOwned(spec) ? await findCNI(paths) : undefined;
-  if (cni) extras.cni = cni;
+  const writers = await findOtherWriters(paths, {
+    cpus,
+    conntrack: setsConntrack(spec),
+    cniOwned: Object.keys(spec.sysctls ?? {}).some(ownedByCNI),
+    nics: (spec.interfaces ?? []).length > 0,
+  });
+  Object.assign(extras, writers);
   // Only a spec with node DNS settings has any business with resolv.conf.
   return spec.dns?.node ? { ...extras, ...(await resolvExtras(paths)) } : extras;
 }
@@ -211,11 +214,6 @@ function setsConntrack(spec: NodeNetworkTuningSpec): boolean {
     spec.conntrack !== undefined ||
     Object.keys(spec.sysctls ?? {}).some((key) => key.startsWith("net.netfilter."))
   );
-}
-
-/** Forwarding and rp_filter belong to the CNI: only a spec that sets them must look for it. */
-function setsCNIOwned(spec: NodeNetworkTuningSpec): boolean {
-  return Object.keys(spec.sysctls ?? {}).some(ownedByCNI);
 }
 
 async function resolvExtras(paths: HostPaths): Promise<NodeExtras> {

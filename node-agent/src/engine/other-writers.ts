@@ -1,47 +1,78 @@
 import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts";
+import { OtherWriter as Writer, type OtherWriterName } from "../../../api/v1alpha1/reasons.ts";
 import { ownedByCNI, type CNIConfig } from "../facts/cni.ts";
+import type { WriterFacts } from "../facts/other-writers.ts";
 import type { KubeProxyWrites } from "../facts/kube-proxy.ts";
 import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
-
-/** The programs NetTune knows to write node settings; also the `writer` label of its metrics. */
-export type WriterKind = "kube-proxy" | "cni";
+import { configuredWriter, type ConfiguredWriter } from "./configured-writers.ts";
 
 /** Another program that writes a setting NetTune manages, and what it writes there. */
 export interface OtherWriter {
   /** The NetTune setting, such as "conntrack.max". */
   setting: string;
-  kind: WriterKind;
+  kind: OtherWriterName;
   /** Who, for people: "kube-proxy (pid 812)", "the CNI calico". */
   writer: string;
-  /** What it writes each time it starts; undefined when it is its own business (a CNI). */
+  /** What it writes; undefined when it is its own business (a CNI) or computed at its start. */
   value?: string;
+  /** When it writes: "at its start", "when the connection comes up". */
+  when: string;
   /** What NetTune holds the setting to. */
   desired: string;
+  /** Whether it undoes NetTune's value: a different value, or a setting it owns. */
+  fights: boolean;
   /** The change that ends the tug of war. */
   fix: string;
-}
-
-/** What is known of the node's other writers. */
-export interface WriterFacts {
-  kubeProxy?: KubeProxyWrites;
-  cni?: CNIConfig;
 }
 
 const netfilterPrefix = "/proc/sys/net/netfilter/";
 
 /**
  * The settings of a plan that another program also writes. kube-proxy writes
- * connection tracking when it starts (matched by the file); NetTune, which
- * re-applies on drift, holds, and the report says which kube-proxy setting to
- * turn off. A CNI owns forwarding and rp_filter for pod traffic: NetTune
- * reports them and leaves the decision to people.
+ * connection tracking when it starts (matched by the file); TuneD writes its
+ * profile when it starts; NetTune, which re-applies on drift, holds, and the
+ * report says which of their settings to turn off. A CNI owns forwarding and
+ * rp_filter for pod traffic: NetTune reports them and leaves the decision to
+ * people.
  */
 export function otherWriters(planned: PlannedSetting[], facts: WriterFacts): OtherWriter[] {
   return planned.flatMap((setting) => {
-    const found = [kubeProxyWriter(setting, facts.kubeProxy), cniWriter(setting, facts.cni)];
+    const found = [
+      kubeProxyWriter(setting, facts.kubeProxy),
+      cniWriter(setting, facts.cni),
+      ...configuredWriters(facts).map((program) => configuredWriter(setting, program)),
+    ];
     return found.filter((w): w is OtherWriter => w !== undefined);
   });
+}
+
+/** The programs that write what their files say, as found on the node. */
+function configuredWriters(facts: WriterFacts): ConfiguredWriter[] {
+  const { tuned, networkManager, linkFiles } = facts;
+  const programs: ConfiguredWriter[] = [];
+  if (tuned)
+    programs.push({
+      kind: Writer.TuneD,
+      writer: `TuneD (pid ${tuned.pid}, profile ${tuned.profile})`,
+      when: "at its start",
+      writes: tuned.writes,
+    });
+  if (networkManager)
+    programs.push({
+      kind: Writer.NetworkManager,
+      writer: `NetworkManager (pid ${networkManager.pid})`,
+      when: "when the connection comes up",
+      writes: networkManager.writes,
+    });
+  if (linkFiles)
+    programs.push({
+      kind: Writer.Udev,
+      writer: `systemd-udevd (pid ${linkFiles.pid})`,
+      when: "when the NIC appears",
+      writes: linkFiles.writes,
+    });
+  return programs;
 }
 
 function kubeProxyWriter(
@@ -53,10 +84,12 @@ function kubeProxyWriter(
   if (!kubeProxy || !write) return undefined;
   return {
     setting: setting.name,
-    kind: "kube-proxy",
+    kind: Writer.KubeProxy,
     writer: `kube-proxy (pid ${kubeProxy.pid})`,
     value: write.value,
+    when: "at its start",
     desired: setting.desired,
+    fights: write.value !== setting.desired,
     fix: `set ${write.fix}`,
   };
 }
@@ -66,9 +99,11 @@ function cniWriter(setting: PlannedSetting, cni: CNIConfig | undefined): OtherWr
   if (!cni || !ownedByCNI(key)) return undefined;
   return {
     setting: setting.name,
-    kind: "cni",
+    kind: Writer.CNI,
     writer: `the CNI ${cni.plugin} (${cni.file})`,
+    when: "as it sets pods up",
     desired: setting.desired,
+    fights: true,
     fix: "leave it to the CNI: remove it from the tuning",
   };
 }
@@ -87,14 +122,14 @@ export function withOtherWriters(
   });
 }
 
-/** The writers that fight NetTune: a different value at each start, or a CNI's own setting. */
+/** The writers that fight NetTune. */
 export function conflicting(writers: OtherWriter[]): OtherWriter[] {
-  return writers.filter((w) => w.value !== w.desired);
+  return writers.filter((w) => w.fights);
 }
 
 /** One writer's conflict, for people. */
 export function describeConflict(w: OtherWriter): string {
   return w.value === undefined
     ? `${w.writer} manages ${w.setting} (NetTune sets ${w.desired}): ${w.fix}`
-    : `${w.writer} writes ${w.setting}=${w.value} at its start (NetTune holds ${w.desired}): ${w.fix}`;
+    : `${w.writer} writes ${w.setting}=${w.value} ${w.when} (NetTune holds ${w.desired}): ${w.fix}`;
 }

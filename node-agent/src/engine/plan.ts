@@ -1,7 +1,6 @@
+import type { WriterFacts } from "../facts/other-writers.ts";
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
-import type { KubeProxyWrites } from "../facts/kube-proxy.ts";
-import type { CNIConfig } from "../facts/cni.ts";
 import { planChannels } from "../tuners/channels.ts";
 import { planCoalesce } from "../tuners/coalesce.ts";
 import { planConntrack } from "../tuners/conntrack.ts";
@@ -19,12 +18,8 @@ import { planXPS } from "../tuners/xps.ts";
 import { cpuSettingsFailed, withHostProblems } from "./host-problems.ts";
 import { selectInterfaces } from "./select.ts";
 
-export interface NodeExtras {
+export interface NodeExtras extends WriterFacts {
   conntrackMax?: number;
-  /** What a kube-proxy in this network namespace writes at its start. */
-  kubeProxy?: KubeProxyWrites;
-  /** The node's CNI, when the spec sets sysctls a CNI owns. */
-  cni?: CNIConfig;
   resolvOptions?: string[];
   resolvManagedBy?: string;
   /** Why resolv.conf could not be read (not a regular file, too large, ...). */

@@ -1,7 +1,7 @@
 import { readlink } from "node:fs/promises";
 import path from "node:path";
 import type { HostPaths } from "../host/paths.ts";
-import { flagValue, processesNamed, readProcessConfig } from "./processes.ts";
+import { flagValue, ProcessTable, readProcessConfig } from "./processes.ts";
 
 /**
  * What a kube-proxy in the agent's network namespace writes into connection
@@ -164,10 +164,11 @@ export function kubeProxyWrites(
 export async function findKubeProxy(
   paths: HostPaths,
   cpus: number,
+  processes = new ProcessTable(paths.proc),
 ): Promise<KubeProxyWrites | undefined> {
   const ownNetns = await readlink(path.join(paths.proc, "self/ns/net")).catch(() => undefined);
   if (ownNetns === undefined) return undefined;
-  for (const proxy of await processesNamed(paths.proc, "kube-proxy")) {
+  for (const proxy of await processes.named("kube-proxy")) {
     const { pid, argv } = proxy;
     if (argv.includes("--init-only") || argv.includes("--cleanup")) continue;
     const netns = await readlink(path.join(paths.proc, String(pid), "ns/net")).catch(

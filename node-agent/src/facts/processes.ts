@@ -10,8 +10,32 @@ export interface HostProcess {
   root: string;
 }
 
-/** The processes whose program is named `name` (kube-proxy, kubelet), read through `proc`. */
-export async function processesNamed(proc: string, name: string): Promise<HostProcess[]> {
+/**
+ * The host's processes, read from /proc once on first use and shared by the
+ * finders of one check (kube-proxy, the container runtime, TuneD), so that a
+ * check walks /proc at most once however many programs it looks for.
+ */
+export class ProcessTable {
+  private walk: Promise<HostProcess[]> | undefined;
+  private readonly proc: string;
+
+  constructor(proc: string) {
+    this.proc = proc;
+  }
+
+  /** The processes whose program is named `name` (kube-proxy, kubelet, tuned). */
+  async named(name: string): Promise<HostProcess[]> {
+    this.walk ??= readProcesses(this.proc);
+    return (await this.walk).filter((p) => programName(p.argv) === name);
+  }
+}
+
+/** The processes whose program is named `name`, from a walk of their own. */
+export function processesNamed(proc: string, name: string): Promise<HostProcess[]> {
+  return new ProcessTable(proc).named(name);
+}
+
+async function readProcesses(proc: string): Promise<HostProcess[]> {
   const entries = await readdir(proc).catch(() => [] as string[]);
   const found: HostProcess[] = [];
   for (const entry of entries) {
@@ -19,10 +43,21 @@ export async function processesNamed(proc: string, name: string): Promise<HostPr
     // Any process may end or hide its command line while the list is read: it is skipped.
     const cmdline = (await readHostFile(path.join(proc, entry, "cmdline")).catch(() => "")) ?? "";
     const argv = cmdline.split("\0").filter((arg) => arg !== "");
-    if (path.basename(argv[0] ?? "") === name)
+    if (argv.length > 0)
       found.push({ pid: Number(entry), argv, root: path.join(proc, entry, "root") });
   }
   return found;
+}
+
+/**
+ * The program a command line runs: argv[0], or the script an interpreter
+ * runs (TuneD's daemon is "/usr/bin/python3 -Es /usr/sbin/tuned -l -P").
+ */
+export function programName(argv: string[]): string {
+  const first = path.basename(argv[0] ?? "");
+  if (!/^(python|perl|ruby)[\d.]*$/.test(first)) return first;
+  const script = argv.slice(1).find((arg) => !arg.startsWith("-"));
+  return script === undefined ? first : path.basename(script);
 }
 
 /**

@@ -149,7 +149,7 @@ function describeChange(change: SettingChange, outcome: RunOutcome): string {
   const writer = outcome.otherWriters?.find((w) => w.setting === change.name);
   const by =
     writer?.value !== undefined
-      ? ` (${writer.writer} writes ${writer.value} at its start)`
+      ? ` (${writer.writer} writes ${writer.value} ${writer.when})`
       : writer
         ? ` (${writer.writer} manages it)`
         : "";

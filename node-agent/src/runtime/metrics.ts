@@ -1,3 +1,4 @@
+import { OtherWriter } from "../../../api/v1alpha1/reasons.ts";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { readConntrackCounters, readNICDrops, readSoftnet } from "../facts/host-counters.ts";
 import type { HostPaths } from "../host/paths.ts";
@@ -18,11 +19,12 @@ export class AgentMetrics {
     const registers = [this.registry];
     this.driftCorrections = new Counter({
       name: "nettune_agent_drift_corrections_total",
-      help: "Settings written again because they had drifted from the desired value, by the program known to write them (kube-proxy, cni) or unknown.",
+      help: "Settings written again because they had drifted from the desired value, by the program known to write them (kube-proxy, cni, tuned, networkmanager, udev) or unknown.",
       labelNames: ["writer"],
       registers,
     });
-    for (const writer of ["kube-proxy", "cni", "unknown"]) this.driftCorrections.inc({ writer }, 0);
+    for (const writer of [...Object.values(OtherWriter), "unknown"])
+      this.driftCorrections.inc({ writer }, 0);
     this.applyDuration = new Histogram({
       name: "nettune_agent_apply_duration_seconds",
       help: "Time of one check: plan, apply and verify.",

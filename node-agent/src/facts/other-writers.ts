@@ -1,0 +1,49 @@
+import type { HostPaths } from "../host/paths.ts";
+import { findCNI, type CNIConfig } from "./cni.ts";
+import { findKubeProxy, type KubeProxyWrites } from "./kube-proxy.ts";
+import { findLinkFiles, findNetworkManager, type LinkConfigWriter } from "./link-configs.ts";
+import { ProcessTable } from "./processes.ts";
+import { findTuned, type TunedFacts } from "./tuned.ts";
+
+/** What is known of the node's other writers of settings. */
+export interface WriterFacts {
+  kubeProxy?: KubeProxyWrites;
+  cni?: CNIConfig;
+  tuned?: TunedFacts;
+  networkManager?: LinkConfigWriter;
+  linkFiles?: LinkConfigWriter;
+}
+
+/** Which writers a spec can meet: each is looked for only where the spec sets what it writes. */
+export interface WriterNeeds {
+  /** Online CPUs: kube-proxy sizes its conntrack table by them. */
+  cpus: number;
+  /** Connection tracking: kube-proxy writes it at its start. */
+  conntrack: boolean;
+  /** Forwarding or rp_filter, which the CNI owns. */
+  cniOwned: boolean;
+  /** NIC settings, which NetworkManager and udev's .link files set when a link comes up. */
+  nics: boolean;
+}
+
+/**
+ * The other programs that write what a spec sets, from one walk of /proc.
+ * TuneD may write any sysctl, sysfs file, NIC setting or IRQ: it is always
+ * looked for.
+ */
+export async function findOtherWriters(paths: HostPaths, needs: WriterNeeds): Promise<WriterFacts> {
+  const processes = new ProcessTable(paths.proc);
+  const found: WriterFacts = {};
+  if (needs.conntrack) found.kubeProxy = await findKubeProxy(paths, needs.cpus, processes);
+  if (needs.cniOwned) found.cni = await findCNI(paths, processes);
+  found.tuned = await findTuned(paths, processes);
+  if (needs.nics) {
+    found.networkManager = await findNetworkManager(paths, processes);
+    found.linkFiles = await findLinkFiles(paths, processes);
+  }
+  // Absent writers leave no keys, as the plan's extras expect.
+  const present: WriterFacts = Object.fromEntries(
+    Object.entries(found).filter(([, value]) => value !== undefined),
+  );
+  return present;
+}
