@@ -198,7 +198,7 @@ interface Rendered {
  * of what was rendered, kept in an annotation, so server-side defaults never
  * look like a change.
  */
-async function applyByHash<T extends KubernetesObject>(
+export async function applyByHash<T extends KubernetesObject>(
   rendered: Record<string, unknown>,
   access: {
     read: () => Promise<T>;
