@@ -11,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { classifyRefusal, revertEntries } from "../src/engine/execute.ts";
+import { revertEntries } from "../src/engine/revert.ts";
 import type { OriginalsStore } from "../src/engine/originals.ts";
 import { parseConntrackStats } from "../src/facts/conntrack-stats.ts";
 import { WriteError, type Actuator } from "../src/host/actuator.ts";
@@ -99,74 +99,6 @@ describe("resolv.conf editing", () => {
     expect((await lstat(real)).mode & 0o777).toBe(0o644);
     expect(await readResolvOptions(link, root)).toBe("edns0 trust-ad single-request-reopen");
     expect(await resolvConfManager(link)).toBe("systemd-resolved");
-  });
-});
-
-describe("refused writes", () => {
-  const irq: Target = { kind: "proc", path: "irq/42/smp_affinity_list" };
-  const sysctl: Target = { kind: "proc", path: "sys/net/netfilter/nf_conntrack_max" };
-  const channels: Target = {
-    kind: "ethtool",
-    device: "eth2",
-    group: "channels",
-    param: "combined",
-  };
-  const rings: Target = { kind: "ethtool", device: "eth0", group: "rings", param: "rx" };
-  const setting = { name: "eth0/irq/42", desired: "3", note: "eth0-TxRx-0" };
-  it.each([
-    {
-      name: "an IRQ the kernel manages (EIO) is Unsupported, not fatal",
-      target: irq,
-      code: "EIO",
-      initialNetns: true,
-      want: { state: "Unsupported", reason: "KernelManagedIRQ" },
-    },
-    {
-      name: "an IRQ refused with EPERM is Unsupported too",
-      target: irq,
-      code: "EPERM",
-      initialNetns: true,
-      want: { state: "Unsupported", reason: "KernelManagedIRQ" },
-    },
-    {
-      name: "a read-only sysctl in a child namespace is Skipped",
-      target: sysctl,
-      code: "EACCES",
-      initialNetns: false,
-      want: { state: "Skipped", reason: "ReadOnlyInNamespace" },
-    },
-    {
-      name: "a read-only sysctl in the host namespace is Failed",
-      target: sysctl,
-      code: "EACCES",
-      initialNetns: true,
-      want: { state: "Failed", reason: "ReadOnly" },
-    },
-    {
-      name: "an ethtool change the driver refuses as not supported is Unsupported",
-      target: channels,
-      code: "EOPNOTSUPP",
-      initialNetns: true,
-      want: { state: "Unsupported", reason: "NotSupportedByDriver" },
-    },
-    {
-      name: "an ethtool change refused for another reason is Failed",
-      target: rings,
-      code: "ETHTOOL",
-      initialNetns: true,
-      want: { state: "Failed", reason: "WriteFailed" },
-    },
-    {
-      name: "any other refusal is Failed with the error",
-      target: sysctl,
-      code: "EINVAL",
-      initialNetns: true,
-      want: { state: "Failed", reason: "WriteFailed" },
-    },
-  ])("$name", ({ target, code, initialNetns, want }) => {
-    expect(
-      classifyRefusal(new WriteError("refused", code), target, initialNetns, setting),
-    ).toMatchObject(want);
   });
 });
 

@@ -5,7 +5,7 @@
 // keyfile, a .link file) are laid over /etc and /usr/lib in a mount namespace
 // of their own, so the machine's own /etc and /usr/lib are never changed.
 import { spawn, type ChildProcess } from "node:child_process";
-import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +118,7 @@ let networkManager: ChildProcess;
 let udevd: ChildProcess;
 
 beforeAll(async () => {
+  machineBefore = await machineFiles();
   work = await mkdtemp(path.join(tmpdir(), "nettune-writers-"));
   withTuned = await Sandbox.create();
   without = await Sandbox.create();
@@ -134,9 +135,22 @@ afterAll(async () => {
   await without.destroy();
   await rm(work, { recursive: true, force: true });
   // The overlays lived in the stand-ins' mount namespaces only.
-  await expect(access("/etc/tuned/active_profile")).rejects.toThrow();
-  await expect(access("/etc/systemd/network/10-vA.link")).rejects.toThrow();
+  expect(await machineFiles()).toEqual(machineBefore);
 });
+
+const laidFiles = [
+  "/etc/tuned/active_profile",
+  "/etc/NetworkManager/system-connections/vA.nmconnection",
+  "/etc/systemd/network/10-vA.link",
+];
+let machineBefore: Record<string, string>;
+
+/** The machine's own copies of the files the stand-ins see ("absent" where there is none). */
+async function machineFiles(): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const file of laidFiles) files[file] = await readFile(file, "utf8").catch(() => "absent");
+  return files;
+}
 
 describe("programs that write settings, running in the agent's network namespace", () => {
   const spec = {

@@ -276,6 +276,8 @@ function reconcilerWith(enactResults: SettingResult[][]): {
   client: ReturnType<typeof fakeClient>;
   metrics: AgentMetrics;
   reverts: number[];
+  /** How many checks ran (calls to enact). */
+  checks: () => number;
 } {
   const client = fakeClient();
   const metrics = new AgentMetrics(hostPathsUnder("/nonexistent", "/nonexistent"));
@@ -308,7 +310,7 @@ function reconcilerWith(enactResults: SettingResult[][]): {
     conntrackPressure: () => undefined,
     events: { record: () => Promise.resolve() },
   };
-  return { reconciler: new Reconciler(deps), client, metrics, reverts };
+  return { reconciler: new Reconciler(deps), client, metrics, reverts, checks: () => call };
 }
 
 const object = (generation: number, status?: NodeNetworkTuningStatus): NodeNetworkTuning => ({
@@ -319,7 +321,6 @@ const object = (generation: number, status?: NodeNetworkTuningStatus): NodeNetwo
   ...(status ? { status } : {}),
 });
 
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe("the reconciler", () => {
   it("writes status once for a new generation and not again when a re-check finds the same", async () => {
@@ -328,9 +329,9 @@ describe("the reconciler", () => {
       [applied("a", { reason: "AlreadySet" })],
     ]);
     reconciler.setObject(object(1));
-    await settle();
+    await reconciler.idle();
     reconciler.trigger("resync");
-    await settle();
+    await reconciler.idle();
     expect(client.writes).toHaveLength(1);
   });
 
@@ -340,9 +341,9 @@ describe("the reconciler", () => {
       [applied("a", { reason: "Written" })],
     ]);
     reconciler.setObject(object(1));
-    await settle();
+    await reconciler.idle();
     reconciler.trigger("resync");
-    await settle();
+    await reconciler.idle();
     const corrections = (await metrics.driftCorrections.get()).values;
     expect(corrections.find((v) => v.labels.writer === "unknown")?.value).toBe(1);
     expect(client.writes.at(-1)?.conditions?.find((c) => c.type === "Drifted")).toMatchObject({
@@ -352,20 +353,22 @@ describe("the reconciler", () => {
   });
 
   it("does not start a check for a status-only update of the same generation", async () => {
-    const { reconciler, client } = reconcilerWith([[applied("a")]]);
+    const { reconciler, client, checks } = reconcilerWith([[applied("a")]]);
     reconciler.setObject(object(1));
-    await settle();
+    await reconciler.idle();
+    expect(checks()).toBe(1);
     reconciler.setObject(object(1, client.writes[0]));
-    await settle();
+    await reconciler.idle();
+    expect(checks()).toBe(1);
     expect(client.writes).toHaveLength(1);
   });
 
   it("restores everything when its object is deleted", async () => {
     const { reconciler, reverts } = reconcilerWith([[applied("a")]]);
     reconciler.setObject(object(1));
-    await settle();
+    await reconciler.idle();
     reconciler.setObject(undefined);
-    await settle();
+    await reconciler.idle();
     expect(reverts).toHaveLength(1);
   });
 });

@@ -25,7 +25,7 @@ const gen = {
       apiVersion: "nettune.io/v1alpha1",
       kind: "NetworkTuning",
       metadata: { name, generation: 1, uid: `uid-${name}` },
-      spec: { nodeSelector: {}, priority, ...spec } as NetworkTuningSpec,
+      spec: { nodeSelector: {}, priority, ...spec },
     };
   },
 };

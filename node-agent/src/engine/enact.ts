@@ -19,7 +19,8 @@ import { HostDataError } from "../host/host-read.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
-import { execute, revertEntries, type ExecuteDeps, type SettingChange } from "./execute.ts";
+import { applySettings, type ApplyDeps, type SettingChange } from "./apply.ts";
+import { revertEntries } from "./revert.ts";
 import { otherWriters, withOtherWriters, type OtherWriter } from "./other-writers.ts";
 import { ownedByCNI } from "../facts/cni.ts";
 import { findOtherWriters } from "../facts/other-writers.ts";
@@ -32,7 +33,7 @@ export interface EnactDeps {
   run: CommandRunner;
   now?: () => Date;
   observer?: WriteObserver;
-  /** Asked after changes that can reset a NIC; see ExecuteDeps.probe. */
+  /** Asked after changes that can reset a NIC; see ApplyDeps.probe. */
   probe?: () => Promise<boolean>;
 }
 
@@ -96,15 +97,15 @@ export async function enact(
   if (refused.length > 0) throw new InvalidSpecError(refused);
 
   const changes: SettingChange[] = [];
-  const executeDeps: ExecuteDeps = {
+  const applyDeps: ApplyDeps = {
     actuator,
     store,
     mode,
     initialNetns: facts.initialNetns,
     onChange: (change) => changes.push(change),
   };
-  if (deps.probe) executeDeps.probe = deps.probe;
-  const hardwareResults = await execute(hardware, executeDeps);
+  if (deps.probe) applyDeps.probe = deps.probe;
+  const hardwareResults = await applySettings(hardware, applyDeps);
   // Channel changes re-create queues: plan queue settings against the counts now in sysfs.
   const recreated = new Set(
     hardware.flatMap((planned, index) =>
@@ -126,7 +127,7 @@ export async function enact(
       : predicted;
   const writers = otherWriters([...hardware, ...queuePlan], extras);
   const results = withOtherWriters(
-    [...hardwareResults, ...(await execute(queuePlan, executeDeps))],
+    [...hardwareResults, ...(await applySettings(queuePlan, applyDeps))],
     writers,
   );
 

@@ -8,7 +8,7 @@ import { HostDataError, readHostFile } from "./host-read.ts";
 import { bannedIRQsOf, formatBannedIRQs, runningIRQBalance } from "./irqbalance-socket.ts";
 import type { HostPaths } from "./paths.ts";
 import { readResolvOptions, writeResolvOptions } from "./resolv-conf.ts";
-import { checkTarget, targetKey, type EthtoolGroup, type Target } from "./targets.ts";
+import { checkTarget, targetKey, targetTraits, type EthtoolGroup, type Target } from "./targets.ts";
 
 /** A write the host refused; `code` is the errno name, or "ETHTOOL" for another ethtool refusal. */
 export class WriteError extends Error {
@@ -165,15 +165,18 @@ const ethtoolReaders: Record<EthtoolGroup, EthtoolReader> = {
 
 /** Whether two values of a target mean the same, in the target's own terms. */
 export function sameValue(target: Target, a: string, b: string): boolean {
-  if (target.kind === "sys" && /_cpus$/.test(target.path))
-    return sameSet(parseCPUMask(a), parseCPUMask(b));
-  if (target.kind === "proc" && target.path.endsWith("smp_affinity_list")) {
-    return sameSet(parseCPUList(a), parseCPUList(b));
+  switch (targetTraits(target).value) {
+    case "cpumask":
+      return sameSet(parseCPUMask(a), parseCPUMask(b));
+    case "cpulist":
+      return sameSet(parseCPUList(a), parseCPUList(b));
+    case "irqset":
+      return sameSet(bannedIRQsOf(a), bannedIRQsOf(b));
+    case "wordset":
+      return sameSet(a.split(/\s+/).filter(Boolean), b.split(/\s+/).filter(Boolean));
+    case "words":
+      return a.trim().split(/\s+/).join(" ") === b.trim().split(/\s+/).join(" ");
   }
-  if (target.kind === "irqbalance-bans") return sameSet(bannedIRQsOf(a), bannedIRQsOf(b));
-  if (target.kind === "resolvconf")
-    return sameSet(a.split(/\s+/).filter(Boolean), b.split(/\s+/).filter(Boolean));
-  return a.trim().split(/\s+/).join(" ") === b.trim().split(/\s+/).join(" ");
 }
 
 function sameSet<T>(a: T[], b: T[]): boolean {
@@ -196,8 +199,9 @@ async function readKernelValue(target: Target, file: string): Promise<string | u
   const value = text?.trim();
   if (value === undefined) return undefined;
   try {
-    if (target.kind === "sys" && /_cpus$/.test(target.path)) parseCPUMask(value);
-    if (target.kind === "proc" && target.path.endsWith("smp_affinity_list")) parseCPUList(value);
+    const kind = targetTraits(target).value;
+    if (kind === "cpumask") parseCPUMask(value);
+    if (kind === "cpulist") parseCPUList(value);
   } catch (cause) {
     if (!(cause instanceof CPUListError)) throw cause;
     throw new HostDataError(file, cause.message, { cause });

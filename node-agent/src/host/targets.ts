@@ -102,3 +102,54 @@ export function targetKey(target: Target): string {
       return "irqbalance:banned-irqs";
   }
 }
+
+/**
+ * What a target is, for the rules that decide about it: the rules ask these
+ * questions instead of reading meaning out of path text.
+ */
+export interface TargetTraits {
+  /** How two values compare: CPU masks and lists and word sets as sets, the rest word by word. */
+  value: "cpumask" | "cpulist" | "irqset" | "wordset" | "words";
+  /** Whose setting it is: a NIC's through ethtool, an IRQ's affinity, irqbalance's, the resolver's, or a kernel file. */
+  owner: "ethtool" | "irq" | "irqbalance" | "resolver" | "kernel";
+  /** A change that can take a NIC down for a moment (channels, rings, RSS, offloads): probed after. */
+  probeGated: boolean;
+  /** A net sysctl: global ones exist only in the initial network namespace. */
+  netSysctl: boolean;
+  /** Connection tracking's: it exists only once the nf_conntrack module is loaded. */
+  conntrack: boolean;
+}
+
+const probeGatedGroups: readonly EthtoolGroup[] = ["channels", "rings", "rss", "features"];
+
+export function targetTraits(target: Target): TargetTraits {
+  const traits: TargetTraits = {
+    value: "words",
+    owner: "kernel",
+    probeGated: false,
+    netSysctl: false,
+    conntrack: false,
+  };
+  switch (target.kind) {
+    case "ethtool":
+      return { ...traits, owner: "ethtool", probeGated: probeGatedGroups.includes(target.group) };
+    case "irqbalance-bans":
+      return { ...traits, owner: "irqbalance", value: "irqset" };
+    case "resolvconf":
+      return { ...traits, owner: "resolver", value: "wordset" };
+    case "proc":
+      if (/^irq\/\d+\/smp_affinity_list$/.test(target.path))
+        return { ...traits, owner: "irq", value: "cpulist" };
+      return {
+        ...traits,
+        netSysctl: target.path.startsWith("sys/net/"),
+        conntrack: target.path.startsWith("sys/net/netfilter/nf_conntrack_"),
+      };
+    case "sys":
+      return {
+        ...traits,
+        value: /_cpus$/.test(target.path) ? "cpumask" : "words",
+        conntrack: target.path.startsWith("module/nf_conntrack/"),
+      };
+  }
+}

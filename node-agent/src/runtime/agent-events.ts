@@ -10,7 +10,7 @@ import {
   type AgentEventActionName,
   type AgentEventReasonName,
 } from "../../../api/v1alpha1/reasons.ts";
-import type { SettingChange } from "../engine/execute.ts";
+import type { SettingChange } from "../engine/apply.ts";
 import type { RunOutcome } from "./node-status.ts";
 
 /** One thing the agent did on its node, as an Event will tell it. */

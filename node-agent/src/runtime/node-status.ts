@@ -15,7 +15,7 @@ import {
   setConditions,
   type ConditionInput as AnyConditionInput,
 } from "../../../common/conditions.ts";
-import type { SettingChange } from "../engine/execute.ts";
+import type { SettingChange } from "../engine/apply.ts";
 import { canonicalJSON } from "../../../common/canonical-json.ts";
 import { conflicting, describeConflict, type OtherWriter } from "../engine/other-writers.ts";
 

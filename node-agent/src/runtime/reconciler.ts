@@ -5,7 +5,7 @@ import type {
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { InvalidSpecError, type EnactResult } from "../engine/enact.ts";
-import type { SettingChange } from "../engine/execute.ts";
+import type { SettingChange } from "../engine/apply.ts";
 import { Backoff } from "../../../common/backoff.ts";
 import type { NodeTuningClient } from "./kube.ts";
 import type { Logger } from "../../../common/logger.ts";
@@ -90,6 +90,11 @@ export class Reconciler {
     this.running = this.loop(cause).finally(() => {
       this.running = undefined;
     });
+  }
+
+  /** Resolves once no check runs and none is queued (tests wait on it instead of sleeping). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   /** Stops taking triggers and waits for the check in flight, so its writes finish. */

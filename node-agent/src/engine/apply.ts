@@ -1,13 +1,26 @@
 import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { sameValue, WriteError, type Actuator } from "../host/actuator.ts";
 import { HostDataError } from "../host/host-read.ts";
-import { targetKey, type Target } from "../host/targets.ts";
-import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
+import { targetKey, targetTraits, type Target } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
-import type { OriginalEntry, OriginalsStore } from "./originals.ts";
+import type { OriginalsStore } from "./originals.ts";
+import {
+  baseResult,
+  classifyRefusal,
+  display,
+  notPresent,
+  unreadable,
+  verdictResult,
+} from "./outcomes.ts";
 
-export interface ExecuteDeps {
-  actuator: Actuator;
+/** What applying reads and writes through. */
+export type TargetIO = Pick<Actuator, "read" | "write" | "writeEthtool">;
+
+/** What applying needs: the host's targets, the originals, and how the node is run. */
+export interface ApplyDeps {
+  /** Reads and writes targets: the host's Actuator, or an in-memory one in tests. */
+  actuator: TargetIO;
   store: OriginalsStore;
   mode: "Enforce" | "Audit";
   initialNetns: boolean;
@@ -27,17 +40,14 @@ export interface SettingChange {
   to: string;
 }
 
-// Changes that can take a NIC down for a moment, or for good.
-const probeGated = new Set(["channels", "rings", "rss", "features"]);
-
 /**
  * Applies planned settings one by one: read, compare, record the original
  * before the first write, write, read back. Expected refusals become result
  * states; anything unexpected is thrown for the caller to retry.
  */
-export async function execute(
+export async function applySettings(
   planned: PlannedSetting[],
-  deps: ExecuteDeps,
+  deps: ApplyDeps,
 ): Promise<SettingResult[]> {
   // Read everything first, then record every original with one save, then write.
   const decided = await Promise.all(planned.map((setting) => decide(setting, deps)));
@@ -95,7 +105,7 @@ type Pending = {
 /** One ethtool command for the batch; if it fails, none of it was applied. */
 async function writeEthtool(
   pending: Pending[],
-  deps: ExecuteDeps,
+  deps: ApplyDeps,
 ): Promise<{ results: Promise<SettingResult[]> }> {
   try {
     await deps.actuator.writeEthtool(
@@ -107,8 +117,7 @@ async function writeEthtool(
   }
   const verified = Promise.all(pending.map((p) => verify(p, deps)));
   const first = pending[0]?.target;
-  if (!deps.probe || first?.kind !== "ethtool" || !probeGated.has(first.group))
-    return { results: verified };
+  if (!deps.probe || !first || !targetTraits(first).probeGated) return { results: verified };
   // The probe gates what comes next, so this batch is finished before moving on.
   const results = await verified;
   return {
@@ -117,7 +126,7 @@ async function writeEthtool(
 }
 
 /** Puts the batch back as it was and reports it Failed (RolledBack). */
-async function rollBack(pending: Pending[], deps: ExecuteDeps): Promise<SettingResult[]> {
+async function rollBack(pending: Pending[], deps: ApplyDeps): Promise<SettingResult[]> {
   await deps.actuator.writeEthtool(
     pending.map((p) => ({ target: p.target, value: p.before.observed })),
   );
@@ -135,7 +144,7 @@ async function rollBack(pending: Pending[], deps: ExecuteDeps): Promise<SettingR
   }));
 }
 
-async function writeFiles(pending: Pending[], deps: ExecuteDeps): Promise<SettingResult[]> {
+async function writeFiles(pending: Pending[], deps: ApplyDeps): Promise<SettingResult[]> {
   const results: SettingResult[] = [];
   for (const p of pending) {
     try {
@@ -151,7 +160,7 @@ async function writeFiles(pending: Pending[], deps: ExecuteDeps): Promise<Settin
 }
 
 /** A refused write changed nothing: an original recorded just for it is dropped. */
-async function refused(p: Pending, cause: WriteError, deps: ExecuteDeps): Promise<SettingResult> {
+async function refused(p: Pending, cause: WriteError, deps: ApplyDeps): Promise<SettingResult> {
   if (p.before.original === undefined) await deps.store.forget(targetKey(p.target));
   return { ...p.before, ...classifyRefusal(cause, p.target, deps.initialNetns, p.setting) };
 }
@@ -161,10 +170,7 @@ async function refused(p: Pending, cause: WriteError, deps: ExecuteDeps): Promis
  * set, Audit mode, or a current value the host answered with garbage (then
  * this setting fails and nothing is written for it).
  */
-async function decide(
-  setting: PlannedSetting,
-  deps: ExecuteDeps,
-): Promise<SettingResult | Pending> {
+async function decide(setting: PlannedSetting, deps: ApplyDeps): Promise<SettingResult | Pending> {
   try {
     return await decideFromHost(setting, deps);
   } catch (cause) {
@@ -173,18 +179,9 @@ async function decide(
   }
 }
 
-function unreadable(base: SettingResult, cause: HostDataError): SettingResult {
-  return {
-    ...base,
-    state: "Failed",
-    reason: SettingReason.UnreadableHostValue,
-    message: cause.message,
-  };
-}
-
 async function decideFromHost(
   setting: PlannedSetting,
-  deps: ExecuteDeps,
+  deps: ApplyDeps,
 ): Promise<SettingResult | Pending> {
   const base = baseResult(setting);
   if (setting.verdict || !setting.target) return verdictResult(base, setting);
@@ -217,7 +214,7 @@ async function decideFromHost(
 
 async function verify(
   { setting, target, before }: Pending,
-  { actuator, onChange }: Pick<ExecuteDeps, "actuator" | "onChange">,
+  { actuator, onChange }: Pick<ApplyDeps, "actuator" | "onChange">,
 ): Promise<SettingResult> {
   const original = before.original ?? before.observed;
   let after: string;
@@ -246,174 +243,5 @@ async function verify(
     state: "Applied",
     reason: SettingReason.Written,
     message: setting.note ?? "",
-  };
-}
-
-function verdictResult(base: SettingResult, setting: PlannedSetting): SettingResult {
-  const verdict = setting.verdict ?? {
-    state: "Skipped",
-    reason: SettingReason.NotPresent,
-    message: "nothing to do",
-  };
-  const state = verdict.state === "Invalid" ? "Failed" : verdict.state;
-  return { ...base, state, reason: verdict.reason, message: verdict.message };
-}
-
-export function classifyRefusal(
-  error: WriteError,
-  target: Target,
-  initialNetns: boolean,
-  setting: PlannedSetting,
-): Pick<SettingResult, "state" | "reason" | "message"> {
-  if (target.kind === "ethtool" && error.code === "EOPNOTSUPP") {
-    // vmxnet3 answers `ethtool -l` and refuses `-L`: the query said yes, the driver says no.
-    return {
-      state: "Unsupported",
-      reason: SettingReason.NotSupportedByDriver,
-      message: `${setting.name}: the driver refused the change as not supported (${error.message})`,
-    };
-  }
-  const readOnly = ["EACCES", "EPERM", "EROFS", "EOPNOTSUPP"].includes(error.code);
-  if (
-    target.kind === "proc" &&
-    target.path.startsWith("irq/") &&
-    ["EIO", "EPERM", "EINVAL"].includes(error.code)
-  ) {
-    return {
-      state: "Unsupported",
-      reason: SettingReason.KernelManagedIRQ,
-      message: `${setting.name} (${setting.note ?? "irq"}): the kernel manages this IRQ's affinity (${error.code})`,
-    };
-  }
-  if (readOnly && !initialNetns) {
-    return {
-      state: "Skipped",
-      reason: SettingReason.ReadOnlyInNamespace,
-      message: `${setting.name}: read-only in this network namespace (${error.code})`,
-    };
-  }
-  if (readOnly)
-    return {
-      state: "Failed",
-      reason: SettingReason.ReadOnly,
-      message: `${setting.name}: the kernel refused the write (${error.code})`,
-    };
-  return { state: "Failed", reason: SettingReason.WriteFailed, message: error.message };
-}
-
-function notPresent(base: SettingResult, target: Target, initialNetns: boolean): SettingResult {
-  if (target.kind === "ethtool") {
-    return {
-      ...base,
-      state: "Unsupported",
-      reason: SettingReason.NotSupportedByDriver,
-      message: `${base.name}: the driver does not support it`,
-    };
-  }
-  if (target.kind === "irqbalance-bans") {
-    return {
-      ...base,
-      state: "Skipped",
-      reason: SettingReason.IRQBalanceNotRunning,
-      message: `${base.name}: irqbalance stopped, or its control socket does not answer`,
-    };
-  }
-  if (target.kind === "proc" && target.path.startsWith("sys/net/") && !initialNetns) {
-    return {
-      ...base,
-      state: "Skipped",
-      reason: SettingReason.ReadOnlyInNamespace,
-      message: `${base.name}: global, only the initial network namespace has it`,
-    };
-  }
-  // Without the module there is no table to size; say so rather than leave people guessing.
-  const conntrack =
-    (target.kind === "proc" && target.path.startsWith("sys/net/netfilter/nf_conntrack_")) ||
-    (target.kind === "sys" && target.path.startsWith("module/nf_conntrack/"));
-  return {
-    ...base,
-    state: "Skipped",
-    reason: SettingReason.NotPresent,
-    message: `${base.name}: ${targetKey(target)} does not exist here${conntrack ? " (the nf_conntrack module is not loaded; it loads with the first connection-tracking rule, such as kube-proxy's)" : ""}`,
-  };
-}
-
-/** Kernel files separate numbers with tabs; one space reads better and compares the same. */
-function display(value: string | undefined): string | undefined {
-  return value?.replace(/\s+/g, " ");
-}
-
-function baseResult(setting: PlannedSetting): SettingResult {
-  const result: SettingResult = { name: setting.name, desired: setting.desired, state: "Skipped" };
-  if (setting.source !== undefined) result.source = setting.source;
-  return result;
-}
-
-/**
- * Restores recorded originals, newest first, forgetting each once it is back.
- * A write refused in that order gets a second try once the rest is back: a
- * value can depend on one restored after it (an RSS table over four queues
- * while the channels are still two).
- */
-export async function revertEntries(
-  entries: readonly OriginalEntry[],
-  deps: Pick<ExecuteDeps, "actuator" | "store">,
-): Promise<SettingResult[]> {
-  const ordered = [...entries].reverse();
-  const results: SettingResult[] = [];
-  for (const entry of ordered) results.push(await revertEntry(entry, deps));
-  for (const [index, entry] of ordered.entries()) {
-    if (results[index]?.reason === SettingReason.WriteFailed)
-      results[index] = await revertEntry(entry, deps);
-  }
-  return results;
-}
-
-async function revertEntry(
-  entry: OriginalEntry,
-  deps: Pick<ExecuteDeps, "actuator" | "store">,
-): Promise<SettingResult> {
-  const base: SettingResult = {
-    name: entry.name ?? entry.key,
-    desired: entry.original,
-    original: entry.original,
-    state: "Reverted",
-    reason: SettingReason.RestoredOriginal,
-  };
-  let current: string | undefined;
-  try {
-    current = display(await deps.actuator.read(entry.target));
-  } catch (cause) {
-    // The original stays on record: the next revert tries again.
-    if (!(cause instanceof HostDataError)) throw cause;
-    return unreadable(base, cause);
-  }
-  if (current === undefined) {
-    await deps.store.forget(entry.key);
-    return {
-      ...base,
-      state: "Skipped",
-      reason: SettingReason.NotPresent,
-      message: `${entry.key} is gone`,
-    };
-  }
-  try {
-    if (!sameValue(entry.target, current, entry.original))
-      await deps.actuator.write(entry.target, entry.original);
-  } catch (cause) {
-    if (!(cause instanceof WriteError)) throw cause;
-    return {
-      ...base,
-      observed: current,
-      state: "Failed",
-      reason: SettingReason.WriteFailed,
-      message: cause.message,
-    };
-  }
-  await deps.store.forget(entry.key);
-  return {
-    ...base,
-    observed: display(await deps.actuator.read(entry.target)) ?? "",
-    message: `restored ${entry.original}`,
   };
 }
