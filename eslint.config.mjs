@@ -59,6 +59,7 @@ export default tseslint.config(
     // @kubernetes/client-node types its models as classes, but the API takes plain JSON.
     files: [
       "operator/src/kube.ts",
+      "operator/src/writes.ts",
       "operator/src/leader.ts",
       "operator/src/controller.ts",
       "operator/src/webhook/cert-keeper.ts",

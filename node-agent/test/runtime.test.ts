@@ -321,7 +321,6 @@ const object = (generation: number, status?: NodeNetworkTuningStatus): NodeNetwo
   ...(status ? { status } : {}),
 });
 
-
 describe("the reconciler", () => {
   it("writes status once for a new generation and not again when a re-check finds the same", async () => {
     const { reconciler, client } = reconcilerWith([

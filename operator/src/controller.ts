@@ -1,28 +1,19 @@
 import type { Logger } from "../../common/logger.ts";
-import { canonicalJSON } from "../../common/canonical-json.ts";
-import {
-  ClusterView,
-  failureMessage,
-  type NodeTuning,
-  type Tuning,
-  unusable,
-} from "./cluster-view.ts";
+import { ClusterView, type Tuning } from "./cluster-view.ts";
+import { AgentsReconciler } from "./agents-reconciler.ts";
+import { TuningReconciler } from "./tuning-reconciler.ts";
 import { ChangeFilter, nodeFingerprint, tuningFingerprint } from "./change-filter.ts";
-import { agentDaemonSet, type AgentSettings } from "./daemonset.ts";
-import type { AgentPodsReader, Informers, OperatorWrites } from "./kube.ts";
-import type { Conflict } from "./merge.ts";
+import type { AgentSettings } from "./daemonset.ts";
+import type { AgentPodsReader, Informers } from "./kube.ts";
+import type { OperatorWrites } from "./writes.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { NodeReleaser } from "./node-releaser.ts";
-import { TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
-import { RevertTracker, revertedMessage, revertingMessage } from "./revert-tracker.ts";
-import { RolloutLedger, progressOf, type NodeView } from "./rollout.ts";
-import { tuningStatus } from "./status.ts";
-import { TransitionEvents } from "./transition-events.ts";
-import { webhookConfiguration, type WebhookEndpoint } from "./webhook/registration.ts";
+import { progressOf } from "./rollout.ts";
+import type { WebhookEndpoint } from "./webhook/registration.ts";
 import { WorkQueue } from "./workqueue.ts";
 import { nodeKey, tuningKey, workOf, type WorkKey } from "./work-keys.ts";
 
-export const finalizer = "nettune.io/revert";
+export { finalizer } from "./tuning-reconciler.ts";
 
 export interface ControllerDeps {
   informers: Informers;
@@ -42,11 +33,11 @@ export interface ControllerDeps {
 }
 
 /**
- * Reconciles per key: "node/NAME" merges the tunings matching a node into its
- * NodeNetworkTuning (gated by the rollout budget), "tuning/NAME" aggregates
- * status, Events and the revert finalizer, "daemonset" keeps the agents where
- * tunings select nodes, "dns-webhook" keeps the DNS webhook's registration,
- * "next-in-line" enqueues the nodes a freed rollout budget may release.
+ * Dispatches typed work keys to one reconciler per concern: a node's key to
+ * the NodeReleaser (merge the tunings matching it into its NodeNetworkTuning,
+ * gated by the rollout budget), a tuning's to the TuningReconciler (status,
+ * Events, the revert finalizer), "daemonset" and "dns-webhook" to the
+ * AgentsReconciler, "next-in-line" to the nodes a freed budget may release.
  * Everything is read from informer caches, plus the objects this operator
  * wrote and the caches have not shown yet (ClusterView).
  */
@@ -54,16 +45,13 @@ export class Controller {
   readonly queue = new WorkQueue<WorkKey>();
   private readonly deps: ControllerDeps;
   private readonly view: ClusterView;
-  private readonly transitions: TransitionEvents;
   private readonly releaser: NodeReleaser;
-  private webhookCABundle: string | undefined;
-  private agentProblem: string | undefined;
-  private readonly reverts = new RevertTracker();
+  private readonly tuningStatus: TuningReconciler;
+  private readonly agents: AgentsReconciler;
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
     this.view = new ClusterView(deps.informers);
-    this.transitions = new TransitionEvents(deps.writes);
     this.releaser = new NodeReleaser(
       deps.informers,
       deps.writes,
@@ -75,6 +63,26 @@ export class Controller {
         this.queueStatuses();
       },
     );
+    const common = {
+      informers: deps.informers,
+      writes: deps.writes,
+      view: this.view,
+      queue: this.queue,
+    };
+    this.agents = new AgentsReconciler({
+      ...common,
+      agent: deps.agent,
+      log: deps.log,
+      ...(deps.agentPods ? { agentPods: deps.agentPods } : {}),
+      ...(deps.agentCheckMs ? { agentCheckMs: deps.agentCheckMs } : {}),
+      ...(deps.webhookEndpoint ? { webhookEndpoint: deps.webhookEndpoint } : {}),
+    });
+    this.tuningStatus = new TuningReconciler({
+      ...common,
+      releaser: this.releaser,
+      now: deps.now,
+      agentProblem: () => this.agents.agentProblem(),
+    });
   }
 
   /** Enqueues what each informer event can affect. */
@@ -99,12 +107,10 @@ export class Controller {
     const nodeChanges = new ChangeFilter(nodeFingerprint);
     // A deletion's touched nodes are noted as it arrives, before any node is merged without it.
     tunings.on("add", (tuning) => {
-      if (tuning.metadata.deletionTimestamp)
-        this.reverts.remember(tuning, this.nodeTunings(), true);
+      this.tuningStatus.rememberDeletion(tuning, true);
     });
     tunings.on("update", (tuning) => {
-      if (tuning.metadata.deletionTimestamp)
-        this.reverts.remember(tuning, this.nodeTunings(), false);
+      this.tuningStatus.rememberDeletion(tuning, false);
     });
     for (const verb of ["add", "update"] as const) {
       tunings.on(verb, (tuning) => {
@@ -180,153 +186,22 @@ export class Controller {
     const work = workOf(key);
     switch (work.kind) {
       case "daemonset":
-        return this.syncDaemonSet();
+        return this.agents.syncDaemonSet();
       case "dns-webhook":
-        return this.syncWebhookConfiguration();
+        return this.agents.syncWebhookConfiguration();
       case "next-in-line":
         for (const node of this.releaser.nextInLine()) this.queue.add(nodeKey(node));
         return;
       case "node":
         return this.releaser.sync(work.name);
       case "tuning":
-        return this.syncTuning(work.name);
+        return this.tuningStatus.sync(work.name);
     }
-  }
-
-  // --- tuning -----------------------------------------------------------------------------
-
-  private async syncTuning(name: string): Promise<void> {
-    const tuning = this.deps.informers.tunings.get(name);
-    if (!tuning) return;
-    if (tuning.metadata.deletionTimestamp) return this.finishDeletion(tuning);
-    const finalizers = tuning.metadata.finalizers ?? [];
-    if (!finalizers.includes(finalizer)) {
-      await this.deps.writes.setTuningFinalizers(
-        name,
-        [...finalizers, finalizer],
-        tuning.metadata.resourceVersion ?? "",
-      );
-      return; // the update comes back through the informer
-    }
-    const views = this.view.nodeViews();
-    const matched = this.view.matchedNodes(tuning, views);
-    const ledger = new RolloutLedger([tuning], () => matched);
-    const progress = ledger.of(name);
-    if (!progress) return;
-    const failureMessages = new Map(matched.map((view) => [view.name, failureMessage(view.nnt)]));
-    const conflicts = this.conflictsOf(tuning, matched);
-    const status = tuningStatus({
-      tuning,
-      progress,
-      halted: ledger.halted(name),
-      failureMessages,
-      conflicts,
-      agentProblem: this.agentProblem,
-      unusable: unusable(tuning),
-      now: this.deps.now(),
-    });
-    if (canonicalJSON(status) === canonicalJSON(tuning.status)) return;
-    await this.deps.writes.patchTuningStatus(name, status, tuning.metadata.resourceVersion ?? "");
-    await this.transitions.record(
-      tuning,
-      status.conditions,
-      conflicts,
-      progress.failedNodes,
-      failureMessages,
-    );
-  }
-
-  private conflictsOf(tuning: Tuning, matched: NodeView[]): Conflict[] {
-    return this.releaser.conflictsAmong(
-      matched.map((view) => view.name),
-      tuning.metadata.name ?? "",
-    );
-  }
-
-  /**
-   * The finalizer holds a deleted tuning until every node it touched has
-   * dropped it from its spec and reported that generation (or is gone).
-   */
-  private async finishDeletion(tuning: Tuning): Promise<void> {
-    const name = tuning.metadata.name ?? "";
-    if (!(tuning.metadata.finalizers ?? []).includes(finalizer)) return;
-    const progress = this.reverts.progress(
-      tuning,
-      this.nodeTunings(),
-      (node) => this.deps.informers.nodes.get(node) !== undefined,
-    );
-    if (progress.waiting.length > 0) {
-      if (this.reverts.announce(tuning))
-        await this.deps.writes.event(
-          tuning,
-          "Normal",
-          Reason.Reverting,
-          revertingMessage(progress),
-        );
-      for (const node of progress.waiting) this.queue.add(nodeKey(node));
-      return;
-    }
-    const finalizers = (tuning.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    await this.deps.writes.event(tuning, "Normal", Reason.Reverted, revertedMessage(progress));
-    await this.deps.writes.setTuningFinalizers(
-      name,
-      finalizers,
-      tuning.metadata.resourceVersion ?? "",
-    );
-    this.reverts.forget(tuning);
-    this.queue.add("daemonset");
-  }
-
-  /** Every NodeNetworkTuning as this operator knows it, its own writes in flight included. */
-  private nodeTunings(): NodeTuning[] {
-    return this.deps.informers.nodeTunings
-      .list()
-      .map((cached) => this.view.nodeTuning(cached.metadata.name ?? "") ?? cached);
-  }
-
-  // --- daemonset --------------------------------------------------------------------------
-
-  private async syncDaemonSet(): Promise<void> {
-    // Deleted tunings still holding their finalizer keep their nodes' agents until reverted.
-    const outcome = await this.deps.writes.applyDaemonSet(
-      agentDaemonSet(this.deps.agent, this.view.tunings()),
-    );
-    if (outcome !== "unchanged") this.deps.log.info(`agent DaemonSet ${outcome}`);
-    await this.checkAgentPods();
-  }
-
-  /**
-   * The DaemonSet controller creates the pods; when it cannot (PodSecurity, quota),
-   * only its Events say why. Polled, since the operator watches no pods.
-   */
-  private async checkAgentPods(): Promise<void> {
-    const reader = this.deps.agentPods;
-    if (!reader) return;
-    const { namespace, name } = this.deps.agent;
-    const problem = await reader.problem(namespace, name);
-    if (problem !== this.agentProblem) {
-      this.agentProblem = problem;
-      if (problem) this.deps.log.warn(problem);
-      for (const tuning of this.deps.informers.tunings.list())
-        this.queue.add(tuningKey(tuning.metadata.name ?? ""));
-    }
-    const every = this.deps.agentCheckMs ?? { missing: 5_000, settled: 30_000 };
-    this.queue.addAfter("daemonset", problem ? every.missing : every.settled);
   }
 
   /** The CA bundle the API server must trust for the webhook; the configuration follows it. */
   setWebhookCABundle(bundle: string): void {
-    this.webhookCABundle = bundle;
-    this.queue.add("dns-webhook");
-  }
-
-  private async syncWebhookConfiguration(): Promise<void> {
-    const endpoint = this.deps.webhookEndpoint;
-    if (!endpoint || this.webhookCABundle === undefined) return;
-    const outcome = await this.deps.writes.applyWebhookConfiguration(
-      webhookConfiguration(this.view.tunings(), endpoint, this.webhookCABundle),
-    );
-    if (outcome !== "unchanged") this.deps.log.info(`DNS webhook configuration ${outcome}`);
+    this.agents.setWebhookCABundle(bundle);
   }
 
   /** Node counts by state, for the metrics endpoint. */

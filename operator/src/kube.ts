@@ -1,25 +1,18 @@
-import { createHash } from "node:crypto";
 import {
-  AdmissionregistrationV1Api,
   ApiException,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   ListWatch,
-  PatchStrategy,
-  setHeaderOptions,
   type Informer,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
   type ObjectCache,
-  type V1DaemonSet,
-  type V1MutatingWebhookConfiguration,
   type V1Node,
 } from "@kubernetes/client-node";
-import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
+import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
-import type { TuningReasonName } from "../../api/v1alpha1/reasons.ts";
 import { ProjectingWatch, projectNode, projectNodeTuning, projectObject } from "./projections.ts";
 
 const group = "nettune.io";
@@ -110,36 +103,6 @@ export async function listAll<T extends KubernetesObject>(
   }
 }
 
-/** The writes the operator makes, each the smallest that does the job. */
-export interface OperatorWrites {
-  createNodeTuning(object: NodeNetworkTuning): Promise<NodeNetworkTuning>;
-  /** Replaces the spec, guarded by the object's resourceVersion. */
-  replaceNodeTuning(object: NodeNetworkTuning): Promise<NodeNetworkTuning>;
-  /**
-   * Patches the status computed from the tuning at `resourceVersion`; the API server
-   * refuses it (409) when the tuning changed since, so no stale view overwrites a newer one.
-   */
-  patchTuningStatus(
-    name: string,
-    status: NetworkTuningStatus,
-    resourceVersion: string,
-  ): Promise<void>;
-  /** Sets the finalizers, guarded by resourceVersion so a concurrent change is not lost. */
-  setTuningFinalizers(name: string, finalizers: string[], resourceVersion: string): Promise<void>;
-  /** Creates or replaces the DaemonSet when its rendered form changed. */
-  applyDaemonSet(daemonSet: Record<string, unknown>): Promise<Applied>;
-  /** Creates or replaces the DNS webhook configuration when its rendered form changed. */
-  applyWebhookConfiguration(configuration: Record<string, unknown>): Promise<Applied>;
-  event(
-    tuning: NetworkTuning,
-    type: "Normal" | "Warning",
-    reason: TuningReasonName,
-    message: string,
-  ): Promise<void>;
-}
-
-export type Applied = "created" | "updated" | "unchanged";
-
 /** What the operator reads about its agents' pods beyond the informers. */
 export interface AgentPodsReader {
   /**
@@ -185,168 +148,6 @@ export function agentPodsReader(config: KubeConfig): AgentPodsReader {
     deploymentUID: async (namespace, name) => {
       const deployment = await apps.readNamespacedDeployment({ name, namespace });
       return deployment.metadata?.uid ?? "";
-    },
-  };
-}
-
-interface Rendered {
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
-}
-
-/**
- * Creates the object, or replaces it when its rendered form changed: a hash
- * of what was rendered, kept in an annotation, so server-side defaults never
- * look like a change.
- */
-export async function applyByHash<T extends KubernetesObject>(
-  rendered: Record<string, unknown>,
-  access: {
-    read: () => Promise<T>;
-    create: (body: T) => Promise<unknown>;
-    replace: (body: T) => Promise<unknown>;
-  },
-): Promise<Applied> {
-  const { metadata, ...content } = rendered as unknown as Rendered & Record<string, unknown>;
-  const hash = createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 16);
-  const body = {
-    ...rendered,
-    metadata: {
-      ...metadata,
-      annotations: { ...metadata.annotations, "nettune.io/spec-hash": hash },
-    },
-  } as unknown as T;
-  const existing = await access.read().catch((error: unknown) => {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  });
-  if (!existing) {
-    await access.create(body);
-    return "created";
-  }
-  if (existing.metadata?.annotations?.["nettune.io/spec-hash"] === hash) return "unchanged";
-  // Labels and annotations others put there (helm's release marks on an object the chart created) stay.
-  body.metadata = {
-    ...body.metadata,
-    labels: { ...existing.metadata?.labels, ...body.metadata?.labels },
-    annotations: { ...existing.metadata?.annotations, ...body.metadata?.annotations },
-    resourceVersion: existing.metadata?.resourceVersion ?? "",
-  };
-  await access.replace(body);
-  return "updated";
-}
-
-/**
- * The writes, each under `fieldManager` (the replica's identity), so that
- * managedFields tell which replica wrote what.
- */
-export function operatorWrites(
-  config: KubeConfig,
-  now: () => Date,
-  onError: (verb: string) => void,
-  fieldManager = "nettune-operator",
-): OperatorWrites {
-  const custom = config.makeApiClient(CustomObjectsApi);
-  const apps = config.makeApiClient(AppsV1Api);
-  const core = config.makeApiClient(CoreV1Api);
-  const admission = config.makeApiClient(AdmissionregistrationV1Api);
-  const counted = async <T>(verb: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      onError(verb);
-      throw new Error(`${verb} failed`, { cause: error });
-    }
-  };
-  const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-  return {
-    createNodeTuning: (object) =>
-      counted(
-        "create",
-        () =>
-          custom.createClusterCustomObject({
-            group,
-            version,
-            plural: "nodenetworktunings",
-            body: object,
-            fieldManager,
-          }) as Promise<NodeNetworkTuning>,
-      ),
-    replaceNodeTuning: (object) =>
-      counted(
-        "update",
-        () =>
-          custom.replaceClusterCustomObject({
-            group,
-            version,
-            plural: "nodenetworktunings",
-            name: object.metadata.name ?? "",
-            body: object,
-            fieldManager,
-          }) as Promise<NodeNetworkTuning>,
-      ),
-    patchTuningStatus: async (name, status, resourceVersion) => {
-      const body = { metadata: { resourceVersion }, status };
-      await counted("patch", () =>
-        custom.patchClusterCustomObjectStatus(
-          { group, version, plural: "networktunings", name, body, fieldManager },
-          merge,
-        ),
-      );
-    },
-    setTuningFinalizers: async (name, finalizers, resourceVersion) => {
-      const body = { metadata: { finalizers, resourceVersion } };
-      await counted("patch", () =>
-        custom.patchClusterCustomObject(
-          { group, version, plural: "networktunings", name, body, fieldManager },
-          merge,
-        ),
-      );
-    },
-    applyDaemonSet: (daemonSet) => {
-      const { name, namespace = "" } = (daemonSet as unknown as Rendered).metadata;
-      return counted("apply", () =>
-        applyByHash<V1DaemonSet>(daemonSet, {
-          read: () => apps.readNamespacedDaemonSet({ name, namespace }),
-          create: (body) => apps.createNamespacedDaemonSet({ namespace, body }),
-          replace: (body) => apps.replaceNamespacedDaemonSet({ name, namespace, body }),
-        }),
-      );
-    },
-    applyWebhookConfiguration: (configuration) => {
-      const { name } = (configuration as unknown as Rendered).metadata;
-      return counted("apply", () =>
-        applyByHash<V1MutatingWebhookConfiguration>(configuration, {
-          read: () => admission.readMutatingWebhookConfiguration({ name }),
-          create: (body) => admission.createMutatingWebhookConfiguration({ body }),
-          replace: (body) => admission.replaceMutatingWebhookConfiguration({ name, body }),
-        }),
-      );
-    },
-    event: async (tuning, type, reason, message) => {
-      const time = now();
-      await counted("create", () =>
-        core.createNamespacedEvent({
-          namespace: "default",
-          body: {
-            metadata: { generateName: `${tuning.metadata.name ?? "tuning"}.` },
-            involvedObject: {
-              apiVersion: "nettune.io/v1alpha1",
-              kind: "NetworkTuning",
-              name: tuning.metadata.name ?? "",
-              uid: tuning.metadata.uid ?? "",
-            },
-            type,
-            reason,
-            message: message.slice(0, 1024),
-            firstTimestamp: time,
-            lastTimestamp: time,
-            count: 1,
-            source: { component: "nettune-operator" },
-            reportingComponent: "nettune.io/operator",
-            reportingInstance: "nettune-operator",
-          },
-        }),
-      );
     },
   };
 }

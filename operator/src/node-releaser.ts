@@ -8,7 +8,8 @@ import {
   type NodeTuning,
   type Tuning,
 } from "./cluster-view.ts";
-import type { Informers, OperatorWrites } from "./kube.ts";
+import type { Informers } from "./kube.ts";
+import type { OperatorWrites } from "./writes.ts";
 import { mergeForNode, type Conflict } from "./merge.ts";
 import { progressOf, RolloutLedger, type NodeView } from "./rollout.ts";
 import { selectorMatches } from "./selector.ts";

@@ -1,6 +1,7 @@
 import type { Condition } from "../../api/v1alpha1/meta.ts";
 import type { Tuning } from "./cluster-view.ts";
-import type { OperatorWrites } from "./kube.ts";
+import type {} from "./kube.ts";
+import type { OperatorWrites } from "./writes.ts";
 import type { Conflict } from "./merge.ts";
 import { TuningConditionType as Type, TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
 import { conditionStatus, conflictMessage } from "./status.ts";

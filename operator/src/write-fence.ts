@@ -1,4 +1,5 @@
-import type { OperatorWrites } from "./kube.ts";
+import type {} from "./kube.ts";
+import type { OperatorWrites } from "./writes.ts";
 
 /** A write refused because this replica can no longer be sure it leads. */
 export class NotLeaderError extends Error {

@@ -1,0 +1,147 @@
+import { canonicalJSON } from "../../common/canonical-json.ts";
+import { TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
+import {
+  type ClusterView,
+  failureMessage,
+  type NodeTuning,
+  type Tuning,
+  unusable,
+} from "./cluster-view.ts";
+import type { Informers } from "./kube.ts";
+import type { OperatorWrites } from "./writes.ts";
+import type { Conflict } from "./merge.ts";
+import type { NodeReleaser } from "./node-releaser.ts";
+import { RevertTracker, revertedMessage, revertingMessage } from "./revert-tracker.ts";
+import { RolloutLedger, type NodeView } from "./rollout.ts";
+import { tuningStatus } from "./status.ts";
+import { TransitionEvents } from "./transition-events.ts";
+import { nodeKey, type WorkKey } from "./work-keys.ts";
+
+export const finalizer = "nettune.io/revert";
+
+/** Where reconcilers put follow-up work. */
+export interface WorkSink {
+  add(key: WorkKey): void;
+  addAfter(key: WorkKey, delayMs: number): void;
+}
+
+export interface TuningReconcilerDeps {
+  informers: Informers;
+  writes: OperatorWrites;
+  view: ClusterView;
+  releaser: NodeReleaser;
+  queue: WorkSink;
+  now: () => Date;
+  /** Why agent pods are missing, if they are (the DaemonSet reconciler finds out). */
+  agentProblem: () => string | undefined;
+}
+
+/**
+ * One tuning's status, Events and revert finalizer: the finalizer is added
+ * first; status is aggregated from the nodes it matches and written only
+ * when it changed; a deleted tuning is held until its nodes have reverted.
+ */
+export class TuningReconciler {
+  private readonly deps: TuningReconcilerDeps;
+  private readonly transitions: TransitionEvents;
+  readonly reverts = new RevertTracker();
+
+  constructor(deps: TuningReconcilerDeps) {
+    this.deps = deps;
+    this.transitions = new TransitionEvents(deps.writes);
+  }
+
+  /** Notes a deleted tuning's nodes as its deletion arrives, before any node merges without it. */
+  rememberDeletion(tuning: Tuning, first: boolean): void {
+    if (tuning.metadata.deletionTimestamp) this.reverts.remember(tuning, this.nodeTunings(), first);
+  }
+
+  async sync(name: string): Promise<void> {
+    const tuning = this.deps.informers.tunings.get(name);
+    if (!tuning) return;
+    if (tuning.metadata.deletionTimestamp) return this.finishDeletion(tuning);
+    const finalizers = tuning.metadata.finalizers ?? [];
+    if (!finalizers.includes(finalizer)) {
+      await this.deps.writes.setTuningFinalizers(
+        name,
+        [...finalizers, finalizer],
+        tuning.metadata.resourceVersion ?? "",
+      );
+      return; // the update comes back through the informer
+    }
+    const views = this.deps.view.nodeViews();
+    const matched = this.deps.view.matchedNodes(tuning, views);
+    const ledger = new RolloutLedger([tuning], () => matched);
+    const progress = ledger.of(name);
+    if (!progress) return;
+    const failureMessages = new Map(matched.map((view) => [view.name, failureMessage(view.nnt)]));
+    const conflicts = this.conflictsOf(tuning, matched);
+    const status = tuningStatus({
+      tuning,
+      progress,
+      halted: ledger.halted(name),
+      failureMessages,
+      conflicts,
+      agentProblem: this.deps.agentProblem(),
+      unusable: unusable(tuning),
+      now: this.deps.now(),
+    });
+    if (canonicalJSON(status) === canonicalJSON(tuning.status)) return;
+    await this.deps.writes.patchTuningStatus(name, status, tuning.metadata.resourceVersion ?? "");
+    await this.transitions.record(
+      tuning,
+      status.conditions,
+      conflicts,
+      progress.failedNodes,
+      failureMessages,
+    );
+  }
+
+  private conflictsOf(tuning: Tuning, matched: NodeView[]): Conflict[] {
+    return this.deps.releaser.conflictsAmong(
+      matched.map((view) => view.name),
+      tuning.metadata.name ?? "",
+    );
+  }
+
+  /**
+   * The finalizer holds a deleted tuning until every node it touched has
+   * dropped it from its spec and reported that generation (or is gone).
+   */
+  private async finishDeletion(tuning: Tuning): Promise<void> {
+    const name = tuning.metadata.name ?? "";
+    if (!(tuning.metadata.finalizers ?? []).includes(finalizer)) return;
+    const progress = this.reverts.progress(
+      tuning,
+      this.nodeTunings(),
+      (node) => this.deps.informers.nodes.get(node) !== undefined,
+    );
+    if (progress.waiting.length > 0) {
+      if (this.reverts.announce(tuning))
+        await this.deps.writes.event(
+          tuning,
+          "Normal",
+          Reason.Reverting,
+          revertingMessage(progress),
+        );
+      for (const node of progress.waiting) this.deps.queue.add(nodeKey(node));
+      return;
+    }
+    const finalizers = (tuning.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+    await this.deps.writes.event(tuning, "Normal", Reason.Reverted, revertedMessage(progress));
+    await this.deps.writes.setTuningFinalizers(
+      name,
+      finalizers,
+      tuning.metadata.resourceVersion ?? "",
+    );
+    this.reverts.forget(tuning);
+    this.deps.queue.add("daemonset");
+  }
+
+  /** Every NodeNetworkTuning as this operator knows it, its own writes in flight included. */
+  private nodeTunings(): NodeTuning[] {
+    return this.deps.informers.nodeTunings
+      .list()
+      .map((cached) => this.deps.view.nodeTuning(cached.metadata.name ?? "") ?? cached);
+  }
+}
