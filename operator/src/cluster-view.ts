@@ -22,8 +22,8 @@ export type NodeTuning = NodeNetworkTuning & KubernetesObject;
  */
 export class ClusterView {
   private readonly informers: Informers;
-  /** NodeNetworkTunings written but not yet back through the informer. */
-  private readonly written = new Map<string, NodeTuning>();
+  /** NodeNetworkTunings written but not yet back through the informer, each with the version it replaced. */
+  private readonly written = new Map<string, WrittenTuning>();
   /** NodeNetworkTunings being written now, as they will read once written. */
   private readonly writing = new Map<string, NodeTuning>();
 
@@ -40,19 +40,23 @@ export class ClusterView {
     return this.tunings().filter((t) => !t.metadata.deletionTimestamp && !unusable(t));
   }
 
+  /** A NodeNetworkTuning as it is or will be once this operator's writes land; reading changes nothing. */
   nodeTuning(name: string): NodeTuning | undefined {
     const writing = this.writing.get(name);
     if (writing) return writing;
     const cached = this.informers.nodeTunings.get(name);
     const written = this.written.get(name);
-    if (
-      written &&
-      (!cached ||
-        Number(cached.metadata.resourceVersion) < Number(written.metadata.resourceVersion))
-    )
-      return written;
-    if (written) this.written.delete(name);
-    return cached;
+    return written && cacheIsBehind(cached, written) ? written.object : cached;
+  }
+
+  /**
+   * The informer delivered an event for this NodeNetworkTuning: a write it
+   * now covers, or an object now gone, needs keeping no longer.
+   */
+  observed(name: string, deleted: boolean): void {
+    const written = this.written.get(name);
+    if (written && (deleted || !cacheIsBehind(this.informers.nodeTunings.get(name), written)))
+      this.written.delete(name);
   }
 
   nodeViews(): NodeView[] {
@@ -73,10 +77,27 @@ export class ClusterView {
   }
 
   /** The write ended; with its result when it succeeded. */
-  endWrite(name: string, result?: NodeTuning): void {
+  endWrite(name: string, result?: NodeTuning, replaced?: string): void {
     this.writing.delete(name);
-    if (result) this.written.set(name, projectNodeTuning(result));
+    if (result) this.written.set(name, { object: projectNodeTuning(result), replaced });
   }
+}
+
+interface WrittenTuning {
+  object: NodeTuning;
+  /** The resourceVersion the write replaced (its precondition); undefined for a create. */
+  replaced: string | undefined;
+}
+
+/**
+ * Whether the cache still shows the object as it was before the write.
+ * resourceVersions are opaque and compared only for equality: every write
+ * is guarded by the version it replaced, so no other version lies between
+ * that one and the write's own. A cache without the object has not seen the
+ * write yet (a deletion is told through observed()).
+ */
+function cacheIsBehind(cached: NodeTuning | undefined, written: WrittenTuning): boolean {
+  return cached === undefined || cached.metadata.resourceVersion === written.replaced;
 }
 
 /**

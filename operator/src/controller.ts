@@ -135,6 +135,7 @@ export class Controller {
     });
     for (const verb of ["add", "update", "delete"] as const) {
       nodeTunings.on(verb, (object) => {
+        this.view.observed(object.metadata.name ?? "", verb === "delete");
         this.queue.add(nodeKey(object.metadata.name ?? ""));
         // A report frees a slot of the rollout budget: the nodes next in line may take it.
         // One look for a burst of reports: the key waits once however many arrive.

@@ -125,7 +125,11 @@ export class NodeReleaser {
         ? await this.writes.replaceNodeTuning(desired)
         : await this.writes.createNodeTuning(desired);
     } finally {
-      this.cluster.endWrite(name, written as NodeTuning | undefined);
+      this.cluster.endWrite(
+        name,
+        written as NodeTuning | undefined,
+        exists ? desired.metadata.resourceVersion : undefined,
+      );
     }
     this.onWritten(tunings);
   }
