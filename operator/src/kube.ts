@@ -1,5 +1,4 @@
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -13,6 +12,7 @@ import {
 } from "@kubernetes/client-node";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import type { APICalls } from "./api-calls.ts";
 import { ProjectingWatch, projectNode, projectNodeTuning, projectObject } from "./projections.ts";
 
 const group = "nettune.io";
@@ -114,24 +114,23 @@ export interface AgentPodsReader {
   deploymentUID(namespace: string, name: string): Promise<string>;
 }
 
-export function agentPodsReader(config: KubeConfig): AgentPodsReader {
+export function agentPodsReader(config: KubeConfig, calls: APICalls): AgentPodsReader {
   const apps = config.makeApiClient(AppsV1Api);
   const core = config.makeApiClient(CoreV1Api);
   return {
     problem: async (namespace, name) => {
-      const daemonSet = await apps
-        .readNamespacedDaemonSet({ name, namespace })
-        .catch((error: unknown) => {
-          if (error instanceof ApiException && error.code === 404) return undefined;
-          throw new Error(`reading DaemonSet ${namespace}/${name}`, { cause: error });
-        });
+      const daemonSet = await calls.find("get daemonset", () =>
+        apps.readNamespacedDaemonSet({ name, namespace }),
+      );
       const status = daemonSet?.status;
       if (!status || status.currentNumberScheduled >= status.desiredNumberScheduled)
         return undefined;
-      const events = await core.listNamespacedEvent({
-        namespace,
-        fieldSelector: `involvedObject.kind=DaemonSet,involvedObject.name=${name},reason=FailedCreate`,
-      });
+      const events = await calls.call("list events", () =>
+        core.listNamespacedEvent({
+          namespace,
+          fieldSelector: `involvedObject.kind=DaemonSet,involvedObject.name=${name},reason=FailedCreate`,
+        }),
+      );
       const latest = events.items
         .map((event) => ({
           at: new Date(
@@ -146,7 +145,9 @@ export function agentPodsReader(config: KubeConfig): AgentPodsReader {
         : undefined;
     },
     deploymentUID: async (namespace, name) => {
-      const deployment = await apps.readNamespacedDeployment({ name, namespace });
+      const deployment = await calls.call("get deployment", () =>
+        apps.readNamespacedDeployment({ name, namespace }),
+      );
       return deployment.metadata?.uid ?? "";
     },
   };

@@ -1,11 +1,11 @@
 import {
-  ApiException,
   CoordinationV1Api,
   V1MicroTime,
   type KubeConfig,
   type V1Lease,
 } from "@kubernetes/client-node";
 import type { Logger } from "../../common/logger.ts";
+import { isConflict, type APICalls } from "./api-calls.ts";
 
 export interface LeaseSettings {
   namespace: string;
@@ -23,6 +23,7 @@ export interface LeaseSettings {
  */
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
+  private readonly calls: APICalls;
   private readonly settings: LeaseSettings;
   private readonly log: Logger;
   private readonly now: () => Date;
@@ -35,9 +36,11 @@ export class LeaderElector {
     config: KubeConfig,
     settings: LeaseSettings,
     log: Logger,
+    calls: APICalls,
     now: () => Date = () => new Date(),
   ) {
     this.api = config.makeApiClient(CoordinationV1Api);
+    this.calls = calls;
     this.settings = settings;
     this.log = log;
     this.now = now;
@@ -96,11 +99,13 @@ export class LeaderElector {
     lease.spec.holderIdentity = undefined;
     lease.spec.renewTime = undefined;
     lease.spec.leaseDurationSeconds = 1;
-    await this.api.replaceNamespacedLease({
-      name: this.settings.name,
-      namespace: this.settings.namespace,
-      body: lease,
-    });
+    await this.calls.call("release lease", () =>
+      this.api.replaceNamespacedLease({
+        name: this.settings.name,
+        namespace: this.settings.namespace,
+        body: lease,
+      }),
+    );
     this.leading = false;
   }
 
@@ -109,20 +114,20 @@ export class LeaderElector {
     const now = new V1MicroTime(this.now().getTime());
     const lease = await this.read();
     if (!lease) {
-      await this.api.createNamespacedLease({
-        namespace,
-        body: {
-          metadata: { name, namespace },
-          spec: {
-            holderIdentity: identity,
-            leaseDurationSeconds: leaseSeconds,
-            acquireTime: now,
-            renewTime: now,
-            leaseTransitions: 0,
-          },
+      const created = {
+        metadata: { name, namespace },
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds: leaseSeconds,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: 0,
         },
-      });
-      return true;
+      };
+      // Another replica created it first: it leads.
+      return this.wins("create lease", () =>
+        this.api.createNamespacedLease({ namespace, body: created }),
+      );
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity;
@@ -136,25 +141,29 @@ export class LeaderElector {
       renewTime: now,
       ...(taking ? { acquireTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 } : {}),
     };
-    try {
-      await this.api.replaceNamespacedLease({ name, namespace, body: lease });
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 409) return false;
-      throw error;
-    }
-    return true;
+    return this.wins("renew lease", () =>
+      this.api.replaceNamespacedLease({ name, namespace, body: lease }),
+    );
   }
 
-  private async read(): Promise<V1Lease | undefined> {
+  /** Whether a write of the lease went through; a 409 lost to another replica's write. */
+  private async wins(verb: string, write: () => Promise<unknown>): Promise<boolean> {
     try {
-      return await this.api.readNamespacedLease({
-        name: this.settings.name,
-        namespace: this.settings.namespace,
-      });
+      await this.calls.call(verb, write);
+      return true;
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isConflict(error)) return false;
       throw error;
     }
+  }
+
+  private read(): Promise<V1Lease | undefined> {
+    return this.calls.find("get lease", () =>
+      this.api.readNamespacedLease({
+        name: this.settings.name,
+        namespace: this.settings.namespace,
+      }),
+    );
   }
 }
 

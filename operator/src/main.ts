@@ -7,6 +7,7 @@ import { Controller } from "./controller.ts";
 import { configFrom } from "./config.ts";
 import { agentPodsReader, makeInformers, type Watched } from "./kube.ts";
 import { operatorWrites } from "./writes.ts";
+import { APICalls } from "./api-calls.ts";
 import { keepRunning } from "./informers-running.ts";
 import { LeaderElector } from "./leader.ts";
 import { OperatorMetrics } from "./metrics.ts";
@@ -24,12 +25,10 @@ async function main(): Promise<void> {
   // The metrics read node states from the controller, which needs the metrics: a late binding.
   const holder: { controller?: Controller } = {};
   const metrics = new OperatorMetrics(() => holder.controller?.nodesByState() ?? {});
-  const writes = operatorWrites(
-    kubeConfig,
-    () => new Date(),
-    (verb) => metrics.apiErrors.inc({ verb }),
-    config.identity,
+  const calls = new APICalls((verb, status) =>
+    metrics.apiErrors.inc({ verb, code: String(status) }),
   );
+  const writes = operatorWrites(kubeConfig, () => new Date(), calls, config.identity);
   const elector = new LeaderElector(
     kubeConfig,
     {
@@ -40,8 +39,9 @@ async function main(): Promise<void> {
       renewSeconds: Math.max(1, Math.floor(config.leaseSeconds / 3)),
     },
     log,
+    calls,
   );
-  const agentPods = agentPodsReader(kubeConfig);
+  const agentPods = agentPodsReader(kubeConfig, calls);
   const agent = config.ownerDeployment
     ? {
         ...config.agent,
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
         settings: config.webhook,
         tuning: (name) => informers.tunings.get(name),
         metrics,
+        calls,
         log,
         now: () => new Date(),
         warn: (tuning, reason, message) => writes.event(tuning, "Warning", reason, message),

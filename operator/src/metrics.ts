@@ -26,8 +26,8 @@ export class OperatorMetrics {
     });
     this.apiErrors = new Counter({
       name: "nettune_operator_api_errors_total",
-      help: "Failed API requests, by verb.",
-      labelNames: ["verb"],
+      help: "Failed API requests, by verb and HTTP status (0: none reached the API server; 409: lost to another write).",
+      labelNames: ["verb", "code"],
       registers,
     });
     this.leader = new Gauge({

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import {
   AdmissionregistrationV1Api,
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -15,6 +14,8 @@ import {
 import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import type { TuningReasonName } from "../../api/v1alpha1/reasons.ts";
+
+import { statusOf, type APICalls } from "./api-calls.ts";
 
 const group = "nettune.io";
 const version = "v1alpha1";
@@ -76,7 +77,7 @@ export async function applyByHash<T extends KubernetesObject>(
     },
   } as unknown as T;
   const existing = await access.read().catch((error: unknown) => {
-    if (error instanceof ApiException && error.code === 404) return undefined;
+    if (statusOf(error) === 404) return undefined;
     throw error;
   });
   if (!existing) {
@@ -102,21 +103,15 @@ export async function applyByHash<T extends KubernetesObject>(
 export function operatorWrites(
   config: KubeConfig,
   now: () => Date,
-  onError: (verb: string) => void,
+  calls: APICalls,
   fieldManager = "nettune-operator",
 ): OperatorWrites {
   const custom = config.makeApiClient(CustomObjectsApi);
   const apps = config.makeApiClient(AppsV1Api);
   const core = config.makeApiClient(CoreV1Api);
   const admission = config.makeApiClient(AdmissionregistrationV1Api);
-  const counted = async <T>(verb: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      onError(verb);
-      throw new Error(`${verb} failed`, { cause: error });
-    }
-  };
+  const counted = <T>(verb: string, request: () => Promise<T>): Promise<T> =>
+    calls.call(verb, request);
   const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
   return {
     createNodeTuning: (object) =>

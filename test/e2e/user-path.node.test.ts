@@ -467,6 +467,7 @@ describe("the user's path on a real node", () => {
           { match: { names: [nic], physicalOnly: false }, rps: { cpus: "housekeeping" } },
         ],
         sysctls: { "net.ipv4.conf.all.rp_filter": "2" },
+        allowSecuritySensitiveSysctls: true,
       },
     };
     await ok(["apply", "-f", "-"], stringify(tuning));

@@ -2,7 +2,8 @@
 // renews it before expiry, and hands each new version to the server and to the
 // webhook configuration. Replicas race safely: writes are guarded by
 // resourceVersion, and the loser adopts what the winner wrote.
-import { ApiException, type CoreV1Api, type V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
+import { isConflict, type APICalls } from "../api-calls.ts";
 import type { Logger } from "../../../common/logger.ts";
 import { nextPKI, type RenewPolicy, type WebhookPKI } from "./certificates.ts";
 
@@ -65,15 +66,12 @@ function secretFor(
   };
 }
 
-/** 409: a replace lost to another write, or a create found the Secret already there. */
-const lostTheRace = (error: unknown): boolean =>
-  error instanceof ApiException && error.code === 409;
-
 export class CertKeeper {
   private timer: NodeJS.Timeout | undefined;
   private current: WebhookPKI | undefined;
 
   private readonly api: CoreV1Api;
+  private readonly calls: APICalls;
   private readonly settings: CertKeeperSettings;
   private readonly now: () => Date;
   private readonly log: Logger;
@@ -81,12 +79,14 @@ export class CertKeeper {
 
   constructor(
     api: CoreV1Api,
+    calls: APICalls,
     settings: CertKeeperSettings,
     now: () => Date,
     log: Logger,
     onChange: (pki: WebhookPKI) => void,
   ) {
     this.api = api;
+    this.calls = calls;
     this.settings = settings;
     this.now = now;
     this.log = log;
@@ -116,28 +116,30 @@ export class CertKeeper {
   async check(): Promise<WebhookPKI> {
     const { namespace, secretName: name } = this.settings;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const secret = await this.api
-        .readNamespacedSecret({ name, namespace })
-        .catch((error: unknown) => {
-          if (error instanceof ApiException && error.code === 404) return undefined;
-          throw new Error(`reading Secret ${namespace}/${name}`, { cause: error });
-        });
+      const secret = await this.calls.find("get secret", () =>
+        this.api.readNamespacedSecret({ name, namespace }),
+      );
       const stored = fromSecret(secret);
       const renewed = nextPKI(stored, { ...this.settings.policy, now: this.now() });
       if (!renewed && stored) return this.adopt(stored);
       if (!renewed) continue;
       const body = secretFor(name, namespace, secret, renewed);
       try {
-        if (secret) await this.api.replaceNamespacedSecret({ name, namespace, body });
-        else await this.api.createNamespacedSecret({ namespace, body });
+        if (secret)
+          await this.calls.call("update secret", () =>
+            this.api.replaceNamespacedSecret({ name, namespace, body }),
+          );
+        else
+          await this.calls.call("create secret", () =>
+            this.api.createNamespacedSecret({ namespace, body }),
+          );
         this.log.info(
           `webhook certificates ${secret ? "renewed" : "created"} in Secret ${namespace}/${name}`,
         );
         return this.adopt(renewed);
       } catch (error) {
-        // Another replica wrote first: read again and take what it wrote.
-        if (!lostTheRace(error))
-          throw new Error(`writing Secret ${namespace}/${name}`, { cause: error });
+        // 409: another replica wrote first (a replace lost, or a create found it): read it again.
+        if (!isConflict(error)) throw error;
       }
     }
     throw new Error(

@@ -7,6 +7,7 @@ import type { WebhookSettings } from "../config.ts";
 import type { OperatorMetrics } from "../metrics.ts";
 import { expiresAt, type WebhookPKI } from "./certificates.ts";
 import { CertKeeper } from "./cert-keeper.ts";
+import type { APICalls } from "../api-calls.ts";
 import { startWebhookServer } from "./server.ts";
 import { TuningReason, type TuningReasonName } from "../../../api/v1alpha1/reasons.ts";
 
@@ -16,6 +17,8 @@ export interface DNSWebhookDeps {
   settings: WebhookSettings;
   tuning: (name: string) => NetworkTuning | undefined;
   metrics: OperatorMetrics;
+  /** The operator's counted API calls. */
+  calls: APICalls;
   log: Logger;
   now: () => Date;
   /** A Warning Event on the tuning. */
@@ -36,6 +39,7 @@ export async function startDNSWebhook(
   const rotation: { rotate?: (pki: WebhookPKI) => void } = {};
   const keeper = new CertKeeper(
     deps.kubeConfig.makeApiClient(CoreV1Api),
+    deps.calls,
     {
       namespace: deps.namespace,
       secretName: settings.secretName,
