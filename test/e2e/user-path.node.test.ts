@@ -74,6 +74,39 @@ async function nodeValues(): Promise<Record<string, string>> {
   return values;
 }
 
+/** The image the chart runs, present on the node: pods of the test run it too. */
+const operatorImage = (): Promise<string> =>
+  jsonpath(
+    ["-n", namespace, "get", "deploy", "nettune-operator"],
+    "{.spec.template.spec.containers[0].image}",
+  );
+
+/** A pod that sleeps, with resources when given (requests = limits makes it Guaranteed). */
+function sleeperPod(
+  name: string,
+  podNamespace: string,
+  image: string,
+  resources?: Record<string, Record<string, string>>,
+): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: podNamespace },
+    spec: {
+      containers: [
+        {
+          name,
+          image,
+          imagePullPolicy: "IfNotPresent",
+          command: ["sleep", "3600"],
+          ...(resources ? { resources } : {}),
+        },
+      ],
+      terminationGracePeriodSeconds: 1,
+    },
+  };
+}
+
 const agentPod = (): Promise<string> =>
   jsonpath(
     ["-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=node-agent"],
@@ -391,21 +424,7 @@ describe("the user's path on a real node", () => {
       async () => /^True 1\/1 (\d+)=\1$/.test(await tuningReady("dns-5s-fix")) || undefined,
     );
     await ok(["create", "namespace", "shop"]);
-    const image = await jsonpath(
-      ["-n", namespace, "get", "deploy", "nettune-operator"],
-      "{.spec.template.spec.containers[0].image}",
-    );
-    const pod = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "web", namespace: "shop" },
-      spec: {
-        containers: [
-          { name: "web", image, imagePullPolicy: "IfNotPresent", command: ["sleep", "3600"] },
-        ],
-        terminationGracePeriodSeconds: 1,
-      },
-    };
+    const pod = sleeperPod("web", "shop", await operatorImage());
     await ok(["apply", "-f", "-"], stringify(pod));
     await ok(["-n", "shop", "wait", "--for=condition=Ready", "pod/web", "--timeout=120s"]);
     const resolv = await ok(["-n", "shop", "exec", "web", "--", "cat", "/etc/resolv.conf"]);
@@ -492,28 +511,11 @@ describe("the user's path on a real node", () => {
     if (provider.cpuManagerPolicy === "static") {
       // Every CPU is shared until a Guaranteed pod takes one; CPU 0 is the kubelet's reserve.
       expect(await rpsMask()).toBe("3");
-      const image = await jsonpath(
-        ["-n", namespace, "get", "deploy", "nettune-operator"],
-        "{.spec.template.spec.containers[0].image}",
-      );
       const cpu = { cpu: "1", memory: "64Mi" };
-      const pinned = {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name: "pinned", namespace: "default" },
-        spec: {
-          containers: [
-            {
-              name: "pinned",
-              image,
-              imagePullPolicy: "IfNotPresent",
-              command: ["sleep", "3600"],
-              resources: { requests: cpu, limits: cpu },
-            },
-          ],
-          terminationGracePeriodSeconds: 1,
-        },
-      };
+      const pinned = sleeperPod("pinned", "default", await operatorImage(), {
+        requests: cpu,
+        limits: cpu,
+      });
       await ok(["apply", "-f", "-"], stringify(pinned));
       await ok(["wait", "--for=condition=Ready", "pod/pinned", "--timeout=120s"]);
       expect(await ok(["get", "pod", "pinned", "-o", "jsonpath={.status.qosClass}"])).toBe(
