@@ -9,10 +9,11 @@ import { renderAll } from "./render.ts";
 const root = path.resolve(import.meta.dirname, "../..");
 
 async function main(verify: boolean): Promise<number> {
-  const { crds, schemas } = renderAll(root);
+  const { crds, schemas, validators } = renderAll(root);
   const rendered = [
     ...crds.flatMap((crd) => [crd, { ...crd, file: path.join("charts/nettune", crd.file) }]),
     schemas,
+    validators,
   ];
   const stale: string[] = [];
   for (const { file, content } of rendered) {

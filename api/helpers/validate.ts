@@ -1,5 +1,5 @@
 import { Environment } from "@marcbachmann/cel-js";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import type { JSONSchemaProps } from "../generate/schema.ts";
 
 /** One problem, naming the field the way the API server does ("spec.interfaces[0].rings.rx"). */
@@ -26,15 +26,15 @@ export class SchemaValidator {
   });
   private readonly rules = new Map<string, CompiledRule>();
 
-  constructor(schema: JSONSchemaProps) {
+  /**
+   * `structural` checks the OpenAPI part: compiled ahead of time at
+   * `npm run generate` (kindValidator in api/v1alpha1/validators.ts), or by
+   * compileStructural (structural-schema.ts), so that ajv and its compiler
+   * load only where a schema is compiled.
+   */
+  constructor(schema: JSONSchemaProps, structural: ValidateFunction) {
     this.schema = schema;
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-    ajv.addKeyword({
-      keyword: "x-kubernetes-int-or-string",
-      schemaType: "boolean",
-      validate: (_: boolean, data: unknown) => typeof data === "string" || Number.isInteger(data),
-    });
-    this.structural = ajv.compile(closedObjects(schema));
+    this.structural = structural;
   }
 
   /** Every problem with `value`; none means the API server would accept it too. */
@@ -94,29 +94,6 @@ export class SchemaValidator {
     }
     return compiled;
   }
-}
-
-/**
- * The schema with unknown fields refused, as kubectl's strict field
- * validation does: every object that lists its properties allows no others.
- */
-function closedObjects(schema: JSONSchemaProps): Record<string, unknown> {
-  const {
-    "x-kubernetes-validations": _rules,
-    properties,
-    items,
-    additionalProperties,
-    ...rest
-  } = schema;
-  const copy: Record<string, unknown> = { ...rest };
-  if (properties) {
-    copy.properties = Object.fromEntries(
-      Object.entries(properties).map(([key, child]) => [key, closedObjects(child)]),
-    );
-    copy.additionalProperties = additionalProperties ? closedObjects(additionalProperties) : false;
-  } else if (additionalProperties) copy.additionalProperties = closedObjects(additionalProperties);
-  if (items) copy.items = closedObjects(items);
-  return copy;
 }
 
 /** The value's list items and object members, each with its schema and field. */

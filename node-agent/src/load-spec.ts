@@ -1,6 +1,7 @@
 import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
 import { applyDefaults } from "../../api/helpers/defaults.ts";
-import { SchemaValidator, type FieldError } from "../../api/helpers/validate.ts";
+import type { FieldError } from "../../api/helpers/validate.ts";
+import { kindValidator } from "../../api/v1alpha1/validators.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
 import { kindSchemas, type KindPlural } from "../../api/v1alpha1/schemas.generated.ts";
 import { HostDataError, readHostFile, readUpTo } from "./host/host-read.ts";
@@ -52,7 +53,7 @@ export async function loadSpecFile(file: string): Promise<LoadedSpec> {
       { field: "kind", message: "must be NetworkTuning or NodeNetworkTuning" },
     ]);
   const schema = kindSchemas[plural];
-  const errors = new SchemaValidator(schema).validate(document);
+  const errors = kindValidator(plural).validate(document);
   if (errors.length > 0) throw new SpecFileError(file, errors);
   const defaulted = applyDefaults(schema, document) as {
     spec: NodeNetworkTuningSpec;

@@ -2,7 +2,7 @@ import { ApiException } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { APICallError, APICalls, isConflict, statusOf } from "../src/api-calls.ts";
 
-const failing = (status: number) => (): Promise<never> =>
+const failing = (status: number) => (): Promise<string> =>
   Promise.reject(new ApiException(status, `HTTP ${status}`, {}, {}));
 
 describe("the operator's counted API calls", () => {
@@ -19,7 +19,8 @@ describe("the operator's counted API calls", () => {
   it("answer a 404 of a find with undefined, uncounted; any other failure is counted", async () => {
     const counted: string[] = [];
     const calls = new APICalls((verb, status) => counted.push(`${verb} ${status}`));
-    expect(await calls.find("get secret", failing(404))).toBeUndefined();
+    const absent = await calls.find("get secret", failing(404));
+    expect(absent).toBeUndefined();
     await expect(calls.find("get secret", failing(500))).rejects.toThrow(
       "get secret failed (HTTP 500)",
     );

@@ -5,6 +5,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { loadKindSchema } from "../../api/helpers/crd-schemas.ts";
 import { SchemaValidator } from "../../api/helpers/validate.ts";
+import { compileStructural } from "../../api/helpers/structural-schema.ts";
 import { kubectl, type KubectlTarget } from "../harness/kubectl.ts";
 
 const target: KubectlTarget = {
@@ -311,9 +312,12 @@ function manifest(name: string, spec: Spec | undefined): string {
   return stringify(object);
 }
 
-const validator = new SchemaValidator(
-  await loadKindSchema(path.resolve(import.meta.dirname, "../../crds"), "networktunings"),
+// The CRD as installed, its OpenAPI part compiled here: the same checks the agent runs.
+const installed = await loadKindSchema(
+  path.resolve(import.meta.dirname, "../../crds"),
+  "networktunings",
 );
+const validator = new SchemaValidator(installed, compileStructural(installed));
 
 function objectOf(name: string, spec: Spec | undefined): Spec {
   return parse(manifest(name, spec)) as Spec;

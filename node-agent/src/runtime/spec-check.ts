@@ -1,7 +1,7 @@
-import { SchemaValidator } from "../../../api/helpers/validate.ts";
+import type { SchemaValidator } from "../../../api/helpers/validate.ts";
+import { kindValidator } from "../../../api/v1alpha1/validators.ts";
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { TuningSettings } from "../../../api/v1alpha1/node-settings.ts";
-import { kindSchemas } from "../../../api/v1alpha1/schemas.generated.ts";
 import { InvalidSpecError } from "../engine/enact.ts";
 
 export interface SpecCheckers {
@@ -18,8 +18,8 @@ export interface SpecCheckers {
  * (InvalidSpec) rather than applied.
  */
 export function specCheckers(): SpecCheckers {
-  const node = new SchemaValidator(kindSchemas.nodenetworktunings);
-  const tuning = new SchemaValidator(kindSchemas.networktunings);
+  const node = kindValidator("nodenetworktunings");
+  const tuning = kindValidator("networktunings");
   const check = (validator: SchemaValidator, kind: string, name: string, spec: unknown): void => {
     const errors = validator.validate({
       apiVersion: "nettune.io/v1alpha1",
