@@ -35,18 +35,29 @@ export function processesNamed(proc: string, name: string): Promise<HostProcess[
   return new ProcessTable(proc).named(name);
 }
 
+// Command lines are read this many at a time: one after another, a node's few hundred
+// processes cost tens of milliseconds of waiting, and all at once could run out of descriptors.
+const readsAtOnce = 64;
+
 async function readProcesses(proc: string): Promise<HostProcess[]> {
-  const entries = await readdir(proc).catch(() => [] as string[]);
+  const pids = (await readdir(proc).catch(() => [] as string[])).filter((e) => /^\d+$/.test(e));
   const found: HostProcess[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    // Any process may end or hide its command line while the list is read: it is skipped.
-    const cmdline = (await readHostFile(path.join(proc, entry, "cmdline")).catch(() => "")) ?? "";
-    const argv = cmdline.split("\0").filter((arg) => arg !== "");
-    if (argv.length > 0)
-      found.push({ pid: Number(entry), argv, root: path.join(proc, entry, "root") });
+  for (let start = 0; start < pids.length; start += readsAtOnce) {
+    const batch = pids.slice(start, start + readsAtOnce);
+    const argvs = await Promise.all(batch.map((pid) => commandLine(proc, pid)));
+    batch.forEach((pid, i) => {
+      const argv = argvs[i] ?? [];
+      if (argv.length > 0)
+        found.push({ pid: Number(pid), argv, root: path.join(proc, pid, "root") });
+    });
   }
   return found;
+}
+
+/** A process's command line; empty when it ended or hides it while the list is read. */
+async function commandLine(proc: string, pid: string): Promise<string[]> {
+  const cmdline = (await readHostFile(path.join(proc, pid, "cmdline")).catch(() => "")) ?? "";
+  return cmdline.split("\0").filter((arg) => arg !== "");
 }
 
 /**
