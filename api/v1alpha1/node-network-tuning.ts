@@ -123,7 +123,7 @@ export interface SettingResult {
 
 /**
  * A program that writes node settings: kube-proxy, cni, tuned,
- * networkmanager or udev (its .link files). Open to names a newer agent
+ * networkmanager, udev (its .link files) or irqbalance. Open to names a newer agent
  * knows, so that its reports are never refused.
  * @maxLength 64
  */

@@ -169,6 +169,7 @@ export const OtherWriter = {
   TuneD: "tuned",
   NetworkManager: "networkmanager",
   Udev: "udev",
+  IRQBalance: "irqbalance",
 } as const;
 
 type ValueOf<T> = T[keyof T];

@@ -125,7 +125,10 @@ export async function enact(
           options.source,
         )
       : predicted;
-  const writers = otherWriters([...hardware, ...queuePlan], extras);
+  const writers = otherWriters([...hardware, ...queuePlan], {
+    ...extras,
+    ...(facts.irqbalanceRunning ? { irqbalance: spec.irqbalance?.policy ?? "Report" } : {}),
+  });
   const results = withOtherWriters(
     [...hardwareResults, ...(await applySettings(queuePlan, applyDeps))],
     writers,

@@ -3,7 +3,7 @@ import { OtherWriter as Writer, type OtherWriterName } from "../../../api/v1alph
 import { ownedByCNI, type CNIConfig } from "../facts/cni.ts";
 import type { WriterFacts } from "../facts/other-writers.ts";
 import type { KubeProxyWrites } from "../facts/kube-proxy.ts";
-import { targetKey } from "../host/targets.ts";
+import { targetKey, targetTraits } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import { configuredWriter, type ConfiguredWriter } from "./configured-writers.ts";
 
@@ -41,6 +41,7 @@ export function otherWriters(planned: PlannedSetting[], facts: WriterFacts): Oth
     const found = [
       kubeProxyWriter(setting, facts.kubeProxy),
       cniWriter(setting, facts.cni),
+      irqbalanceWriter(setting, facts.irqbalance),
       ...configuredWriters(facts).map((program) => configuredWriter(setting, program)),
     ];
     return found.filter((w): w is OtherWriter => w !== undefined);
@@ -105,6 +106,27 @@ function cniWriter(setting: PlannedSetting, cni: CNIConfig | undefined): OtherWr
     desired: setting.desired,
     fights: true,
     fix: "leave it to the CNI: remove it from the tuning",
+  };
+}
+
+/**
+ * irqbalance moves IRQs at each rescan. Under the Report policy it fights
+ * every IRQ NetTune pins; under BanTunedIRQs it leaves them alone.
+ */
+function irqbalanceWriter(
+  setting: PlannedSetting,
+  policy: WriterFacts["irqbalance"],
+): OtherWriter | undefined {
+  if (policy !== "Report" || !setting.target || targetTraits(setting.target).owner !== "irq")
+    return undefined;
+  return {
+    setting: setting.name,
+    kind: Writer.IRQBalance,
+    writer: "irqbalance",
+    when: "at each rescan",
+    desired: setting.desired,
+    fights: true,
+    fix: "set irqbalance.policy: BanTunedIRQs in the tuning, or stop irqbalance",
   };
 }
 

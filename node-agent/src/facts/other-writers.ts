@@ -12,6 +12,8 @@ export interface WriterFacts {
   tuned?: TunedFacts;
   networkManager?: LinkConfigWriter;
   linkFiles?: LinkConfigWriter;
+  /** A running irqbalance, and the tuning's policy towards it. */
+  irqbalance?: "Report" | "BanTunedIRQs";
 }
 
 /** Which writers a spec can meet: each is looked for only where the spec sets what it writes. */

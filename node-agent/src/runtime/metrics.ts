@@ -19,7 +19,7 @@ export class AgentMetrics {
     const registers = [this.registry];
     this.driftCorrections = new Counter({
       name: "nettune_agent_drift_corrections_total",
-      help: "Settings written again because they had drifted from the desired value, by the program known to write them (kube-proxy, cni, tuned, networkmanager, udev) or unknown.",
+      help: "Settings written again because they had drifted from the desired value, by the program known to write them (kube-proxy, cni, tuned, networkmanager, udev, irqbalance) or unknown.",
       labelNames: ["writer"],
       registers,
     });
