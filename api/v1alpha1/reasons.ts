@@ -159,6 +159,9 @@ export const AgentEventAction = {
   Revert: "Revert",
 } as const;
 
+/** The kubelet's condition on a Node that the operator reads (Kubernetes' vocabulary, not ours). */
+export const KubeletNodeCondition = { Ready: "Ready" } as const;
+
 /**
  * Other programs the agent knows to write node settings: the names in a
  * setting's `alsoWrittenBy` and the `writer` label of the drift metric.

@@ -1,3 +1,4 @@
+import { KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
 import type { V1Node } from "@kubernetes/client-node";
 import type { Tuning } from "./cluster-view.ts";
 
@@ -37,6 +38,7 @@ export function tuningFingerprint(tuning: Tuning): string {
 /** What of a Node the operator decides on: which tunings match it and whether it is Ready. */
 export function nodeFingerprint(node: V1Node): string {
   const labels = Object.entries(node.metadata?.labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "";
+  const ready =
+    node.status?.conditions?.find((c) => c.type === KubeletNodeCondition.Ready)?.status ?? "";
   return JSON.stringify([node.metadata?.uid, labels, ready]);
 }

@@ -10,7 +10,7 @@ import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { selectorMatches } from "./selector.ts";
 import { projectNodeTuning } from "./projections.ts";
 import { canonicalJSON } from "../../common/canonical-json.ts";
-import { NodeConditionType } from "../../api/v1alpha1/reasons.ts";
+import { NodeConditionType, KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
 
 export type Tuning = NetworkTuning & KubernetesObject;
 export type NodeTuning = NodeNetworkTuning & KubernetesObject;
@@ -125,7 +125,8 @@ export function newNodeTuning(node: V1Node, spec: NodeNetworkTuningSpec): NodeNe
 }
 
 export function nodeView(node: V1Node, nnt: NodeTuning | undefined): NodeView {
-  const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  const ready =
+    node.status?.conditions?.find((c) => c.type === KubeletNodeCondition.Ready)?.status === "True";
   const view: NodeView = {
     name: node.metadata?.name ?? "",
     ready,

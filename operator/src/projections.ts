@@ -1,3 +1,4 @@
+import { KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
 import { Watch, type KubernetesObject, type V1Node } from "@kubernetes/client-node";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 
@@ -24,7 +25,7 @@ export function projectNode(node: V1Node): V1Node {
       node.metadata?.[key] === undefined ? [] : [[key, node.metadata[key]]],
     ),
   );
-  const ready = node.status?.conditions?.filter((c) => c.type === "Ready");
+  const ready = node.status?.conditions?.filter((c) => c.type === KubeletNodeCondition.Ready);
   return {
     apiVersion: node.apiVersion ?? "v1",
     kind: node.kind ?? "Node",

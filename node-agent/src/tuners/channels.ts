@@ -1,7 +1,7 @@
 import type { ChannelsTuning, QueueCount } from "../../../api/v1alpha1/interfaces.ts";
 import { numaLocalCPUs } from "../facts/cpu-topology.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
-import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
+import { clampedStep, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 const params = ["combined", "rx", "tx"] as const;
 
@@ -27,18 +27,14 @@ export function planChannels(desired: ChannelsTuning, context: InterfaceContext)
       );
       continue;
     }
-    const count = resolveCount(wanted, max, context);
-    const note =
-      typeof wanted === "number" && wanted > max
-        ? `clamped to the pre-set maximum ${max}`
-        : undefined;
     planned.push(
-      step(
+      clampedStep(
         name,
-        String(count),
+        resolveCount(wanted, max, context),
+        wanted,
+        max,
         { kind: "ethtool", device: iface.name, group: "channels", param },
         source,
-        note,
       ),
     );
   }

@@ -1,6 +1,6 @@
 import type { RingsTuning } from "../../../api/v1alpha1/interfaces.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
-import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
+import { clampedStep, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 /** RX/TX ring sizes, clamped to the pre-set maximum. */
 export function planRings(
@@ -26,18 +26,14 @@ export function planRings(
       );
       continue;
     }
-    const size = wanted === "max" ? max : Math.min(Number(wanted), max);
-    const note =
-      typeof wanted === "number" && wanted > max
-        ? `clamped to the pre-set maximum ${max}`
-        : undefined;
     planned.push(
-      step(
+      clampedStep(
         name,
-        String(size),
+        wanted === "max" ? max : Math.min(Number(wanted), max),
+        wanted,
+        max,
         { kind: "ethtool", device: iface.name, group: "rings", param },
         source,
-        note,
       ),
     );
   }

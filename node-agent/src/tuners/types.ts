@@ -65,3 +65,19 @@ export function step(
   if (note !== undefined) planned.note = note;
   return planned;
 }
+
+/** A count asked for, limited by the driver's pre-set maximum: the step, noting a clamp. */
+export function clampedStep(
+  name: string,
+  value: number,
+  wanted: unknown,
+  max: number,
+  target: Target,
+  source?: string,
+): PlannedSetting {
+  const note =
+    typeof wanted === "number" && wanted > max
+      ? `clamped to the pre-set maximum ${max}`
+      : undefined;
+  return step(name, String(value), target, source, note);
+}
