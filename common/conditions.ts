@@ -1,3 +1,4 @@
+import { kubeTime } from "./time.ts";
 import type { Condition } from "../api/v1alpha1/meta.ts";
 
 /** A condition to write; each kind names its own types and reasons (api/v1alpha1/reasons.ts). */
@@ -22,12 +23,7 @@ export function setConditions(
   return next.map((condition) => {
     const before = previous?.find((c) => c.type === condition.type);
     const lastTransitionTime =
-      before && before.status === condition.status ? before.lastTransitionTime : iso(now);
+      before && before.status === condition.status ? before.lastTransitionTime : kubeTime(now);
     return { ...condition, lastTransitionTime, observedGeneration: generation };
   });
-}
-
-/** RFC 3339 without fractions, as the API server stores metav1.Time. */
-export function iso(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

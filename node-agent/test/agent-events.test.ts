@@ -6,7 +6,8 @@ import type {
 import type { Logger } from "../../common/logger.ts";
 import { agentEvents, type AgentEvent } from "../src/runtime/agent-events.ts";
 import { EventCorrelator, kubeletLimits } from "../src/runtime/event-correlator.ts";
-import { EventRecorder, microTime } from "../src/runtime/event-recorder.ts";
+import { EventRecorder } from "../src/runtime/event-recorder.ts";
+import { microTime } from "../../common/time.ts";
 import { APIError, type AgentEventObject, type EventClient } from "../src/runtime/kube.ts";
 import { AgentMetrics } from "../src/runtime/metrics.ts";
 import type { RunOutcome } from "../src/runtime/node-status.ts";

@@ -5,7 +5,6 @@ import type { AgentPodsReader, Informers } from "./kube.ts";
 import type { OperatorWrites } from "./writes.ts";
 import type { WorkSink } from "./tuning-reconciler.ts";
 import { tuningKey } from "./work-keys.ts";
-import { webhookConfiguration, type WebhookEndpoint } from "./webhook/registration.ts";
 
 export interface AgentsReconcilerDeps {
   informers: Informers;
@@ -18,19 +17,15 @@ export interface AgentsReconcilerDeps {
   agentPods?: AgentPodsReader;
   /** How often the agent pods are checked: while some are missing, and when all run. */
   agentCheckMs?: { missing: number; settled: number };
-  /** Where the API server reaches the DNS webhook; no webhook configuration without it. */
-  webhookEndpoint?: WebhookEndpoint;
 }
 
 /**
- * The objects that follow the set of tunings: the agent DaemonSet (placed on
- * the nodes any tuning selects, with a watch on whether its pods could be
- * created) and the DNS webhook's registration.
+ * The agent DaemonSet, placed on the nodes any tuning selects, with a watch
+ * on whether its pods could be created (their absence is told on each tuning).
  */
 export class AgentsReconciler {
   private readonly deps: AgentsReconcilerDeps;
   private problem: string | undefined;
-  private webhookCABundle: string | undefined;
 
   constructor(deps: AgentsReconcilerDeps) {
     this.deps = deps;
@@ -67,20 +62,5 @@ export class AgentsReconciler {
     }
     const every = this.deps.agentCheckMs ?? { missing: 5_000, settled: 30_000 };
     this.deps.queue.addAfter("daemonset", problem ? every.missing : every.settled);
-  }
-
-  /** The CA bundle the API server must trust for the webhook; the configuration follows it. */
-  setWebhookCABundle(bundle: string): void {
-    this.webhookCABundle = bundle;
-    this.deps.queue.add("dns-webhook");
-  }
-
-  async syncWebhookConfiguration(): Promise<void> {
-    const endpoint = this.deps.webhookEndpoint;
-    if (!endpoint || this.webhookCABundle === undefined) return;
-    const outcome = await this.deps.writes.applyWebhookConfiguration(
-      webhookConfiguration(this.deps.view.tunings(), endpoint, this.webhookCABundle),
-    );
-    if (outcome !== "unchanged") this.deps.log.info(`DNS webhook configuration ${outcome}`);
   }
 }

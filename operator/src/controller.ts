@@ -1,6 +1,7 @@
 import type { Logger } from "../../common/logger.ts";
 import { ClusterView, type Tuning } from "./cluster-view.ts";
 import { AgentsReconciler } from "./agents-reconciler.ts";
+import { WebhookRegistrationReconciler } from "./webhook-registration-reconciler.ts";
 import { TuningReconciler } from "./tuning-reconciler.ts";
 import { ChangeFilter, nodeFingerprint, tuningFingerprint } from "./change-filter.ts";
 import type { AgentSettings } from "./daemonset.ts";
@@ -36,8 +37,9 @@ export interface ControllerDeps {
  * Dispatches typed work keys to one reconciler per concern: a node's key to
  * the NodeReleaser (merge the tunings matching it into its NodeNetworkTuning,
  * gated by the rollout budget), a tuning's to the TuningReconciler (status,
- * Events, the revert finalizer), "daemonset" and "dns-webhook" to the
- * AgentsReconciler, "next-in-line" to the nodes a freed budget may release.
+ * Events, the revert finalizer), "daemonset" to the AgentsReconciler,
+ * "dns-webhook" to the WebhookRegistrationReconciler, "next-in-line" to the
+ * nodes a freed budget may release.
  * Everything is read from informer caches, plus the objects this operator
  * wrote and the caches have not shown yet (ClusterView).
  */
@@ -48,6 +50,7 @@ export class Controller {
   private readonly releaser: NodeReleaser;
   private readonly tuningStatus: TuningReconciler;
   private readonly agents: AgentsReconciler;
+  private readonly webhook: WebhookRegistrationReconciler;
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
@@ -75,6 +78,12 @@ export class Controller {
       log: deps.log,
       ...(deps.agentPods ? { agentPods: deps.agentPods } : {}),
       ...(deps.agentCheckMs ? { agentCheckMs: deps.agentCheckMs } : {}),
+    });
+    this.webhook = new WebhookRegistrationReconciler({
+      writes: deps.writes,
+      view: this.view,
+      queue: this.queue,
+      log: deps.log,
       ...(deps.webhookEndpoint ? { webhookEndpoint: deps.webhookEndpoint } : {}),
     });
     this.tuningStatus = new TuningReconciler({
@@ -189,7 +198,7 @@ export class Controller {
       case "daemonset":
         return this.agents.syncDaemonSet();
       case "dns-webhook":
-        return this.agents.syncWebhookConfiguration();
+        return this.webhook.sync();
       case "next-in-line":
         for (const node of this.releaser.nextInLine()) this.queue.add(nodeKey(node));
         return;
@@ -202,7 +211,7 @@ export class Controller {
 
   /** The CA bundle the API server must trust for the webhook; the configuration follows it. */
   setWebhookCABundle(bundle: string): void {
-    this.agents.setWebhookCABundle(bundle);
+    this.webhook.setWebhookCABundle(bundle);
   }
 
   /** Node counts by state, for the metrics endpoint. */

@@ -1,3 +1,4 @@
+import { microTime } from "../../../common/time.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { AgentEvent } from "./agent-events.ts";
 import { EventCorrelator } from "./event-correlator.ts";
@@ -127,9 +128,4 @@ export class EventRecorder {
       BigInt(this.deps.now().getTime()) * 1_000_000n + BigInt(this.sequence++ % 1_000_000);
     return `${objectName}.${stamp.toString(16)}`;
   }
-}
-
-/** events.k8s.io MicroTime: RFC 3339 with six fractional digits. */
-export function microTime(time: Date): string {
-  return time.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }

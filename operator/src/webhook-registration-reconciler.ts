@@ -1,0 +1,42 @@
+import type { Logger } from "../../common/logger.ts";
+import type { ClusterView } from "./cluster-view.ts";
+import type { WorkSink } from "./tuning-reconciler.ts";
+import { webhookConfiguration, type WebhookEndpoint } from "./webhook/registration.ts";
+import type { OperatorWrites } from "./writes.ts";
+
+export interface WebhookRegistrationDeps {
+  writes: OperatorWrites;
+  view: ClusterView;
+  queue: WorkSink;
+  log: Logger;
+  /** Where the API server reaches the DNS webhook; no webhook configuration without it. */
+  webhookEndpoint?: WebhookEndpoint;
+}
+
+/**
+ * The DNS webhook's registration: one webhook per tuning with pod DNS
+ * options, trusting the CA bundle the webhook's certificates come with.
+ */
+export class WebhookRegistrationReconciler {
+  private readonly deps: WebhookRegistrationDeps;
+  private webhookCABundle: string | undefined;
+
+  constructor(deps: WebhookRegistrationDeps) {
+    this.deps = deps;
+  }
+
+  /** The CA bundle the API server must trust for the webhook; the configuration follows it. */
+  setWebhookCABundle(bundle: string): void {
+    this.webhookCABundle = bundle;
+    this.deps.queue.add("dns-webhook");
+  }
+
+  async sync(): Promise<void> {
+    const endpoint = this.deps.webhookEndpoint;
+    if (!endpoint || this.webhookCABundle === undefined) return;
+    const outcome = await this.deps.writes.applyWebhookConfiguration(
+      webhookConfiguration(this.deps.view.tunings(), endpoint, this.webhookCABundle),
+    );
+    if (outcome !== "unchanged") this.deps.log.info(`DNS webhook configuration ${outcome}`);
+  }
+}
