@@ -1,5 +1,3 @@
-import { readlink } from "node:fs/promises";
-import path from "node:path";
 import type { HostPaths } from "../host/paths.ts";
 import { flagValue, ProcessTable, readProcessConfig } from "./processes.ts";
 
@@ -166,15 +164,9 @@ export async function findKubeProxy(
   cpus: number,
   processes = new ProcessTable(paths.proc),
 ): Promise<KubeProxyWrites | undefined> {
-  const ownNetns = await readlink(path.join(paths.proc, "self/ns/net")).catch(() => undefined);
-  if (ownNetns === undefined) return undefined;
-  for (const proxy of await processes.named("kube-proxy")) {
+  for (const proxy of await processes.inOwnNetns("kube-proxy")) {
     const { pid, argv } = proxy;
     if (argv.includes("--init-only") || argv.includes("--cleanup")) continue;
-    const netns = await readlink(path.join(paths.proc, String(pid), "ns/net")).catch(
-      () => undefined,
-    );
-    if (netns !== ownNetns) continue;
     const configFile = flagValue(argv, "config");
     const config = configFile ? await readProcessConfig(proxy, configFile) : undefined;
     return { pid, writes: kubeProxyWrites(argv, config, cpus, configFile) };

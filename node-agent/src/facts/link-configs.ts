@@ -1,11 +1,11 @@
-import { readdir, readlink } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { EthtoolGroup } from "../host/targets.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readHostFile } from "../host/host-read.ts";
 import type { ConfiguredWrite } from "./configured-writes.ts";
 import { parseIni, type IniFile } from "./ini.ts";
-import { ProcessTable, type HostProcess } from "./processes.ts";
+import { ProcessTable } from "./processes.ts";
 
 /** A program that sets NICs up from its files when a link appears or a connection comes up. */
 export interface LinkConfigWriter {
@@ -53,7 +53,7 @@ export async function findNetworkManager(
   paths: HostPaths,
   processes = new ProcessTable(paths.proc),
 ): Promise<LinkConfigWriter | undefined> {
-  const nm = await ownNamespace(paths, await processes.named("NetworkManager"));
+  const [nm] = await processes.inOwnNetns("NetworkManager");
   if (!nm) return undefined;
   const writes: ConfiguredWrite[] = [];
   for (const dir of nmDirs)
@@ -67,7 +67,7 @@ export async function findLinkFiles(
   paths: HostPaths,
   processes = new ProcessTable(paths.proc),
 ): Promise<LinkConfigWriter | undefined> {
-  const udevd = await ownNamespace(paths, await processes.named("systemd-udevd"));
+  const [udevd] = await processes.inOwnNetns("systemd-udevd");
   if (!udevd) return undefined;
   const byName = new Map<string, { file: string; ini: IniFile }>();
   for (const dir of linkDirs)
@@ -154,20 +154,6 @@ function microseconds(raw: string): string | undefined {
   const scale = { us: 1, usec: 1, ms: 1000, msec: 1000, s: 1e6, sec: 1e6 };
   const unit = (span[2] ?? "s") as keyof typeof scale;
   return String(Number(span[1]) * scale[unit]);
-}
-
-async function ownNamespace(
-  paths: HostPaths,
-  candidates: HostProcess[],
-): Promise<HostProcess | undefined> {
-  const own = await readlink(path.join(paths.proc, "self/ns/net")).catch(() => undefined);
-  for (const process of candidates) {
-    const netns = await readlink(path.join(paths.proc, String(process.pid), "ns/net")).catch(
-      () => undefined,
-    );
-    if (own !== undefined && netns === own) return process;
-  }
-  return undefined;
 }
 
 /** The INI files of a directory as the program sees it (under its /proc root), by suffix. */

@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, readlink } from "node:fs/promises";
 import path from "node:path";
 import { readHostFile } from "../host/host-read.ts";
 
@@ -27,6 +27,22 @@ export class ProcessTable {
   async named(name: string): Promise<HostProcess[]> {
     this.walk ??= readProcesses(this.proc);
     return (await this.walk).filter((p) => programName(p.argv) === name);
+  }
+
+  /**
+   * The processes named `name` in the agent's own network namespace: the
+   * per-namespace settings they write are the agent's too. None when the
+   * namespaces cannot be read.
+   */
+  async inOwnNetns(name: string): Promise<HostProcess[]> {
+    const netns = (pid: string): Promise<string | undefined> =>
+      readlink(path.join(this.proc, pid, "ns/net")).catch(() => undefined);
+    const own = await netns("self");
+    if (own === undefined) return [];
+    const found: HostProcess[] = [];
+    for (const process of await this.named(name))
+      if ((await netns(String(process.pid))) === own) found.push(process);
+    return found;
   }
 }
 

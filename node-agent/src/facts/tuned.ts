@@ -1,4 +1,3 @@
-import { readlink } from "node:fs/promises";
 import path from "node:path";
 import type { EthtoolGroup } from "../host/targets.ts";
 import type { HostPaths } from "../host/paths.ts";
@@ -37,12 +36,7 @@ export async function findTuned(
   paths: HostPaths,
   processes = new ProcessTable(paths.proc),
 ): Promise<TunedFacts | undefined> {
-  const ownNetns = await readlink(path.join(paths.proc, "self/ns/net")).catch(() => undefined);
-  for (const tuned of await processes.named("tuned")) {
-    const netns = await readlink(path.join(paths.proc, String(tuned.pid), "ns/net")).catch(
-      () => undefined,
-    );
-    if (netns === undefined || netns !== ownNetns) continue;
+  for (const tuned of await processes.inOwnNetns("tuned")) {
     const read = (file: string): Promise<string | undefined> =>
       readHostFile(path.join(tuned.root, file)).catch(() => undefined);
     const profile = (await read(activeProfileFile))?.trim() ?? "";
