@@ -37,12 +37,13 @@ const netfilterPrefix = "/proc/sys/net/netfilter/";
  * people.
  */
 export function otherWriters(planned: PlannedSetting[], facts: WriterFacts): OtherWriter[] {
+  const programs = configuredWriters(facts);
   return planned.flatMap((setting) => {
     const found = [
       kubeProxyWriter(setting, facts.kubeProxy),
       cniWriter(setting, facts.cni),
       irqbalanceWriter(setting, facts.irqbalance),
-      ...configuredWriters(facts).map((program) => configuredWriter(setting, program)),
+      ...programs.map((program) => configuredWriter(setting, program)),
     ];
     return found.filter((w): w is OtherWriter => w !== undefined);
   });
