@@ -73,7 +73,12 @@ async function inner(work: string): Promise<void> {
   const { loadSpecFile } = await import("../node-agent/src/load-spec.ts");
   const runDir = await mkdtemp("/dev/shm/nettune-bench-run-"); // a tmpfs, as /run is on nodes
   const paths = { ...hostPathsUnder("/", runDir), resolvConf: path.join(work, "none") };
-  const deps = { paths, run: execRunner() };
+  // A running agent keeps what ethtool -i said of a device from one check to the next.
+  const deps = {
+    paths,
+    run: execRunner(),
+    driverInfoMemo: new Map<string, Record<string, string>>(),
+  };
   const { spec } = await loadSpecFile(path.join(work, "profile.yaml"));
   const reset = async (): Promise<void> => {
     await revertAll(deps);

@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   const deps: EnactDeps = {
     paths,
     run,
+    driverInfoMemo: new Map(),
     probe: () => client.probe(config.probeTimeoutSeconds * 1000),
     observer: {
       beforeWrite: () => {
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
     },
     revertAll: () => revertAll(deps),
     inventory: async () =>
-      hostInventory(await gatherNodeFacts({ paths, ethtool: new Ethtool(deps.run) }), paths),
+      hostInventory(await gatherNodeFacts({ paths, ethtool: new Ethtool(deps.run, deps) }), paths),
     conntrackPressure: () => pressure.current(),
   });
   const watch = new OwnObjectWatch({

@@ -103,3 +103,39 @@ describe("a node without nf_conntrack", () => {
     expect(max?.message).toContain("the nf_conntrack module is not loaded");
   });
 });
+
+describe("a virtual device's driver", () => {
+  /** veth vA (no sysfs driver link) with the given ifindex; ethtool -i answers "veth" and is counted. */
+  async function vethWithIfindex(ifindex: number): Promise<void> {
+    await mkdir(path.join(root, "sys/class/net/vA/queues/rx-0"), { recursive: true });
+    await put("sys/class/net/vA/ifindex", `${ifindex}\n`);
+  }
+  const asked: string[] = [];
+  const memo = new Map<string, Record<string, string>>();
+  const ethtool = (): Ethtool =>
+    new Ethtool(
+      (_binary, args) => {
+        if (args.at(-1) === "vA") asked.push(args.join(" "));
+        return Promise.resolve({ code: 0, stdout: "driver: veth\n", stderr: "" });
+      },
+      { driverInfoMemo: memo },
+    );
+  const driverOfVA = async (): Promise<string | undefined> => {
+    const paths = hostPathsUnder(root, path.join(root, "run/nettune"));
+    const facts = await gatherNodeFacts({ paths, ethtool: ethtool() }, { queries: new Set() });
+    return facts.interfaces.find((i) => i.name === "vA")?.driver;
+  };
+
+  it("is asked of ethtool once while its ifindex stays, and again when the name is a new device", async () => {
+    asked.length = 0;
+    memo.clear();
+    await vethWithIfindex(7);
+    expect(await driverOfVA()).toBe("veth");
+    expect(await driverOfVA()).toBe("veth");
+    expect(asked).toEqual(["-i vA"]);
+    await vethWithIfindex(9);
+    expect(await driverOfVA()).toBe("veth");
+    expect(asked).toEqual(["-i vA", "-i vA"]);
+    expect([...memo.keys()].filter((key) => key.startsWith("vA#"))).toEqual(["vA#9"]);
+  });
+});

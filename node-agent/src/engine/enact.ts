@@ -11,6 +11,7 @@ import {
 } from "../facts/gather.ts";
 import { Actuator, type WriteObserver } from "../host/actuator.ts";
 import type { CommandRunner } from "../host/commands.ts";
+import { sysfsQueueCounts } from "../host/queue-counts.ts";
 import { Ethtool } from "../host/ethtool.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readConntrackMax } from "../facts/host-counters.ts";
@@ -35,6 +36,8 @@ export interface EnactDeps {
   observer?: WriteObserver;
   /** Asked after changes that can reset a NIC; see ApplyDeps.probe. */
   probe?: () => Promise<boolean>;
+  /** The running agent's `ethtool -i` answers, kept from one check to the next. */
+  driverInfoMemo?: Map<string, Record<string, string>>;
 }
 
 export interface EnactOptions {
@@ -78,7 +81,7 @@ export async function enact(
   deps: EnactDeps,
   options: EnactOptions = {},
 ): Promise<EnactResult> {
-  const ethtool = new Ethtool(deps.run);
+  const ethtool = agentEthtool(deps);
   const actuator = new Actuator(deps.paths, ethtool, deps.observer);
   const facts = await gatherNodeFacts({ paths: deps.paths, ethtool }, gatherScope(spec));
   const mode = options.auditOnly ? "Audit" : (spec.mode ?? "Enforce");
@@ -152,7 +155,7 @@ export async function enact(
 
 /** Restores everything NetTune recorded, newest first. */
 export async function revertAll(deps: EnactDeps): Promise<SettingResult[]> {
-  const ethtool = new Ethtool(deps.run);
+  const ethtool = agentEthtool(deps);
   const actuator = new Actuator(deps.paths, ethtool, deps.observer);
   const bootId = await readBootId(deps.paths.proc);
   const { store } = await OriginalsStore.open(deps.paths.runDir, bootId, deps.now);
@@ -232,4 +235,11 @@ async function resolvExtras(paths: HostPaths): Promise<NodeExtras> {
   const manager = await resolvConfManager(paths.resolvConf);
   if (manager !== undefined) extras.resolvManagedBy = manager;
   return extras;
+}
+
+function agentEthtool(deps: EnactDeps): Ethtool {
+  return new Ethtool(deps.run, {
+    queueCounts: sysfsQueueCounts(deps.paths.sys),
+    ...(deps.driverInfoMemo ? { driverInfoMemo: deps.driverInfoMemo } : {}),
+  });
 }

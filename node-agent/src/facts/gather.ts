@@ -5,6 +5,7 @@ import type { Ethtool } from "../host/ethtool.ts";
 import { HostDataError } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { runningIRQBalance } from "../host/irqbalance-socket.ts";
+import { countQueues } from "../host/queue-counts.ts";
 import { isAddressableInterface } from "../host/targets.ts";
 import type { CPUTopology } from "./cpu-topology.ts";
 import { findKubeletCPUs, housekeepingCPUs } from "./kubelet-cpus.ts";
@@ -87,11 +88,15 @@ export async function gatherNodeFacts(
   );
   const defaults = await defaultRouteInterfaces(paths.proc);
   const interrupts = parseInterrupts(await readText(path.join(paths.proc, "interrupts")));
+  const identities = new Set<string>();
   const interfaces = await Promise.all(
     names
       .sort()
-      .map((name) => gatherInterface(deps, name, defaults.has(name), interrupts, scope.queries)),
+      .map((name) =>
+        gatherInterface(deps, name, defaults.has(name), interrupts, scope.queries, identities),
+      ),
   );
+  if (only === undefined) deps.ethtool.forgetDriverInfoExcept(identities);
   const topology = await gatherTopology(paths.sys);
   if (scope.housekeeping)
     topology.cpus.housekeeping = housekeepingCPUs(
@@ -132,35 +137,48 @@ async function gatherInterface(
   name: string,
   defaultRoute: boolean,
   interrupts: Map<number, string>,
-  queries?: Set<EthtoolQuery>,
+  queries: Set<EthtoolQuery> | undefined,
+  identities: Set<string>,
 ): Promise<InterfaceFacts> {
   const base = path.join(deps.paths.sys, "class/net", name);
-  const queues = await readdir(path.join(base, "queues")).catch(() => []);
+  const counts = countQueues(await readdir(path.join(base, "queues")).catch(() => []));
   const physical = await exists(path.join(base, "device"));
   const pci = physical ? await pciFunction(base) : undefined;
   // A device's driver is its sysfs link; only a virtual one (veth, bridge) needs `ethtool -i`.
   const sysfsDriver = await driverFromSysfs(base);
+  const identity = sysfsDriver === undefined ? await deviceIdentity(base, name) : undefined;
+  if (identity !== undefined) identities.add(identity);
   const { info, channels, rings, coalesce, features, unreadable } = await askEthtool(
     deps.ethtool,
     name,
     queries,
-    sysfsDriver === undefined,
+    identity,
   );
-  const speed = Number((await readText(path.join(base, "speed"))).trim());
   const numa = Number(pci?.numaNode.trim() || "-1");
   const facts: InterfaceFacts = {
     name,
     physical,
     defaultRoute,
     numaNode: Number.isFinite(numa) ? numa : -1,
-    rxQueues: queues.filter((q) => q.startsWith("rx-")).length,
-    txQueues: queues.filter((q) => q.startsWith("tx-")).length,
+    rxQueues: counts.rx,
+    txQueues: counts.tx,
     queueIRQs: queueIRQs(pci?.msiIRQs ?? [], interrupts),
   };
   const driver = sysfsDriver ?? info?.driver;
-  const speedMbps = Number.isInteger(speed) && speed > 0 ? speed : undefined;
+  const speedMbps = await linkSpeedMbps(base);
   if (Object.keys(unreadable).length > 0) facts.unreadable = unreadable;
   return Object.assign(facts, compact({ driver, speedMbps, channels, rings, coalesce, features }));
+}
+
+/** The link speed, when the device knows it (sysfs says -1 or refuses the read when it does not). */
+async function linkSpeedMbps(base: string): Promise<number | undefined> {
+  const speed = Number((await readText(path.join(base, "speed"))).trim());
+  return Number.isInteger(speed) && speed > 0 ? speed : undefined;
+}
+
+/** A name is a new device when its ifindex changes; until then its driver does not. */
+async function deviceIdentity(base: string, name: string): Promise<string> {
+  return `${name}#${(await readText(path.join(base, "ifindex"))).trim()}`;
 }
 
 /**
@@ -172,7 +190,8 @@ async function askEthtool(
   ethtool: Ethtool,
   name: string,
   queries: Set<EthtoolQuery> | undefined,
-  driverInfo: boolean,
+  /** Set when the driver must come from `ethtool -i`: the device's identity. */
+  driverIdentity: string | undefined,
 ) {
   const addressable = isAddressableInterface(name);
   const unreadable: Partial<Record<EthtoolQuery, string>> = {};
@@ -187,7 +206,9 @@ async function askEthtool(
     }
   };
   const [info, channels, rings, coalesce, features] = await Promise.all([
-    addressable && driverInfo ? ethtool.driverInfo(name).catch(undefinedOnHostData) : undefined,
+    addressable && driverIdentity !== undefined
+      ? ethtool.driverInfo(name, driverIdentity).catch(undefinedOnHostData)
+      : undefined,
     ask("channels", () => ethtool.channels(name)),
     ask("rings", () => ethtool.rings(name)),
     ask("coalesce", () => ethtool.coalesce(name)),
@@ -210,13 +231,12 @@ export async function refreshQueueCounts(
     facts.interfaces.map(async (iface) => {
       if (!devices.has(iface.name)) return iface;
       const base = path.join(paths.sys, "class/net", iface.name);
-      const queues = await readdir(path.join(base, "queues")).catch(() => []);
-      const rxQueues = queues.filter((q) => q.startsWith("rx-")).length;
+      const counts = countQueues(await readdir(path.join(base, "queues")).catch(() => []));
       const pci = await pciFunction(base);
       return {
         ...iface,
-        rxQueues,
-        txQueues: queues.length - rxQueues,
+        rxQueues: counts.rx,
+        txQueues: counts.tx,
         queueIRQs: queueIRQs(pci?.msiIRQs ?? [], interrupts),
       };
     }),
