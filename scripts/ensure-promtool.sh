@@ -3,10 +3,13 @@
 # into the cache (never installed: the package would also bring a server).
 set -euo pipefail
 cache=${NETTUNE_CACHE:-$HOME/.cache/nettune}
-version=$(apt-cache show prometheus 2>/dev/null | awk '$1 == "Version:" { print $2; exit }')
+# awk reads to the end: leaving early would end apt-cache with SIGPIPE when its
+# answer (5.5 kB) takes more than one write, and pipefail would then stop the script.
+first_version() { awk '$1 == "Version:" && v == "" { v = $2 } END { print v }'; }
+version=$(apt-cache show prometheus 2>/dev/null | first_version)
 if [ -z "$version" ]; then
   apt-get update -qq >/dev/null
-  version=$(apt-cache show prometheus | awk '$1 == "Version:" { print $2; exit }')
+  version=$(apt-cache show prometheus | first_version)
 fi
 out=$cache/promtool-${version//[^A-Za-z0-9.+-]/_}
 if [ ! -x "$out/promtool" ]; then

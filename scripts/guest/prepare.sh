@@ -21,7 +21,7 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
     { refresh_lists && apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; }
 fi
 # The kernel Debian ships now: the package linux-image-amd64 depends on.
-kernel_package=$(apt-cache depends linux-image-amd64 | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+kernel_package=$(apt-cache depends linux-image-amd64 | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ && p == "" { p = $2 } END { print p }')
 out=$cache/$kernel_package-$key
 rm -rf "$out.tmp" && mkdir -p "$out.tmp/debs"
 download() { (cd "$out.tmp/debs" && apt-get download -qq "$kernel_package" busybox-static kmod irqbalance 2>/dev/null); }
