@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
+import { agentNodeFlags } from "../node-agent/src/node-flags.ts";
 import { AgentProcess } from "../test/harness/agent-process.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
@@ -76,6 +77,7 @@ const agent = new AgentProcess({
   token: controlPlane.adminToken,
   caFile: controlPlane.caFile,
   entry: path.join(root, "dist/node-agent/src/main.js"),
+  nodeFlags: agentNodeFlags,
   nodeName: "bench-node",
   work,
 });

@@ -20,6 +20,8 @@ export interface AgentOptions {
   args?: string[];
   /** The agent's entry point; the TypeScript source unless a build is given. */
   entry?: string;
+  /** Node's own flags before the entry point, such as the image's agentNodeFlags. */
+  nodeFlags?: readonly string[];
 }
 
 /** Relays a Unix socket to a TCP port on the host's loopback. */
@@ -98,6 +100,7 @@ export class AgentProcess {
         "exec",
         sandbox.name,
         process.execPath,
+        ...(this.options.nodeFlags ?? []),
         this.options.entry ?? path.join(root, "node-agent/src/main.ts"),
         "--node-name",
         this.options.nodeName,
