@@ -3,8 +3,8 @@
 // TuneD runs in its one-shot mode (daemon = 0: it applies the profile and exits), with
 // reapply_sysctl = 0 so that it writes nothing but the profile, over a private /etc and /run
 // (an overlay and a tmpfs in a mount namespace of its own): the machine's files and settings
-// are never touched. NetTune runs as shipped (dist/, built here) and from the TypeScript
-// sources. Prints min/median/max of the time and peak RSS, and the ratios NetTune/TuneD.
+// are never touched. NetTune runs as shipped (the CLI's startup snapshot, dist/cli.blob,
+// built here), from the compiled modules in dist/, and from the TypeScript sources. Prints min/median/max of the time and peak RSS, and the ratios NetTune/TuneD.
 // Needs root; installs TuneD with scripts/ensure-tuned.sh when missing.
 //   node bench/vs-tuned.ts [runs]
 import { execFile, spawn } from "node:child_process";
@@ -64,7 +64,16 @@ interface Sample {
   rssMB: number;
 }
 
-async function once(tool: "tuned" | "dist" | "source", work: string): Promise<Sample> {
+type Tool = "tuned" | "snapshot" | "dist" | "source";
+
+/** How each NetTune form starts: the image's nettune-agent-cli runs the snapshot. */
+const nettuneCommand: Record<Exclude<Tool, "tuned">, string> = {
+  snapshot: `${process.execPath} --snapshot-blob ${path.join(root, "dist/cli.blob")}`,
+  dist: `${process.execPath} ${path.join(root, "dist/node-agent/src/cli.js")}`,
+  source: `${process.execPath} ${path.join(root, "node-agent/src/cli.ts")}`,
+};
+
+async function once(tool: Tool, work: string): Promise<Sample> {
   const sandbox = await Sandbox.create("vt");
   const W = await mkdtemp(path.join(work, `${tool}-`));
   try {
@@ -72,16 +81,12 @@ async function once(tool: "tuned" | "dist" | "source", work: string): Promise<Sa
     await mkdir(path.join(W, "work"));
     await writeFile(path.join(W, "tuned.conf"), tunedProfile);
     await writeFile(path.join(W, "tuned-main.conf"), tunedMain);
-    const cli =
-      tool === "dist"
-        ? path.join(root, "dist/node-agent/src/cli.js")
-        : path.join(root, "node-agent/src/cli.ts");
     const script =
       tool === "tuned"
         ? harness(tunedPrepare, `tuned --no-dbus --no-socket -l "$W/tuned.log" -p nettune-bench`)
         : harness(
             "",
-            `${process.execPath} ${cli} apply --file ${work}/tuning.yaml --run-dir "$W/run"`,
+            `${nettuneCommand[tool]} apply --file ${work}/tuning.yaml --run-dir "$W/run"`,
           );
     await writeFile(path.join(W, "run.sh"), script);
     const child = spawn(
@@ -139,8 +144,13 @@ async function main(): Promise<void> {
   await run("npm", ["run", "-s", "build"], { cwd: root });
   const hostBefore = await readFile("/proc/sys/net/core/somaxconn", "utf8");
   const work = await mkdtemp(path.join(tmpdir(), "nettune-vs-tuned-"));
-  const tools = ["tuned", "dist", "source"] as const;
-  const samples: Record<(typeof tools)[number], Sample[]> = { tuned: [], dist: [], source: [] };
+  const tools = ["tuned", "snapshot", "dist", "source"] as const;
+  const samples: Record<(typeof tools)[number], Sample[]> = {
+    tuned: [],
+    snapshot: [],
+    dist: [],
+    source: [],
+  };
   try {
     await writeFile(
       path.join(work, "tuning.yaml"),
@@ -172,10 +182,12 @@ async function main(): Promise<void> {
     console.log(`  ${label.padEnd(24)} ${spread(ms(tool), 1).padEnd(24)} ${spread(mb(tool), 1)}`);
   };
   row("TuneD 2.20 (daemon = 0)", "tuned");
-  row("NetTune dist/ (shipped)", "dist");
+  row("NetTune snapshot (shipped)", "snapshot");
+  row("NetTune dist/ modules", "dist");
   row("NetTune from sources", "source");
   const ratio = (tool: (typeof tools)[number]): string =>
     `time ${(median(ms(tool)) / median(ms("tuned"))).toFixed(2)}, RSS ${(median(mb(tool)) / median(mb("tuned"))).toFixed(2)}`;
+  console.log(`  ratio NetTune/TuneD, snapshot: ${ratio("snapshot")}`);
   console.log(`  ratio NetTune/TuneD, dist/:    ${ratio("dist")}`);
   console.log(`  ratio NetTune/TuneD, sources:  ${ratio("source")}`);
 }

@@ -22,7 +22,7 @@ key=$( {
   image_base_key
   echo "$image"
   git ls-files -z --cached --others --exclude-standard Dockerfile .dockerignore package.json \
-    package-lock.json tsconfig.json tsconfig.build.json api common crds operator/src node-agent/src |
+    package-lock.json tsconfig.json tsconfig.build.json api common crds operator/src node-agent/src scripts/build |
     sort -z | xargs -0 sha256sum 2>/dev/null || true
 } | sha256sum | cut -c1-16)
 archive="$image_cache/nettune-$key.oci.tar"

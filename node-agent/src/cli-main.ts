@@ -150,4 +150,7 @@ function report(error: unknown): number {
   return 1;
 }
 
-process.exitCode = await main(process.argv.slice(2)).catch(report);
+/** Runs one command line; resolves to the exit code (2 for bad usage or input). */
+export function runCLI(argv: string[]): Promise<number> {
+  return main(argv).catch(report);
+}

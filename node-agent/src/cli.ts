@@ -5,4 +5,5 @@
 import { enableCompileCache } from "node:module";
 
 enableCompileCache();
-await import("./cli-main.ts");
+const { runCLI } = await import("./cli-main.ts");
+process.exitCode = await runCLI(process.argv.slice(2));

@@ -43,7 +43,14 @@ const maxAliases = 100;
 export async function loadSpecFile(file: string): Promise<LoadedSpec> {
   const refuse = (message: string): SpecFileError =>
     new SpecFileError(file, [{ field: "", message }]);
-  const document = parseOne(await readSpecText(file, refuse), refuse);
+  return parseSpecText(file, await readSpecText(file, refuse));
+}
+
+/** A tuning's text, checked and defaulted as loadSpecFile does; `file` names it in errors. */
+export function parseSpecText(file: string, text: string): LoadedSpec {
+  const refuse = (message: string): SpecFileError =>
+    new SpecFileError(file, [{ field: "", message }]);
+  const document = parseOne(text, refuse);
   if (typeof document !== "object" || document === null || Array.isArray(document))
     throw refuse("not a YAML mapping (a NetworkTuning or NodeNetworkTuning)");
   const object = document as { kind?: unknown };

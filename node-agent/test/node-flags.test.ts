@@ -9,7 +9,7 @@ const dockerfile = readFileSync(path.join(import.meta.dirname, "../../Dockerfile
 
 describe("the agent's Node flags", () => {
   it("are the ones the Dockerfile writes into nettune-agent", () => {
-    const written = /\[ "\$name" = agent \] && flags="([^"]*)"/.exec(dockerfile)?.[1];
+    const written = /\[ "\$name" = agent \] && run="([^"]*) \$run"/.exec(dockerfile)?.[1];
     expect(written?.trim().split(/\s+/)).toEqual([...agentNodeFlags]);
   });
 
