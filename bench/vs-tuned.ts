@@ -177,9 +177,9 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  console.log("  tool                     time ms min/median/max   peak RSS MB min/median/max");
+  console.log("  tool                        time ms min/median/max   peak RSS MB min/median/max");
   const row = (label: string, tool: (typeof tools)[number]): void => {
-    console.log(`  ${label.padEnd(24)} ${spread(ms(tool), 1).padEnd(24)} ${spread(mb(tool), 1)}`);
+    console.log(`  ${label.padEnd(27)} ${spread(ms(tool), 1).padEnd(24)} ${spread(mb(tool), 1)}`);
   };
   row("TuneD 2.20 (daemon = 0)", "tuned");
   row("NetTune snapshot (shipped)", "snapshot");

@@ -1,6 +1,6 @@
 import { readdir, readlink } from "node:fs/promises";
 import path from "node:path";
-import { readHostFile } from "../host/host-read.ts";
+import { readHostFile, readHostFiles } from "../host/host-read.ts";
 
 /** A running process as /proc shows it. */
 export interface HostProcess {
@@ -51,29 +51,14 @@ export function processesNamed(proc: string, name: string): Promise<HostProcess[
   return new ProcessTable(proc).named(name);
 }
 
-// Command lines are read this many at a time: one after another, a node's few hundred
-// processes cost tens of milliseconds of waiting, and all at once could run out of descriptors.
-const readsAtOnce = 64;
-
 async function readProcesses(proc: string): Promise<HostProcess[]> {
   const pids = (await readdir(proc).catch(() => [] as string[])).filter((e) => /^\d+$/.test(e));
-  const found: HostProcess[] = [];
-  for (let start = 0; start < pids.length; start += readsAtOnce) {
-    const batch = pids.slice(start, start + readsAtOnce);
-    const argvs = await Promise.all(batch.map((pid) => commandLine(proc, pid)));
-    batch.forEach((pid, i) => {
-      const argv = argvs[i] ?? [];
-      if (argv.length > 0)
-        found.push({ pid: Number(pid), argv, root: path.join(proc, pid, "root") });
-    });
-  }
-  return found;
-}
-
-/** A process's command line; empty when it ended or hides it while the list is read. */
-async function commandLine(proc: string, pid: string): Promise<string[]> {
-  const cmdline = (await readHostFile(path.join(proc, pid, "cmdline")).catch(() => "")) ?? "";
-  return cmdline.split("\0").filter((arg) => arg !== "");
+  // A command line is empty when the process ended, or hides it, while the list is read.
+  const cmdlines = await readHostFiles(pids.map((pid) => path.join(proc, pid, "cmdline")));
+  return pids.flatMap((pid, i) => {
+    const argv = (cmdlines[i] ?? "").split("\0").filter((arg) => arg !== "");
+    return argv.length > 0 ? [{ pid: Number(pid), argv, root: path.join(proc, pid, "root") }] : [];
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { createConnection } from "node:net";
 import path from "node:path";
-import { readHostFile } from "./host-read.ts";
+import { readHostFiles } from "./host-read.ts";
 
 /**
  * irqbalance's control socket (irqbalance 1.2 and later, built with its UI):
@@ -73,13 +73,13 @@ export function bannedIRQsOf(value: string): number[] {
 
 /** The pid of a running irqbalance, found by its comm in the host's /proc. */
 export async function irqbalancePid(proc: string): Promise<number | undefined> {
-  const entries = await readdir(proc).catch(() => []);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const comm = await readHostFile(path.join(proc, entry, "comm"), 64).catch(() => undefined);
-    if (comm?.trim() === "irqbalance") return Number(entry);
-  }
-  return undefined;
+  const pids = (await readdir(proc).catch(() => [])).filter((entry) => /^\d+$/.test(entry));
+  const comms = await readHostFiles(
+    pids.map((pid) => path.join(proc, pid, "comm")),
+    64,
+  );
+  const index = comms.findIndex((comm) => comm?.trim() === "irqbalance");
+  return index === -1 ? undefined : Number(pids[index]);
 }
 
 /**
