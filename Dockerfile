@@ -32,7 +32,7 @@ COPY --from=build /src/dist dist
 # nettune-agent-cli: plan|apply|revert|inventory on the node without a cluster.
 # nettune-uninstall: the chart's pre-delete hook.
 # The agent runs with Node's flags from node-agent/src/node-flags.ts (V8's lite mode: an idle
-# agent about 15 MB smaller). The CLI starts from a V8 startup snapshot (cli.blob), which only
+# agent about 19 MB smaller). The CLI starts from a V8 startup snapshot (cli.blob), which only
 # the Node that made it can read: it is made again here, with this stage's Node.
 RUN node --no-warnings --snapshot-blob /app/dist/cli.blob --build-snapshot /app/dist/cli-snapshot.cjs \
  && for program in operator:operator/src/main.js agent:node-agent/src/main.js \
