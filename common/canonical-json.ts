@@ -1,3 +1,5 @@
+import { compareCodeUnits } from "./order.ts";
+
 /**
  * JSON with object keys sorted and undefined fields left out, so that two
  * values that mean the same compare equal as text whatever their key order
@@ -10,7 +12,7 @@ export function canonicalJSON(value: unknown): string {
       ? Object.fromEntries(
           Object.entries(inner)
             .filter(([, field]) => field !== undefined)
-            .sort(([a], [b]) => a.localeCompare(b)),
+            .sort(([a], [b]) => compareCodeUnits(a, b)),
         )
       : inner,
   );

@@ -26,4 +26,10 @@ describe("canonical JSON", () => {
   ])("$sentence", ({ a, b, same }) => {
     expect(canonicalJSON(a) === canonicalJSON(b)).toBe(same);
   });
+
+  it("orders keys by code units, whatever the locale (capitals before small letters)", () => {
+    expect(canonicalJSON({ b: 1, a: 2, B: 3, "a-b": 6, ab: 7, Z: 8 })).toBe(
+      '{"B":3,"Z":8,"a":2,"a-b":6,"ab":7,"b":1}',
+    );
+  });
 });

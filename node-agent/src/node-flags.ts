@@ -6,5 +6,10 @@
  * and ethtool, not to JavaScript. V8's lite mode (no optimizing compiler,
  * feedback vectors allocated only for functions that run) keeps an idle agent
  * about 19 MB smaller; checking and planning a spec cost the same.
+ *
+ * Its heap is small, so one thread collects it in well under a millisecond a
+ * time. Collecting in parallel woke helper threads for every collection and
+ * cost an idle agent about twice the CPU (0.108% of a core against
+ * 0.042-0.067%, bench/agent-footprint.ts).
  */
-export const agentNodeFlags: readonly string[] = ["--lite-mode"];
+export const agentNodeFlags: readonly string[] = ["--lite-mode", "--single-threaded-gc"];

@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { compareCodeUnits } from "../../../common/order.ts";
 import type { EthtoolGroup } from "../host/targets.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readHostFile } from "../host/host-read.ts";
@@ -73,7 +74,7 @@ export async function findLinkFiles(
   for (const dir of linkDirs)
     for (const found of await iniFiles(udevd.root, dir, ".link"))
       if (!byName.has(path.basename(found.file))) byName.set(path.basename(found.file), found);
-  const files = [...byName.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, f]) => f);
+  const files = [...byName.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).map(([, f]) => f);
   return { pid: udevd.pid, writes: linkFileWrites(files) };
 }
 
