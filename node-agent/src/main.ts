@@ -3,13 +3,12 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { enactWithAudits } from "./engine/audits.ts";
-import { revertAll, usesHousekeeping, type EnactDeps } from "./engine/enact.ts";
+import { agentEthtool, revertAll, usesHousekeeping, type EnactDeps } from "./engine/enact.ts";
 import { specCheckers } from "./runtime/spec-check.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readConntrackCounters } from "./facts/host-counters.ts";
 import { execRunner, type CommandRunner } from "./host/commands.ts";
-import { Ethtool } from "./host/ethtool.ts";
 import { hostPathsUnder } from "./host/paths.ts";
 import { ConntrackPressure } from "./runtime/conntrack-pressure.ts";
 import { kubeClient } from "./runtime/kube.ts";
@@ -157,7 +156,7 @@ async function main(): Promise<void> {
     },
     revertAll: () => revertAll(deps),
     inventory: async () =>
-      hostInventory(await gatherNodeFacts({ paths, ethtool: new Ethtool(deps.run, deps) }), paths),
+      hostInventory(await gatherNodeFacts({ paths, ethtool: agentEthtool(deps) }), paths),
     conntrackPressure: () => pressure.current(),
   });
   const watch = new OwnObjectWatch({

@@ -237,7 +237,8 @@ async function resolvExtras(paths: HostPaths): Promise<NodeExtras> {
   return extras;
 }
 
-function agentEthtool(deps: EnactDeps): Ethtool {
+/** The ethtool of the agent's checks: queue counts proven by sysfs, drivers kept across checks. */
+export function agentEthtool(deps: EnactDeps): Ethtool {
   return new Ethtool(deps.run, {
     queueCounts: sysfsQueueCounts(deps.paths.sys),
     ...(deps.driverInfoMemo ? { driverInfoMemo: deps.driverInfoMemo } : {}),

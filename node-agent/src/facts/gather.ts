@@ -5,7 +5,7 @@ import type { Ethtool } from "../host/ethtool.ts";
 import { HostDataError } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { runningIRQBalance } from "../host/irqbalance-socket.ts";
-import { countQueues } from "../host/queue-counts.ts";
+import { readQueueCounts, type QueueCounts } from "../host/queue-counts.ts";
 import { isAddressableInterface } from "../host/targets.ts";
 import type { CPUTopology } from "./cpu-topology.ts";
 import { findKubeletCPUs, housekeepingCPUs } from "./kubelet-cpus.ts";
@@ -19,6 +19,11 @@ import {
   gatherTopology,
   isInitialNetns,
 } from "./node-layout.ts";
+
+/** A device's queue counts; none when its queues directory in sysfs cannot be read. */
+async function queueCountsOf(deviceDir: string): Promise<QueueCounts> {
+  return (await readQueueCounts(deviceDir)) ?? { rx: 0, tx: 0 };
+}
 
 export interface InterfaceFacts {
   name: string;
@@ -141,7 +146,7 @@ async function gatherInterface(
   identities: Set<string>,
 ): Promise<InterfaceFacts> {
   const base = path.join(deps.paths.sys, "class/net", name);
-  const counts = countQueues(await readdir(path.join(base, "queues")).catch(() => []));
+  const counts = await queueCountsOf(base);
   const physical = await exists(path.join(base, "device"));
   const pci = physical ? await pciFunction(base) : undefined;
   // A device's driver is its sysfs link; only a virtual one (veth, bridge) needs `ethtool -i`.
@@ -231,7 +236,7 @@ export async function refreshQueueCounts(
     facts.interfaces.map(async (iface) => {
       if (!devices.has(iface.name)) return iface;
       const base = path.join(paths.sys, "class/net", iface.name);
-      const counts = countQueues(await readdir(path.join(base, "queues")).catch(() => []));
+      const counts = await queueCountsOf(base);
       const pci = await pciFunction(base);
       return {
         ...iface,

@@ -14,14 +14,15 @@ export function countQueues(entries: readonly string[]): QueueCounts {
   };
 }
 
+/** The queue counts of a device's sysfs directory; undefined when it has no queues directory. */
+export async function readQueueCounts(deviceDir: string): Promise<QueueCounts | undefined> {
+  const entries = await readdir(path.join(deviceDir, "queues")).catch(() => undefined);
+  return entries && countQueues(entries);
+}
+
 /** The queue counts of /sys/class/net/DEVICE under `sys`; undefined when the device has no queues directory. */
 export function sysfsQueueCounts(
   sys: string,
 ): (device: string) => Promise<QueueCounts | undefined> {
-  return async (device) => {
-    const entries = await readdir(path.join(sys, "class/net", device, "queues")).catch(
-      () => undefined,
-    );
-    return entries && countQueues(entries);
-  };
+  return (device) => readQueueCounts(path.join(sys, "class/net", device));
 }
