@@ -3,7 +3,8 @@
 // Prints the time to Ready=True, the baseline, their ratio (goal <= 1.3), API
 // writes per node from the API server's own metrics (goal <= 2), writes at
 // steady state (goal 0), the operator's peak RSS per round (goal <= 200 MB at
-// 5,000 nodes) and CPU, the API server's CPU, and the bytes of a
+// 5,000 nodes) and CPU, the CPU of the API server, of etcd and of this process
+// (the simulated agents), etcd's database size, and the bytes of a
 // NodeNetworkTuning. Nodes carry a kubelet's status and the simulated agents
 // a full report (bench/realistic-objects.ts), as in a real fleet; with
 // BENCH_OBJECTS=bare, nodes carry only Ready and agents only their conditions.
@@ -13,7 +14,7 @@
 import { execFile, spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { NetworkTuning } from "../api/v1alpha1/network-tuning.ts";
@@ -60,6 +61,18 @@ async function peakRSSMB(pid: number | undefined): Promise<number> {
   // Writing 5 to clear_refs resets the peak (proc(5)).
   await writeFile(`/proc/${pid}/clear_refs`, "5").catch(() => undefined);
   return Math.round(kb / 1024);
+}
+
+/** The size of etcd's database file: it grows with every revision kept until a compaction. */
+async function etcdDatabaseMB(workDir: string): Promise<string> {
+  const db = await stat(path.join(workDir, "etcd/member/snap/db")).catch(() => undefined);
+  return db ? (db.size / 1024 / 1024).toFixed(0) : "?";
+}
+
+/** This process's CPU (user + system) since `since`, in milliseconds. */
+function cpuSpentMs(since: NodeJS.CpuUsage): number {
+  const spent = process.cpuUsage(since);
+  return Math.round((spent.user + spent.system) / 1000);
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -236,12 +249,14 @@ try {
     const before = await writes(cp);
     const operatorCPU = await cpuMs(operator.pid);
     const apiServerCPU = await cpuMs(cp.apiServerPid());
+    const etcdCPU = await cpuMs(cp.etcdPid());
+    const benchCPU = process.cpuUsage();
     const started = Date.now();
     const convergence = await timed(async () => {
       await change(round);
       await untilReady(started + 120_000 + n * 500);
     });
-    const cpu = `operator CPU ${(await cpuMs(operator.pid)) - operatorCPU} ms, peak RSS ${await peakRSSMB(operator.pid)} MB; kube-apiserver CPU ${(await cpuMs(cp.apiServerPid())) - apiServerCPU} ms`;
+    const cpu = `operator CPU ${(await cpuMs(operator.pid)) - operatorCPU} ms, peak RSS ${await peakRSSMB(operator.pid)} MB; kube-apiserver CPU ${(await cpuMs(cp.apiServerPid())) - apiServerCPU} ms; etcd CPU ${(await cpuMs(cp.etcdPid())) - etcdCPU} ms, its database ${await etcdDatabaseMB(cp.workDir)} MB; this process (the simulated agents) CPU ${cpuSpentMs(benchCPU)} ms`;
     const sample = JSON.stringify(
       await api("GET", `/apis/nettune.io/v1alpha1/nodenetworktunings/${names[0] ?? ""}`),
     );

@@ -35,6 +35,8 @@ export interface ControlPlane {
   caFile: string;
   /** The running kube-apiserver's process id, for benchmarks that read its CPU time. */
   apiServerPid(): number | undefined;
+  /** The running etcd's process id, for the same. */
+  etcdPid(): number | undefined;
   /** Stops the API server only; etcd keeps the data for a restart. */
   stopAPIServer(): Promise<void>;
   startAPIServer(): Promise<void>;
@@ -101,6 +103,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       kubectlPath: path.join(options.binDir, "kubectl"),
       caFile: path.join(workDir, "certs/apiserver.crt"),
       apiServerPid: () => apiserver?.pid,
+      etcdPid: () => etcd?.pid,
       stopAPIServer: async () => {
         if (apiserver) await stopProcess(apiserver);
       },
