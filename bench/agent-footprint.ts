@@ -57,14 +57,15 @@ async function sample(pid: number): Promise<{ rssKiB: number; cpuTicks: number }
   return { rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), cpuTicks };
 }
 
-async function idle(pid: number, window = seconds): Promise<{ rssMB: number; cpuPercent: number }> {
+async function idle(
+  pid: number,
+  window = seconds,
+): Promise<{ rssMB: number; cpuMs: number; cpuPercent: number }> {
   const before = await sample(pid);
   await new Promise((resolve) => setTimeout(resolve, window * 1000));
   const after = await sample(pid);
-  return {
-    rssMB: after.rssKiB / 1024,
-    cpuPercent: ((after.cpuTicks - before.cpuTicks) / ticksPerSecond / window) * 100,
-  };
+  const cpuMs = ((after.cpuTicks - before.cpuTicks) / ticksPerSecond) * 1000;
+  return { rssMB: after.rssKiB / 1024, cpuMs, cpuPercent: (cpuMs / 1000 / window) * 100 };
 }
 
 const binDir =
@@ -130,7 +131,7 @@ try {
     `agent-footprint: idle for ${seconds} s after applying a profile and ${settleSeconds} s of settling (default 60 s re-verify included; CPU counts the agent's children)`,
   );
   console.log(
-    `  settling:            CPU ${((settling.cpuPercent / 100) * settleSeconds * 1000).toFixed(0)} ms in the first ${settleSeconds} s after Applied`,
+    `  settling:            CPU ${settling.cpuMs.toFixed(0)} ms in the first ${settleSeconds} s after Applied`,
   );
   const [agentIdle, bareIdle] = await Promise.all([idle(pid), idle(bare.pid ?? 0)]);
   console.log(

@@ -69,12 +69,6 @@ async function etcdDatabaseMB(workDir: string): Promise<string> {
   return db ? (db.size / 1024 / 1024).toFixed(0) : "?";
 }
 
-/** This process's CPU (user + system) since `since`, in milliseconds. */
-function cpuSpentMs(since: NodeJS.CpuUsage): number {
-  const spent = process.cpuUsage(since);
-  return Math.round((spent.user + spent.system) / 1000);
-}
-
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = Date.now();
   await fn();
@@ -250,13 +244,13 @@ try {
     const operatorCPU = await cpuMs(operator.pid);
     const apiServerCPU = await cpuMs(cp.apiServerPid());
     const etcdCPU = await cpuMs(cp.etcdPid());
-    const benchCPU = process.cpuUsage();
+    const benchCPU = await cpuMs(process.pid);
     const started = Date.now();
     const convergence = await timed(async () => {
       await change(round);
       await untilReady(started + 120_000 + n * 500);
     });
-    const cpu = `operator CPU ${(await cpuMs(operator.pid)) - operatorCPU} ms, peak RSS ${await peakRSSMB(operator.pid)} MB; kube-apiserver CPU ${(await cpuMs(cp.apiServerPid())) - apiServerCPU} ms; etcd CPU ${(await cpuMs(cp.etcdPid())) - etcdCPU} ms, its database ${await etcdDatabaseMB(cp.workDir)} MB; this process (the simulated agents) CPU ${cpuSpentMs(benchCPU)} ms`;
+    const cpu = `operator CPU ${(await cpuMs(operator.pid)) - operatorCPU} ms, peak RSS ${await peakRSSMB(operator.pid)} MB; kube-apiserver CPU ${(await cpuMs(cp.apiServerPid())) - apiServerCPU} ms; etcd CPU ${(await cpuMs(cp.etcdPid())) - etcdCPU} ms, its database ${await etcdDatabaseMB(cp.workDir)} MB; this process (the simulated agents) CPU ${(await cpuMs(process.pid)) - benchCPU} ms`;
     const sample = JSON.stringify(
       await api("GET", `/apis/nettune.io/v1alpha1/nodenetworktunings/${names[0] ?? ""}`),
     );
