@@ -10,8 +10,7 @@
 // BENCH_OBJECTS=bare, nodes carry only Ready and agents only their conditions.
 // Runs three rounds (a create, then two changes) and prints the median ratio
 // and the slowdown from the first round to the last (goal <= 1.15). The
-// operator runs with the chart's heap flags (operator.maxHeapMB and
-// operator.maxSemiSpaceMB), as shipped;
+// operator runs with the chart's heap ceiling (operator.maxHeapMB), as shipped;
 // OPERATOR_NODE_OPTIONS replaces its Node.js flags.
 //   node bench/convergence.ts [N] [rounds]
 import { execFile, spawn } from "node:child_process";
@@ -37,7 +36,7 @@ const bare = process.env.BENCH_OBJECTS === "bare";
 const root = path.resolve(import.meta.dirname, "..");
 const exec = promisify(execFile);
 
-/** The operator's Node.js flags as the chart sets them: V8's old and young generation sizes. */
+/** The operator's Node.js flags as the chart sets them: V8's heap ceiling from operator.maxHeapMB. */
 async function chartNodeOptions(): Promise<string> {
   const values = parse(await readFile(path.join(root, "charts/nettune/values.yaml"), "utf8")) as {
     operator: { maxHeapMB: number; maxSemiSpaceMB: number };
@@ -74,46 +73,6 @@ async function peakRSSMB(pid: number | undefined): Promise<number> {
   // Writing 5 to clear_refs resets the peak (proc(5)).
   await writeFile(`/proc/${pid}/clear_refs`, "5").catch(() => undefined);
   return Math.round(kb / 1024);
-}
-
-/** The operator's memory figures from its own metrics, in MB. */
-async function operatorMemoryMB(): Promise<Record<string, number>> {
-  const text = await fetch("http://127.0.0.1:18090/metrics")
-    .then((res) => res.text())
-    .catch(() => "");
-  const figures: Record<string, number> = {};
-  for (const [label, name] of [
-    ["heapUsed", "nodejs_heap_size_used_bytes"],
-    ["heapTotal", "nodejs_heap_size_total_bytes"],
-    ["external", "nodejs_external_memory_bytes"],
-  ] as const) {
-    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-    if (line) figures[label] = Math.round(Number(line.slice(name.length + 1)) / 1024 / 1024);
-  }
-  // The heap's spaces: which of them holds what V8 has taken beyond the live objects.
-  for (const match of text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\d+)/gm))
-    figures[`space ${match[1] ?? ""}`] = Math.round(Number(match[2]) / 1024 / 1024);
-  return figures;
-}
-
-/** Samples the operator's memory figures each second and keeps each one's peak. */
-function sampleOperatorMemory(): () => string {
-  const peaks: Record<string, number> = {};
-  const timer = setInterval(() => {
-    void operatorMemoryMB().then((figures) => {
-      for (const [key, value] of Object.entries(figures))
-        peaks[key] = Math.max(peaks[key] ?? 0, value);
-    });
-  }, 1000);
-  return () => {
-    clearInterval(timer);
-    const show = (key: string): string => String(peaks[key] ?? "?");
-    const spaces = Object.keys(peaks)
-      .filter((key) => key.startsWith("space ") && (peaks[key] ?? 0) > 0)
-      .map((key) => `${key.slice(6)} ${show(key)}`)
-      .join(", ");
-    return `peak V8 heap ${show("heapUsed")} MB used of ${show("heapTotal")} MB (spaces, MB: ${spaces}), peak external ${show("external")} MB`;
-  };
 }
 
 /** The size of etcd's database file: it grows with every revision kept until a compaction. */
@@ -300,14 +259,13 @@ try {
     const apiServerCPU = await cpuMs(cp.apiServerPid());
     const etcdCPU = await cpuMs(cp.etcdPid());
     const benchCPU = await cpuMs(process.pid);
-    const operatorMemory = sampleOperatorMemory();
     const started = Date.now();
     const convergence = await timed(async () => {
       await change(round);
       await untilReady(started + 120_000 + n * 500);
     });
     const apiServerRound = (await cpuMs(cp.apiServerPid())) - apiServerCPU;
-    const cpu = `operator CPU ${(await cpuMs(operator.pid)) - operatorCPU} ms, peak RSS ${await peakRSSMB(operator.pid)} MB (${operatorMemory()}); kube-apiserver CPU ${apiServerRound} ms (${(apiServerRound / n).toFixed(1)} ms per node); etcd CPU ${(await cpuMs(cp.etcdPid())) - etcdCPU} ms, its database ${await etcdDatabaseMB(cp.workDir)} MB; this process (the simulated agents) CPU ${(await cpuMs(process.pid)) - benchCPU} ms`;
+    const cpu = `operator CPU ${(await cpuMs(operator.pid)) - operatorCPU} ms, peak RSS ${await peakRSSMB(operator.pid)} MB; kube-apiserver CPU ${apiServerRound} ms (${(apiServerRound / n).toFixed(1)} ms per node); etcd CPU ${(await cpuMs(cp.etcdPid())) - etcdCPU} ms, its database ${await etcdDatabaseMB(cp.workDir)} MB; this process (the simulated agents) CPU ${(await cpuMs(process.pid)) - benchCPU} ms`;
     const sample = JSON.stringify(
       await api("GET", `/apis/nettune.io/v1alpha1/nodenetworktunings/${names[0] ?? ""}`),
     );

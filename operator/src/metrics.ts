@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The operator's metrics, in a registry of its own. */
 export class OperatorMetrics {
@@ -12,10 +12,6 @@ export class OperatorMetrics {
 
   constructor(nodesByState: () => Record<string, number>) {
     const registers = [this.registry];
-    // The process's own figures (resident memory, V8 heap by space, external
-    // memory, GC pauses, event-loop lag), as other controllers export theirs:
-    // what to look at when the operator nears its memory limit.
-    collectDefaultMetrics({ register: this.registry });
     this.reconcileDuration = new Histogram({
       name: "nettune_operator_reconcile_duration_seconds",
       help: "Time of one reconcile, by key kind.",
