@@ -10,7 +10,8 @@
 // BENCH_OBJECTS=bare, nodes carry only Ready and agents only their conditions.
 // Runs three rounds (a create, then two changes) and prints the median ratio
 // and the slowdown from the first round to the last (goal <= 1.15). The
-// operator runs with the chart's heap ceiling (operator.maxHeapMB), as shipped;
+// operator runs with the chart's heap flags (operator.maxHeapMB and
+// operator.maxSemiSpaceMB), as shipped;
 // OPERATOR_NODE_OPTIONS replaces its Node.js flags.
 //   node bench/convergence.ts [N] [rounds]
 import { execFile, spawn } from "node:child_process";
@@ -36,7 +37,7 @@ const bare = process.env.BENCH_OBJECTS === "bare";
 const root = path.resolve(import.meta.dirname, "..");
 const exec = promisify(execFile);
 
-/** The operator's Node.js flags as the chart sets them: V8's heap ceiling from operator.maxHeapMB. */
+/** The operator's Node.js flags as the chart sets them: V8's old and young generation sizes. */
 async function chartNodeOptions(): Promise<string> {
   const values = parse(await readFile(path.join(root, "charts/nettune/values.yaml"), "utf8")) as {
     operator: { maxHeapMB: number; maxSemiSpaceMB: number };
