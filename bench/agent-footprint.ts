@@ -5,7 +5,9 @@
 // runs of a re-verify) included. The settling (the status write and Events that
 // follow an apply, and the garbage collection after them: the first 15 s after
 // Applied) is measured and printed on its own.
-// Needs root and the Kubernetes build (scripts/ensure-k8s.sh).
+// Needs root and the Kubernetes build (scripts/ensure-k8s.sh). AGENT_NODE_FLAGS
+// (space-separated) replaces the agent's Node.js flags, AGENT_ENTRY its entry
+// point, to measure other ways of running it.
 //   node bench/agent-footprint.ts [seconds] [settle-seconds]
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -81,8 +83,8 @@ const agent = new AgentProcess({
   apiServer: controlPlane.server,
   token: controlPlane.adminToken,
   caFile: controlPlane.caFile,
-  entry: path.join(root, "dist/node-agent/src/main.js"),
-  nodeFlags: agentNodeFlags,
+  entry: process.env.AGENT_ENTRY ?? path.join(root, "dist/node-agent/src/main.js"),
+  nodeFlags: process.env.AGENT_NODE_FLAGS?.split(" ").filter(Boolean) ?? agentNodeFlags,
   nodeName: "bench-node",
   work,
 });

@@ -1,0 +1,101 @@
+// Where the simulated agents of bench/convergence.ts put their report, to
+// measure what an API change would buy before making it (docs/adr/0005):
+// - status:  as the API is: conditions, per-setting results and inventory in
+//            the NodeNetworkTuning's status, the object the operator writes;
+// - apart:   conditions in that status, the results and the inventory in an
+//            object of the agent's own per node (a bench-only kind with the
+//            same schema for those two fields), written in the same change;
+// - summary: conditions only, no per-setting results or inventory anywhere
+//            (the floor for any layout that still writes two objects).
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse } from "yaml";
+
+export type ReportLayout = "status" | "apart" | "summary";
+type Api = (method: string, url: string, body?: unknown, type?: string) => Promise<unknown>;
+type Schema = { properties?: Record<string, Schema> } & Record<string, unknown>;
+
+const layouts: readonly ReportLayout[] = ["status", "apart", "summary"];
+const reports = "/apis/nettune.io/v1alpha1/nodenetworkreports";
+
+/** BENCH_REPORT, "status" when unset; anything else is refused by name. */
+export function reportLayout(value: string | undefined): ReportLayout {
+  const layout = (value ?? "status") as ReportLayout;
+  if (!layouts.includes(layout))
+    throw new Error(`BENCH_REPORT: ${value ?? ""} is not one of ${layouts.join(", ")}`);
+  return layout;
+}
+
+/** For "apart": a NodeNetworkReport kind whose settings and inventory have the NodeNetworkTuning status's schema. */
+export async function installReportKind(api: Api, root: string): Promise<void> {
+  const crd = parse(
+    await readFile(path.join(root, "crds/nodenetworktunings.nettune.io.yaml"), "utf8"),
+  ) as { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
+  const tuning = crd.spec.versions[0]?.schema.openAPIV3Schema.properties ?? {};
+  const status = tuning.status?.properties ?? {};
+  await api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "nodenetworkreports.nettune.io" },
+    spec: {
+      group: "nettune.io",
+      names: { kind: "NodeNetworkReport", plural: "nodenetworkreports" },
+      scope: "Cluster",
+      versions: [
+        {
+          name: "v1alpha1",
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                apiVersion: tuning.apiVersion,
+                kind: tuning.kind,
+                metadata: tuning.metadata,
+                settings: status.settings,
+                inventory: status.inventory,
+              },
+            },
+          },
+        },
+      ],
+    },
+  });
+  for (let tries = 0; ; tries++) {
+    const listed = await api("GET", reports).catch(() => undefined);
+    if (listed !== undefined) return;
+    if (tries > 100) throw new Error("NodeNetworkReport: not served after 10 s");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** One agent's report of a new generation, written as the layout puts it. */
+export async function writeReport(
+  api: Api,
+  layout: ReportLayout,
+  name: string,
+  status: { observedGeneration: number; conditions: unknown[] },
+  report: Record<string, unknown>,
+  created: Set<string>,
+): Promise<void> {
+  const tuningStatus = layout === "status" ? { ...status, ...report } : status;
+  await api(
+    "PATCH",
+    `/apis/nettune.io/v1alpha1/nodenetworktunings/${name}/status`,
+    { status: tuningStatus },
+    "application/merge-patch+json",
+  );
+  if (layout !== "apart") return;
+  if (created.has(name)) {
+    await api("PATCH", `${reports}/${name}`, report, "application/merge-patch+json");
+    return;
+  }
+  await api("POST", reports, {
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NodeNetworkReport",
+    metadata: { name },
+    ...report,
+  });
+  created.add(name);
+}
