@@ -10,6 +10,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
+import { eventually } from "../test/harness/wait.ts";
 
 export type ReportLayout = "status" | "apart" | "summary";
 type Api = (method: string, url: string, body?: unknown, type?: string) => Promise<unknown>;
@@ -62,12 +63,8 @@ export async function installReportKind(api: Api, root: string): Promise<void> {
       ],
     },
   });
-  for (let tries = 0; ; tries++) {
-    const listed = await api("GET", reports).catch(() => undefined);
-    if (listed !== undefined) return;
-    if (tries > 100) throw new Error("NodeNetworkReport: not served after 10 s");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // Served once the API server has established the kind.
+  await eventually(() => api("GET", reports), 10_000, 100);
 }
 
 /** One agent's report of a new generation, written as the layout puts it. */
