@@ -147,6 +147,28 @@ describe("applying planned settings", () => {
     expect(host.values.get(targetKey(rings))).toBe("256");
     expect(store.originalOf(rings)).toBeUndefined();
   });
+
+  it("reads the IRQs only once irqbalance has taken the ban, so a pass it finished just before is undone", async () => {
+    const bans: Target = { kind: "irqbalance-bans" };
+    const irq: Target = { kind: "proc", path: "irq/39/smp_affinity_list" };
+    host.values.set(targetKey(bans), "NONE");
+    host.values.set(targetKey(irq), "3");
+    // irqbalance answers the ban only after the pass it was making, which moved IRQ 39 to CPU 2.
+    const write = host.write.bind(host);
+    host.write = async (target, value) => {
+      if (target.kind === "irqbalance-bans") host.values.set(targetKey(irq), "2");
+      await write(target, value);
+    };
+    const results = await applySettings(
+      [gen.setting("irqbalance/banned-irqs", bans, "39"), gen.setting("eth1/irq/39", irq, "3")],
+      deps(),
+    );
+    expect(results.map((r) => [r.name, r.reason, r.observed])).toEqual([
+      ["irqbalance/banned-irqs", "Written", "39"],
+      ["eth1/irq/39", "Written", "3"],
+    ]);
+    expect(host.values.get(targetKey(irq))).toBe("3");
+  });
 });
 
 describe("reverting", () => {

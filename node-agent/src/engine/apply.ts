@@ -49,6 +49,26 @@ export async function applySettings(
   planned: PlannedSetting[],
   deps: ApplyDeps,
 ): Promise<SettingResult[]> {
+  const results: SettingResult[] = [];
+  for (const round of readRounds(planned)) results.push(...(await applyRound(round, deps)));
+  return results;
+}
+
+/**
+ * The planned settings cut after each one that gates later reads: irqbalance
+ * may finish a pass that moves an IRQ after the IRQ was read and before it
+ * took the ban, so the IRQs are read only once the ban is written.
+ */
+function readRounds(planned: PlannedSetting[]): PlannedSetting[][] {
+  const rounds: PlannedSetting[][] = [[]];
+  for (const setting of planned) {
+    rounds.at(-1)?.push(setting);
+    if (setting.target && targetTraits(setting.target).gatesLaterReads) rounds.push([]);
+  }
+  return rounds.filter((round) => round.length > 0);
+}
+
+async function applyRound(planned: PlannedSetting[], deps: ApplyDeps): Promise<SettingResult[]> {
   // Read everything first, then record every original with one save, then write.
   const decided = await Promise.all(planned.map((setting) => decide(setting, deps)));
   const pending = decided.filter((d): d is Pending => "before" in d);

@@ -118,6 +118,11 @@ export interface TargetTraits {
   netSysctl: boolean;
   /** Connection tracking's: it exists only once the nf_conntrack module is loaded. */
   conntrack: boolean;
+  /**
+   * Another writer keeps moving later targets until this write reaches it
+   * (irqbalance's ban list): the settings after it are read only once it is written.
+   */
+  gatesLaterReads: boolean;
 }
 
 const probeGatedGroups: readonly EthtoolGroup[] = ["channels", "rings", "rss", "features"];
@@ -129,12 +134,13 @@ export function targetTraits(target: Target): TargetTraits {
     probeGated: false,
     netSysctl: false,
     conntrack: false,
+    gatesLaterReads: false,
   };
   switch (target.kind) {
     case "ethtool":
       return { ...traits, owner: "ethtool", probeGated: probeGatedGroups.includes(target.group) };
     case "irqbalance-bans":
-      return { ...traits, owner: "irqbalance", value: "irqset" };
+      return { ...traits, owner: "irqbalance", value: "irqset", gatesLaterReads: true };
     case "resolvconf":
       return { ...traits, owner: "resolver", value: "wordset" };
     case "proc":
