@@ -13,11 +13,19 @@ import { readHostFiles } from "./host-read.ts";
  *   `settings ban irqs NONE`  → empties it
  * The list lives in the process: a restarted irqbalance bans nothing until told again.
  */
+/**
+ * How long to wait for an answer. irqbalance before 1.9.4 (Debian 12 ships
+ * 1.9.2) answers nothing while it rescans, for one whole interval (10 s by
+ * default), and it rescans at its first pass after every ban: a shorter wait
+ * would call a busy irqbalance unreachable just after NetTune banned IRQs.
+ */
+export const irqbalanceAnswerTimeoutMs = 15_000;
+
 export class IRQBalanceSocket {
   private readonly socketPath: string;
   private readonly timeoutMs: number;
 
-  constructor(socketPath: string, timeoutMs = 3000) {
+  constructor(socketPath: string, timeoutMs = irqbalanceAnswerTimeoutMs) {
     this.socketPath = socketPath;
     this.timeoutMs = timeoutMs;
   }
