@@ -18,6 +18,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const socket of open) socket.destroy();
+  open.clear();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   server = undefined;
   await rm(dir, { recursive: true, force: true });

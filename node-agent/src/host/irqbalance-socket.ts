@@ -4,6 +4,14 @@ import path from "node:path";
 import { readHostFiles } from "./host-read.ts";
 
 /**
+ * How long to wait for an answer. irqbalance before 1.9.4 (Debian 12 ships
+ * 1.9.2) answers nothing while it rescans, for one whole interval (10 s by
+ * default), and it rescans at its first pass after every ban: a shorter wait
+ * would call a busy irqbalance unreachable just after NetTune banned IRQs.
+ */
+export const irqbalanceAnswerTimeoutMs = 15_000;
+
+/**
  * irqbalance's control socket (irqbalance 1.2 and later, built with its UI):
  * `/run/irqbalance/irqbalance<pid>.sock` in irqbalance's own mount namespace.
  * One request per connection; irqbalance accepts only senders whose
@@ -13,14 +21,6 @@ import { readHostFiles } from "./host-read.ts";
  *   `settings ban irqs NONE`  → empties it
  * The list lives in the process: a restarted irqbalance bans nothing until told again.
  */
-/**
- * How long to wait for an answer. irqbalance before 1.9.4 (Debian 12 ships
- * 1.9.2) answers nothing while it rescans, for one whole interval (10 s by
- * default), and it rescans at its first pass after every ban: a shorter wait
- * would call a busy irqbalance unreachable just after NetTune banned IRQs.
- */
-export const irqbalanceAnswerTimeoutMs = 15_000;
-
 export class IRQBalanceSocket {
   private readonly socketPath: string;
   private readonly timeoutMs: number;
