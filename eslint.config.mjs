@@ -1,6 +1,34 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// What the agent must not import as an ES module: importing a built-in from ES
+// code reads every export, lazy getters included, and loads what is behind
+// them; prom-client's index loads its Pushgateway, default metrics and cluster
+// support. Together 4.3 MB of an idle agent's RSS (docs/adr/0011).
+const agentLoadsLazily = [
+  {
+    name: "node:http",
+    allowTypeImports: true,
+    message:
+      'Its WebSocket getter loads undici: take it from process.getBuiltinModule("node:http").',
+  },
+  {
+    name: "node:fs",
+    allowTypeImports: true,
+    message: 'Use node:fs/promises, or process.getBuiltinModule("node:fs").',
+  },
+  {
+    name: "node:util",
+    allowTypeImports: true,
+    message: 'Take it from process.getBuiltinModule("node:util").',
+  },
+  {
+    name: "prom-client",
+    allowTypeImports: true,
+    message: "Import its parts: prom-client/lib/counter.js and the like.",
+  },
+];
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "dist/**", "crds/**", "charts/**", "**/*.generated.*"] },
   js.configs.recommended,
@@ -18,6 +46,11 @@ export default tseslint.config(
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }],
       "max-depth": ["error", 3],
     },
+  },
+  {
+    files: ["node-agent/src/**/*.ts", "common/**/*.ts"],
+    ignores: ["**/test/**", "**/*.test.ts", "node-agent/src/runtime/prom-client-parts.d.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: agentLoadsLazily }] },
   },
   {
     // Planners and the engine decide; facts/ reads the host, host/ adapters change it.
@@ -43,6 +76,7 @@ export default tseslint.config(
               name: "node:child_process",
               message: "Run commands through the injected CommandRunner.",
             },
+            ...agentLoadsLazily.filter((path) => path.name !== "node:fs"),
           ],
           patterns: [
             {

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
 
 export interface HealthSources {
@@ -16,6 +16,11 @@ export function startHealthServer(
   registry: Registry,
   health: HealthSources,
 ): Promise<Server> {
+  // node:http's CommonJS exports, not an ES import: importing a built-in from an
+  // ES module reads every export, and node:http's WebSocket, CloseEvent and
+  // MessageEvent getters then load undici, which nothing here uses: 2.7 MB of
+  // an idle agent's RSS (docs/adr/0011).
+  const { createServer } = process.getBuiltinModule("node:http");
   const server = createServer((request, response) => {
     void route(request, response, registry, health);
   });

@@ -1,7 +1,7 @@
 // node-agent plan|apply|revert|inventory --file tuning.yaml
 // Runs the tuners on this host without a cluster, printing one row per setting.
 import path from "node:path";
-import { parseArgs } from "node:util";
+import type { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { enact, InvalidSpecError, revertAll, type EnactDeps } from "./engine/enact.ts";
 import { hostInventory } from "./engine/inventory.ts";
@@ -48,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function parseArguments(argv: string[]): { values: Values; positionals: string[] } {
+  // node:util's CommonJS exports: an ES import would read its lazy getters (docs/adr/0011).
+  const { parseArgs } = process.getBuiltinModule("node:util");
   try {
     return parseArgs({ args: argv, allowPositionals: true, options });
   } catch (cause) {

@@ -1,7 +1,5 @@
 // The node agent as it runs in the DaemonSet: watches its own
 // NodeNetworkTuning, keeps the node at its spec, reports per-setting status.
-import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { enactWithAudits } from "./engine/audits.ts";
 import { agentEthtool, revertAll, usesHousekeeping, type EnactDeps } from "./engine/enact.ts";
 import { specCheckers } from "./runtime/spec-check.ts";
@@ -50,6 +48,10 @@ const usage = `usage: nettune-agent [--node-name NAME] [--host-root /host] [--ru
 
 /** Flags win over the environment; NODE_NAME comes from the downward API. */
 function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
+  // CommonJS exports, as in common/health-server.ts: an ES import of node:fs
+  // or node:util would read their lazy getters and load the modules behind them.
+  const { existsSync } = process.getBuiltinModule("node:fs");
+  const { parseArgs } = process.getBuiltinModule("node:util");
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -1,5 +1,4 @@
-import { constants } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { constants, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CPUListError, parseCPUList, parseCPUMask } from "../../../api/helpers/cpu-list.ts";
 import { canonicalFeature, ethtoolRefusalCode } from "./ethtool-parse.ts";

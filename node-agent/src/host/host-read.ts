@@ -1,5 +1,4 @@
-import { constants } from "node:fs";
-import { lstat, open, readlink, type FileHandle } from "node:fs/promises";
+import { constants, lstat, open, readlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 
 /**

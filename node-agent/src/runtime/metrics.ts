@@ -1,5 +1,8 @@
 import { OtherWriter } from "../../../api/v1alpha1/reasons.ts";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import Counter from "prom-client/lib/counter.js";
+import Gauge from "prom-client/lib/gauge.js";
+import Histogram from "prom-client/lib/histogram.js";
+import Registry from "prom-client/lib/registry.js";
 import { readConntrackCounters, readNICDrops, readSoftnet } from "../facts/host-counters.ts";
 import type { HostPaths } from "../host/paths.ts";
 
