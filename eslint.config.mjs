@@ -53,6 +53,35 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { paths: agentLoadsLazily }] },
   },
   {
+    // Every host file is opened through host/host-read.ts and host/host-write.ts, which
+    // resolve it inside the host root and refuse links, FIFOs, devices and huge files.
+    files: ["node-agent/src/**/*.ts"],
+    ignores: [
+      "node-agent/src/host/host-read.ts",
+      "node-agent/src/host/host-write.ts",
+      // The agent's own files, not the host's: its originals and its service account.
+      "node-agent/src/engine/originals.ts",
+      "node-agent/src/runtime/connection.ts",
+      "node-agent/src/runtime/prom-client-parts.d.ts",
+    ],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            ...agentLoadsLazily,
+            {
+              name: "node:fs/promises",
+              allowTypeImports: true,
+              message:
+                "Open host files through node-agent/src/host/host-read.ts or host-write.ts: they resolve inside the root and refuse links, FIFOs and devices.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Planners and the engine decide; facts/ reads the host, host/ adapters change it.
     // The originals store (engine/originals.ts) is the agent's own file, not the host's.
     files: ["node-agent/src/tuners/**/*.ts", "node-agent/src/engine/**/*.ts"],

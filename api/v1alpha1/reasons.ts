@@ -41,6 +41,21 @@ export const NodeConditionReason = {
   OtherWriters: "OtherWriters",
   /** No program known to NetTune writes what it manages to other values. */
   NoOtherWriters: "NoOtherWriters",
+  /**
+   * The kernel's boot id cannot be read: the agent cannot tell its recorded
+   * originals from another boot's, so it writes nothing.
+   */
+  BootIdUnreadable: "BootIdUnreadable",
+  /**
+   * The originals file cannot be read, parsed or trusted (a checksum that
+   * fails, a link, a FIFO, megabytes): the agent writes nothing and leaves
+   * the file as it is.
+   */
+  StateUnreadable: "StateUnreadable",
+  /** The originals file was removed while its previous generation holds originals: nothing is written. */
+  StateMissing: "StateMissing",
+  /** The originals file cannot be saved (a full or read-only run directory): nothing is written. */
+  StateUnwritable: "StateUnwritable",
 } as const;
 
 /** Condition types of a NetworkTuning, kept mutually consistent by tuningConditions(). */
@@ -149,6 +164,13 @@ export const AgentEventReason = {
   DriftCorrected: "DriftCorrected",
   /** Values NetTune changed were restored to the node's originals (Normal). */
   Reverted: "Reverted",
+  /**
+   * The agent's recorded originals or the boot id cannot be trusted; it
+   * writes nothing on the node until a person looks (Warning).
+   */
+  StateUntrusted: "StateUntrusted",
+  /** Some recorded originals could not be restored; they stay recorded and are tried again (Warning). */
+  RevertFailed: "RevertFailed",
 } as const;
 
 /** What the agent did, in an Event's `action` field. */

@@ -4,6 +4,8 @@ import path from "node:path";
 import type { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { enact, InvalidSpecError, revertAll, type EnactDeps } from "./engine/enact.ts";
+import { StateError } from "./engine/state-error.ts";
+import { escapeControl } from "./table.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { execRunner } from "./host/commands.ts";
@@ -14,10 +16,11 @@ import { formatResults } from "./table.ts";
 import { conflicting, describeConflict } from "./engine/other-writers.ts";
 
 const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml|-] [--root /] [--run-dir ROOT/run/nettune]
-                  [--resolv-conf /etc/resolv.conf] [--output table|json]
+                  [--resolv-conf /etc/resolv.conf] [--output table|json] [--from-previous]
   plan       show what apply would change; writes nothing
   apply      apply the file's settings (Audit mode in the file plans only)
-  revert     restore every value NetTune changed on this node
+  revert     restore every value NetTune changed on this node; --from-previous restores
+             from the generation kept before an originals file that cannot be trusted
   inventory  print the node's NICs, CPUs, conntrack and resolver options`;
 
 const options = {
@@ -27,6 +30,7 @@ const options = {
   "run-dir": { type: "string" },
   "resolv-conf": { type: "string" },
   output: { type: "string", default: "table" },
+  "from-previous": { type: "boolean" },
   "kill-before-write": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -67,7 +71,7 @@ const commands: Record<string, Command> = {
   plan: (values, deps) => planOrApply("plan", values, deps),
   apply: (values, deps) => planOrApply("apply", values, deps),
   revert: async (values, deps) => {
-    const rows = await revertAll(deps);
+    const rows = await revertAll(deps, values["from-previous"] ? "previous" : "current");
     print(
       values.output === "json" ? JSON.stringify({ results: rows }, null, 2) : formatResults(rows),
     );
@@ -134,6 +138,11 @@ function killBeforeWrite(n: number): NonNullable<EnactDeps["observer"]> {
   };
 }
 
+/** A message on one line, with the control characters a host name or file could carry shown escaped. */
+function oneLine(text: string): string {
+  return escapeControl(text.replace(/\s*\n\s*/g, "; "));
+}
+
 function print(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
@@ -144,11 +153,14 @@ function report(error: unknown): number {
     if (error instanceof UsageError) console.error(usage);
     return 2;
   }
-  if (error instanceof InvalidSpecError) {
-    console.error(`error: ${error.message}`);
+  if (error instanceof InvalidSpecError || error instanceof StateError) {
+    console.error(`error: ${oneLine(error.message)}`);
     return 2;
   }
-  console.error(error);
+  // Anything else is one line too, with its cause: a person reads it, not a stack.
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`error: ${oneLine(message)}${cause ? ` (${oneLine(cause.message)})` : ""}`);
   return 1;
 }
 

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
 import { applyDefaults } from "../../api/helpers/defaults.ts";
 import type { FieldError } from "../../api/helpers/validate.ts";
@@ -78,7 +79,7 @@ async function readSpecText(
     const text =
       file === "-"
         ? await readUpTo(process.stdin, file, fileLimit)
-        : await readHostFile(file, fileLimit);
+        : await readHostFile("/", path.resolve(file), fileLimit);
     if (text === undefined) throw refuse("no such file");
     return text;
   } catch (cause) {

@@ -25,7 +25,7 @@ import { revertEntries } from "./revert.ts";
 import { otherWriters, withOtherWriters, type OtherWriter } from "./other-writers.ts";
 import { ownedByCNI } from "../facts/cni.ts";
 import { findOtherWriters } from "../facts/other-writers.ts";
-import { OriginalsStore } from "./originals.ts";
+import { OriginalsStore, type StateGeneration } from "./originals.ts";
 import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 
@@ -86,12 +86,10 @@ export async function enact(
   const facts = await gatherNodeFacts({ paths: deps.paths, ethtool }, gatherScope(spec));
   const mode = options.auditOnly ? "Audit" : (spec.mode ?? "Enforce");
   // A plan or an Audit check changes nothing on the node, not even the originals file.
-  const { store, discardedStale } = await OriginalsStore.open(
-    deps.paths.runDir,
-    facts.bootId,
-    deps.now,
-    mode === "Audit",
-  );
+  const { store, discardedStale } = await OriginalsStore.open(deps.paths.runDir, facts.bootId, {
+    ...(deps.now ? { now: deps.now } : {}),
+    readOnly: mode === "Audit",
+  });
   const extras = await gatherExtras(deps.paths, spec, facts.cpus.online.length);
 
   const hardware = planHardware(spec, facts, options.source);
@@ -153,12 +151,22 @@ export async function enact(
   };
 }
 
-/** Restores everything NetTune recorded, newest first. */
-export async function revertAll(deps: EnactDeps): Promise<SettingResult[]> {
+/**
+ * Restores everything NetTune recorded, newest first. `generation: "previous"`
+ * restores from the generation kept before the current one, when the current
+ * cannot be trusted (a person's recovery; the current is set aside, not lost).
+ */
+export async function revertAll(
+  deps: EnactDeps,
+  generation: StateGeneration = "current",
+): Promise<SettingResult[]> {
   const ethtool = agentEthtool(deps);
   const actuator = new Actuator(deps.paths, ethtool, deps.observer);
-  const bootId = await readBootId(deps.paths.proc);
-  const { store } = await OriginalsStore.open(deps.paths.runDir, bootId, deps.now);
+  const bootId = await readBootId(deps.paths.root, deps.paths.proc);
+  const { store } = await OriginalsStore.open(deps.paths.runDir, bootId, {
+    ...(deps.now ? { now: deps.now } : {}),
+    generation,
+  });
   return revertEntries(store.list(), { actuator, store });
 }
 
@@ -240,7 +248,7 @@ async function resolvExtras(paths: HostPaths): Promise<NodeExtras> {
 /** The ethtool of the agent's checks: queue counts proven by sysfs, drivers kept across checks. */
 export function agentEthtool(deps: EnactDeps): Ethtool {
   return new Ethtool(deps.run, {
-    queueCounts: sysfsQueueCounts(deps.paths.sys),
+    queueCounts: sysfsQueueCounts(deps.paths.root, deps.paths.sys),
     ...(deps.driverInfoMemo ? { driverInfoMemo: deps.driverInfoMemo } : {}),
   });
 }

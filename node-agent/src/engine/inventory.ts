@@ -21,6 +21,7 @@ export async function hostInventory(facts: NodeFacts, paths: HostPaths): Promise
         interfaceInventory(
           iface,
           await readIRQAffinities(
+            paths.root,
             paths.proc,
             iface.queueIRQs.map((q) => q.irq),
           ),

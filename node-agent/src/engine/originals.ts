@@ -1,6 +1,12 @@
-import { mkdir, readFile, rename, writeFile, open } from "node:fs/promises";
+import { link, lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { HostDataError, readHostFile } from "../host/host-read.ts";
+import { replaceFile, syncDirectory } from "../host/host-write.ts";
 import { checkTarget, targetKey, type Target } from "../host/targets.ts";
+import { StateError, type StateProblem } from "./state-error.ts";
+
+export { StateError };
 
 export interface OriginalEntry {
   key: string;
@@ -11,26 +17,53 @@ export interface OriginalEntry {
   recordedAt: string;
 }
 
+/** What is stored: version 2 adds a generation and a checksum over the rest. */
 interface StateFile {
-  version: 1;
+  version: 1 | 2;
   bootId: string;
+  generation?: number;
   entries: OriginalEntry[];
+  checksum?: string;
+}
+
+export const stateFileName = "originals.json";
+/** The generation before the current one, kept for a revert when the current cannot be trusted. */
+export const previousStateFileName = "originals.previous.json";
+
+// Thousands of originals fit in a few hundred KiB; a larger file is not one the agent wrote.
+const stateFileLimit = 8 * 1024 * 1024;
+
+/** Which file the store reads: the current generation, or the previous one for a recovery. */
+export type StateGeneration = "current" | "previous";
+
+export interface OpenOptions {
+  now?: () => Date;
+  /** Plans and Audit: stale originals are dropped in memory only and nothing is written. */
+  readOnly?: boolean;
+  /** Reads the previous generation (a revert when the current is unreadable). */
+  generation?: StateGeneration;
 }
 
 /**
  * The values the node had before NetTune first changed them, kept in the run
  * directory (a tmpfs on nodes) so that a restarted agent still reverts
- * exactly. Every change is saved atomically before the write it protects.
+ * exactly. Every change is saved atomically before the write it protects,
+ * and the generation before it is kept beside it.
+ *
+ * It fails closed: a state file that cannot be read, parsed or trusted, or a
+ * boot id that cannot be read, throws StateError; the file is never
+ * overwritten then, and the caller writes nothing to the host.
  */
 export class OriginalsStore {
-  private readonly file: string;
+  private readonly dir: string;
   private readonly bootId: string;
   private readonly now: () => Date;
   private readonly readOnly: boolean;
+  private generation = 0;
   private entries: OriginalEntry[] = [];
 
-  private constructor(file: string, bootId: string, now: () => Date, readOnly: boolean) {
-    this.file = file;
+  private constructor(dir: string, bootId: string, now: () => Date, readOnly: boolean) {
+    this.dir = dir;
     this.bootId = bootId;
     this.now = now;
     this.readOnly = readOnly;
@@ -38,25 +71,32 @@ export class OriginalsStore {
 
   /**
    * Opens the store. Originals from another boot describe a kernel that no
-   * longer exists and are dropped before anything else happens. A read-only
-   * store (plans, Audit) drops them in memory only and never writes.
+   * longer exists and are dropped before anything else happens; that is
+   * decided only from two readable boot ids.
    */
   static async open(
     runDir: string,
-    bootId: string,
-    now: () => Date = () => new Date(),
-    readOnly = false,
+    bootId: string | undefined,
+    options: OpenOptions = {},
   ): Promise<{ store: OriginalsStore; discardedStale: number }> {
-    const store = new OriginalsStore(path.join(runDir, "originals.json"), bootId, now, readOnly);
-    const saved = await readState(store.file, readOnly);
-    let discardedStale = 0;
-    if (saved && saved.bootId === bootId) {
-      store.entries = saved.entries.filter((entry) => isValidEntry(entry));
-    } else if (saved) {
-      discardedStale = saved.entries.length;
-      if (!readOnly) await store.save();
+    const readOnly = options.readOnly ?? false;
+    const store = new OriginalsStore(
+      runDir,
+      requireBootId(runDir, bootId, readOnly),
+      options.now ?? (() => new Date()),
+      readOnly,
+    );
+    const generation = options.generation ?? "current";
+    const saved = await readGeneration(runDir, generation);
+    if (generation === "previous" && !readOnly) await setAsideCurrent(runDir);
+    if (saved === undefined) return { store, discardedStale: 0 };
+    store.generation = saved.generation ?? 0;
+    if (bootId === undefined || saved.bootId === bootId) {
+      store.entries = saved.entries;
+      return { store, discardedStale: 0 };
     }
-    return { store, discardedStale };
+    if (!readOnly) await store.save();
+    return { store, discardedStale: saved.entries.length };
   }
 
   list(): readonly OriginalEntry[] {
@@ -93,45 +133,185 @@ export class OriginalsStore {
     if (this.entries.length !== before) await this.save();
   }
 
+  /**
+   * Writes the next generation: the current file is first linked as the
+   * previous one, then replaced. A failed save (a full file system) throws
+   * StateError and leaves both files as they were.
+   */
   private async save(): Promise<void> {
-    if (this.readOnly) throw new Error(`${this.file}: opened read-only, not saving`);
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const state: StateFile = { version: 1, bootId: this.bootId, entries: this.entries };
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    const handle = await open(temporary, "w", 0o600);
+    const file = path.join(this.dir, stateFileName);
+    if (this.readOnly) throw new Error(`${file}: opened read-only, not saving`);
+    this.generation += 1;
+    const body = { version: 2 as const, bootId: this.bootId, generation: this.generation };
+    const state: StateFile = {
+      ...body,
+      entries: this.entries,
+      checksum: checksumOf(body, this.entries),
+    };
     try {
-      await handle.writeFile(JSON.stringify(state, null, 2));
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await keepAsPrevious(this.dir);
+      await replaceFile(this.dir, stateFileName, JSON.stringify(state, null, 2), 0o600);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code ?? "unknown";
+      throw new StateError("StateUnwritable", file, `cannot be saved (${code})`, { cause });
     }
-    await rename(temporary, this.file);
   }
 }
 
-async function readState(file: string, readOnly: boolean): Promise<StateFile | undefined> {
-  let text: string;
+/**
+ * The boot id to record under. Without one the store cannot tell this boot's
+ * originals from an earlier boot's, so only a read-only store opens.
+ */
+function requireBootId(runDir: string, bootId: string | undefined, readOnly: boolean): string {
+  if (bootId !== undefined || readOnly) return bootId ?? "";
+  throw new StateError(
+    "BootIdUnreadable",
+    path.join(runDir, stateFileName),
+    "the kernel's boot id cannot be read, so recorded originals cannot be told from another boot's",
+  );
+}
+
+/** Moves an untrusted current generation out of the way under a name of its own, for people to inspect. */
+async function setAsideCurrent(dir: string): Promise<void> {
+  const aside = `${stateFileName}.untrusted.${randomBytes(4).toString("hex")}`;
+  await rename(path.join(dir, stateFileName), path.join(dir, aside)).catch((cause: unknown) => {
+    if ((cause as NodeJS.ErrnoException).code !== "ENOENT") throw cause;
+  });
+}
+
+/** Links the current generation as the previous one, atomically: there is never a moment without either. */
+async function keepAsPrevious(dir: string): Promise<void> {
+  const side = path.join(dir, `.${previousStateFileName}.${randomBytes(8).toString("hex")}.tmp`);
   try {
-    text = await readFile(file, "utf8");
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = JSON.parse(text) as StateFile;
-    return Array.isArray(parsed.entries) && typeof parsed.bootId === "string" ? parsed : undefined;
+    await link(path.join(dir, stateFileName), side);
   } catch (cause) {
-    // A half-written file cannot happen (rename is atomic); a corrupt one is kept for people to inspect.
-    if (!readOnly) await writeFile(`${file}.corrupt`, text);
-    throw new Error(`${file} is not a NetTune state file`, { cause });
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw cause;
   }
+  try {
+    await rename(side, path.join(dir, previousStateFileName));
+  } catch (cause) {
+    await rm(side, { force: true });
+    throw cause;
+  }
+  await syncDirectory(dir);
+}
+
+/**
+ * One generation's state, or undefined when none was ever written. Anything
+ * unusable throws StateError: it is never read as "no originals".
+ */
+async function readGeneration(
+  dir: string,
+  generation: StateGeneration,
+): Promise<StateFile | undefined> {
+  const current = await readStateFile(dir, stateFileName);
+  if (generation === "previous") {
+    const previous = await readStateFile(dir, previousStateFileName);
+    if (previous === undefined)
+      throw new StateError("StateMissing", path.join(dir, previousStateFileName), "does not exist");
+    return previous;
+  }
+  if (current !== undefined) return current;
+  // The current generation never goes away once written: one that did was removed by hand.
+  const previous = await readStateFile(dir, previousStateFileName).catch(() => undefined);
+  if (previous !== undefined && previous.entries.length > 0)
+    throw new StateError(
+      "StateMissing",
+      path.join(dir, stateFileName),
+      `is missing while ${previousStateFileName} holds ${previous.entries.length} originals`,
+    );
+  return undefined;
+}
+
+async function readStateFile(dir: string, name: string): Promise<StateFile | undefined> {
+  const file = path.join(dir, name);
+  // The agent writes only plain files here; a link in their place was planted.
+  if ((await lstat(file).catch(() => undefined))?.isSymbolicLink())
+    throw new StateError("StateUnreadable", file, "is a symlink");
+  let text: string | undefined;
+  try {
+    // The run dir is the agent's own: resolved with itself as the root, no link leads out of it.
+    text = await readHostFile(dir, file, stateFileLimit);
+  } catch (cause) {
+    if (!(cause instanceof HostDataError)) throw cause;
+    throw new StateError("StateUnreadable", file, cause.problem, { cause });
+  }
+  if (text === undefined) return undefined;
+  const state = parseState(text);
+  if (typeof state === "string") throw new StateError("StateUnreadable", file, state);
+  return state;
+}
+
+/** The state in `text`, or what is wrong with it: the first of the checks below that fails. */
+export function parseState(text: string): StateFile | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "is not JSON";
+  }
+  if (typeof parsed !== "object" || parsed === null) return "is not a NetTune state file";
+  const state = parsed as StateFile;
+  for (const check of stateChecks) {
+    const problem = check(state);
+    if (problem !== undefined) return problem;
+  }
+  return state;
+}
+
+type StateCheck = (state: StateFile) => string | undefined;
+
+/** In order: each check may rely on the ones before it. */
+const stateChecks: StateCheck[] = [
+  function knownVersion(state) {
+    // What was parsed is not yet known to be a StateFile: each check reads it as unknown.
+    const version: unknown = state.version;
+    return version === 1 || version === 2 ? undefined : "has an unknown version";
+  },
+  function hasShape(state) {
+    const { bootId, entries } = state as { bootId: unknown; entries: unknown };
+    return typeof bootId === "string" && Array.isArray(entries)
+      ? undefined
+      : "is not a NetTune state file";
+  },
+  function checksumHolds(state) {
+    // Version 1, written by earlier agents, has no checksum: it is read as it is.
+    if (state.version === 1) return undefined;
+    const body = { version: 2 as const, bootId: state.bootId, generation: state.generation ?? 0 };
+    return state.checksum === checksumOf(body, state.entries)
+      ? undefined
+      : "fails its checksum (changed or truncated after it was written)";
+  },
+  function entriesAllowed(state) {
+    const bad = state.entries.findIndex((entry) => !isValidEntry(entry));
+    return bad === -1 ? undefined : `entry ${bad} is not a target NetTune may change`;
+  },
+  function keysUnique(state) {
+    const keys = new Set(state.entries.map((entry) => entry.key));
+    return keys.size === state.entries.length ? undefined : "records one target twice";
+  },
+];
+
+function checksumOf(body: object, entries: readonly OriginalEntry[]): string {
+  return createHash("sha256")
+    .update(JSON.stringify({ ...body, entries }))
+    .digest("hex");
 }
 
 /** Entries pass the allowlist again: a tampered state file cannot steer a revert elsewhere. */
-function isValidEntry(entry: OriginalEntry): boolean {
+function isValidEntry(entry: unknown): entry is OriginalEntry {
+  if (typeof entry !== "object" || entry === null) return false;
+  const candidate = entry as { original?: unknown; key?: unknown; target?: unknown };
+  if (typeof candidate.original !== "string" || typeof candidate.key !== "string") return false;
+  if (typeof candidate.target !== "object" || candidate.target === null) return false;
   try {
-    checkTarget(entry.target);
-    return targetKey(entry.target) === entry.key && typeof entry.original === "string";
+    const target = checkTarget(candidate.target as Target);
+    return targetKey(target) === candidate.key;
   } catch {
     return false;
   }
 }
+
+export type { StateProblem };

@@ -1,5 +1,6 @@
 import type { WriterFacts } from "../facts/other-writers.ts";
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
+import type { IRQAffinityTuning } from "../../../api/v1alpha1/interfaces.ts";
 import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
 import { planChannels } from "../tuners/channels.ts";
 import { planCoalesce } from "../tuners/coalesce.ts";
@@ -68,7 +69,7 @@ export function planQueuesAndNode(
         : [
             ...(settings.rps ? planRPS(settings.rps, context) : []),
             ...(settings.xps ? planXPS(settings.xps, context) : []),
-            ...(settings.irqAffinity ? planIRQAffinity(settings.irqAffinity, context) : []),
+            ...planQueueIRQs(settings.irqAffinity, context, facts.interruptsUnreadable),
           ];
     return [...(settings.rss ? planRSS(settings.rss, context) : []), ...cpuPlaced];
   });
@@ -134,6 +135,26 @@ export function predictFacts(facts: NodeFacts, hardware: PlannedSetting[]): Node
     ...facts,
     interfaces: facts.interfaces.map((iface) => ({ ...iface, ...counts.get(iface.name) })),
   };
+}
+
+/**
+ * Queue IRQ affinity, or its failure when /proc/interrupts could not be read:
+ * without it no IRQ is known to be a queue's, and that is not "no queue IRQs".
+ */
+function planQueueIRQs(
+  desired: IRQAffinityTuning | undefined,
+  context: InterfaceContext,
+  interruptsUnreadable: string | undefined,
+): PlannedSetting[] {
+  if (desired === undefined) return [];
+  if (interruptsUnreadable === undefined || desired.policy === "Leave")
+    return planIRQAffinity(desired, context);
+  return cpuSettingsFailed(
+    context.iface,
+    { irqAffinity: desired },
+    interruptsUnreadable,
+    context.source,
+  );
 }
 
 function withSource<T extends object>(

@@ -1,7 +1,6 @@
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { HostPaths } from "../host/paths.ts";
-import { readHostFile } from "../host/host-read.ts";
+import { listHostDir, readHostFile } from "../host/host-read.ts";
 import { flagValue, ProcessTable } from "./processes.ts";
 
 /** The CNI plugin chain the node's container runtime uses, from its configuration directory. */
@@ -56,7 +55,9 @@ export async function findCNI(
     if (!process) continue;
     const file =
       flagValue(process.argv, "config") ?? shortFlag(process.argv, "-c") ?? runtime.defaultFile;
-    const text = await readHostFile(path.join(process.root, file)).catch(() => undefined);
+    const text = await readHostFile(process.root, path.join(process.root, file)).catch(
+      () => undefined,
+    );
     const dir =
       (text === undefined ? undefined : tomlString(text, runtime.table, runtime.key)) ??
       defaultConfDir;
@@ -67,11 +68,11 @@ export async function findCNI(
 
 /** The first readable CNI configuration of `dir` (as the node sees it), read under `root`. */
 async function firstConfig(root: string, dir: string): Promise<CNIConfig | undefined> {
-  const files = (await readdir(path.join(root, dir)).catch(() => [] as string[]))
+  const files = (await listHostDir(root, path.join(root, dir)))
     .filter((name) => /\.(conf|conflist|json)$/.test(name))
     .sort();
   for (const name of files) {
-    const text = await readHostFile(path.join(root, dir, name)).catch(() => undefined);
+    const text = await readHostFile(root, path.join(root, dir, name)).catch(() => undefined);
     const plugin = text === undefined ? undefined : mainPlugin(text);
     if (plugin) return { file: path.join(dir, name), plugin };
   }

@@ -1,8 +1,7 @@
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { FeatureState, PresetAndCurrent } from "../host/ethtool-parse.ts";
 import type { Ethtool } from "../host/ethtool.ts";
-import { HostDataError } from "../host/host-read.ts";
+import { HostDataError, listHostDir, readHostFile } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { runningIRQBalance } from "../host/irqbalance-socket.ts";
 import { readQueueCounts, type QueueCounts } from "../host/queue-counts.ts";
@@ -21,8 +20,8 @@ import {
 } from "./node-layout.ts";
 
 /** A device's queue counts; none when its queues directory in sysfs cannot be read. */
-async function queueCountsOf(deviceDir: string): Promise<QueueCounts> {
-  return (await readQueueCounts(deviceDir)) ?? { rx: 0, tx: 0 };
+async function queueCountsOf(root: string, deviceDir: string): Promise<QueueCounts> {
+  return (await readQueueCounts(root, deviceDir)) ?? { rx: 0, tx: 0 };
 }
 
 export interface InterfaceFacts {
@@ -49,9 +48,12 @@ export interface NodeFacts {
   cpus: CPUTopology;
   /** Why the CPU topology could not be read; then cpus lists no CPU at all. */
   cpusUnreadable?: string;
+  /** Why /proc/interrupts could not be read; then no IRQ is known to belong to a queue. */
+  interruptsUnreadable?: string;
   /** False inside a network namespace other than the host's. */
   initialNetns: boolean;
-  bootId: string;
+  /** Undefined when the kernel's boot id cannot be read: nothing is written then. */
+  bootId: string | undefined;
   kernel: string;
   /** Absent when not looked for. */
   irqbalanceRunning?: boolean;
@@ -88,11 +90,11 @@ export async function gatherNodeFacts(
 ): Promise<NodeFacts> {
   const only = scope.interfaces;
   const { paths } = deps;
-  const names = (await readdir(path.join(paths.sys, "class/net")).catch(() => [])).filter(
+  const names = (await listHostDir(paths.root, path.join(paths.sys, "class/net"))).filter(
     (name) => name !== "lo" && (only === undefined || only.has(name)),
   );
-  const defaults = await defaultRouteInterfaces(paths.proc);
-  const interrupts = parseInterrupts(await readText(path.join(paths.proc, "interrupts")));
+  const defaults = await defaultRouteInterfaces(paths.root, paths.proc);
+  const { interrupts, interruptsUnreadable } = await readInterrupts(paths);
   const identities = new Set<string>();
   const interfaces = await Promise.all(
     names
@@ -102,7 +104,7 @@ export async function gatherNodeFacts(
       ),
   );
   if (only === undefined) deps.ethtool.forgetDriverInfoExcept(identities);
-  const topology = await gatherTopology(paths.sys);
+  const topology = await gatherTopology(paths.root, paths.sys);
   if (scope.housekeeping)
     topology.cpus.housekeeping = housekeepingCPUs(
       await findKubeletCPUs(paths),
@@ -111,11 +113,28 @@ export async function gatherNodeFacts(
   return {
     interfaces,
     ...topology,
-    initialNetns: await isInitialNetns(paths.proc),
-    bootId: await readBootId(paths.proc),
-    kernel: (await readText(path.join(paths.proc, "sys/kernel/osrelease"))).trim(),
+    initialNetns: await isInitialNetns(paths.root, paths.proc),
+    bootId: await readBootId(paths.root, paths.proc),
+    kernel: (await readText(paths.root, path.join(paths.proc, "sys/kernel/osrelease"))).trim(),
+    ...(interruptsUnreadable === undefined ? {} : { interruptsUnreadable }),
     ...(scope.irqbalance === false ? {} : await gatherIRQBalance(paths.proc, scope)),
   };
+}
+
+/**
+ * /proc/interrupts, the only map from a queue to its IRQ. Unreadable (over the
+ * cap, not a file) is said, never taken for "no queue IRQs".
+ */
+async function readInterrupts(
+  paths: HostPaths,
+): Promise<{ interrupts: Map<number, string>; interruptsUnreadable?: string }> {
+  try {
+    const text = await readHostFile(paths.root, path.join(paths.proc, "interrupts"));
+    return { interrupts: parseInterrupts(text ?? "") };
+  } catch (cause) {
+    if (!(cause instanceof HostDataError)) throw cause;
+    return { interrupts: new Map(), interruptsUnreadable: cause.message };
+  }
 }
 
 async function gatherIRQBalance(
@@ -145,13 +164,14 @@ async function gatherInterface(
   queries: Set<EthtoolQuery> | undefined,
   identities: Set<string>,
 ): Promise<InterfaceFacts> {
+  const { root } = deps.paths;
   const base = path.join(deps.paths.sys, "class/net", name);
-  const counts = await queueCountsOf(base);
-  const physical = await exists(path.join(base, "device"));
-  const pci = physical ? await pciFunction(base) : undefined;
+  const counts = await queueCountsOf(root, base);
+  const physical = await exists(root, path.join(base, "device"));
+  const pci = physical ? await pciFunction(root, base) : undefined;
   // A device's driver is its sysfs link; only a virtual one (veth, bridge) needs `ethtool -i`.
-  const sysfsDriver = await driverFromSysfs(base);
-  const identity = sysfsDriver === undefined ? await deviceIdentity(base, name) : undefined;
+  const sysfsDriver = await driverFromSysfs(root, base);
+  const identity = sysfsDriver === undefined ? await deviceIdentity(root, base, name) : undefined;
   if (identity !== undefined) identities.add(identity);
   const { info, channels, rings, coalesce, features, unreadable } = await askEthtool(
     deps.ethtool,
@@ -170,20 +190,20 @@ async function gatherInterface(
     queueIRQs: queueIRQs(pci?.msiIRQs ?? [], interrupts),
   };
   const driver = sysfsDriver ?? info?.driver;
-  const speedMbps = await linkSpeedMbps(base);
+  const speedMbps = await linkSpeedMbps(root, base);
   if (Object.keys(unreadable).length > 0) facts.unreadable = unreadable;
   return Object.assign(facts, compact({ driver, speedMbps, channels, rings, coalesce, features }));
 }
 
 /** The link speed, when the device knows it (sysfs says -1 or refuses the read when it does not). */
-async function linkSpeedMbps(base: string): Promise<number | undefined> {
-  const speed = Number((await readText(path.join(base, "speed"))).trim());
+async function linkSpeedMbps(root: string, base: string): Promise<number | undefined> {
+  const speed = Number((await readText(root, path.join(base, "speed"))).trim());
   return Number.isInteger(speed) && speed > 0 ? speed : undefined;
 }
 
 /** A name is a new device when its ifindex changes; until then its driver does not. */
-async function deviceIdentity(base: string, name: string): Promise<string> {
-  return `${name}#${(await readText(path.join(base, "ifindex"))).trim()}`;
+async function deviceIdentity(root: string, base: string, name: string): Promise<string> {
+  return `${name}#${(await readText(root, path.join(base, "ifindex"))).trim()}`;
 }
 
 /**
@@ -231,13 +251,13 @@ export async function refreshQueueCounts(
   paths: HostPaths,
   devices: Set<string>,
 ): Promise<NodeFacts> {
-  const interrupts = parseInterrupts(await readText(path.join(paths.proc, "interrupts")));
+  const { interrupts, interruptsUnreadable } = await readInterrupts(paths);
   const interfaces = await Promise.all(
     facts.interfaces.map(async (iface) => {
       if (!devices.has(iface.name)) return iface;
       const base = path.join(paths.sys, "class/net", iface.name);
-      const counts = await queueCountsOf(base);
-      const pci = await pciFunction(base);
+      const counts = await queueCountsOf(paths.root, base);
+      const pci = await pciFunction(paths.root, base);
       return {
         ...iface,
         rxQueues: counts.rx,
@@ -246,5 +266,7 @@ export async function refreshQueueCounts(
       };
     }),
   );
-  return { ...facts, interfaces };
+  const refreshed = { ...facts, interfaces };
+  if (interruptsUnreadable !== undefined) refreshed.interruptsUnreadable = interruptsUnreadable;
+  return refreshed;
 }

@@ -1,7 +1,8 @@
-import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { listHostDir } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { parseConntrackStats } from "./conntrack-stats.ts";
+import { readText } from "./read.ts";
 
 export interface SoftnetRow {
   cpu: number;
@@ -48,7 +49,7 @@ export interface ConntrackCounters {
 /** A whole number from /proc/sys/net/netfilter; undefined when absent (no nf_conntrack) or not a number. */
 async function netfilterNumber(paths: HostPaths, name: string): Promise<number | undefined> {
   const file = path.join(paths.proc, "sys/net/netfilter", name);
-  const text = (await readFile(file, "utf8").catch(() => "")).trim();
+  const text = (await readText(paths.root, file)).trim();
   return /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
@@ -59,7 +60,7 @@ export function readConntrackMax(paths: HostPaths): Promise<number | undefined> 
 
 export async function readConntrackCounters(paths: HostPaths): Promise<ConntrackCounters> {
   const stats = parseConntrackStats(
-    await readFile(path.join(paths.proc, "net/stat/nf_conntrack"), "utf8").catch(() => ""),
+    await readText(paths.root, path.join(paths.proc, "net/stat/nf_conntrack")),
   );
   const counters: ConntrackCounters = {};
   const assign = (key: keyof ConntrackCounters, value: number | undefined): void => {
@@ -75,9 +76,7 @@ export async function readConntrackCounters(paths: HostPaths): Promise<Conntrack
 }
 
 export async function readSoftnet(paths: HostPaths): Promise<SoftnetRow[]> {
-  return parseSoftnetStat(
-    await readFile(path.join(paths.proc, "net/softnet_stat"), "utf8").catch(() => ""),
-  );
+  return parseSoftnetStat(await readText(paths.root, path.join(paths.proc, "net/softnet_stat")));
 }
 
 export const nicCounters = [
@@ -93,13 +92,12 @@ export async function readNICDrops(
   paths: HostPaths,
 ): Promise<{ iface: string; counter: string; value: number }[]> {
   const base = path.join(paths.sys, "class/net");
-  const names = (await readdir(base).catch(() => [])).filter((name) => name !== "lo");
+  const names = (await listHostDir(paths.root, base)).filter((name) => name !== "lo");
   const rows = await Promise.all(
     names.flatMap((iface) =>
       nicCounters.map(async (counter) => {
-        const text = (
-          await readFile(path.join(base, iface, "statistics", counter), "utf8").catch(() => "")
-        ).trim();
+        const file = path.join(base, iface, "statistics", counter);
+        const text = (await readText(paths.root, file)).trim();
         return /^\d+$/.test(text) ? [{ iface, counter, value: Number(text) }] : [];
       }),
     ),

@@ -88,7 +88,7 @@ export async function findKubeletCPUs(paths: HostPaths): Promise<KubeletCPUSetti
     flagValue(argv, "root-dir") ?? "/var/lib/kubelet",
     "cpu_manager_state",
   );
-  const state = await readHostFile(path.join(root, stateFile)).catch(() => undefined);
+  const state = await readHostFile(root, path.join(root, stateFile)).catch(() => undefined);
   const shared = state === undefined ? undefined : sharedPool(state);
   if (shared !== undefined) settings.shared = { list: shared, from: stateFile };
   return settings;

@@ -1,9 +1,8 @@
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { compareCodeUnits } from "../../../common/order.ts";
 import type { EthtoolGroup } from "../host/targets.ts";
 import type { HostPaths } from "../host/paths.ts";
-import { readHostFile } from "../host/host-read.ts";
+import { listHostDir, readHostFile } from "../host/host-read.ts";
 import type { ConfiguredWrite } from "./configured-writes.ts";
 import { parseIni, type IniFile } from "./ini.ts";
 import { ProcessTable } from "./processes.ts";
@@ -163,12 +162,12 @@ async function iniFiles(
   dir: string,
   suffix: string,
 ): Promise<{ file: string; ini: IniFile }[]> {
-  const names = (await readdir(path.join(root, dir)).catch(() => [] as string[]))
+  const names = (await listHostDir(root, path.join(root, dir)))
     .filter((name) => name.endsWith(suffix))
     .sort();
   const found: { file: string; ini: IniFile }[] = [];
   for (const name of names) {
-    const text = await readHostFile(path.join(root, dir, name)).catch(() => undefined);
+    const text = await readHostFile(root, path.join(root, dir, name)).catch(() => undefined);
     if (text !== undefined)
       found.push({ file: path.join(dir, name), ini: parseIni(text, { inlineComments: false }) });
   }

@@ -1,5 +1,5 @@
-import { readdir, realpath } from "node:fs/promises";
 import path from "node:path";
+import { hostPathExists, listHostDir, realHostPath } from "../host/host-read.ts";
 import { readText } from "./read.ts";
 
 /**
@@ -8,15 +8,16 @@ import { readText } from "./read.ts";
  * vectors and NUMA node sit on the PCI function above it.
  */
 export async function pciFunction(
+  root: string,
   base: string,
 ): Promise<{ msiIRQs: number[]; numaNode: string } | undefined> {
-  const device = await realpath(path.join(base, "device")).catch(() => undefined);
+  const device = await realHostPath(root, path.join(base, "device"));
   if (device === undefined) return undefined;
-  const own = await readdir(path.join(device, "msi_irqs")).catch(() => undefined);
-  const fn = own === undefined ? path.dirname(device) : device;
-  const msi = own ?? (await readdir(path.join(fn, "msi_irqs")).catch(() => []));
+  const ownVectors = await hostPathExists(root, path.join(device, "msi_irqs"));
+  const fn = ownVectors ? device : path.dirname(device);
+  const msi = await listHostDir(root, path.join(fn, "msi_irqs"));
   const numaNode =
-    (await readText(path.join(fn, "numa_node"))) ||
-    (await readText(path.join(device, "numa_node")));
+    (await readText(root, path.join(fn, "numa_node"))) ||
+    (await readText(root, path.join(device, "numa_node")));
   return { msiIRQs: msi.map(Number).filter(Number.isInteger), numaNode };
 }

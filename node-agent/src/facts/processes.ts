@@ -1,6 +1,5 @@
-import { readdir, readlink } from "node:fs/promises";
 import path from "node:path";
-import { readHostFile, readHostFiles } from "../host/host-read.ts";
+import { listHostDir, readHostFile, readHostFiles, readHostLink } from "../host/host-read.ts";
 
 /** A running process as /proc shows it. */
 export interface HostProcess {
@@ -36,7 +35,7 @@ export class ProcessTable {
    */
   async inOwnNetns(name: string): Promise<HostProcess[]> {
     const netns = (pid: string): Promise<string | undefined> =>
-      readlink(path.join(this.proc, pid, "ns/net")).catch(() => undefined);
+      readHostLink(this.proc, path.join(this.proc, pid, "ns/net"));
     const own = await netns("self");
     if (own === undefined) return [];
     const found: HostProcess[] = [];
@@ -52,9 +51,13 @@ export function processesNamed(proc: string, name: string): Promise<HostProcess[
 }
 
 async function readProcesses(proc: string): Promise<HostProcess[]> {
-  const pids = (await readdir(proc).catch(() => [] as string[])).filter((e) => /^\d+$/.test(e));
+  // /proc is the root of these reads: no link can lead them out of it.
+  const pids = (await listHostDir(proc, proc)).filter((e) => /^\d+$/.test(e));
   // A command line is empty when the process ended, or hides it, while the list is read.
-  const cmdlines = await readHostFiles(pids.map((pid) => path.join(proc, pid, "cmdline")));
+  const cmdlines = await readHostFiles(
+    proc,
+    pids.map((pid) => path.join(proc, pid, "cmdline")),
+  );
   return pids.flatMap((pid, i) => {
     const argv = (cmdlines[i] ?? "").split("\0").filter((arg) => arg !== "");
     return argv.length > 0 ? [{ pid: Number(pid), argv, root: path.join(proc, pid, "root") }] : [];
@@ -95,7 +98,7 @@ export async function readProcessConfig(
   owner: HostProcess,
   file: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const text = await readHostFile(path.join(owner.root, file)).catch(() => undefined);
+  const text = await readHostFile(owner.root, path.join(owner.root, file)).catch(() => undefined);
   if (text === undefined) return undefined;
   const { parse } = await import("yaml");
   try {

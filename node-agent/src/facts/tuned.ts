@@ -38,7 +38,7 @@ export async function findTuned(
 ): Promise<TunedFacts | undefined> {
   for (const tuned of await processes.inOwnNetns("tuned")) {
     const read = (file: string): Promise<string | undefined> =>
-      readHostFile(path.join(tuned.root, file)).catch(() => undefined);
+      readHostFile(tuned.root, path.join(tuned.root, file)).catch(() => undefined);
     const profile = (await read(activeProfileFile))?.trim() ?? "";
     if (profile === "") return undefined;
     const files = await loadProfiles(profile.split(/\s+/), read);

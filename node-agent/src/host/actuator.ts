@@ -1,23 +1,15 @@
-import { constants, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CPUListError, parseCPUList, parseCPUMask } from "../../../api/helpers/cpu-list.ts";
 import { canonicalFeature, ethtoolRefusalCode } from "./ethtool-parse.ts";
 import type { Ethtool } from "./ethtool.ts";
 import { HostDataError, readHostFile } from "./host-read.ts";
+import { WriteError, writeKernelFile } from "./host-write.ts";
 import { bannedIRQsOf, formatBannedIRQs, runningIRQBalance } from "./irqbalance-socket.ts";
 import type { HostPaths } from "./paths.ts";
 import { readResolvOptions, writeResolvOptions } from "./resolv-conf.ts";
 import { checkTarget, targetKey, targetTraits, type EthtoolGroup, type Target } from "./targets.ts";
 
-/** A write the host refused; `code` is the errno name, or "ETHTOOL" for another ethtool refusal. */
-export class WriteError extends Error {
-  override name = "WriteError";
-  readonly code: string;
-  constructor(message: string, code: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
-}
+export { WriteError };
 
 export interface WriteObserver {
   beforeWrite?(target: Target, value: string): void;
@@ -39,17 +31,17 @@ export class Actuator {
   }
 
   /**
-   * The current value, or undefined when the target does not exist or cannot
-   * be opened; HostDataError when it holds what its kind cannot hold (a CPU
-   * mask that is not one, a FIFO, megabytes).
+   * The current value, or undefined when the target does not exist;
+   * HostDataError when it cannot be opened or holds what its kind cannot hold
+   * (a CPU mask that is not one, a FIFO, megabytes).
    */
   async read(target: Target): Promise<string | undefined> {
     checkTarget(target);
     switch (target.kind) {
       case "proc":
-        return readKernelValue(target, path.join(this.paths.proc, target.path));
+        return readKernelValue(target, this.paths.root, path.join(this.paths.proc, target.path));
       case "sys":
-        return readKernelValue(target, path.join(this.paths.sys, target.path));
+        return readKernelValue(target, this.paths.root, path.join(this.paths.sys, target.path));
       case "resolvconf":
         return readResolvOptions(this.paths.resolvConf, this.paths.root);
       case "ethtool":
@@ -64,9 +56,19 @@ export class Actuator {
     if (target.kind !== "ethtool") this.observer.beforeWrite?.(target, value);
     switch (target.kind) {
       case "proc":
-        return writeKernelFile(path.join(this.paths.proc, target.path), value, target);
+        return writeKernelFile(
+          this.paths.root,
+          path.join(this.paths.proc, target.path),
+          value,
+          targetKey(target),
+        );
       case "sys":
-        return writeKernelFile(path.join(this.paths.sys, target.path), value, target);
+        return writeKernelFile(
+          this.paths.root,
+          path.join(this.paths.sys, target.path),
+          value,
+          targetKey(target),
+        );
       case "resolvconf":
         return writeResolvOptions(this.paths.resolvConf, value, this.paths.root);
       case "ethtool":
@@ -187,14 +189,14 @@ function sameSet<T>(a: T[], b: T[]): boolean {
 // A kernel setting's file holds one short line; a 4096-CPU mask is about 1 KiB.
 const kernelValueLimit = 64 * 1024;
 
-async function readKernelValue(target: Target, file: string): Promise<string | undefined> {
-  let text: string | undefined;
-  try {
-    text = await readHostFile(file, kernelValueLimit);
-  } catch (cause) {
-    if (cause instanceof HostDataError && cause.errno !== undefined) return undefined;
-    throw cause;
-  }
+async function readKernelValue(
+  target: Target,
+  root: string,
+  file: string,
+): Promise<string | undefined> {
+  // Absent is undefined; a file that is there but cannot be opened (EACCES, EIO) is
+  // unreadable, never absent: a revert that took it for gone would forget its original.
+  const text = await readHostFile(root, file, kernelValueLimit);
   const value = text?.trim();
   if (value === undefined) return undefined;
   try {
@@ -206,14 +208,4 @@ async function readKernelValue(target: Target, file: string): Promise<string | u
     throw new HostDataError(file, cause.message, { cause });
   }
   return value;
-}
-
-async function writeKernelFile(file: string, value: string, target: Target): Promise<void> {
-  try {
-    // As `echo value > file` does: truncate, and never create a file that is not there.
-    await writeFile(file, value, { flag: constants.O_WRONLY | constants.O_TRUNC });
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? "EUNKNOWN";
-    throw new WriteError(`${targetKey(target)}=${value}: ${code}`, code, { cause });
-  }
 }

@@ -1,4 +1,9 @@
-import { constants, lstat, open, readlink, type FileHandle } from "node:fs/promises";
+// The one way the agent touches a host file: every path is resolved inside the
+// directory that stands for the node's "/" (as openat2's RESOLVE_IN_ROOT
+// does), the last component is opened with O_NOFOLLOW, non-blocking, and only
+// regular files (which procfs and sysfs files are) are read or written, up to
+// a size cap. Lint keeps node:fs out of the rest of the agent's host code.
+import { constants, lstat, open, readdir, readlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -25,28 +30,56 @@ export class HostDataError extends Error {
 /** Kernel files are a few KiB; /proc/interrupts on a large machine is the biggest read. */
 export const defaultReadLimit = 4 * 1024 * 1024;
 
+// Symlinks followed in one resolution before giving up, as the kernel's MAXSYMLINKS.
+const maxLinkHops = 40;
+
+/** The flags every open of a host file carries: never a link, never a wait, never a terminal. */
+const safeOpenFlags = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
 /**
- * Reads a host file only if it is a regular file of at most `limit` bytes.
- * Opened non-blocking, so a FIFO or a device is refused without waiting on it.
- * Absent files give undefined; anything else unusable throws HostDataError.
+ * Opens `file` (a path under `root`) for reading or for writing without
+ * creating it, resolved inside the root, refusing anything that is not a
+ * regular file. Absent files give undefined; anything else throws HostDataError.
  */
-export async function readHostFile(
+export async function openInRoot(
+  root: string,
   file: string,
-  limit = defaultReadLimit,
-): Promise<string | undefined> {
+  mode: "read" | "write",
+): Promise<FileHandle | undefined> {
+  const real = await resolveInRoot(root, relativeInside(root, file));
+  const access = mode === "read" ? constants.O_RDONLY : constants.O_WRONLY | constants.O_TRUNC;
   let handle: FileHandle;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    handle = await open(real, access | safeOpenFlags);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
+    const code = (cause as NodeJS.ErrnoException).code ?? "EUNKNOWN";
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new HostDataError(file, `cannot be opened (${code ?? "unknown"})`, {
-      cause,
-      errno: code ?? "EUNKNOWN",
-    });
+    // ELOOP: the last component became a link after the walk.
+    const problem = code === "ELOOP" ? "is a symlink" : `cannot be opened (${code})`;
+    throw new HostDataError(file, problem, { cause, errno: code });
   }
   try {
     if (!(await handle.stat()).isFile()) throw new HostDataError(file, "is not a regular file");
+  } catch (cause) {
+    await handle.close();
+    throw cause;
+  }
+  return handle;
+}
+
+/**
+ * Reads a host file, resolved inside `root`, only if it is a regular file of
+ * at most `limit` bytes. Absent files give undefined; anything else unusable
+ * throws HostDataError.
+ */
+export async function readHostFile(
+  root: string,
+  file: string,
+  limit = defaultReadLimit,
+): Promise<string | undefined> {
+  const handle = await openInRoot(root, file, "read");
+  if (handle === undefined) return undefined;
+  try {
     return await readHandleUpTo(handle, file, limit);
   } catch (cause) {
     if (cause instanceof HostDataError) throw cause;
@@ -82,6 +115,7 @@ async function readHandleUpTo(handle: FileHandle, file: string, limit: number): 
  * at once could run out of descriptors. A file that cannot be read is undefined.
  */
 export async function readHostFiles(
+  root: string,
   files: readonly string[],
   limit = defaultReadLimit,
   atOnce = 64,
@@ -92,10 +126,44 @@ export async function readHostFiles(
       ...(await Promise.all(
         files
           .slice(start, start + atOnce)
-          .map((file) => readHostFile(file, limit).catch(() => undefined)),
+          .map((file) => readHostFile(root, file, limit).catch(() => undefined)),
       )),
     );
   return texts;
+}
+
+/** The names in a host directory, resolved inside `root`; none when it cannot be listed. */
+export async function listHostDir(root: string, dir: string): Promise<string[]> {
+  try {
+    return await readdir(await resolveInRoot(root, relativeInside(root, dir)));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Where a host symlink points, as written in the link (a driver's or a
+ * namespace's name is read from it); undefined when it is no link.
+ */
+export async function readHostLink(root: string, file: string): Promise<string | undefined> {
+  try {
+    const parent = await resolveInRoot(root, path.dirname(relativeInside(root, file)));
+    return await readlink(path.join(parent, path.basename(file)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real path of a host file or directory, resolved inside the root; undefined when absent. */
+export async function realHostPath(root: string, file: string): Promise<string | undefined> {
+  const real = await resolveInRoot(root, relativeInside(root, file)).catch(() => undefined);
+  if (real === undefined) return undefined;
+  return (await lstat(real).catch(() => undefined)) ? real : undefined;
+}
+
+/** Whether a host path exists, resolved inside the root. */
+export async function hostPathExists(root: string, file: string): Promise<boolean> {
+  return (await realHostPath(root, file)) !== undefined;
 }
 
 /**
@@ -118,12 +186,21 @@ export async function readUpTo(
   return Buffer.concat(kept).toString("utf8");
 }
 
+/** `file` relative to `root`; HostDataError when it is not under the root at all. */
+function relativeInside(root: string, file: string): string {
+  const relative = path.relative(root, path.resolve(root, file));
+  if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative))
+    throw new HostDataError(file, `is outside the host root ${root}`);
+  return relative;
+}
+
 /**
  * The real path of `relative` inside `root`, with every symlink resolved as if
  * `root` were `/` (as openat2's RESOLVE_IN_ROOT does): an absolute link target
  * starts again at the root, and ".." never climbs above it. So a node's
  * /etc/resolv.conf -> /run/systemd/resolve/stub-resolv.conf is followed to
- * the node's file under the root, and no link can lead outside the root.
+ * the node's file under the root, sysfs's own relative links keep working,
+ * and no link can lead outside the root.
  */
 export async function resolveInRoot(root: string, relative: string): Promise<string> {
   const pending = relative.split("/").filter(Boolean);
@@ -142,7 +219,8 @@ export async function resolveInRoot(root: string, relative: string): Promise<str
       done.push(part);
       continue;
     }
-    if (++hops > 40) throw new HostDataError(path.join(root, relative), "too many symlinks");
+    if (++hops > maxLinkHops)
+      throw new HostDataError(path.join(root, relative), "too many symlinks");
     const target = await readlink(candidate);
     if (path.isAbsolute(target)) done.length = 0;
     pending.unshift(...target.split("/").filter(Boolean));

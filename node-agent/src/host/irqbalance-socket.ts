@@ -1,7 +1,6 @@
-import { readdir } from "node:fs/promises";
 import { createConnection } from "node:net";
 import path from "node:path";
-import { readHostFiles } from "./host-read.ts";
+import { listHostDir, readHostFiles } from "./host-read.ts";
 
 /**
  * How long to wait for an answer. irqbalance before 1.9.4 (Debian 12 ships
@@ -81,8 +80,9 @@ export function bannedIRQsOf(value: string): number[] {
 
 /** The pid of a running irqbalance, found by its comm in the host's /proc. */
 export async function irqbalancePid(proc: string): Promise<number | undefined> {
-  const pids = (await readdir(proc).catch(() => [])).filter((entry) => /^\d+$/.test(entry));
+  const pids = (await listHostDir(proc, proc)).filter((entry) => /^\d+$/.test(entry));
   const comms = await readHostFiles(
+    proc,
     pids.map((pid) => path.join(proc, pid, "comm")),
     64,
   );

@@ -1,5 +1,5 @@
-import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { hostPathExists, listHostDir } from "./host-read.ts";
 
 /** How many RX and TX queues a device has now: its rx-N and tx-N directories in sysfs. */
 export interface QueueCounts {
@@ -15,14 +15,19 @@ export function countQueues(entries: readonly string[]): QueueCounts {
 }
 
 /** The queue counts of a device's sysfs directory; undefined when it has no queues directory. */
-export async function readQueueCounts(deviceDir: string): Promise<QueueCounts | undefined> {
-  const entries = await readdir(path.join(deviceDir, "queues")).catch(() => undefined);
-  return entries && countQueues(entries);
+export async function readQueueCounts(
+  root: string,
+  deviceDir: string,
+): Promise<QueueCounts | undefined> {
+  const queues = path.join(deviceDir, "queues");
+  if (!(await hostPathExists(root, queues))) return undefined;
+  return countQueues(await listHostDir(root, queues));
 }
 
 /** The queue counts of /sys/class/net/DEVICE under `sys`; undefined when the device has no queues directory. */
 export function sysfsQueueCounts(
+  root: string,
   sys: string,
 ): (device: string) => Promise<QueueCounts | undefined> {
-  return (device) => readQueueCounts(path.join(sys, "class/net", device));
+  return (device) => readQueueCounts(root, path.join(sys, "class/net", device));
 }

@@ -1,6 +1,6 @@
-import { lstat, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { readHostFile, resolveInRoot } from "./host-read.ts";
+import { openInRoot, readHostFile, readHostLink, resolveInRoot } from "./host-read.ts";
+import { replaceFile } from "./host-write.ts";
 
 // A resolv.conf is a few lines; anything larger is not one.
 const resolvConfLimit = 64 * 1024;
@@ -37,11 +37,13 @@ export function withOptions(text: string, tokens: string[]): string {
  * that stands for the node's "/" (the file's own directory when it lies
  * outside it). No link can lead the agent out of it.
  */
-async function locate(file: string, root: string): Promise<string> {
+async function locate(file: string, root: string): Promise<{ root: string; real: string }> {
   const relative = path.relative(root, file);
-  return relative.startsWith("..") || path.isAbsolute(relative)
-    ? resolveInRoot(path.dirname(file), path.basename(file))
-    : resolveInRoot(root, relative);
+  if (relative.startsWith("..") || path.isAbsolute(relative)) {
+    const own = path.dirname(file);
+    return { root: own, real: await resolveInRoot(own, path.basename(file)) };
+  }
+  return { root, real: await resolveInRoot(root, relative) };
 }
 
 /** The options, or undefined when there is no file; HostDataError for one that is not a plain small file. */
@@ -49,44 +51,46 @@ export async function readResolvOptions(
   file: string,
   root = path.dirname(file),
 ): Promise<string | undefined> {
-  const text = await readHostFile(await locate(file, root), resolvConfLimit);
+  const located = await locate(file, root);
+  const text = await readHostFile(located.root, located.real, resolvConfLimit);
   return text === undefined ? undefined : optionsOf(text).join(" ");
 }
 
 /**
- * Writes the options atomically: a temporary file beside the real file (the
- * symlink's target inside the root, if it is one), then a rename over it,
- * keeping its mode.
+ * Writes the options atomically: a side file beside the real file (the
+ * symlink's target inside the root, if it is one), created exclusively under
+ * an unpredictable name, then renamed over it, keeping its mode.
  */
 export async function writeResolvOptions(
   file: string,
   value: string,
   root = path.dirname(file),
 ): Promise<void> {
-  const real = await locate(file, root);
-  const text = await readHostFile(real, resolvConfLimit);
+  const located = await locate(file, root);
+  const handle = await openInRoot(located.root, located.real, "read");
+  if (handle === undefined) throw new Error(`${file}: gone before its options could be written`);
+  const mode = (await handle.stat().finally(() => handle.close())).mode & 0o7777;
+  const text = await readHostFile(located.root, located.real, resolvConfLimit);
   if (text === undefined) throw new Error(`${file}: gone before its options could be written`);
-  const { mode } = await stat(real);
-  const temporary = path.join(path.dirname(real), `.${path.basename(real)}.nettune.${process.pid}`);
+  const tokens = value.split(/\s+/).filter(Boolean);
   try {
-    await writeFile(temporary, withOptions(text, value.split(/\s+/).filter(Boolean)), { mode });
-    await rename(temporary, real);
+    await replaceFile(
+      path.dirname(located.real),
+      path.basename(located.real),
+      withOptions(text, tokens),
+      mode,
+    );
   } catch (cause) {
-    await rm(temporary, { force: true });
     throw new Error(`${file}: could not write options`, { cause });
   }
 }
 
 /** The service that owns the file when it is a symlink, from where the link points. */
 export async function resolvConfManager(file: string): Promise<string | undefined> {
-  try {
-    if (!(await lstat(file)).isSymbolicLink()) return undefined;
-    const target = await readlink(file);
-    if (target.includes("systemd/resolve")) return "systemd-resolved";
-    if (target.includes("NetworkManager")) return "NetworkManager";
-    if (target.includes("resolvconf")) return "resolvconf";
-    return `symlink to ${target}`;
-  } catch {
-    return undefined;
-  }
+  const target = await readHostLink(path.dirname(file), file);
+  if (target === undefined) return undefined;
+  if (target.includes("systemd/resolve")) return "systemd-resolved";
+  if (target.includes("NetworkManager")) return "NetworkManager";
+  if (target.includes("resolvconf")) return "resolvconf";
+  return `symlink to ${target}`;
 }

@@ -72,6 +72,11 @@ export function checkTarget(target: Target): Target {
     case "resolvconf":
     case "irqbalance-bans":
       return target;
+    default:
+      // A target kind this agent does not know (a state file from elsewhere) is never touched.
+      throw new RefusedTargetError(
+        `refused: target kind ${JSON.stringify((target as { kind?: unknown }).kind)} is not one NetTune knows`,
+      );
   }
 }
 

@@ -54,6 +54,15 @@ const rolledBack: EventRule = (outcome) => {
   };
 };
 
+/** Untrusted state is told when it starts and when its cause changes, not at every check. */
+const stateUntrusted: EventRule = (outcome, previous) => {
+  if (outcome.stateRefused === undefined) return undefined;
+  const before = previous?.conditions?.find((c) => c.type === NodeConditionType.Degraded);
+  if (before?.reason === outcome.stateRefused.reason && !newGeneration(outcome, previous))
+    return undefined;
+  return warning(Reason.StateUntrusted, Action.Apply, outcome.stateRefused.message);
+};
+
 /** Failures are told when they are new: a new generation, or another set of failing settings. */
 const settingsFailed: EventRule = (outcome, previous) => {
   if (outcome.invalid !== undefined)
@@ -111,7 +120,14 @@ const applied: EventRule = (outcome, previous) => {
   };
 };
 
-const eventRules: EventRule[] = [rolledBack, settingsFailed, driftCorrected, reverted, applied];
+const eventRules: EventRule[] = [
+  stateUntrusted,
+  rolledBack,
+  settingsFailed,
+  driftCorrected,
+  reverted,
+  applied,
+];
 
 /** The Event for restored settings, `why` saying what made the agent restore them. */
 export function revertedEvent(restored: SettingResult[], why: string): AgentEvent | undefined {
@@ -123,6 +139,17 @@ export function revertedEvent(restored: SettingResult[], why: string): AgentEven
     action: Action.Revert,
     note: `restored ${count(done.length)} ${why}: ${enumerate(done.map((r) => `${r.name}=${r.observed ?? r.original ?? "?"}`))}`,
   };
+}
+
+/** The Event for originals that could not be restored: they stay recorded and are tried again. */
+export function revertFailedEvent(results: SettingResult[]): AgentEvent | undefined {
+  const failed = results.filter((r) => r.state === "Failed");
+  if (failed.length === 0) return undefined;
+  return warning(
+    Reason.RevertFailed,
+    Action.Revert,
+    `could not restore ${count(failed.length)}, kept on record and tried again: ${enumerate(failed.map(describeFailure))}`,
+  );
 }
 
 function warning(

@@ -17,6 +17,7 @@ import {
 } from "../../../common/conditions.ts";
 import type { SettingChange } from "../engine/apply.ts";
 import { canonicalJSON } from "../../../common/canonical-json.ts";
+import type { StateProblem } from "../engine/state-error.ts";
 import { conflicting, describeConflict, type OtherWriter } from "../engine/other-writers.ts";
 
 type ConditionInput = AnyConditionInput<NodeConditionTypeName, NodeConditionReasonName>;
@@ -31,6 +32,8 @@ export interface RunOutcome {
   driftCorrected: SettingChange[];
   /** Set when the spec was refused before any write. */
   invalid?: string;
+  /** Set when the agent's own state cannot be trusted: nothing was written. */
+  stateRefused?: { reason: StateProblem; message: string };
   inventory: HostInventory;
   conntrackPressure?: { ratio: number };
   /** Settings another program on the node also writes (kube-proxy). */
@@ -85,6 +88,8 @@ function conditionsFor(
 
 function applied(outcome: RunOutcome, failed: SettingResult[]): ConditionInput {
   const { results } = outcome;
+  if (outcome.stateRefused !== undefined)
+    return { type: Type.Applied, status: "False", ...outcome.stateRefused };
   if (outcome.invalid !== undefined)
     return {
       type: Type.Applied,
@@ -134,6 +139,8 @@ function appliedSummary(results: SettingResult[]): ConditionInput {
 }
 
 function degraded(outcome: RunOutcome, failed: SettingResult[]): ConditionInput {
+  if (outcome.stateRefused !== undefined)
+    return { type: Type.Degraded, status: "True", ...outcome.stateRefused };
   if (outcome.invalid !== undefined)
     return {
       type: Type.Degraded,

@@ -5,14 +5,19 @@ import type {
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { InvalidSpecError, type EnactResult } from "../engine/enact.ts";
+import { StateError } from "../engine/state-error.ts";
 import type { SettingChange } from "../engine/apply.ts";
 import { Backoff } from "../../../common/backoff.ts";
 import type { NodeTuningClient } from "./kube.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { AgentMetrics } from "./metrics.ts";
 import { nodeStatus, sameStatus, type RunOutcome } from "./node-status.ts";
-import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
-import { agentEvents, revertedEvent, type AgentEvent } from "./agent-events.ts";
+import {
+  AgentEventAction,
+  AgentEventReason,
+  SettingReason,
+} from "../../../api/v1alpha1/reasons.ts";
+import { agentEvents, revertedEvent, revertFailedEvent, type AgentEvent } from "./agent-events.ts";
 
 /**
  * Why a check runs: a new spec, link events, the periodic re-verify, a retry,
@@ -119,13 +124,7 @@ export class Reconciler {
     try {
       if (object === undefined) {
         // The object is gone (no tuning selects the node any more): restore everything.
-        const reverted = await this.deps.revertAll();
-        if (reverted.length > 0)
-          this.deps.log.info(
-            `restored ${reverted.length} settings: no NodeNetworkTuning for ${this.deps.nodeName}`,
-          );
-        const event = revertedEvent(reverted, "as no NetworkTuning selects this node any more");
-        if (event) await this.deps.events.record([event], undefined);
+        await this.revertEverything();
         return;
       }
       const outcome = await this.outcome(object, cause);
@@ -144,6 +143,42 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Restores every recorded original. Those that could not be restored stay
+   * recorded; the check is retried with backoff until they are back.
+   */
+  private async revertEverything(): Promise<void> {
+    let reverted: SettingResult[];
+    try {
+      reverted = await this.deps.revertAll();
+    } catch (error) {
+      if (error instanceof StateError)
+        await this.deps.events.record(
+          [
+            {
+              type: "Warning",
+              reason: AgentEventReason.StateUntrusted,
+              action: AgentEventAction.Revert,
+              note: error.message,
+            },
+          ],
+          undefined,
+        );
+      throw error;
+    }
+    if (reverted.length > 0)
+      this.deps.log.info(
+        `restored ${reverted.length} settings: no NodeNetworkTuning for ${this.deps.nodeName}`,
+      );
+    const events = [
+      revertedEvent(reverted, "as no NetworkTuning selects this node any more"),
+      revertFailedEvent(reverted),
+    ].flatMap((event) => event ?? []);
+    if (events.length > 0) await this.deps.events.record(events, undefined);
+    const failed = reverted.filter((r) => r.state === "Failed").length;
+    if (failed > 0) throw new Error(`${failed} recorded originals could not be restored`);
+  }
+
   private async outcome(object: NodeNetworkTuning, cause: Cause): Promise<RunOutcome> {
     const generation = generationOf(object) ?? 0;
     const base = {
@@ -155,6 +190,15 @@ export class Reconciler {
     try {
       result = await this.deps.enact(object.spec);
     } catch (error) {
+      if (error instanceof StateError)
+        return {
+          ...base,
+          results: [],
+          reverted: [],
+          stateRefused: { reason: error.reason, message: error.message },
+          inventory: await this.inventory(),
+          ...this.pressure(),
+        };
       if (!(error instanceof InvalidSpecError)) throw error;
       return {
         ...base,
