@@ -155,7 +155,7 @@ export function stateRows(): HostileRow[] {
         await c.writeFile(path.join(c.host.runDir, "originals.previous.json"), text);
         await c.rm(stateFile(c));
       },
-      refuses: /is missing while originals\.previous\.json holds/,
+      refuses: /is missing while originals\.previous\.json exists/,
     },
     {
       name: "a boot id that is gone voids no original: the node refuses",

@@ -150,8 +150,11 @@ export class OriginalsStore {
     };
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await keepAsPrevious(this.dir);
+      const hadCurrent = await keepAsPrevious(this.dir);
       await replaceFile(this.dir, stateFileName, JSON.stringify(state, null, 2), 0o600);
+      // The first generation is its own previous too: from then on a current file that goes
+      // missing is always seen, as the previous one still holds originals.
+      if (!hadCurrent) await keepAsPrevious(this.dir);
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code ?? "unknown";
       throw new StateError("StateUnwritable", file, `cannot be saved (${code})`, { cause });
@@ -180,13 +183,16 @@ async function setAsideCurrent(dir: string): Promise<void> {
   });
 }
 
-/** Links the current generation as the previous one, atomically: there is never a moment without either. */
-async function keepAsPrevious(dir: string): Promise<void> {
+/**
+ * Links the current generation as the previous one, atomically: there is never
+ * a moment without either. False when there is no current generation yet.
+ */
+async function keepAsPrevious(dir: string): Promise<boolean> {
   const side = path.join(dir, `.${previousStateFileName}.${randomBytes(8).toString("hex")}.tmp`);
   try {
     await link(path.join(dir, stateFileName), side);
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return;
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw cause;
   }
   try {
@@ -196,6 +202,7 @@ async function keepAsPrevious(dir: string): Promise<void> {
     throw cause;
   }
   await syncDirectory(dir);
+  return true;
 }
 
 /**
@@ -214,13 +221,14 @@ async function readGeneration(
     return previous;
   }
   if (current !== undefined) return current;
-  // The current generation never goes away once written: one that did was removed by hand.
+  // The current generation never goes away once written (the first is its own previous):
+  // one that did was removed by hand, and what it held cannot be known.
   const previous = await readStateFile(dir, previousStateFileName).catch(() => undefined);
-  if (previous !== undefined && previous.entries.length > 0)
+  if (previous !== undefined)
     throw new StateError(
       "StateMissing",
       path.join(dir, stateFileName),
-      `is missing while ${previousStateFileName} holds ${previous.entries.length} originals`,
+      `is missing while ${previousStateFileName} exists (it held ${previous.entries.length} originals a generation ago)`,
     );
   return undefined;
 }
