@@ -56,6 +56,11 @@ export const NodeConditionReason = {
   StateMissing: "StateMissing",
   /** The originals file cannot be saved (a full or read-only run directory): nothing is written. */
   StateUnwritable: "StateUnwritable",
+  /**
+   * Some recorded originals could not be restored (the kernel refused, the
+   * value cannot be read): they stay recorded and the agent tries again.
+   */
+  RevertFailed: "RevertFailed",
 } as const;
 
 /** Condition types of a NetworkTuning, kept mutually consistent by tuningConditions(). */
@@ -98,6 +103,19 @@ export const TuningReason = {
   Reverting: "Reverting",
   /** Every node the deleted tuning touched has restored its values. */
   Reverted: "Reverted",
+  /**
+   * A node the deleted tuning touched could not restore some values: the
+   * finalizer stays until it does, or until the nettune.io/abandon-revert
+   * annotation lets go.
+   */
+  RevertFailed: "RevertFailed",
+  /** The deletion was let go with nettune.io/abandon-revert while nodes still held values it set. */
+  RevertAbandoned: "RevertAbandoned",
+  /**
+   * Matched nodes cannot get the tuning: their merged object cannot hold it (too
+   * many tunings), or the API server refused the merged object; the message has its words.
+   */
+  NotMerged: "NotMerged",
   /** The DNS webhook could not add a pod's resolver options; the pod was admitted without them. */
   DNSInjectionFailed: "DNSInjectionFailed",
 } as const;

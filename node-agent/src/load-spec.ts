@@ -1,5 +1,5 @@
 import path from "node:path";
-import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
+import { isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments, type Document } from "yaml";
 import { applyDefaults } from "../../api/helpers/defaults.ts";
 import type { FieldError } from "../../api/helpers/validate.ts";
 import { kindValidator } from "../../api/v1alpha1/validators.ts";
@@ -16,10 +16,11 @@ export class SpecFileError extends Error {
   override name = "SpecFileError";
   readonly errors: FieldError[];
   constructor(file: string, errors: FieldError[]) {
+    // One line, however many problems: a person or a log reads it whole.
     super(
       errors.length === 1 && errors[0]?.field === ""
         ? `${file}: ${errors[0].message}`
-        : `${file}:\n${errors.map((e) => `  ${e.field}: ${e.message}`).join("\n")}`,
+        : `${file}: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`,
     );
     this.errors = errors;
   }
@@ -54,14 +55,14 @@ export function parseSpecText(file: string, text: string): LoadedSpec {
   const document = parseOne(text, refuse);
   if (typeof document !== "object" || document === null || Array.isArray(document))
     throw refuse("not a YAML mapping (a NetworkTuning or NodeNetworkTuning)");
-  const object = document as { kind?: unknown };
+  const object = document as { kind?: unknown; apiVersion?: unknown; metadata?: unknown };
   const plural = typeof object.kind === "string" ? plurals[object.kind] : undefined;
   if (plural === undefined)
     throw new SpecFileError(file, [
       { field: "kind", message: "must be NetworkTuning or NodeNetworkTuning" },
     ]);
   const schema = kindSchemas[plural];
-  const errors = kindValidator(plural).validate(document);
+  const errors = [...identityProblems(object), ...kindValidator(plural).validate(document)];
   if (errors.length > 0) throw new SpecFileError(file, errors);
   const defaulted = applyDefaults(schema, document) as {
     spec: NodeNetworkTuningSpec;
@@ -108,7 +109,7 @@ function parseOne(text: string, refuse: (message: string) => SpecFileError): unk
     const at = `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
     throw refuse(`YAML error ${error.code} at ${at}`);
   }
-  const problem = structureProblem(document.contents, 0, "");
+  const problem = documentProblem(document);
   if (problem) throw refuse(problem);
   try {
     return document.toJS({ maxAliasCount: maxAliases });
@@ -117,25 +118,85 @@ function parseOne(text: string, refuse: (message: string) => SpecFileError): unk
   }
 }
 
-/** Nesting beyond maxDepth, or a key given twice in one mapping. */
-function structureProblem(node: unknown, depth: number, at: string): string | undefined {
+const apiVersion = "nettune.io/v1alpha1";
+// metadata.name as the API server checks it: a DNS subdomain (RFC 1123).
+const objectName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A wrong apiVersion or an object name the API server would refuse. */
+function identityProblems(object: { apiVersion?: unknown; metadata?: unknown }): FieldError[] {
+  const problems: FieldError[] = [];
+  if (object.apiVersion !== apiVersion)
+    problems.push({ field: "apiVersion", message: `must be ${apiVersion}` });
+  const name = (object.metadata as { name?: unknown } | undefined)?.name;
+  if (
+    name !== undefined &&
+    (typeof name !== "string" || name.length > 253 || !objectName.test(name))
+  )
+    problems.push({
+      field: "metadata.name",
+      message: "must be a DNS subdomain: at most 253 lowercase letters, digits, '-' and '.'",
+    });
+  return problems;
+}
+
+// The YAML 1.2 core schema's tags: any other (a YAML 1.1 !!binary, !!set, !!timestamp, a
+// local !tag) could make a value mean something else than it reads, or vanish.
+const coreTags = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+/** A key as the data will hold it: aliases resolved, scalars as their string. */
+function keyOf(key: unknown, document: Document.Parsed): string {
+  const resolved = isAlias(key) ? key.resolve(document) : key;
+  if (isScalar(resolved)) return String(resolved.value);
+  return JSON.stringify(isNode(resolved) ? resolved.toJSON() : resolved);
+}
+
+/** A YAML version other than 1.2, or a problem of the structure (below). */
+function documentProblem(document: Document.Parsed): string | undefined {
+  const { version, explicit } = document.directives.yaml;
+  if (explicit === true && version !== "1.2")
+    return `%YAML ${version} is not accepted: tunings are YAML 1.2`;
+  return structureProblem(document.contents, 0, "", document);
+}
+
+/** A tag outside the core schema, nesting beyond maxDepth, or a key given twice in one mapping. */
+function structureProblem(
+  node: unknown,
+  depth: number,
+  at: string,
+  document: Document.Parsed,
+): string | undefined {
   if (depth > maxDepth) return `nested deeper than ${maxDepth} levels at ${at || "the top"}`;
-  const children: [unknown, string][] = isSeq(node)
-    ? node.items.map((item, i) => [item, `${at}[${i}]`])
-    : [];
-  if (isMap(node)) {
-    const keys = new Set<string>();
-    for (const pair of node.items) {
-      const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
-      const path = at ? `${at}.${key}` : key;
-      if (keys.has(key)) return `key ${path} is given twice`;
-      keys.add(key);
-      children.push([pair.value, path]);
-    }
-  }
+  const tag = isNode(node) ? node.tag : undefined;
+  if (tag !== undefined && !coreTags.has(tag))
+    return `tag ${tag} at ${at || "the top"} is not a YAML 1.2 core tag`;
+  const children = childrenOf(node, at, document);
+  if (typeof children === "string") return children;
   for (const [child, path] of children) {
-    const problem = structureProblem(child, depth + 1, path);
+    const problem = structureProblem(child, depth + 1, path, document);
     if (problem) return problem;
   }
   return undefined;
+}
+
+/** A node's children with their paths, or what is wrong with its keys. */
+function childrenOf(
+  node: unknown,
+  at: string,
+  document: Document.Parsed,
+): [unknown, string][] | string {
+  if (isSeq(node)) return node.items.map((item, i) => [item, `${at}[${i}]`]);
+  if (!isMap(node)) return [];
+  const children: [unknown, string][] = [];
+  const keys = new Set<string>();
+  for (const pair of node.items) {
+    const key = keyOf(pair.key, document);
+    const path = at ? `${at}.${key}` : key;
+    if (key === "<<") return `merge key << at ${at || "the top"} is not accepted (YAML 1.1)`;
+    if (keys.has(key)) return `key ${path} is given twice`;
+    keys.add(key);
+    children.push([pair.value, path]);
+  }
+  return children;
 }

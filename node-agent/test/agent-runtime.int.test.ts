@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { stringify } from "yaml";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { AgentProcess } from "../../test/harness/agent-process.ts";
+import { resolveConnection } from "../src/runtime/connection.ts";
+import { kubeClient } from "../src/runtime/kube.ts";
 import { startControlPlane, type ControlPlane } from "../../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../../test/harness/kubectl.ts";
 import { Sandbox } from "../../test/harness/netns.ts";
@@ -172,6 +174,32 @@ const fullMask = async (sandbox: Sandbox): Promise<string> => {
   const cpus = Number((await sandbox.exec("nproc", [])).stdout.trim());
   return ((1 << Math.min(cpus, 31)) - 1).toString(16);
 };
+
+describe("the agent's status write", () => {
+  it("never lands on an object deleted and created again under the same name", async () => {
+    const client = kubeClient(await resolveConnection({}, { KUBECONFIG: controlPlane.kubeconfig }));
+    const object = (name: string): string =>
+      stringify({
+        apiVersion: "nettune.io/v1alpha1",
+        kind: "NodeNetworkTuning",
+        metadata: { name },
+        spec,
+      });
+    await run(["apply", "-f", "-"], object("reborn"));
+    const first = (await nnt("reborn")).metadata.uid;
+    await run(["delete", "nnt", "reborn"]);
+    await run(["apply", "-f", "-"], object("reborn"));
+    const second = (await nnt("reborn")).metadata.uid;
+    expect(second).not.toBe(first);
+    const status = { observedGeneration: 1, conditions: [] };
+    // The check that began with the first object writes its status: refused, not misplaced.
+    await expect(client.patchStatus("reborn", first, status)).rejects.toMatchObject({ code: 409 });
+    expect((await nnt("reborn")).status).toBeUndefined();
+    await client.patchStatus("reborn", second, status);
+    expect((await nnt("reborn")).status?.observedGeneration).toBe(1);
+    await run(["delete", "nnt", "reborn"]);
+  });
+});
 
 describe("the node agent against a real API server", () => {
   it("applies its NodeNetworkTuning and reports every setting in status", async () => {

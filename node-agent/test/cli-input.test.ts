@@ -110,11 +110,63 @@ const rows: { sentence: string; file: () => Promise<string>; says: RegExp }[] = 
     says: /spec\.k0: unknown field/,
   },
   {
+    sentence: "a key given twice through an alias",
+    file: () =>
+      put(
+        "alias-twice.yaml",
+        `${header}spec:\n  sysctls:\n    &k net.core.somaxconn: "1"\n    *k : "2"\n`,
+      ),
+    says: /key spec\.sysctls\.net\.core\.somaxconn is given twice/,
+  },
+  {
+    sentence: "a key given twice, once quoted and once as a number",
+    file: () => put("spelled-twice.yaml", `${header}spec:\n  sysctls:\n    "1": a\n    1: b\n`),
+    says: /key spec\.sysctls\.1 is given twice/,
+  },
+  {
+    sentence: "a YAML 1.1 merge key that would hide a setting",
+    file: () =>
+      put(
+        "merge.yaml",
+        `${header}spec:\n  sysctls:\n    <<: {net.core.somaxconn: "1"}\n    net.core.somaxconn: "2"\n`,
+      ),
+    says: /merge key << at spec\.sysctls is not accepted/,
+  },
+  {
+    sentence: "a tag outside the YAML 1.2 core schema",
+    file: () =>
+      put("tag.yaml", `${header}spec:\n  sysctls:\n    net.core.somaxconn: !!binary MTAyNA==\n`),
+    says: /tag tag:yaml\.org,2002:binary at spec\.sysctls\.net\.core\.somaxconn is not a YAML 1\.2 core tag/,
+  },
+  {
+    sentence: "a local tag",
+    file: () => put("local-tag.yaml", `${header}spec: !mine\n  sysctls: {}\n`),
+    says: /tag !mine at spec is not a YAML 1\.2 core tag/,
+  },
+  {
+    sentence: "a YAML 1.1 document, whose on and off are booleans",
+    file: () => put("yaml11.yaml", `%YAML 1.1\n---\n${header}spec:\n  sysctls: {}\n`),
+    says: /%YAML 1\.1 is not accepted/,
+  },
+  {
+    sentence: "an apiVersion this CLI does not read",
+    file: () =>
+      put("version.yaml", tuning({ sysctls: {} }).replace("nettune.io/v1alpha1", "nettune.io/v9")),
+    says: /^error: .*version\.yaml: apiVersion: must be nettune\.io\/v1alpha1$/m,
+  },
+  {
+    sentence: "a name the API server would refuse",
+    file: () => put("name.yaml", tuning({ sysctls: {} }).replace("name: t", "name: Bad_Name")),
+    says: /metadata\.name: must be a DNS subdomain/,
+  },
+  {
     sentence: "a file that is no tuning, without quoting it",
     file: () => put("shadow", "root:$6$secret-content:19000:0:99999:7:::\n"),
     says: /kind: must be NetworkTuning or NodeNetworkTuning|not a YAML mapping/,
   },
 ];
+
+const header = "apiVersion: nettune.io/v1alpha1\nkind: NetworkTuning\nmetadata: {name: t}\n";
 
 const put = async (name: string, text: string): Promise<string> => {
   await writeFile(path.join(work, name), text);
@@ -128,6 +180,8 @@ describe("the CLI refuses files it cannot use", () => {
     expect(stderr).toMatch(says);
     expect(stderr).not.toContain("secret-content");
     expect(stderr).not.toMatch(/^\s+at /m);
+    // One line says it all.
+    expect(stderr.trim().split("\n")).toHaveLength(1);
   });
 
   it("reads a tuning piped in with --file -", async () => {

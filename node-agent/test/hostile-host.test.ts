@@ -191,6 +191,29 @@ describe("a host that answers garbage", () => {
     expect(await readFile(path.join(root, "proc/sys/net/core/somaxconn"), "utf8")).toBe("8192");
   });
 
+  it("refuses two settings that write one kernel file different values, before any write", async () => {
+    const written: string[] = [];
+    const both: NodeNetworkTuningSpec = {
+      interfaces: [
+        {
+          match: { names: ["sim0"], physicalOnly: false },
+          rps: { cpus: "all", flowEntries: 4096 },
+        },
+      ],
+      sysctls: { "net.core.rps_sock_flow_entries": "32768" },
+    };
+    await expect(
+      enact(both, {
+        paths: hostPathsUnder(root, path.join(root, "run/nettune")),
+        run: ethtool(),
+        observer: { beforeWrite: (target: Target) => written.push(target.kind) },
+      }),
+    ).rejects.toThrow(
+      /=4096 and .*=32768 both write \/proc\/sys\/net\/core\/rps_sock_flow_entries/,
+    );
+    expect(written).toEqual([]);
+  });
+
   it("never opens resolv.conf for a spec without node DNS settings", async () => {
     await rm(path.join(root, "etc/resolv.conf"));
     await execFileAsync("mkfifo", [path.join(root, "etc/resolv.conf")]);

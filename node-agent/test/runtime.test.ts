@@ -261,7 +261,7 @@ function fakeClient(): NodeTuningClient & { writes: NodeNetworkTuningStatus[] } 
     writes,
     get: () => Promise.resolve({ object: undefined, resourceVersion: "1" }),
     watch: () => Promise.resolve({ abort: () => undefined }),
-    patchStatus: (_name, status) => {
+    patchStatus: (_name, _uid, status) => {
       writes.push(status);
       return Promise.resolve();
     },

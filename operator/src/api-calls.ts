@@ -20,6 +20,21 @@ export function statusOf(error: unknown): number {
   return 0;
 }
 
+/** What the API server said about a failed call (its Status message), for people. */
+export function apiServerWords(error: unknown): string {
+  const cause = error instanceof APICallError ? error.cause : error;
+  if (cause instanceof ApiException) {
+    const body: unknown = cause.body;
+    try {
+      const status = (typeof body === "string" ? JSON.parse(body) : body) as { message?: unknown };
+      if (typeof status.message === "string") return status.message.slice(0, 512);
+    } catch {
+      // Not a Status object: fall through to the error's own message.
+    }
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A write that lost to another (its resourceVersion was stale) or a create of what exists. */
 export const isConflict = (error: unknown): boolean => statusOf(error) === 409;
 

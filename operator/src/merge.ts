@@ -17,7 +17,16 @@ export interface Conflict {
 export interface MergedNode {
   spec: NodeNetworkTuningSpec;
   conflicts: Conflict[];
+  /** Tunings that match the node but do not fit in its object, lowest precedence first to go, with why. */
+  leftOut: { name: string; why: string }[];
 }
+
+/**
+ * What one NodeNetworkTuning can hold (its CRD's maxItems and maxLength;
+ * operator/test/merge-limits.test.ts checks them against the schema): the
+ * merge keeps the tunings of highest precedence within them and says which it left out.
+ */
+export const nodeObjectLimits = { sources: 64, audits: 8, sourceNames: 1024 } as const;
 
 const settingKeys = [
   "interfaces",
@@ -46,9 +55,24 @@ export function byPrecedence(a: NetworkTuning, b: NetworkTuning): number {
  */
 export function mergeForNode(matching: readonly NetworkTuning[]): MergedNode {
   const enforcing = matching.filter((t) => (t.spec.mode ?? "Enforce") === "Enforce");
-  const contributing = [...(enforcing.length > 0 ? enforcing : matching)].sort(byPrecedence);
-  const audited =
+  const candidates = [...(enforcing.length > 0 ? enforcing : matching)].sort(byPrecedence);
+  const contributing = candidates.slice(0, nodeObjectLimits.sources);
+  const auditCandidates =
     enforcing.length > 0 ? matching.filter((t) => t.spec.mode === "Audit").sort(byPrecedence) : [];
+  const audited = auditCandidates.slice(
+    0,
+    Math.min(nodeObjectLimits.audits, nodeObjectLimits.sources - contributing.length),
+  );
+  const leftOut = [
+    ...candidates.slice(contributing.length).map((t) => ({
+      name: t.metadata.name ?? "",
+      why: `a node holds at most ${nodeObjectLimits.sources} tunings and ${candidates.length} match it; those of higher priority fill it`,
+    })),
+    ...auditCandidates.slice(audited.length).map((t) => ({
+      name: t.metadata.name ?? "",
+      why: `a node holds at most ${nodeObjectLimits.audits} Audit tunings beside Enforce ones and ${auditCandidates.length} match it`,
+    })),
+  ];
   const merge = new FieldMerge();
   const merged: Record<string, unknown> = {};
   for (const tuning of contributing) {
@@ -72,10 +96,21 @@ export function mergeForNode(matching: readonly NetworkTuning[]): MergedNode {
     ...(sensitive ? { allowSecuritySensitiveSysctls: true } : {}),
     mode: enforcing.length > 0 || contributing.length === 0 ? "Enforce" : "Audit",
     sources,
-    sourceNames: sources.map((s) => s.name).join(", "),
+    sourceNames: listedNames(sources.map((s) => s.name)),
     ...(audited.length > 0 ? { audits: audited.map(auditOf) } : {}),
   };
-  return { spec, conflicts: merge.conflicts };
+  return { spec, conflicts: merge.conflicts, leftOut };
+}
+
+/** "a, b, c", or as many as fit in sourceNames' length with "and N more". */
+export function listedNames(names: readonly string[]): string {
+  const all = names.join(", ");
+  if (all.length <= nodeObjectLimits.sourceNames) return all;
+  for (let shown = names.length - 1; shown >= 0; shown--) {
+    const text = `${names.slice(0, shown).join(", ")} and ${names.length - shown} more`;
+    if (text.length <= nodeObjectLimits.sourceNames) return text;
+  }
+  return `${names.length} tunings`;
 }
 
 function auditOf(tuning: NetworkTuning): AuditedTuning {

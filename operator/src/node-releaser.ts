@@ -11,6 +11,8 @@ import {
 import type { Informers } from "./kube.ts";
 import type { OperatorWrites } from "./writes.ts";
 import { mergeForNode, type Conflict } from "./merge.ts";
+import { MergeProblems } from "./merge-problems.ts";
+import { apiServerWords, statusOf } from "./api-calls.ts";
 import { progressOf, RolloutLedger, type NodeView } from "./rollout.ts";
 import { selectorMatches } from "./selector.ts";
 
@@ -38,6 +40,8 @@ export class NodeReleaser {
    * write cost time that grew with the fleet times the rollout's length.
    */
   private readonly conflictsByNode = new Map<string, Conflict[]>();
+  /** Tunings that match nodes they cannot reach, and why; tuning statuses read them. */
+  readonly mergeProblems: MergeProblems;
   /** Matched node counts by tuning name and generation, between node and tuning events. */
   private readonly matchedCounts = new Map<string, number>();
 
@@ -53,6 +57,7 @@ export class NodeReleaser {
     this.cluster = cluster;
     this.onWritten = onWritten;
     this.onConflicts = onConflicts;
+    this.mergeProblems = new MergeProblems(onConflicts);
   }
 
   /** The conflicts involving `tuning` on `nodes`, each once, as their last merges found them. */
@@ -100,6 +105,7 @@ export class NodeReleaser {
     const node = this.informers.nodes.get(name);
     if (!node) {
       this.recordConflicts(name, undefined);
+      this.mergeProblems.forgetNode(name);
       return undefined; // its NodeNetworkTuning goes with it (owner reference)
     }
     const current = this.cluster.nodeTuning(name);
@@ -107,9 +113,12 @@ export class NodeReleaser {
     const matching = this.cluster
       .liveTunings()
       .filter((t) => selectorMatches(t.spec.nodeSelector, view.labels));
-    const { spec, conflicts } = mergeForNode(matching);
+    const { spec, conflicts, leftOut } = mergeForNode(matching);
     this.recordConflicts(name, conflicts);
+    this.mergeProblems.setLeftOut(name, leftOut);
     if (current ? sameSpec(current.spec, spec) : matching.length === 0) return undefined;
+    // Refused once, the same object would be refused again: it waits for a change.
+    if (this.mergeProblems.wasRefused(name, spec)) return undefined;
     if (!this.mayRelease(view, matching)) return undefined;
     const desired: NodeNetworkTuning = current ? { ...current, spec } : newNodeTuning(node, spec);
     const generation = (current?.metadata.generation ?? 0) + 1;
@@ -124,6 +133,12 @@ export class NodeReleaser {
       written = exists
         ? await this.writes.replaceNodeTuning(desired)
         : await this.writes.createNodeTuning(desired);
+      this.mergeProblems.written(name);
+    } catch (error) {
+      // Invalid (a limit of the schema) or too large: retrying the same object cannot help.
+      if (statusOf(error) !== 422 && statusOf(error) !== 413) throw error;
+      const names = tunings.map((t) => t.metadata.name ?? "");
+      this.mergeProblems.refused(name, desired.spec, apiServerWords(error), names);
     } finally {
       this.cluster.endWrite(
         name,

@@ -25,6 +25,8 @@ export interface StatusInput {
   conflicts: Conflict[];
   /** Why the agent DaemonSet cannot create its pods, when it cannot. */
   agentProblem?: string | undefined;
+  /** What keeps the tuning from matched nodes, one line per node (merge-problems.ts). */
+  mergeProblems?: string[];
   /** Why the operator cannot act on this tuning at all (see cluster-view unusable()). */
   unusable?: string | undefined;
   now: Date;
@@ -75,6 +77,7 @@ function tuningConditions(input: StatusInput): ConditionInput[] {
       : `; ${firstFailure}: ${failureMessages.get(firstFailure) ?? "failed"}`;
   const summary = `${progress.applied}/${progress.matched} nodes applied`;
   const conflictText = conflicts.length === 0 ? "" : `; ${conflictMessage(conflicts, tuning)}`;
+  const notMerged = notMergedMessage(input.mergeProblems ?? []);
   if (input.unusable) {
     const condition = { reason: Reason.InvalidSpec, message: input.unusable };
     return [
@@ -87,9 +90,9 @@ function tuningConditions(input: StatusInput): ConditionInput[] {
   if (blocked)
     return [blocked.ready, progressing(progress, input.halted, summary), blocked.degraded];
   return [
-    ready(progress, `${summary}${failureText}${conflictText}`),
+    ready(progress, `${summary}${failureText}${notMerged ? `; ${notMerged}` : ""}${conflictText}`),
     progressing(progress, input.halted, summary),
-    degraded(input, failureText),
+    degraded(input, failureText, notMerged),
   ];
 }
 
@@ -144,9 +147,15 @@ function progressing(progress: TuningProgress, halted: boolean, summary: string)
   return { type: Type.Progressing, status: "False", reason: Reason.Complete, message: summary };
 }
 
+function notMergedMessage(problems: readonly string[]): string {
+  if (problems.length === 0) return "";
+  return `${problems[0] ?? ""}${problems.length > 1 ? `; and ${problems.length - 1} more` : ""}`;
+}
+
 function degraded(
   { progress, halted, conflicts, tuning }: StatusInput,
   failureText: string,
+  notMerged: string,
 ): ConditionInput {
   if (progress.failed > 0) {
     return {
@@ -156,6 +165,8 @@ function degraded(
       message: `${progress.failed} failed${failureText}`,
     };
   }
+  if (notMerged !== "")
+    return { type: Type.Degraded, status: "True", reason: Reason.NotMerged, message: notMerged };
   if (conflicts.length > 0)
     return {
       type: Type.Degraded,

@@ -31,8 +31,12 @@ export class TransitionEvents {
       conditionStatus(next, type) === to && conditionStatus(before, type) !== to;
     if (flipped(Type.Ready, "True"))
       await this.writes.event(tuning, "Normal", Reason.Applied, message(Type.Ready));
-    if (flipped(Type.Degraded, "True") && reason(next, Type.Degraded) === Reason.AgentsNotRunning) {
-      await this.writes.event(tuning, "Warning", Reason.AgentsNotRunning, message(Type.Degraded));
+    const degradedBy = reason(next, Type.Degraded);
+    if (
+      flipped(Type.Degraded, "True") &&
+      (degradedBy === Reason.AgentsNotRunning || degradedBy === Reason.NotMerged)
+    ) {
+      await this.writes.event(tuning, "Warning", degradedBy, message(Type.Degraded));
     } else if (flipped(Type.Degraded, "True")) {
       const detail = failedNodes
         .slice(0, 5)

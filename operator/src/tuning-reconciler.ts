@@ -1,5 +1,6 @@
 import { canonicalJSON } from "../../common/canonical-json.ts";
-import { TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
+import { TuningConditionType, TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
+import { setConditions } from "../../common/conditions.ts";
 import {
   type ClusterView,
   failureMessage,
@@ -11,13 +12,26 @@ import type { Informers } from "./kube.ts";
 import type { OperatorWrites } from "./writes.ts";
 import type { Conflict } from "./merge.ts";
 import type { NodeReleaser } from "./node-releaser.ts";
-import { RevertTracker, revertedMessage, revertingMessage } from "./revert-tracker.ts";
+import {
+  abandonedMessage,
+  RevertTracker,
+  revertedMessage,
+  revertFailedMessage,
+  revertingMessage,
+  type RevertProgress,
+} from "./revert-tracker.ts";
 import { RolloutLedger, type NodeView } from "./rollout.ts";
 import { tuningStatus } from "./status.ts";
 import { TransitionEvents } from "./transition-events.ts";
 import { nodeKey, type WorkKey } from "./work-keys.ts";
+import { selectorMatches } from "./selector.ts";
 
 export const finalizer = "nettune.io/revert";
+/**
+ * Set to "true" on a deleted tuning whose nodes cannot restore their values,
+ * it lets the deletion finish and leaves those values in place.
+ */
+export const abandonRevertAnnotation = "nettune.io/abandon-revert";
 
 /** Where reconcilers put follow-up work. */
 export interface WorkSink {
@@ -82,6 +96,10 @@ export class TuningReconciler {
       halted: ledger.halted(name),
       failureMessages,
       conflicts,
+      mergeProblems: this.deps.releaser.mergeProblems.of(
+        matched.map((view) => view.name),
+        name,
+      ),
       agentProblem: this.deps.agentProblem(),
       unusable: unusable(tuning),
       now: this.deps.now(),
@@ -109,12 +127,18 @@ export class TuningReconciler {
    * dropped it from its spec and reported that generation (or is gone).
    */
   private async finishDeletion(tuning: Tuning): Promise<void> {
-    const name = tuning.metadata.name ?? "";
     if (!(tuning.metadata.finalizers ?? []).includes(finalizer)) return;
+    const selected = new Set(
+      this.deps.informers.nodes
+        .list()
+        .filter((node) => selectorMatches(tuning.spec.nodeSelector, node.metadata?.labels ?? {}))
+        .map((node) => node.metadata?.name ?? ""),
+    );
     const progress = this.reverts.progress(
       tuning,
       this.nodeTunings(),
       (node) => this.deps.informers.nodes.get(node) !== undefined,
+      selected,
     );
     if (progress.waiting.length > 0) {
       if (this.reverts.announce(tuning))
@@ -127,15 +151,66 @@ export class TuningReconciler {
       for (const node of progress.waiting) this.deps.queue.add(nodeKey(node));
       return;
     }
+    const abandoned = tuning.metadata.annotations?.[abandonRevertAnnotation] === "true";
+    if (progress.failed.length > 0 && !abandoned) return this.holdForFailedRevert(tuning, progress);
+    await this.release(tuning, progress);
+  }
+
+  /**
+   * Lets the deleted tuning go, saying truthfully what its nodes did: the
+   * Event follows the write, so a release that did not happen is never told.
+   */
+  private async release(tuning: Tuning, progress: RevertProgress): Promise<void> {
+    const name = tuning.metadata.name ?? "";
     const finalizers = (tuning.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    await this.deps.writes.event(tuning, "Normal", Reason.Reverted, revertedMessage(progress));
+    const [type, reason, message] =
+      progress.failed.length > 0
+        ? (["Warning", Reason.RevertAbandoned, abandonedMessage(progress)] as const)
+        : (["Normal", Reason.Reverted, revertedMessage(progress)] as const);
     await this.deps.writes.setTuningFinalizers(
       name,
       finalizers,
       tuning.metadata.resourceVersion ?? "",
     );
+    await this.deps.writes.event(tuning, type, reason, message);
     this.reverts.forget(tuning);
     this.deps.queue.add("daemonset");
+  }
+
+  /**
+   * Keeps a deletion whose nodes could not restore every value: Degraded says
+   * which and why, and a Warning Event tells it once per change of what failed.
+   * What is kept lives in the tuning's status, so a new leader sees the same.
+   */
+  private async holdForFailedRevert(tuning: Tuning, progress: RevertProgress): Promise<void> {
+    const message = revertFailedMessage(progress);
+    const conditions = tuning.status?.conditions ?? [];
+    const degraded = conditions.find((c) => c.type === TuningConditionType.Degraded);
+    if (degraded?.reason === Reason.RevertFailed && degraded.message === message) return;
+    const inputs = conditions
+      .filter((c) => c.type !== TuningConditionType.Degraded)
+      .map(({ type, status, reason, message: text }) => ({ type, status, reason, message: text }));
+    inputs.push({
+      type: TuningConditionType.Degraded,
+      status: "True",
+      reason: Reason.RevertFailed,
+      message,
+    });
+    const status = {
+      ...tuning.status,
+      conditions: setConditions(
+        conditions,
+        inputs,
+        this.deps.now(),
+        tuning.metadata.generation ?? 0,
+      ),
+    };
+    await this.deps.writes.patchTuningStatus(
+      tuning.metadata.name ?? "",
+      status,
+      tuning.metadata.resourceVersion ?? "",
+    );
+    await this.deps.writes.event(tuning, "Warning", Reason.RevertFailed, message);
   }
 
   /** Every NodeNetworkTuning as this operator knows it, its own writes in flight included. */

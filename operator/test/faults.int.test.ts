@@ -5,7 +5,10 @@
 // generation, no status goes back, and the leader that lost its lease writes
 // nothing after it.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
@@ -151,6 +154,28 @@ class NodeSampler {
 
 const tunings = new TuningSampler();
 const churn = new NodeSampler("churn");
+
+const run_ = promisify(execFile);
+
+/** The messages of a tuning's Events of one reason, space-separated. */
+const events = (tuning: string, reason: string): Promise<string> =>
+  run([
+    "get",
+    "events",
+    "-n",
+    "default",
+    "--field-selector",
+    `involvedObject.name=${tuning},reason=${reason}`,
+    "-o",
+    "jsonpath={.items[*].message}",
+  ]);
+
+async function degradedOf(
+  name: string,
+): Promise<{ status: string; reason: string; message: string } | undefined> {
+  const object = JSON.parse(await run(["get", "nt", name, "-o", "json"])) as NetworkTuning;
+  return object.status?.conditions?.find((c) => c.type === "Degraded");
+}
 
 async function leader(): Promise<string> {
   return run([
@@ -306,6 +331,78 @@ describe("the rollout's promises under faults", () => {
     expect(await watchAnswer(cluster.controlPlane, nodeTunings, seen)).toBe(410);
     await readyAt("takeover", 6);
     expect(tunings.broken).toEqual([]);
+  });
+
+  it("a restore the kernel refuses keeps the tuning and names the node, before and after a failover", async () => {
+    const [stuck = ""] = nodes;
+    const file = path.join(cluster.hostRoot(stuck), "proc/sys/net/ipv4/tcp_fin_timeout");
+    const original = await readFile(file, "utf8");
+    await apply("stuck", {
+      nodeSelector: { matchLabels: { pool: "faults" } },
+      sysctls: { "net.ipv4.tcp_fin_timeout": "17" },
+    });
+    await readyAt("stuck", 1);
+    // The kernel refuses the write back (EPERM), as a locked-down sysctl would.
+    await run_("chattr", ["+i", file]);
+    try {
+      await run(["delete", "nt", "stuck", "--wait=false"]);
+      const refusal = new RegExp(
+        `could not restore their original values.*${stuck} \\(.*tcp_fin_timeout`,
+      );
+      await eventually(
+        async () => expect(await events("stuck", "RevertFailed")).toMatch(refusal),
+        60_000,
+        500,
+      );
+      expect(await degradedOf("stuck")).toMatchObject({ status: "True", reason: "RevertFailed" });
+      // A new leader finds the same in the status and the node's report: the tuning stays.
+      const before = await leader();
+      await cluster.stop(`operator/${before}`, "SIGKILL");
+      try {
+        await eventually(async () => expect(await leader()).not.toBe(before), 30_000, 500);
+        await sleep(5000);
+        expect(await degradedOf("stuck")).toMatchObject({ reason: "RevertFailed" });
+        expect((await degradedOf("stuck"))?.message).toContain(stuck);
+        expect(await events("stuck", "Reverted")).toBe("");
+      } finally {
+        cluster.startOperator(before, 18390 + operators.indexOf(before));
+      }
+    } finally {
+      await run_("chattr", ["-i", file]);
+    }
+    // The agent tries again; once the kernel takes the value, the deletion finishes.
+    await eventually(
+      async () =>
+        expect((await kubectl(cluster.controlPlane, ["get", "nt", "stuck"])).code).not.toBe(0),
+      120_000,
+      1000,
+    );
+    expect(await readFile(file, "utf8")).toBe(original.trim());
+    // The new leader tells what it saw: the node it held for, restored; and only that.
+    expect(await events("stuck", "Reverted")).toBe(
+      `1 node(s) restored their original values: ${stuck}`,
+    );
+  });
+
+  it("24 tunings with long names on the same nodes all converge", async () => {
+    // Their names together pass the 1024 characters a node's sourceNames holds.
+    const names = Array.from(
+      { length: 24 },
+      (_, i) => `a-tuning-with-a-long-and-descriptive-name-${String(i).padStart(3, "0")}`,
+    );
+    for (const [i, name] of names.entries())
+      await apply(name, {
+        nodeSelector: { matchLabels: { pool: "faults" } },
+        priority: i + 1,
+        sysctls: { "net.ipv4.tcp_fin_timeout": String(20 + i) },
+      });
+    for (const name of names) await readyAt(name, 1);
+    const node = JSON.parse(
+      await run(["get", "nnt", nodes[0] ?? "", "-o", "json"]),
+    ) as NodeNetworkTuning;
+    expect(node.spec.sources).toHaveLength(24 + 2);
+    expect(node.spec.sourceNames).toMatch(/ and \d+ more$/);
+    await run(["delete", "nt", ...names]);
   });
 
   it("a deletion waits for the touched node whose agent is down, and says who went away", async () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkTuning as Tuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning as NodeTuning } from "../../api/v1alpha1/node-network-tuning.ts";
-import { RevertTracker, revertedMessage, revertingMessage } from "../src/revert-tracker.ts";
+import {
+  RevertTracker,
+  revertedMessage,
+  revertFailedMessage,
+  revertingMessage,
+} from "../src/revert-tracker.ts";
 
 const deleted: Tuning = {
   apiVersion: "nettune.io/v1alpha1",
@@ -40,13 +45,14 @@ describe("a deleted tuning's revert", () => {
       [nnt("a", true, true), nnt("b", false, false)],
       () => true,
     );
-    expect(first).toEqual({ waiting: ["a"], restored: [], gone: [] });
+    expect(first).toEqual({ waiting: ["a"], restored: [], failed: [], gone: [] });
     expect(tracker.announce(deleted)).toBe(false);
     // The operator dropped web from a's spec; a's agent has not reported that spec yet.
     expect(tracker.progress(deleted, [nnt("a", false, false)], () => true).waiting).toEqual(["a"]);
     expect(tracker.progress(deleted, [nnt("a", false, true)], () => true)).toEqual({
       waiting: [],
       restored: ["a"],
+      failed: [],
       gone: [],
     });
   });
@@ -60,7 +66,7 @@ describe("a deleted tuning's revert", () => {
       [nnt("a", false, false), nnt("b", false, false)],
       () => true,
     );
-    expect(progress).toEqual({ waiting: ["a"], restored: [], gone: [] });
+    expect(progress).toEqual({ waiting: ["a"], restored: [], failed: [], gone: [] });
   });
 
   it("seen first mid-deletion (a restarted operator), it also waits for every lagging node", () => {
@@ -68,21 +74,75 @@ describe("a deleted tuning's revert", () => {
     tracker.remember(deleted, [nnt("a", false, false), nnt("b", false, true)], true);
     expect(
       tracker.progress(deleted, [nnt("a", false, false), nnt("b", false, true)], () => true),
-    ).toEqual({ waiting: ["a"], restored: [], gone: [] });
+    ).toEqual({ waiting: ["a"], restored: [], failed: [], gone: [] });
   });
 
   it("tells a node that went away from one that restored its values", () => {
     const tracker = new RevertTracker();
     tracker.progress(deleted, [nnt("a", true, true), nnt("b", true, true)], () => true);
     const progress = tracker.progress(deleted, [nnt("a", false, true)], (node) => node === "a");
-    expect(progress).toEqual({ waiting: [], restored: ["a"], gone: ["b"] });
+    expect(progress).toEqual({ waiting: [], restored: ["a"], failed: [], gone: ["b"] });
     expect(revertedMessage(progress)).toBe(
       "1 node(s) restored their original values: a; 1 node(s) went away before restoring theirs (NetTune did not restore them): b",
     );
   });
 
+  it("counts a node that reported originals it could not restore as failed, never as restored", () => {
+    const tracker = new RevertTracker();
+    tracker.remember(deleted, [nnt("a", true, true), nnt("b", true, true)], false);
+    const refused = nnt("b", false, true);
+    refused.status = {
+      observedGeneration: 3,
+      conditions: [
+        {
+          type: "Degraded",
+          status: "True",
+          reason: "RevertFailed",
+          message: "could not restore 1 original value(s): sysctl/net.core.somaxconn: EPERM",
+          lastTransitionTime: "2026-11-30T20:00:00Z",
+        },
+      ],
+    };
+    const progress = tracker.progress(deleted, [nnt("a", false, true), refused], () => true);
+    expect(progress).toMatchObject({ waiting: [], restored: ["a"], gone: [] });
+    expect(progress.failed).toEqual([
+      {
+        node: "b",
+        message: "could not restore 1 original value(s): sysctl/net.core.somaxconn: EPERM",
+      },
+    ]);
+    expect(revertFailedMessage(progress)).toMatch(
+      /^1 node\(s\) could not restore .*b \(could not restore 1 original value\(s\): sysctl\/net\.core\.somaxconn: EPERM\)/,
+    );
+    expect(revertedMessage(progress)).not.toContain("b");
+  });
+
+  it("a new leader that never saw the tuning on a node still holds for a selected node that failed a restore", () => {
+    const tracker = new RevertTracker();
+    const refused = nnt("b", false, true);
+    refused.status = {
+      observedGeneration: 3,
+      conditions: [
+        {
+          type: "Degraded",
+          status: "True",
+          reason: "RevertFailed",
+          message: "could not restore 1 original value(s)",
+          lastTransitionTime: "2026-11-30T20:00:00Z",
+        },
+      ],
+    };
+    // Seen first mid-deletion: no node lists the tuning and none lags any more.
+    const nodes = [nnt("a", false, true), refused];
+    expect(tracker.progress(deleted, nodes, () => true).failed).toEqual([]);
+    const fresh = new RevertTracker();
+    expect(fresh.progress(deleted, nodes, () => true, new Set(["a", "b"])).failed).toEqual([
+      { node: "b", message: "could not restore 1 original value(s)" },
+    ]);
+  });
+
   it("names the nodes it waits for", () => {
-    expect(revertingMessage({ waiting: ["a", "b"], restored: [], gone: [] })).toBe(
+    expect(revertingMessage({ waiting: ["a", "b"], restored: [], failed: [], gone: [] })).toBe(
       "waiting for 2 node(s) to restore their original values: a, b",
     );
   });

@@ -27,6 +27,7 @@ import { ownedByCNI } from "../facts/cni.ts";
 import { findOtherWriters } from "../facts/other-writers.ts";
 import { OriginalsStore, type StateGeneration } from "./originals.ts";
 import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
+import { sharedTargets } from "./shared-targets.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 
 export interface EnactDeps {
@@ -94,8 +95,7 @@ export async function enact(
 
   const hardware = planHardware(spec, facts, options.source);
   const predicted = planQueuesAndNode(spec, predictFacts(facts, hardware), extras, options.source);
-  const refused = [...hardware, ...predicted].filter((p) => p.verdict?.state === "Invalid");
-  if (refused.length > 0) throw new InvalidSpecError(refused);
+  refuseBeforeAnyWrite([...hardware, ...predicted]);
 
   const changes: SettingChange[] = [];
   const applyDeps: ApplyDeps = {
@@ -149,6 +149,18 @@ export async function enact(
     changes,
     otherWriters: writers,
   };
+}
+
+/** Throws InvalidSpecError for settings refused by their planners or writing one file twice. */
+function refuseBeforeAnyWrite(planned: PlannedSetting[]): void {
+  const refused = planned.filter((p) => p.verdict?.state === "Invalid");
+  if (refused.length > 0) throw new InvalidSpecError(refused);
+  const shared = sharedTargets(planned);
+  if (shared.length > 0)
+    throw new InvalidSpecError(
+      shared.flatMap((s) => s.settings),
+      shared.map((s) => s.problem),
+    );
 }
 
 /**

@@ -5,6 +5,7 @@ import type {
 import {
   AgentEventAction as Action,
   AgentEventReason as Reason,
+  NodeConditionReason,
   NodeConditionType,
   SettingReason,
   type AgentEventActionName,
@@ -98,6 +99,14 @@ const driftCorrected: EventRule = (outcome) => {
 };
 
 /** Restores of settings the spec stopped asking for. */
+/** Restores that failed are told when they start failing, or a new generation still fails them. */
+const revertFailed: EventRule = (outcome, previous) => {
+  const before = previous?.conditions?.find((c) => c.type === NodeConditionType.Degraded);
+  if (before?.reason === NodeConditionReason.RevertFailed && !newGeneration(outcome, previous))
+    return undefined;
+  return revertFailedEvent(outcome.reverted);
+};
+
 const reverted: EventRule = (outcome) =>
   revertedEvent(outcome.reverted, "the spec no longer asks for");
 
@@ -126,6 +135,7 @@ const eventRules: EventRule[] = [
   settingsFailed,
   driftCorrected,
   reverted,
+  revertFailed,
   applied,
 ];
 

@@ -41,7 +41,16 @@ export interface NodeTuningClient {
     onEvent: (event: WatchEvent) => void,
     onDone: (error: unknown) => void,
   ): Promise<{ abort(): void }>;
-  patchStatus(name: string, status: NodeNetworkTuningStatus): Promise<void>;
+  /**
+   * Writes the status of the object with this uid: an object deleted and
+   * created again under the same name (a Node re-registered) is another
+   * object, and the API server refuses the patch (409) instead of landing it there.
+   */
+  patchStatus(
+    name: string,
+    uid: string | undefined,
+    status: NodeNetworkTuningStatus,
+  ): Promise<void>;
   /** Whether the API server answers on a fresh connection within the timeout. */
   probe(timeoutMs: number): Promise<boolean>;
 }
@@ -158,11 +167,12 @@ export function kubeClient(
       response.on("error", (error) => finish(error));
       return { abort: () => response.destroy() };
     },
-    async patchStatus(name, status) {
+    async patchStatus(name, uid, status) {
       await send(
         "PATCH",
         `${collection}/${encodeURIComponent(name)}/status`,
-        { status },
+        // metadata.uid in a patch is a precondition the API server checks.
+        uid === undefined ? { status } : { metadata: { uid }, status },
         "application/merge-patch+json",
       );
     },

@@ -86,31 +86,53 @@ function conditionsFor(
   ];
 }
 
-function applied(outcome: RunOutcome, failed: SettingResult[]): ConditionInput {
-  const { results } = outcome;
-  if (outcome.stateRefused !== undefined)
-    return { type: Type.Applied, status: "False", ...outcome.stateRefused };
-  if (outcome.invalid !== undefined)
-    return {
-      type: Type.Applied,
-      status: "False",
-      reason: Reason.InvalidSpec,
-      message: outcome.invalid,
-    };
-  if (results.length === 0) {
+type AppliedRule = (outcome: RunOutcome, failed: SettingResult[]) => ConditionInput | undefined;
+
+/** The Applied condition: the first rule that speaks wins. */
+const appliedRules: AppliedRule[] = [
+  function stateRefused(outcome) {
+    return outcome.stateRefused && { type: Type.Applied, status: "False", ...outcome.stateRefused };
+  },
+  function nothingAskedButUnrestored(outcome) {
+    const unrestored = revertFailures(outcome);
+    return outcome.results.length === 0 && unrestored !== undefined
+      ? { type: Type.Applied, status: "False", reason: Reason.RevertFailed, message: unrestored }
+      : undefined;
+  },
+  function invalidSpec(outcome) {
+    return outcome.invalid === undefined
+      ? undefined
+      : {
+          type: Type.Applied,
+          status: "False",
+          reason: Reason.InvalidSpec,
+          message: outcome.invalid,
+        };
+  },
+  function nothingToApply(outcome) {
+    if (outcome.results.length > 0) return undefined;
     const message =
       outcome.reverted.length > 0 ? `restored ${outcome.reverted.length} settings` : "no settings";
     return { type: Type.Applied, status: "True", reason: Reason.NothingToApply, message };
-  }
-  if (failed.length > 0) {
+  },
+  function settingsFailed(outcome, failed) {
+    if (failed.length === 0) return undefined;
+    const first = failed[0]?.message ?? failed[0]?.name ?? "";
     return {
       type: Type.Applied,
       status: "False",
       reason: Reason.SettingsFailed,
-      message: `${failed.length}/${results.length} settings failed: ${failed[0]?.message ?? failed[0]?.name ?? ""}`,
+      message: `${failed.length}/${outcome.results.length} settings failed: ${first}`,
     };
+  },
+];
+
+function applied(outcome: RunOutcome, failed: SettingResult[]): ConditionInput {
+  for (const rule of appliedRules) {
+    const condition = rule(outcome, failed);
+    if (condition) return condition;
   }
-  return outcome.mode === "Audit" ? auditSummary(results) : appliedSummary(results);
+  return outcome.mode === "Audit" ? auditSummary(outcome.results) : appliedSummary(outcome.results);
 }
 
 function auditSummary(results: SettingResult[]): ConditionInput {
@@ -138,9 +160,29 @@ function appliedSummary(results: SettingResult[]): ConditionInput {
   };
 }
 
+/** What could not be restored, for people; undefined when every restore succeeded. */
+function revertFailures(outcome: RunOutcome): string | undefined {
+  const failed = outcome.reverted.filter((r) => r.state === "Failed");
+  if (failed.length === 0) return undefined;
+  const named = failed
+    .slice(0, 5)
+    .map((r) => `${r.name}: ${r.message ?? r.reason ?? "failed"}`)
+    .join("; ");
+  return `could not restore ${failed.length} original value(s), kept on record and tried again: ${named}`;
+}
+
 function degraded(outcome: RunOutcome, failed: SettingResult[]): ConditionInput {
   if (outcome.stateRefused !== undefined)
     return { type: Type.Degraded, status: "True", ...outcome.stateRefused };
+  // Values left behind outrank failed settings: the operator holds a deletion on this reason.
+  const unrestored = revertFailures(outcome);
+  if (unrestored !== undefined)
+    return {
+      type: Type.Degraded,
+      status: "True",
+      reason: Reason.RevertFailed,
+      message: unrestored,
+    };
   if (outcome.invalid !== undefined)
     return {
       type: Type.Degraded,

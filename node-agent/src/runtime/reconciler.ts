@@ -130,17 +130,26 @@ export class Reconciler {
       const outcome = await this.outcome(object, cause);
       await this.writeStatus(object, outcome);
       await this.deps.events.record(agentEvents(outcome, object.status), object.metadata.uid);
-      this.retryBackoff.reset();
+      // Originals that could not be restored are tried again with backoff, not only at the re-verify.
+      if (outcome.reverted.some((r) => r.state === "Failed")) this.retryLater();
+      else this.retryBackoff.reset();
     } catch (error) {
       this.deps.metrics.applyErrors.inc();
-      const delay = this.retryBackoff.next();
+      const delay = this.retryLater();
       this.deps.log.error(`check failed; retrying in ${delay} ms`, error);
-      this.retryTimer = setTimeout(() => {
-        this.trigger("retry");
-      }, delay);
     } finally {
       timer();
     }
+  }
+
+  /** Schedules one more check after the next backoff delay; returns the delay. */
+  private retryLater(): number {
+    const delay = this.retryBackoff.next();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.trigger("retry");
+    }, delay);
+    return delay;
   }
 
   /**
@@ -256,7 +265,7 @@ export class Reconciler {
   private async writeStatus(object: NodeNetworkTuning, outcome: RunOutcome): Promise<void> {
     const status = nodeStatus(object.status, outcome, this.deps.now());
     if (sameStatus(status, object.status)) return;
-    await this.deps.client.patchStatus(this.deps.nodeName, status);
+    await this.deps.client.patchStatus(this.deps.nodeName, object.metadata.uid, status);
     this.deps.metrics.statusWrites.inc();
     // Until the watch brings the object back, compare against what was written.
     if (this.object === object) this.object = { ...object, status };
