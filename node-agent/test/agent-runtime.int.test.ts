@@ -193,7 +193,7 @@ describe("the agent's status write", () => {
     expect(second).not.toBe(first);
     const status = { observedGeneration: 1, conditions: [] };
     // The check that began with the first object writes its status: refused, not misplaced.
-    await expect(client.patchStatus("reborn", first, status)).rejects.toMatchObject({ code: 409 });
+    await expect(client.patchStatus("reborn", first, status)).rejects.toMatchObject({ code: 422 });
     expect((await nnt("reborn")).status).toBeUndefined();
     await client.patchStatus("reborn", second, status);
     expect((await nnt("reborn")).status?.observedGeneration).toBe(1);

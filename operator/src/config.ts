@@ -27,6 +27,8 @@ export interface WebhookSettings {
   caSeconds: number;
   servingSeconds: number;
   checkEveryMs: number;
+  /** Namespaces the webhook never sees, beside kube-system, kube-node-lease and kube-public. */
+  excludeNamespaces: string[];
 }
 
 export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
@@ -53,6 +55,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       "webhook-url": { type: "string" },
       "webhook-secret": { type: "string", default: "nettune-operator-webhook-tls" },
       "webhook-host": { type: "string", multiple: true, default: [] },
+      "webhook-exclude-namespace": { type: "string", multiple: true, default: [] },
       "webhook-ca-days": { type: "string", default: "3650" },
       "webhook-cert-seconds": { type: "string", default: String(90 * 24 * 3600) },
       "webhook-check-seconds": { type: "string", default: "300" },
@@ -122,6 +125,13 @@ function webhookFrom(
       caSeconds: positive("webhook-ca-days", text("webhook-ca-days")) * 24 * 3600,
       servingSeconds: positive("webhook-cert-seconds", text("webhook-cert-seconds")),
       checkEveryMs: positive("webhook-check-seconds", text("webhook-check-seconds")) * 1000,
+      // The operator's own namespace is always left out: its pods must start whatever it does.
+      excludeNamespaces: [
+        namespace,
+        ...(Array.isArray(values["webhook-exclude-namespace"])
+          ? values["webhook-exclude-namespace"]
+          : []),
+      ],
     },
   };
 }

@@ -27,6 +27,8 @@ export interface ControllerDeps {
   statusCoalesceMs?: number;
   /** Where the API server reaches the DNS webhook; no webhook configuration without it. */
   webhookEndpoint?: WebhookEndpoint;
+  /** Namespaces the DNS webhook leaves out, beside the cluster's own. */
+  webhookExcludedNamespaces?: string[];
   /** Reads why agent pods are missing; without it, the operator does not look. */
   agentPods?: AgentPodsReader;
   /** How often the agent pods are checked: while some are missing, and when all run. */
@@ -85,6 +87,7 @@ export class Controller {
       queue: this.queue,
       log: deps.log,
       ...(deps.webhookEndpoint ? { webhookEndpoint: deps.webhookEndpoint } : {}),
+      excludedNamespaces: deps.webhookExcludedNamespaces ?? [],
     });
     this.tuningStatus = new TuningReconciler({
       ...common,

@@ -8,12 +8,19 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
   type ObjectCache,
+  type V1Namespace,
   type V1Node,
 } from "@kubernetes/client-node";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import type { APICalls } from "./api-calls.ts";
-import { ProjectingWatch, projectNode, projectNodeTuning, projectObject } from "./projections.ts";
+import {
+  ProjectingWatch,
+  projectNamespace,
+  projectNode,
+  projectNodeTuning,
+  projectObject,
+} from "./projections.ts";
 
 const group = "nettune.io";
 const version = "v1alpha1";
@@ -24,6 +31,8 @@ export interface Informers {
   tunings: Watched<NetworkTuning & KubernetesObject>;
   nodeTunings: Watched<NodeNetworkTuning & KubernetesObject>;
   nodes: Watched<V1Node>;
+  /** Namespaces, their names and labels only: the DNS webhook matches tunings' namespace selectors. */
+  namespaces: Watched<V1Namespace>;
 }
 
 /**
@@ -69,6 +78,11 @@ export function makeInformers(config: KubeConfig): Informers {
       "/api/v1/nodes",
       (limit, _continue) => core.listNode({ limit, ...(_continue ? { _continue } : {}) }),
       projectNode,
+    ),
+    namespaces: informer(
+      "/api/v1/namespaces",
+      (limit, _continue) => core.listNamespace({ limit, ...(_continue ? { _continue } : {}) }),
+      projectNamespace,
     ),
   };
 }

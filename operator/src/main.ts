@@ -13,6 +13,7 @@ import { LeaderElector } from "./leader.ts";
 import { OperatorMetrics } from "./metrics.ts";
 import { PooledKubeConfig } from "./pooled-kube-config.ts";
 import { startDNSWebhook } from "./webhook/run.ts";
+import { podDNSTunings } from "./webhook/registration.ts";
 import { fencedWrites } from "./write-fence.ts";
 import { onStopSignal, runMain } from "../../common/process.ts";
 
@@ -60,13 +61,22 @@ async function main(): Promise<void> {
     now: () => new Date(),
     log,
     metrics,
-    ...(config.webhook ? { webhookEndpoint: config.webhook.endpoint } : {}),
+    ...(config.webhook
+      ? {
+          webhookEndpoint: config.webhook.endpoint,
+          webhookExcludedNamespaces: config.webhook.excludeNamespaces,
+        }
+      : {}),
   });
   holder.controller = controller;
   const health = new Map<string, boolean>();
+  const webhookCaches = ["tunings", ...(config.webhook ? ["namespaces"] : [])];
   const server = await startHealthServer(config.metricsPort, metrics.registry, {
-    // A standby is healthy and ready to take over; a leader is ready once its informers run.
-    ready: () => !elector.isLeader || [...health.values()].every(Boolean),
+    // Every replica answers the webhook from its caches, so none is ready before they have
+    // listed; a leader is ready once all its informers run.
+    ready: () =>
+      webhookCaches.every((name) => health.get(name) === true) &&
+      (!elector.isLeader || [...health.values()].every(Boolean)),
   });
 
   // Every replica serves the DNS webhook, which reads tunings: that informer runs from the start.
@@ -76,17 +86,29 @@ async function main(): Promise<void> {
     log,
     health,
   );
+  // The webhook decides from namespace labels too: a replica answers it only once both have listed.
+  const namespacesListed = config.webhook
+    ? keepRunning("namespaces", informers.namespaces as Watched<KubernetesObject>, log, health)
+    : Promise.resolve();
   const webhook = config.webhook
     ? await startDNSWebhook({
         kubeConfig,
         namespace: config.namespace,
         settings: config.webhook,
-        tuning: (name) => informers.tunings.get(name),
+        tunings: () => [...informers.tunings.list()],
+        namespaceLabels: (namespace) => ({
+          ...informers.namespaces.get(namespace)?.metadata?.labels,
+          // Set by the API server on every namespace; known even before the cache has it.
+          "kubernetes.io/metadata.name": namespace,
+        }),
         metrics,
         calls,
         log,
         now: () => new Date(),
-        warn: (tuning, reason, message) => writes.event(tuning, "Warning", reason, message),
+        warnAll: async (reason, message) => {
+          for (const tuning of podDNSTunings(informers.tunings.list()))
+            await writes.event(tuning, "Warning", reason, message);
+        },
         onCABundle: (bundle) => {
           controller.setWebhookCABundle(bundle);
         },
@@ -100,11 +122,11 @@ async function main(): Promise<void> {
       // Nothing is decided before every watch the decisions read has listed: an empty node
       // cache would make every tuning look Ready with no matching nodes.
       const listed = Object.entries(informers)
-        .filter(([name]) => name !== "tunings")
+        .filter(([name]) => !webhookCaches.includes(name) && name !== "namespaces")
         .map(([name, informer]) =>
           keepRunning(name, informer as Watched<KubernetesObject>, log, health),
         );
-      running = Promise.all([tuningsListed, ...listed]).then(() => {
+      running = Promise.all([tuningsListed, namespacesListed, ...listed]).then(() => {
         log.info("caches listed; reconciling");
         controller.wire();
         return controller.run(config.workers);

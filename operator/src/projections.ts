@@ -1,5 +1,10 @@
 import { KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
-import { Watch, type KubernetesObject, type V1Node } from "@kubernetes/client-node";
+import {
+  Watch,
+  type KubernetesObject,
+  type V1Namespace,
+  type V1Node,
+} from "@kubernetes/client-node";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 
 // The operator's caches hold what its decisions read, taken from each object
@@ -39,6 +44,21 @@ export function projectNode(node: V1Node): V1Node {
  * metadata but managedFields (a replace must keep the labels people add), its
  * spec, and of its status the generation seen and the conditions.
  */
+/** A namespace as the DNS webhook reads it: its name and labels. */
+export function projectNamespace(namespace: V1Namespace): V1Namespace {
+  const { name, labels, resourceVersion, uid } = namespace.metadata ?? {};
+  return {
+    apiVersion: namespace.apiVersion ?? "v1",
+    kind: namespace.kind ?? "Namespace",
+    metadata: {
+      ...(name === undefined ? {} : { name }),
+      ...(labels === undefined ? {} : { labels }),
+      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      ...(uid === undefined ? {} : { uid }),
+    },
+  };
+}
+
 export function projectNodeTuning<T extends NodeNetworkTuning & KubernetesObject>(nnt: T): T {
   const object = lean(nnt);
   if (!object.status) return object;

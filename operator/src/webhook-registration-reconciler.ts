@@ -11,10 +11,12 @@ export interface WebhookRegistrationDeps {
   log: Logger;
   /** Where the API server reaches the DNS webhook; no webhook configuration without it. */
   webhookEndpoint?: WebhookEndpoint;
+  /** Namespaces the webhook leaves out, beside the cluster's own. */
+  excludedNamespaces: string[];
 }
 
 /**
- * The DNS webhook's registration: one webhook per tuning with pod DNS
+ * The DNS webhook's registration: one webhook for every tuning with pod DNS
  * options, trusting the CA bundle the webhook's certificates come with.
  */
 export class WebhookRegistrationReconciler {
@@ -35,7 +37,12 @@ export class WebhookRegistrationReconciler {
     const endpoint = this.deps.webhookEndpoint;
     if (!endpoint || this.webhookCABundle === undefined) return;
     const outcome = await this.deps.writes.applyWebhookConfiguration(
-      webhookConfiguration(this.deps.view.tunings(), endpoint, this.webhookCABundle),
+      webhookConfiguration(
+        this.deps.view.tunings(),
+        endpoint,
+        this.webhookCABundle,
+        this.deps.excludedNamespaces,
+      ),
     );
     if (outcome !== "unchanged") this.deps.log.info(`DNS webhook configuration ${outcome}`);
   }

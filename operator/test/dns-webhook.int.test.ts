@@ -145,7 +145,7 @@ afterAll(async () => {
 });
 
 describe("the DNS webhook on a real API server", () => {
-  it("registers one webhook per tuning, highest priority first, failurePolicy Ignore", async () => {
+  it("registers one webhook for every tuning, failing open within 2 s, the cluster's namespaces and its own left out", async () => {
     const config = JSON.parse(
       await run(["get", "mutatingwebhookconfiguration", "nettune-dns", "-o", "json"]),
     ) as {
@@ -153,17 +153,16 @@ describe("the DNS webhook on a real API server", () => {
         name: string;
         failurePolicy: string;
         timeoutSeconds: number;
-        objectSelector: unknown;
+        namespaceSelector: { matchExpressions: { key: string; values: string[] }[] };
       }[];
     };
-    expect(config.webhooks.map((w) => w.name)).toEqual([
-      "pods-dns-strict.dns.nettune.io",
-      "pods-dns.dns.nettune.io",
-    ]);
-    expect(
-      config.webhooks.every((w) => w.failurePolicy === "Ignore" && w.timeoutSeconds === 2),
-    ).toBe(true);
-    expect(config.webhooks[0]?.objectSelector).toEqual({ matchLabels: { latency: "strict" } });
+    expect(config.webhooks.map((w) => w.name)).toEqual(["pods.dns.nettune.io"]);
+    expect(config.webhooks[0]).toMatchObject({ failurePolicy: "Ignore", timeoutSeconds: 2 });
+    expect(config.webhooks[0]?.namespaceSelector.matchExpressions[0]).toEqual({
+      key: "kubernetes.io/metadata.name",
+      operator: "NotIn",
+      values: ["kube-node-lease", "kube-public", "kube-system", "nettune-system"],
+    });
   });
 
   const cases: {
@@ -258,6 +257,45 @@ describe("the DNS webhook on a real API server", () => {
     for (const name of monitoredMetrics("operator")) expect(families, name).toContain(name);
   });
 
+  it("with 40 tunings and the operator frozen, pods in kube-system and in a selected namespace are created within one timeout", async () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      apiVersion: "nettune.io/v1alpha1",
+      kind: "NetworkTuning",
+      metadata: { name: `many-${i}` },
+      spec: {
+        nodeSelector: { matchLabels: { pool: "none" } },
+        priority: -1 - i,
+        dns: { pods: { namespaceSelector: { matchLabels: { team: "web" } }, ndots: 2 } },
+      },
+    }));
+    await run(["apply", "-f", "-"], stringify({ apiVersion: "v1", kind: "List", items: many }));
+    await eventually(
+      async () => expect(options(await createPod("web"))).toContain("ndots:2"),
+      30_000,
+      500,
+    );
+    cluster.signal("operator/operator-webhook", "SIGSTOP");
+    try {
+      for (const namespace of ["kube-system", "web"]) {
+        const started = Date.now();
+        const created = await createPod(namespace);
+        const seconds = (Date.now() - started) / 1000;
+        console.log(`pod in ${namespace} with the operator frozen: ${seconds.toFixed(2)} s`);
+        expect(seconds).toBeLessThan(2 + 1);
+        expect(options(created)).toEqual([]);
+      }
+    } finally {
+      cluster.signal("operator/operator-webhook", "SIGCONT");
+    }
+    // Thawed, new pods get their options again.
+    await eventually(
+      async () => expect(options(await createPod("web"))).toContain("ndots:2"),
+      30_000,
+      500,
+    );
+    await run(["delete", "nt", ...many.map((t) => t.metadata.name)]);
+  });
+
   it("with the webhook stopped, pods are still created and the miss shows in the API server's metrics", async () => {
     await cluster.stop("operator/operator-webhook");
     const created = await createPod("web");
@@ -268,7 +306,7 @@ describe("the DNS webhook on a real API server", () => {
       .find(
         (line) =>
           line.startsWith("apiserver_admission_webhook_fail_open_count") &&
-          line.includes('name="pods-dns.dns.nettune.io"'),
+          line.includes('name="pods.dns.nettune.io"'),
       );
     expect(failOpen, "apiserver_admission_webhook_fail_open_count for pods-dns").toBeDefined();
     expect(Number(failOpen?.split(" ").at(-1))).toBeGreaterThan(0);

@@ -61,13 +61,14 @@ describe("what the operator renders", () => {
     await matchesGolden("agent-daemonset", agentDaemonSet(agent, [web, db]));
   });
 
-  it("is the webhook configuration of the golden file, one webhook per tuning, highest priority first", async () => {
+  it("is the webhook configuration of the golden file: one webhook for every tuning, the cluster's namespaces and NetTune's left out", async () => {
     await matchesGolden(
       "dns-webhook-configuration",
       webhookConfiguration(
         [web, db],
         { service: { name: "nettune-webhook", namespace: "nettune-system", port: 443 } },
         "LS0tLS1CRUdJTi1DRVJUSUZJQ0FURS0tLS0t",
+        ["nettune-system"],
       ),
     );
   });

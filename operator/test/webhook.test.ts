@@ -1,3 +1,4 @@
+import { planMergedPodDNS } from "../src/webhook/pod-dns-merge.ts";
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
@@ -106,27 +107,107 @@ describe("webhook registration", () => {
     metadata: { name },
     spec: { nodeSelector: {}, priority, dns: { pods: { timeout: 1 } }, ...extra },
   });
-  it("orders webhooks by precedence and leaves out Audit tunings and tunings without dns.pods", () => {
+  const endpoint = { service: { namespace: "ns", name: "svc", port: 443 } };
+  type Config = {
+    webhooks: {
+      name: string;
+      failurePolicy: string;
+      timeoutSeconds: number;
+      clientConfig: { service: { path: string }; caBundle: string };
+      namespaceSelector: { matchExpressions: { key: string; values: string[] }[] };
+    }[];
+  };
+
+  it("registers one webhook for every tuning, failing open within one short timeout", () => {
     const config = webhookConfiguration(
-      [
-        tuning("b", 0),
-        tuning("a", 0),
-        tuning("top", 5),
-        tuning("audit", 9, { mode: "Audit" }),
-        tuning("none", 9, { dns: {} }),
-      ],
-      { service: { namespace: "ns", name: "svc", port: 443 } },
+      Array.from({ length: 40 }, (_, i) => tuning(`t${i}`, i)),
+      endpoint,
       "CA",
-    ) as {
-      webhooks: { name: string; clientConfig: { service: { path: string }; caBundle: string } }[];
-    };
-    expect(config.webhooks.map((w) => w.name)).toEqual([
-      "top.dns.nettune.io",
-      "a.dns.nettune.io",
-      "b.dns.nettune.io",
+      ["ns"],
+    ) as Config;
+    expect(config.webhooks).toHaveLength(1);
+    const [webhook] = config.webhooks;
+    expect(webhook).toMatchObject({
+      name: "pods.dns.nettune.io",
+      failurePolicy: "Ignore",
+      timeoutSeconds: 2,
+    });
+    expect(webhook?.clientConfig.service.path).toBe("/mutate-pods");
+    expect(webhook?.clientConfig.caBundle).toBe(Buffer.from("CA").toString("base64"));
+    expect(webhook?.namespaceSelector.matchExpressions[0]).toEqual({
+      key: "kubernetes.io/metadata.name",
+      operator: "NotIn",
+      values: ["kube-node-lease", "kube-public", "kube-system", "ns"],
+    });
+  });
+
+  it("registers none while no live Enforce tuning asks for pod options", () => {
+    const config = webhookConfiguration(
+      [tuning("audit", 9, { mode: "Audit" }), tuning("none", 9, { dns: {} })],
+      endpoint,
+      "CA",
+    ) as Config;
+    expect(config.webhooks).toEqual([]);
+  });
+});
+
+describe("the one webhook's decision for a pod", () => {
+  const tuning = (
+    name: string,
+    priority: number,
+    pods: NonNullable<NonNullable<NetworkTuning["spec"]["dns"]>["pods"]>,
+  ): NetworkTuning => ({
+    apiVersion: "nettune.io/v1alpha1",
+    kind: "NetworkTuning",
+    metadata: { name },
+    spec: { nodeSelector: {}, priority, dns: { pods } },
+  });
+  const pod = { metadata: { labels: { app: "web" } }, spec: {} };
+  const rows: {
+    name: string;
+    tunings: NetworkTuning[];
+    namespace: Record<string, string>;
+    record: string;
+  }[] = [
+    {
+      name: "the higher priority's option wins, and a lower one adds only what is not there",
+      tunings: [
+        tuning("high", 9, { singleRequest: "single-request-reopen", timeout: 1 }),
+        tuning("low", 1, { singleRequest: "single-request", attempts: 3, timeout: 5 }),
+      ],
+      namespace: { team: "a" },
+      record: "high: single-request-reopen timeout:1; low: attempts:3",
+    },
+    {
+      name: "a tuning whose namespace selector does not match adds nothing",
+      tunings: [
+        tuning("other", 9, { namespaceSelector: { matchLabels: { team: "b" } }, timeout: 1 }),
+        tuning("mine", 1, { namespaceSelector: { matchLabels: { team: "a" } }, attempts: 2 }),
+      ],
+      namespace: { team: "a" },
+      record: "mine: attempts:2",
+    },
+    {
+      name: "a tuning whose pod selector does not match adds nothing",
+      tunings: [
+        tuning("db", 9, { podSelector: { matchLabels: { app: "db" } }, timeout: 1 }),
+        tuning("any", 1, { attempts: 2 }),
+      ],
+      namespace: {},
+      record: "any: attempts:2",
+    },
+  ];
+  it.each(rows)("$name", ({ tunings, namespace, record }) => {
+    const merged = planMergedPodDNS(pod, namespace, tunings);
+    const annotation = merged.patch.find((op) => op.path.startsWith("/metadata/annotations"));
+    expect(annotation?.value).toEqual({ "nettune.io/dns-options-injected": record });
+  });
+
+  it("adds nothing to a pod that uses the node's resolver", () => {
+    const merged = planMergedPodDNS({ spec: { hostNetwork: true } }, {}, [
+      tuning("t", 1, { timeout: 1 }),
     ]);
-    expect(config.webhooks[0]?.clientConfig.service.path).toBe("/mutate-pods/top");
-    expect(config.webhooks[0]?.clientConfig.caBundle).toBe(Buffer.from("CA").toString("base64"));
+    expect(merged).toMatchObject({ patch: [], contributed: [] });
   });
 });
 

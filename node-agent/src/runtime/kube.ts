@@ -44,7 +44,7 @@ export interface NodeTuningClient {
   /**
    * Writes the status of the object with this uid: an object deleted and
    * created again under the same name (a Node re-registered) is another
-   * object, and the API server refuses the patch (409) instead of landing it there.
+   * object, and the API server refuses the patch (422) instead of landing it there.
    */
   patchStatus(
     name: string,
@@ -168,12 +168,22 @@ export function kubeClient(
       return { abort: () => response.destroy() };
     },
     async patchStatus(name, uid, status) {
+      const path = `${collection}/${encodeURIComponent(name)}/status`;
+      if (uid === undefined) {
+        await send("PATCH", path, { status }, "application/merge-patch+json");
+        return;
+      }
+      // The status subresource drops metadata from a merge patch, so a uid there checks
+      // nothing; a JSON patch's test op is applied to the stored object and fails (422) on
+      // another uid.
       await send(
         "PATCH",
-        `${collection}/${encodeURIComponent(name)}/status`,
-        // metadata.uid in a patch is a precondition the API server checks.
-        uid === undefined ? { status } : { metadata: { uid }, status },
-        "application/merge-patch+json",
+        path,
+        [
+          { op: "test", path: "/metadata/uid", value: uid },
+          { op: "add", path: "/status", value: status },
+        ],
+        "application/json-patch+json",
       );
     },
     async createEvent(namespace, event) {

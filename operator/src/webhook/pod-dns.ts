@@ -82,6 +82,15 @@ export function planPodDNS(pod: PodView, tuning: string, dns: PodDNSTuning): Pod
   };
 }
 
+/** The patch that adds `added` to the pod as the API server sent it, and sets the record. */
+export function podDNSPatch(pod: PodView, added: PodOption[], record: string): JSONPatchOp[] {
+  const annotations = pod.metadata?.annotations;
+  return [
+    ...optionsPatch(pod.spec?.dnsConfig, added),
+    recordPatch(annotations, annotations?.[recordAnnotation], record),
+  ];
+}
+
 function optionsPatch(
   dnsConfig: { options?: PodOption[] } | undefined,
   added: PodOption[],

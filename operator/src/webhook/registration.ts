@@ -10,9 +10,18 @@ export const webhookConfigurationName = "nettune-dns";
 export type WebhookEndpoint =
   { service: { namespace: string; name: string; port: number } } | { url: string };
 
-export function mutatePath(tuning: string): string {
-  return `/mutate-pods/${encodeURIComponent(tuning)}`;
-}
+/** Where the one webhook answers. */
+export const mutatePath = "/mutate-pods";
+
+/**
+ * Namespaces the webhook never sees: the cluster's own and NetTune's, so
+ * that no fault of the operator can slow the pods that run the cluster or
+ * the operator itself. Values add more (webhook.excludeNamespaces).
+ */
+export const alwaysExcludedNamespaces = ["kube-system", "kube-node-lease", "kube-public"];
+
+/** The one timeout a hung operator can add to a pod creation, once. */
+export const webhookTimeoutSeconds = 2;
 
 /** The tunings whose dns.pods the webhook serves: live, enforcing ones. */
 export function podDNSTunings(tunings: readonly NetworkTuning[]): NetworkTuning[] {
@@ -27,57 +36,55 @@ export function podDNSTunings(tunings: readonly NetworkTuning[]): NetworkTuning[
 }
 
 /**
- * The API server calls the webhooks of one configuration in order, each
- * seeing the pod as the previous left it; a tuning adds only options not yet
- * there, so ordering by precedence makes the higher priority win.
+ * One webhook for every tuning with dns.pods: the operator merges their options
+ * by precedence itself (pod-dns-merge.ts), so a pod creation waits on one call
+ * at most, whatever the number of tunings, and never on a hung operator for
+ * more than the timeout: the webhook fails open. None is registered while no
+ * tuning asks for pod options.
  */
 export function webhookConfiguration(
   tunings: readonly NetworkTuning[],
   endpoint: WebhookEndpoint,
   caBundle: string,
+  excluded: readonly string[] = [],
 ): Record<string, unknown> {
-  const webhooks = podDNSTunings(tunings).map((tuning) => {
-    const name = tuning.metadata.name ?? "";
-    const pods = tuning.spec.dns?.pods ?? {};
-    const path = mutatePath(name);
-    const clientConfig =
-      "url" in endpoint
-        ? { url: `${endpoint.url.replace(/\/$/, "")}${path}` }
-        : { service: { ...endpoint.service, path } };
-    const namespaceExpressions = [
-      ...(pods.namespaceSelector?.matchExpressions ?? []),
-      // A namespace labelled nettune.io/dns-options=disabled opts out of every tuning.
-      { key: optOutAnnotation, operator: "NotIn", values: ["disabled"] },
-    ];
-    return {
-      name: `${name}.dns.nettune.io`,
-      admissionReviewVersions: ["v1"],
-      sideEffects: "None",
-      // Pods are never blocked by this webhook; a miss shows in the API server's
-      // apiserver_admission_webhook_fail_open_count.
-      failurePolicy: "Ignore",
-      timeoutSeconds: 2,
-      reinvocationPolicy: "Never",
-      matchPolicy: "Equivalent",
-      clientConfig: { ...clientConfig, caBundle: Buffer.from(caBundle).toString("base64") },
-      rules: [
-        {
-          operations: ["CREATE"],
-          apiGroups: [""],
-          apiVersions: ["v1"],
-          resources: ["pods"],
-          scope: "Namespaced",
-        },
-      ],
-      namespaceSelector: {
-        ...(pods.namespaceSelector?.matchLabels
-          ? { matchLabels: pods.namespaceSelector.matchLabels }
-          : {}),
-        matchExpressions: namespaceExpressions,
+  const clientConfig =
+    "url" in endpoint
+      ? { url: `${endpoint.url.replace(/\/$/, "")}${mutatePath}` }
+      : { service: { ...endpoint.service, path: mutatePath } };
+  const skipped = [...new Set([...alwaysExcludedNamespaces, ...excluded])].sort();
+  const webhook = {
+    name: "pods.dns.nettune.io",
+    admissionReviewVersions: ["v1"],
+    sideEffects: "None",
+    // Pods are never blocked by this webhook; a miss shows in the API server's
+    // apiserver_admission_webhook_fail_open_count.
+    failurePolicy: "Ignore",
+    timeoutSeconds: webhookTimeoutSeconds,
+    reinvocationPolicy: "Never",
+    matchPolicy: "Equivalent",
+    clientConfig: { ...clientConfig, caBundle: Buffer.from(caBundle).toString("base64") },
+    rules: [
+      {
+        operations: ["CREATE"],
+        apiGroups: [""],
+        apiVersions: ["v1"],
+        resources: ["pods"],
+        scope: "Namespaced",
       },
-      objectSelector: pods.podSelector ?? {},
-    };
-  });
+    ],
+    namespaceSelector: {
+      matchExpressions: [
+        // The API server labels every namespace with its name.
+        { key: "kubernetes.io/metadata.name", operator: "NotIn", values: skipped },
+        // A namespace labelled nettune.io/dns-options=disabled opts out of every tuning.
+        { key: optOutAnnotation, operator: "NotIn", values: ["disabled"] },
+      ],
+    },
+    // Pods that use the node's resolver (hostNetwork with dnsPolicy ClusterFirst or Default)
+    // are left out by the decision; an objectSelector cannot see dnsPolicy.
+    objectSelector: {},
+  };
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "MutatingWebhookConfiguration",
@@ -85,6 +92,6 @@ export function webhookConfiguration(
       name: webhookConfigurationName,
       labels: { "app.kubernetes.io/name": "nettune", "app.kubernetes.io/component": "operator" },
     },
-    webhooks,
+    webhooks: podDNSTunings(tunings).length > 0 ? [webhook] : [],
   };
 }

@@ -9,32 +9,35 @@ import { expiresAt, type WebhookPKI } from "./certificates.ts";
 import { CertKeeper } from "./cert-keeper.ts";
 import type { APICalls } from "../api-calls.ts";
 import { startWebhookServer } from "./server.ts";
+import { podDNSTunings } from "./registration.ts";
 import { TuningReason, type TuningReasonName } from "../../../api/v1alpha1/reasons.ts";
 
 export interface DNSWebhookDeps {
   kubeConfig: KubeConfig;
   namespace: string;
   settings: WebhookSettings;
-  tuning: (name: string) => NetworkTuning | undefined;
+  /** Every tuning in this replica's cache. */
+  tunings: () => NetworkTuning[];
+  /** A namespace's labels from this replica's cache. */
+  namespaceLabels: (namespace: string) => Record<string, string>;
   metrics: OperatorMetrics;
   /** The operator's counted API calls. */
   calls: APICalls;
   log: Logger;
   now: () => Date;
-  /** A Warning Event on the tuning. */
-  warn: (tuning: NetworkTuning, reason: TuningReasonName, message: string) => Promise<void>;
+  /** A Warning Event on every tuning with dns.pods. */
+  warnAll: (reason: TuningReasonName, message: string) => Promise<void>;
   /** Each new CA bundle, for the webhook configuration. */
   onCABundle: (bundle: string) => void;
 }
 
-/** One problem Event per tuning per minute: a burst of pods must not flood the Events. */
+/** One problem Event and log line a minute: a burst of pods must not flood them. */
 const eventEveryMs = 60_000;
 
 export async function startDNSWebhook(
   deps: DNSWebhookDeps,
 ): Promise<{ stop: () => Promise<void> }> {
   const { settings, log } = deps;
-  const lastEvent = new Map<string, number>();
   // The server starts with the first certificates; later ones rotate it.
   const rotation: { rotate?: (pki: WebhookPKI) => void } = {};
   const keeper = new CertKeeper(
@@ -59,16 +62,21 @@ export async function startDNSWebhook(
     },
   );
   const pki = await keeper.start();
+  let lastEvent = 0;
   const server = await startWebhookServer(settings.port, pki.serving, {
-    tuning: deps.tuning,
-    count: (tuning, result) => deps.metrics.dnsWebhook.inc({ tuning, result }),
-    problem: (name, message) => {
-      log.warn(message);
-      const tuning = deps.tuning(name);
+    podDNSTunings: () => podDNSTunings(deps.tunings()),
+    namespaceLabels: deps.namespaceLabels,
+    // Labels only for tunings in the cache: a request can never add a series.
+    count: (tuning, result) => {
+      const known = tuning === "none" || deps.tunings().some((t) => t.metadata.name === tuning);
+      deps.metrics.dnsWebhook.inc({ tuning: known ? tuning : "unknown", result });
+    },
+    problem: (message) => {
       const now = deps.now().getTime();
-      if (!tuning || now - (lastEvent.get(name) ?? 0) < eventEveryMs) return;
-      lastEvent.set(name, now);
-      deps.warn(tuning, TuningReason.DNSInjectionFailed, message).catch((error: unknown) => {
+      if (now - lastEvent < eventEveryMs) return;
+      lastEvent = now;
+      log.warn(message);
+      deps.warnAll(TuningReason.DNSInjectionFailed, message).catch((error: unknown) => {
         log.warn("could not record the Event", error);
       });
     },

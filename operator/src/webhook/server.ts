@@ -4,7 +4,9 @@ import { createServer, type Server } from "node:https";
 import express, { type Request, type Response } from "express";
 import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
 import type { KeyPair } from "./certificates.ts";
-import { planPodDNS, type PodView } from "./pod-dns.ts";
+import type { PodView } from "./pod-dns.ts";
+import { planMergedPodDNS } from "./pod-dns-merge.ts";
+import { mutatePath } from "./registration.ts";
 
 interface AdmissionReview {
   apiVersion?: string;
@@ -13,17 +15,23 @@ interface AdmissionReview {
     uid?: string;
     namespace?: string;
     name?: string;
-    object?: PodView & { metadata?: { generateName?: string; name?: string } };
+    /** A dry run: the answer must have no side effect (no Event, no counted injection). */
+    dryRun?: boolean;
+    object?: PodView & {
+      metadata?: { generateName?: string; name?: string; labels?: Record<string, string> };
+    };
   };
 }
 
 export interface WebhookDeps {
-  /** The tuning by name from the cache, or undefined. */
-  tuning(name: string): NetworkTuning | undefined;
-  /** Counts one admission by result. */
+  /** The tunings with dns.pods, in precedence order, from this replica's cache. */
+  podDNSTunings(): NetworkTuning[];
+  /** A namespace's labels from the cache (at least kubernetes.io/metadata.name). */
+  namespaceLabels(namespace: string): Record<string, string>;
+  /** Counts one admission by result and by the tuning that added options ("none" for none). */
   count(tuning: string, result: "injected" | "unchanged" | "failed"): void;
-  /** A pod the webhook could not act on: an Event on the tuning, a log line. */
-  problem(tuning: string, message: string): void;
+  /** A pod the webhook could not act on: an Event, a log line (rate-limited by the caller). */
+  problem(message: string): void;
 }
 
 export interface WebhookServer {
@@ -53,29 +61,38 @@ function podName(request: AdmissionReview["request"]): string {
 }
 
 /** The patch for one review, after counting it and reporting any problem. */
-function review(body: AdmissionReview, name: string, deps: WebhookDeps): unknown[] | undefined {
-  const pod = body.request?.object;
-  const dns = deps.tuning(name)?.spec.dns?.pods;
-  if (!pod || !dns) {
-    deps.count(name, "failed");
-    const why = pod
-      ? "the tuning has no dns.pods in this replica's cache"
-      : "no pod in the request";
-    deps.problem(name, `could not inject DNS options into pod ${podName(body.request)}: ${why}`);
+function review(body: AdmissionReview, deps: WebhookDeps): unknown[] | undefined {
+  const request = body.request;
+  const pod = request?.object;
+  const dryRun = request?.dryRun === true;
+  if (!pod) {
+    if (!dryRun) {
+      deps.count("none", "failed");
+      deps.problem(
+        `could not inject DNS options into pod ${podName(request)}: no pod in the request`,
+      );
+    }
     return undefined;
   }
-  const decision = planPodDNS(pod, name, dns);
-  deps.count(name, decision.action === "inject" ? "injected" : "unchanged");
-  return decision.action === "inject" ? decision.patch : undefined;
+  const namespace = request.namespace ?? "";
+  const merged = planMergedPodDNS(pod, deps.namespaceLabels(namespace), deps.podDNSTunings());
+  if (dryRun) return merged.patch.length > 0 ? merged.patch : undefined;
+  if (merged.contributed.length === 0) deps.count("none", "unchanged");
+  for (const tuning of merged.contributed) deps.count(tuning, "injected");
+  return merged.patch.length > 0 ? merged.patch : undefined;
 }
 
 export function webhookApp(deps: WebhookDeps): express.Express {
   const app = express();
   app.use(express.json({ limit: "4mb" }));
-  app.post("/mutate-pods/:tuning", (request: Request<{ tuning: string }>, response) => {
+  // One path for every tuning; the per-tuning paths of earlier releases answer the same,
+  // so a configuration an older operator registered keeps working through an upgrade.
+  const handle = (request: Request, response: Response): void => {
     const body = request.body as AdmissionReview;
-    answer(response, body.request?.uid ?? "", review(body, request.params.tuning, deps));
-  });
+    answer(response, body.request?.uid ?? "", review(body, deps));
+  };
+  app.post(mutatePath, handle);
+  app.post(`${mutatePath}/:tuning`, handle);
   app.get("/healthz", (_request, response) => {
     response.type("text/plain").send("ok\n");
   });
