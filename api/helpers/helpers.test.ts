@@ -16,7 +16,7 @@ import { resolveMaxUnavailable, IntOrPercentError } from "./int-or-percent.ts";
 import {
   checkSysctlValue,
   isSecuritySensitiveSysctl,
-  securitySensitiveSysctlPattern,
+  tuningSafeSysctlPattern,
   sysctlPath,
   SysctlKeyError,
 } from "./sysctl.ts";
@@ -157,7 +157,16 @@ describe("security-sensitive sysctls", () => {
     ["net.ipv4.conf.all.rp_filter", true],
     ["net.ipv6.conf.eth0.forwarding", true],
     ["net.ipv4.conf.default.route_localnet", true],
+    ["net.ipv4.conf.all.bc_forwarding", true],
+    ["net.ipv6.conf.all.seg6_enabled", true],
+    ["net.ipv4.tcp_l3mdev_accept", true],
+    ["net.netfilter.nf_conntrack_helper", true],
+    ["net.ipv4.tcp_syncookies", true],
+    ["net.ipv4.conf.eth0.arp_accept", true],
+    ["net.ipv4.a_key_a_newer_kernel_adds", true],
     ["net.core.somaxconn", false],
+    ["net.ipv4.neigh.default.gc_thresh3", false],
+    ["net.netfilter.nf_conntrack_tcp_timeout_established", false],
     ["net.ipv4.tcp_rmem", false],
     ["net.netfilter.nf_conntrack_max", false],
   ])("%s is sensitive: %s", (key, sensitive) => {
@@ -165,7 +174,7 @@ describe("security-sensitive sysctls", () => {
   });
 
   it("the CRDs' rule uses the same expression as the agent and the operator", async () => {
-    const cel = securitySensitiveSysctlPattern.replace(/\\/g, "\\\\");
+    const cel = tuningSafeSysctlPattern.replace(/\\/g, "\\\\");
     for (const plural of ["networktunings", "nodenetworktunings"]) {
       const schema = await loadKindSchema(path.join(root, "crds"), plural);
       const rules = schema.properties?.spec?.["x-kubernetes-validations"] ?? [];

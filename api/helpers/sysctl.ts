@@ -42,20 +42,24 @@ export function checkSysctlValue(key: string, value: string): string {
 }
 
 /**
- * Kernel parameters that weaken the node's security or change who can reach
- * what (Documentation/networking/ip-sysctl.rst, admin-guide/sysctl/net.rst):
- * the BPF JIT's hardening, unprivileged ports and ping, forwarding and
- * routing of other hosts' packets, source validation, redirects, source
- * routing, proxy ARP/NDP, router advertisements, policy bypass, SYN cookies.
- * The same expression is in the CRD's rule (node-settings.ts); a test keeps
- * them equal.
+ * The sysctls known to be safe for node network tuning, from the kernel's
+ * Documentation/networking/ip-sysctl.rst, admin-guide/sysctl/net.rst and
+ * networking/nf_conntrack-sysctl.rst: queues, budgets and buffers, TCP and
+ * UDP behaviour, port ranges, fragment and neighbour tables, route caches,
+ * conntrack sizes and timeouts. Every other key (forwarding and routing of
+ * other hosts' packets, source validation, redirects, source routing, proxy
+ * ARP/NDP, router advertisements, policy bypass, segment routing, l3mdev,
+ * conntrack helpers, BPF, SYN cookies, unprivileged ports and ping, and keys
+ * a newer kernel adds) needs allowSecuritySensitiveSysctls. The same
+ * expression is in the CRDs' rule; a test keeps them equal, and a host-tier
+ * test classifies every key of the running kernel's /proc/sys/net.
  */
-export const securitySensitiveSysctlPattern =
-  "^net\\.core\\.bpf_.*$|^net\\.ipv4\\.(ip_forward|ip_nonlocal_bind|ip_unprivileged_port_start|ping_group_range|tcp_syncookies|icmp_echo_ignore_broadcasts|icmp_ignore_bogus_error_responses)$|^net\\.ipv6\\.(ip_nonlocal_bind)$|^net\\.ipv4\\.conf\\.[^.]+\\.(forwarding|mc_forwarding|rp_filter|accept_redirects|secure_redirects|send_redirects|accept_source_route|accept_local|route_localnet|proxy_arp|proxy_arp_pvlan|bootp_relay|disable_policy|disable_xfrm|src_valid_mark)$|^net\\.ipv6\\.conf\\.[^.]+\\.(forwarding|mc_forwarding|accept_ra|accept_redirects|accept_source_route|proxy_ndp|disable_policy|disable_ipv6)$";
+export const tuningSafeSysctlPattern =
+  "^net\\.core\\.(somaxconn|netdev_(max_backlog|budget|budget_usecs|tstamp_prequeue)|dev_weight(_rx_bias|_tx_bias)?|[rw]mem_(default|max)|optmem_max|busy_(poll|read)|rps_sock_flow_entries|flow_limit_table_len|default_qdisc|gro_normal_batch|max_skb_frags|skb_defer_max|high_order_alloc_disable|message_(burst|cost))$|^net\\.ipv4\\.(tcp_(rmem|wmem|mem|fin_timeout|keepalive_(time|intvl|probes)|max_syn_backlog|max_tw_buckets|tw_reuse|slow_start_after_idle|congestion_control|fastopen|mtu_probing|mtu_probe_floor|base_mss|min_snd_mss|notsent_lowat|no_metrics_save|window_scaling|timestamps|sack|dsack|retries[12]|syn_retries|synack_retries|orphan_retries|max_orphans|adv_win_scale|app_win|moderate_rcvbuf|autocorking|limit_output_bytes|min_tso_segs|pacing_(ss|ca)_ratio|ecn|ecn_fallback|early_retrans|frto|thin_linear_timeouts|reordering|max_reordering|recovery|invalid_ratelimit|workaround_signed_windows|rfc1337|abort_on_overflow|comp_sack_(delay_ns|nr|slack_ns)|tso_win_divisor|min_rtt_wlen|early_demux)|udp_(mem|rmem_min|wmem_min|early_demux)|ip_local_(port_range|reserved_ports)|ip_no_pmtu_disc|ip_early_demux|ip_default_ttl|ipfrag_(high_thresh|low_thresh|time|max_dist)|igmp_max_(memberships|msf)|neigh\\.[^.]+\\.(gc_thresh[123]|gc_stale_time|gc_interval|base_reachable_time_ms|delay_first_probe_time|locktime|mcast_solicit|ucast_solicit|app_solicit|mcast_resolicit|retrans_time_ms|unres_qlen|unres_qlen_bytes|interval_probe_time_ms)|route\\.(gc_elasticity|gc_interval|gc_min_interval_ms|gc_thresh|gc_timeout|max_size|mtu_expires|min_adv_mss|min_pmtu))$|^net\\.ipv6\\.(neigh\\.[^.]+\\.(gc_thresh[123]|gc_stale_time|gc_interval|base_reachable_time_ms|delay_first_probe_time|locktime|mcast_solicit|ucast_solicit|app_solicit|mcast_resolicit|retrans_time_ms|unres_qlen|unres_qlen_bytes|interval_probe_time_ms)|route\\.(gc_elasticity|gc_interval|gc_min_interval_ms|gc_thresh|gc_timeout|max_size|mtu_expires|min_adv_mss|min_pmtu)|ip6frag_(high_thresh|low_thresh|time))$|^net\\.netfilter\\.nf_conntrack_(max|buckets|expect_max|acct|timestamp|checksum|events|tcp_be_liberal|tcp_loose|tcp_max_retrans|tcp_ignore_invalid_rst|tcp_timeout_[a-z_]+|udp_timeout(_stream)?|icmp_timeout|icmpv6_timeout|generic_timeout|sctp_timeout_[a-z_]+|dccp_timeout_[a-z_]+|gre_timeout(_stream)?|frag6_(high_thresh|low_thresh|timeout))$";
 
-const securitySensitive = new RegExp(securitySensitiveSysctlPattern);
+const tuningSafe = new RegExp(tuningSafeSysctlPattern);
 
-/** Whether setting this key needs allowSecuritySensitiveSysctls. */
+/** Whether setting this key needs allowSecuritySensitiveSysctls: every key not known to be safe. */
 export function isSecuritySensitiveSysctl(key: string): boolean {
-  return securitySensitive.test(key);
+  return !tuningSafe.test(key);
 }

@@ -194,10 +194,12 @@ export interface TuningSettings {
    */
   sysctls?: Record<string, SysctlValue>;
   /**
-   * Allow sysctls that weaken the node's security or change who can reach
-   * what: net.core.bpf_*, ip_forward and forwarding, ip_unprivileged_port_start,
-   * ping_group_range, rp_filter, redirects, source routing, route_localnet,
-   * proxy ARP/NDP, accept_ra and the like. Without it they are refused; a
+   * Allow sysctls that are not on the list known to be safe for network
+   * tuning: those that weaken the node's security or change who can reach
+   * what (forwarding, rp_filter, redirects, source routing, route_localnet,
+   * proxy ARP/NDP, arp_*, accept_ra, segment routing, l3mdev_accept,
+   * conntrack helpers, net.core.bpf_*, SYN cookies, unprivileged ports and
+   * ping) and any key a newer kernel adds. Without it they are refused; a
    * NetworkTuning's status lists the ones it sets.
    */
   allowSecuritySensitiveSysctls?: boolean;
