@@ -6,8 +6,12 @@ export class CPUListError extends Error {
 /** The highest CPU number accepted anywhere; matches the API's 4-digit pattern. */
 export const maxCPU = 9999;
 
-/** Parses a kernel CPU list such as "0-3,8,10-11" into sorted, distinct CPU numbers. */
-export function parseCPUList(text: string): number[] {
+/**
+ * Parses a kernel CPU list such as "0-3,8,10-11" into sorted, distinct CPU
+ * numbers. `upTo` drops CPUs above it without walking them: a list of many
+ * "0-9999" ranges costs the node's CPU count per range, not ten thousand.
+ */
+export function parseCPUList(text: string, upTo = maxCPU): number[] {
   const trimmed = text.trim();
   if (trimmed === "") return [];
   const cpus = new Set<number>();
@@ -17,7 +21,7 @@ export function parseCPUList(text: string): number[] {
     const first = Number(match[1]);
     const last = match[2] === undefined ? first : Number(match[2]);
     if (last < first) throw new CPUListError(`"${text}": range ${part} runs backwards`);
-    for (let cpu = first; cpu <= last; cpu++) cpus.add(cpu);
+    for (let cpu = first; cpu <= Math.min(last, upTo); cpu++) cpus.add(cpu);
   }
   return [...cpus].sort((a, b) => a - b);
 }

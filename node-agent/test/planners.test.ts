@@ -318,7 +318,7 @@ describe("security-sensitive sysctls on the node", () => {
     expect(refused?.verdict?.message).toContain("allowSecuritySensitiveSysctls");
     const [allowed] = planSysctls({ "net.ipv4.ip_forward": "1" }, undefined, true);
     expect(allowed?.target).toEqual({ kind: "proc", path: "sys/net/ipv4/ip_forward" });
-    expect(allowed?.note).toBe("security-sensitive, allowed by the spec");
+    expect(allowed?.note).toBe("not on the list known to be safe, allowed by the spec");
   });
 });
 

@@ -1,5 +1,7 @@
-import { readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
@@ -246,10 +248,9 @@ describe("the operator with 20 real agents on simulated hosts", () => {
   });
 
   it("halts the release at the budget when a node fails, reports it, and resumes after the fix", async () => {
-    // sim-07's somaxconn points at /proc/version: it reads, but the kernel refuses every write.
+    // sim-07's somaxconn is immutable: it reads, but every write is refused (EPERM).
     const broken = path.join(cluster.hostRoot("sim-07"), "proc/sys/net/core/somaxconn");
-    await rm(broken);
-    await symlink("/proc/version", broken);
+    await promisify(execFile)("chattr", ["+i", broken]);
     await run(
       ["apply", "-f", "-"],
       tuning("somaxconn", {
@@ -292,8 +293,7 @@ describe("the operator with 20 real agents on simulated hosts", () => {
       "jsonpath={.items[*].message}",
     ]);
     expect(events).toContain("sim-07");
-    await rm(broken);
-    await writeFile(broken, "4096\n");
+    await promisify(execFile)("chattr", ["-i", broken]);
     await readyWith("somaxconn", "20/20");
     expect(await hostFile("sim-07", "proc/sys/net/core/somaxconn")).toBe("9000");
   });

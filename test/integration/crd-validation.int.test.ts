@@ -281,22 +281,34 @@ const invalidSpecs: InvalidCase[] = [
   {
     name: "security-sensitive net.core.bpf_jit_harden without allowSecuritySensitiveSysctls",
     spec: { sysctls: { "net.core.somaxconn": "4096", "net.core.bpf_jit_harden": "0" } },
-    field: "sysctl net.core.bpf_jit_harden is security-sensitive",
+    field: "sysctl net.core.bpf_jit_harden is not on the list of sysctls known to be safe",
   },
   {
     name: "security-sensitive net.ipv4.ip_unprivileged_port_start without allowSecuritySensitiveSysctls",
     spec: { sysctls: { "net.core.somaxconn": "4096", "net.ipv4.ip_unprivileged_port_start": "0" } },
-    field: "sysctl net.ipv4.ip_unprivileged_port_start is security-sensitive",
+    field:
+      "sysctl net.ipv4.ip_unprivileged_port_start is not on the list of sysctls known to be safe",
   },
   {
     name: "security-sensitive net.ipv4.conf.all.rp_filter without allowSecuritySensitiveSysctls",
     spec: { sysctls: { "net.core.somaxconn": "4096", "net.ipv4.conf.all.rp_filter": "0" } },
-    field: "sysctl net.ipv4.conf.all.rp_filter is security-sensitive",
+    field: "sysctl net.ipv4.conf.all.rp_filter is not on the list of sysctls known to be safe",
   },
   {
     name: "security-sensitive net.ipv4.ip_forward without allowSecuritySensitiveSysctls",
     spec: { sysctls: { "net.core.somaxconn": "4096", "net.ipv4.ip_forward": "1" } },
-    field: "sysctl net.ipv4.ip_forward is security-sensitive",
+    field: "sysctl net.ipv4.ip_forward is not on the list of sysctls known to be safe",
+  },
+  {
+    name: "bc_forwarding, outside the list known to be safe, without allowSecuritySensitiveSysctls",
+    spec: { sysctls: { "net.ipv4.conf.all.bc_forwarding": "1" } },
+    field: "sysctl net.ipv4.conf.all.bc_forwarding is not on the list of sysctls known to be safe",
+  },
+  {
+    name: "a conntrack helper switch without allowSecuritySensitiveSysctls",
+    spec: { sysctls: { "net.netfilter.nf_conntrack_helper": "1" } },
+    field:
+      "sysctl net.netfilter.nf_conntrack_helper is not on the list of sysctls known to be safe",
   },
   { name: "an unknown field", spec: { tunables: { fast: true } }, field: "spec.tunables" },
   { name: "a missing spec", spec: undefined, field: "spec" },

@@ -94,7 +94,12 @@ export async function enact(
   const extras = await gatherExtras(deps.paths, spec, facts.cpus.online.length);
 
   const hardware = planHardware(spec, facts, options.source);
-  const predicted = planQueuesAndNode(spec, predictFacts(facts, hardware), extras, options.source);
+  const predicted = await planQueuesAndNode(
+    spec,
+    predictFacts(facts, hardware),
+    extras,
+    options.source,
+  );
   refuseBeforeAnyWrite([...hardware, ...predicted]);
 
   const changes: SettingChange[] = [];
@@ -119,7 +124,7 @@ export async function enact(
   );
   const queuePlan =
     recreated.size > 0
-      ? planQueuesAndNode(
+      ? await planQueuesAndNode(
           spec,
           await refreshQueueCounts(facts, deps.paths, recreated),
           extras,

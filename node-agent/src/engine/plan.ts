@@ -15,6 +15,7 @@ import { planRSS } from "../tuners/rss.ts";
 import { planSysctls } from "../tuners/sysctls.ts";
 import { planTxQueueLength } from "../tuners/txqueuelen.ts";
 import type { InterfaceContext, PlannedSetting } from "../tuners/types.ts";
+import type { ResolvedCPUs } from "../tuners/cpu-sets.ts";
 import { planXPS } from "../tuners/xps.ts";
 import { cpuSettingsFailed, withHostProblems } from "./host-problems.ts";
 import { selectInterfaces } from "./select.ts";
@@ -53,26 +54,32 @@ export function planHardware(
   return withHostProblems(planned, facts);
 }
 
+// Interfaces planned between two returns to the event loop: a node of hundreds of
+// interfaces with thousands of queues would otherwise hold it for hundreds of milliseconds
+// (bench/worst-spec.ts), and the health probes with it.
+const interfacesPerTurn = 4;
+
+/** Lets timers and I/O run before planning goes on. */
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => {
+    setImmediate(resolve);
+  });
+
 /** Queue-dependent settings (RSS, RPS/RFS, XPS, IRQs), then node-wide ones. */
-export function planQueuesAndNode(
+export async function planQueuesAndNode(
   spec: NodeNetworkTuningSpec,
   facts: NodeFacts,
   extras: NodeExtras,
   source?: string,
-): PlannedSetting[] {
+): Promise<PlannedSetting[]> {
   const selected = selectInterfaces(spec.interfaces ?? [], facts.interfaces);
-  const perInterface = selected.flatMap(({ facts: iface, settings }) => {
-    const context: InterfaceContext = withSource({ iface, cpus: facts.cpus }, source);
-    const cpuPlaced =
-      facts.cpusUnreadable !== undefined
-        ? cpuSettingsFailed(iface, settings, facts.cpusUnreadable, source)
-        : [
-            ...(settings.rps ? planRPS(settings.rps, context) : []),
-            ...(settings.xps ? planXPS(settings.xps, context) : []),
-            ...planQueueIRQs(settings.irqAffinity, context, facts.interruptsUnreadable),
-          ];
-    return [...(settings.rss ? planRSS(settings.rss, context) : []), ...cpuPlaced];
-  });
+  const cpuSets = new Map<string, ResolvedCPUs>();
+  const perInterface: PlannedSetting[] = [];
+  for (const [index, { facts: iface, settings }] of selected.entries()) {
+    if (index > 0 && index % interfacesPerTurn === 0) await nextTurn();
+    const context: InterfaceContext = withSource({ iface, cpus: facts.cpus, cpuSets }, source);
+    perInterface.push(...planInterfaceQueues(settings, context, facts));
+  }
   const flowRequests = selected.flatMap(({ settings }) =>
     settings.rps?.flowEntries === undefined
       ? []
@@ -136,6 +143,25 @@ export function predictFacts(facts: NodeFacts, hardware: PlannedSetting[]): Node
     interfaces: facts.interfaces.map((iface) => ({ ...iface, ...counts.get(iface.name) })),
   };
 }
+
+/** One interface's RSS, RPS, XPS and IRQ settings. */
+function planInterfaceQueues(
+  settings: SelectedSettings,
+  context: InterfaceContext,
+  facts: NodeFacts,
+): PlannedSetting[] {
+  const cpuPlaced =
+    facts.cpusUnreadable !== undefined
+      ? cpuSettingsFailed(context.iface, settings, facts.cpusUnreadable, context.source)
+      : [
+          ...(settings.rps ? planRPS(settings.rps, context) : []),
+          ...(settings.xps ? planXPS(settings.xps, context) : []),
+          ...planQueueIRQs(settings.irqAffinity, context, facts.interruptsUnreadable),
+        ];
+  return [...(settings.rss ? planRSS(settings.rss, context) : []), ...cpuPlaced];
+}
+
+type SelectedSettings = ReturnType<typeof selectInterfaces>[number]["settings"];
 
 /**
  * Queue IRQ affinity, or its failure when /proc/interrupts could not be read:

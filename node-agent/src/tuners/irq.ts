@@ -28,7 +28,7 @@ export function planIRQAffinity(
       ),
     ];
   }
-  const resolved = resolveCPUSet(desired.cpus ?? "all", cpus, iface.numaNode);
+  const resolved = resolveCPUSet(desired.cpus ?? "all", cpus, iface.numaNode, context.cpuSets);
   if ("error" in resolved) {
     return [
       verdict(
@@ -51,9 +51,9 @@ export function planIRQAffinity(
           desired.numaLocalFirst ?? true,
           desired.siblingsLast ?? true,
         );
+  const pinned = desired.policy === "Pin" ? formatCPUList(order) : undefined;
   return iface.queueIRQs.map(({ irq, name, queue }) => {
-    const cpuList =
-      desired.policy === "Pin" ? formatCPUList(order) : String(order[queue % order.length]);
+    const cpuList = pinned ?? String(order[queue % order.length]);
     return step(
       `${iface.name}/irq/${irq}`,
       cpuList,

@@ -10,7 +10,7 @@ export function planRPS(desired: RPSTuning, context: InterfaceContext): PlannedS
   const planned: PlannedSetting[] = [];
   const queues = Array.from({ length: iface.rxQueues }, (_, index) => index);
   if (desired.cpus !== undefined) {
-    const resolved = resolveCPUSet(desired.cpus, cpus, iface.numaNode);
+    const resolved = resolveCPUSet(desired.cpus, cpus, iface.numaNode, context.cpuSets);
     if ("error" in resolved) {
       planned.push(
         verdict(

@@ -24,9 +24,9 @@ export function planSysctls(
       const sensitive = isSecuritySensitiveSysctl(key);
       if (sensitive && !allowSecuritySensitive)
         throw new SysctlKeyError(
-          `sysctl ${key} is security-sensitive: the spec needs allowSecuritySensitiveSysctls: true`,
+          `sysctl ${key} is not on the list of sysctls known to be safe for network tuning: the spec needs allowSecuritySensitiveSysctls: true`,
         );
-      const note = sensitive ? "security-sensitive, allowed by the spec" : undefined;
+      const note = sensitive ? "not on the list known to be safe, allowed by the spec" : undefined;
       return step(name, value, { kind: "proc", path: `sys/${path}` }, source, note);
     } catch (cause) {
       if (!(cause instanceof SysctlKeyError)) throw cause;

@@ -1,3 +1,4 @@
+import type { ResolvedCPUs } from "./cpu-sets.ts";
 import type { CPUTopology } from "../facts/cpu-topology.ts";
 import type { InterfaceFacts } from "../facts/gather.ts";
 import type { Target } from "../host/targets.ts";
@@ -38,6 +39,8 @@ export interface InterfaceContext {
   iface: InterfaceFacts;
   cpus: CPUTopology;
   source?: string;
+  /** CPU sets resolved so far in this plan, shared by every interface (cpu-sets.ts). */
+  cpuSets?: Map<string, ResolvedCPUs>;
 }
 
 export function verdict(
