@@ -409,20 +409,9 @@ describe("the rollout's promises under faults", () => {
     const [down = ""] = nodes.slice(-1);
     await cluster.stop(`agent/${down}`, "SIGKILL");
     await run(["delete", "nt", "takeover", "--wait=false"]);
-    const events = async (reason: string): Promise<string> =>
-      run([
-        "get",
-        "events",
-        "-n",
-        "default",
-        "--field-selector",
-        `involvedObject.name=takeover,reason=${reason}`,
-        "-o",
-        "jsonpath={.items[*].message}",
-      ]);
     await eventually(
       async () =>
-        expect(await events("Reverting")).toMatch(
+        expect(await events("takeover", "Reverting")).toMatch(
           /^waiting for \d+ node\(s\) to restore their original values: fault-/,
         ),
       30_000,
@@ -437,7 +426,7 @@ describe("the rollout's promises under faults", () => {
       30_000,
       500,
     );
-    const reverted = await events("Reverted");
+    const reverted = await events("takeover", "Reverted");
     expect(reverted).toContain(`${nodes.length - 1} node(s) restored their original values`);
     expect(reverted).toContain(
       `went away before restoring theirs (NetTune did not restore them): ${down}`,

@@ -34,6 +34,23 @@ function nnt(name: string, listsWeb: boolean, reported: boolean): NodeTuning {
   };
 }
 
+/** The node's agent reported originals it could not restore, in its own words. */
+function revertFailed(node: NodeTuning, message: string): NodeTuning {
+  node.status = {
+    observedGeneration: node.metadata.generation ?? 0,
+    conditions: [
+      {
+        type: "Degraded",
+        status: "True",
+        reason: "RevertFailed",
+        message,
+        lastTransitionTime: "2026-11-30T20:00:00Z",
+      },
+    ],
+  };
+  return node;
+}
+
 describe("a deleted tuning's revert", () => {
   it("waits only for the nodes it touched, not for nodes lagging on another tuning", () => {
     const tracker = new RevertTracker();
@@ -90,19 +107,10 @@ describe("a deleted tuning's revert", () => {
   it("counts a node that reported originals it could not restore as failed, never as restored", () => {
     const tracker = new RevertTracker();
     tracker.remember(deleted, [nnt("a", true, true), nnt("b", true, true)], false);
-    const refused = nnt("b", false, true);
-    refused.status = {
-      observedGeneration: 3,
-      conditions: [
-        {
-          type: "Degraded",
-          status: "True",
-          reason: "RevertFailed",
-          message: "could not restore 1 original value(s): sysctl/net.core.somaxconn: EPERM",
-          lastTransitionTime: "2026-11-30T20:00:00Z",
-        },
-      ],
-    };
+    const refused = revertFailed(
+      nnt("b", false, true),
+      "could not restore 1 original value(s): sysctl/net.core.somaxconn: EPERM",
+    );
     const progress = tracker.progress(deleted, [nnt("a", false, true), refused], () => true);
     expect(progress).toMatchObject({ waiting: [], restored: ["a"], gone: [] });
     expect(progress.failed).toEqual([
@@ -119,19 +127,7 @@ describe("a deleted tuning's revert", () => {
 
   it("a new leader that never saw the tuning on a node still holds for a selected node that failed a restore", () => {
     const tracker = new RevertTracker();
-    const refused = nnt("b", false, true);
-    refused.status = {
-      observedGeneration: 3,
-      conditions: [
-        {
-          type: "Degraded",
-          status: "True",
-          reason: "RevertFailed",
-          message: "could not restore 1 original value(s)",
-          lastTransitionTime: "2026-11-30T20:00:00Z",
-        },
-      ],
-    };
+    const refused = revertFailed(nnt("b", false, true), "could not restore 1 original value(s)");
     // Seen first mid-deletion: no node lists the tuning and none lags any more.
     const nodes = [nnt("a", false, true), refused];
     expect(tracker.progress(deleted, nodes, () => true).failed).toEqual([]);
