@@ -21,6 +21,11 @@ async function matchesGolden(name: string, rendered: string): Promise<void> {
 }
 
 function kinds(rendered: string): string[] {
+  // Strict YAML tools refuse a mapping with a key twice (a pod's labels, say): so does this.
+  const problems = parseAllDocuments(rendered, { uniqueKeys: true }).flatMap((doc) =>
+    doc.errors.map((error) => error.message),
+  );
+  expect(problems).toEqual([]);
   return parseAllDocuments(rendered)
     .map((doc) => doc.toJS() as { kind?: string; metadata?: { name?: string } } | null)
     .filter((object) => object !== null)
