@@ -8,6 +8,8 @@ declare -A wanted=(
   [ip]=iproute2
   [conntrack]=conntrack
   [iptables]=iptables
+  # A replica whose clock is off by a minute, for the leader election fault test.
+  [faketime]=faketime
 )
 missing=()
 for command in "${!wanted[@]}"; do

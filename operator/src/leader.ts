@@ -16,9 +16,12 @@ export interface LeaseSettings {
 }
 
 /**
- * Leader election on a coordination.k8s.io Lease. A replica takes the lease
- * when it is free or expired (renewTime + leaseDurationSeconds in the past),
- * then renews it; the resourceVersion on every update makes two takers race
+ * Leader election on a coordination.k8s.io Lease, judged by time this replica
+ * observed, as client-go does: a standby takes the lease only once the record
+ * (holder, renewTime, resourceVersion) has not changed for a whole lease
+ * duration on its own monotonic clock. The holder's renewTime is never
+ * compared with the local clock, so clocks that disagree by any amount cannot
+ * make two leaders. The resourceVersion on every update makes two takers race
  * safely. Standby replicas only poll.
  */
 export class LeaderElector {
@@ -27,9 +30,14 @@ export class LeaderElector {
   private readonly settings: LeaseSettings;
   private readonly log: Logger;
   private readonly now: () => Date;
+  /** Milliseconds on a clock that only moves forward (performance.now), for every deadline. */
+  private readonly monotonic: () => number;
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
+  /** When the last successful renewal was sent, on the monotonic clock. */
   private lastRenew = 0;
+  /** The lease record as last read, and when this replica first saw it so. */
+  private observed: { record: string; at: number } | undefined;
   private stopped = false;
 
   constructor(
@@ -38,12 +46,14 @@ export class LeaderElector {
     log: Logger,
     calls: APICalls,
     now: () => Date = () => new Date(),
+    monotonic: () => number = () => performance.now(),
   ) {
     this.api = config.makeApiClient(CoordinationV1Api);
     this.calls = calls;
     this.settings = settings;
     this.log = log;
     this.now = now;
+    this.monotonic = monotonic;
   }
 
   get isLeader(): boolean {
@@ -56,19 +66,22 @@ export class LeaderElector {
    * could take it. Writes check this first (write-fence.ts).
    */
   holdsLease(): boolean {
-    return this.leading && Date.now() - this.lastRenew < (this.settings.leaseSeconds * 2000) / 3;
+    const since = this.monotonic() - this.lastRenew;
+    return this.leading && since < (this.settings.leaseSeconds * 2000) / 3;
   }
 
   /** Calls onStarted once leadership is won and onLost if it cannot be renewed in time. */
   run(onStarted: () => void, onLost: () => void): void {
     const tick = async (): Promise<void> => {
       if (this.stopped) return;
+      // A renewal counts from when it was sent: the API server may record it any time after.
+      const sentAt = this.monotonic();
       const held = await this.tryAcquireOrRenew().catch((error: unknown) => {
         this.log.warn("lease request failed", error);
         return undefined;
       });
       if (held === true) {
-        this.lastRenew = Date.now();
+        this.lastRenew = sentAt;
         if (!this.leading) {
           this.leading = true;
           this.log.info(`became leader as ${this.settings.identity}`);
@@ -76,7 +89,7 @@ export class LeaderElector {
         }
       } else if (
         this.leading &&
-        (held === false || Date.now() - this.lastRenew > this.settings.leaseSeconds * 1000)
+        (held === false || this.monotonic() - this.lastRenew > this.settings.leaseSeconds * 1000)
       ) {
         this.leading = false;
         onLost();
@@ -131,8 +144,7 @@ export class LeaderElector {
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity;
-    if (holder && holder !== identity && expiresAt(spec, leaseSeconds) > this.now().getTime())
-      return false;
+    if (holder && holder !== identity && !this.expiredAsObserved(lease, leaseSeconds)) return false;
     const taking = holder !== identity;
     lease.spec = {
       ...spec,
@@ -144,6 +156,22 @@ export class LeaderElector {
     return this.wins("renew lease", () =>
       this.api.replaceNamespacedLease({ name, namespace, body: lease }),
     );
+  }
+
+  /**
+   * Whether the holder's claim ran out as this replica saw it: the record has
+   * not changed for a whole lease duration since this replica first read it so.
+   */
+  private expiredAsObserved(lease: V1Lease, fallbackSeconds: number): boolean {
+    const spec = lease.spec ?? {};
+    const record = JSON.stringify([
+      spec.holderIdentity,
+      spec.renewTime,
+      lease.metadata?.resourceVersion,
+    ]);
+    if (this.observed?.record !== record) this.observed = { record, at: this.monotonic() };
+    const duration = (spec.leaseDurationSeconds ?? fallbackSeconds) * 1000;
+    return this.monotonic() - this.observed.at > duration;
   }
 
   /** Whether a write of the lease went through; a 409 lost to another replica's write. */
@@ -165,10 +193,4 @@ export class LeaderElector {
       }),
     );
   }
-}
-
-/** When the holder's claim runs out: its last renewal plus the lease duration. */
-function expiresAt(spec: NonNullable<V1Lease["spec"]>, fallbackSeconds: number): number {
-  const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
-  return renewed + (spec.leaseDurationSeconds ?? fallbackSeconds) * 1000;
 }

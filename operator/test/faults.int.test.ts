@@ -177,6 +177,12 @@ async function degradedOf(
   return object.status?.conditions?.find((c) => c.type === "Degraded");
 }
 
+/** libfaketime, which moves one process's wall clock (Debian's faketime package). */
+async function libfaketime(): Promise<string> {
+  const { stdout } = await run_("sh", ["-c", "ls /usr/lib/*/faketime/libfaketime.so.1"]);
+  return stdout.trim().split("\n")[0] ?? "";
+}
+
 async function leader(): Promise<string> {
   return run([
     "-n",
@@ -293,6 +299,67 @@ describe("the rollout's promises under faults", () => {
     expect(stale).toEqual([]);
     expect(tunings.broken).toEqual([]);
   }
+
+  it("one writer at a time with a replica's clock a minute ahead and one a minute behind", async () => {
+    const before = await eventually(async () => {
+      const holder = await leader();
+      expect(holder).not.toBe("");
+      return holder;
+    });
+    const lease = async (): Promise<{ holder: string; transitions: number }> => {
+      const object = JSON.parse(
+        await run(["-n", "nettune-system", "get", "lease", "nettune-operator", "-o", "json"]),
+      ) as { spec: { holderIdentity: string; leaseTransitions?: number } };
+      return { holder: object.spec.holderIdentity, transitions: object.spec.leaseTransitions ?? 0 };
+    };
+    const transitions = (await lease()).transitions;
+    const skewed = { ahead: "+60s", behind: "-60s" };
+    for (const [name, offset] of Object.entries(skewed))
+      cluster.startOperator(
+        `op-${name}`,
+        18392 + Object.keys(skewed).indexOf(name),
+        [],
+        undefined,
+        {
+          LD_PRELOAD: await libfaketime(),
+          FAKETIME: offset,
+          FAKETIME_DONT_FAKE_MONOTONIC: "1",
+        },
+      );
+    try {
+      // Three lease durations: a replica that judged expiry by its own wall clock takes over.
+      await sleep(18_000);
+      expect(await lease()).toEqual({ holder: before, transitions });
+      // The leader and the other standby go: one of the skewed replicas takes over, once.
+      const standby = operators.find((o) => o !== before) ?? "";
+      await cluster.stop(`operator/${standby}`, "SIGTERM");
+      await cluster.stop(`operator/${before}`, "SIGKILL");
+      const killedAt = Date.now();
+      await eventually(
+        async () => expect((await lease()).holder).toMatch(/^op-(ahead|behind)$/),
+        30_000,
+        500,
+      );
+      // It waits one lease duration (6 s) on its own clock, not a minute more or less.
+      expect(Date.now() - killedAt).toBeLessThan(6_000 + 8_000);
+      expect((await lease()).transitions).toBe(transitions + 1);
+      await apply("skew", {
+        nodeSelector: { matchLabels: { pool: "faults" } },
+        sysctls: { "net.core.optmem_max": "40960" },
+      });
+      await readyAt("skew", 1);
+      // Status writes after the takeover come from the new leader alone.
+      const after = tunings.writers.filter((w) => w.time > killedAt + 1000);
+      expect(new Set(after.map((w) => w.manager)).size).toBeLessThanOrEqual(1);
+      await run(["delete", "nt", "skew"]);
+    } finally {
+      for (const name of Object.keys(skewed)) await cluster.stop(`operator/op-${name}`, "SIGTERM");
+      operators.forEach((identity, i) => {
+        cluster.startOperator(identity, 18390 + i);
+      });
+    }
+    expect(tunings.broken).toEqual([]);
+  });
 
   it("finishes the rollout after the API server restarts in the middle of it", async () => {
     await applyTakeover("7000");

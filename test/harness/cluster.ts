@@ -126,7 +126,13 @@ export class SimulatedCluster {
    * Like its Deployment's pod, the replica is started again when it exits on its
    * own (it exits when it loses its lease); not when a test stops or kills it.
    */
-  startOperator(identity: string, port: number, extra: string[] = [], kubeconfig?: string): void {
+  startOperator(
+    identity: string,
+    port: number,
+    extra: string[] = [],
+    kubeconfig?: string,
+    extraEnv: Record<string, string> = {},
+  ): void {
     const args = [
       path.join(root, "dist/operator/src/main.js"),
       "--namespace",
@@ -142,13 +148,13 @@ export class SimulatedCluster {
       "0",
       ...extra,
     ];
-    const env = { KUBECONFIG: kubeconfig ?? this.controlPlane.kubeconfig };
+    const env = { KUBECONFIG: kubeconfig ?? this.controlPlane.kubeconfig, ...extraEnv };
     const child = this.launch(`operator/${identity}`, args, env);
     child.once("exit", (code) => {
       if (code === null || this.stopping.has(child)) return;
       setTimeout(() => {
         if (this.processes.get(`operator/${identity}`) === child && !this.stopping.has(child))
-          this.startOperator(identity, port, extra, kubeconfig);
+          this.startOperator(identity, port, extra, kubeconfig, extraEnv);
       }, 1000);
     });
   }
