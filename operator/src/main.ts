@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       // Nothing is decided before every watch the decisions read has listed: an empty node
       // cache would make every tuning look Ready with no matching nodes.
       const listed = Object.entries(informers)
-        .filter(([name]) => !webhookCaches.includes(name) && name !== "namespaces")
+        .filter(([name]) => name !== "tunings" && name !== "namespaces")
         .map(([name, informer]) =>
           keepRunning(name, informer as Watched<KubernetesObject>, log, health),
         );

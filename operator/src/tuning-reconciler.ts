@@ -24,7 +24,6 @@ import { RolloutLedger, type NodeView } from "./rollout.ts";
 import { tuningStatus } from "./status.ts";
 import { TransitionEvents } from "./transition-events.ts";
 import { nodeKey, type WorkKey } from "./work-keys.ts";
-import { selectorMatches } from "./selector.ts";
 
 export const finalizer = "nettune.io/revert";
 /**
@@ -128,12 +127,8 @@ export class TuningReconciler {
    */
   private async finishDeletion(tuning: Tuning): Promise<void> {
     if (!(tuning.metadata.finalizers ?? []).includes(finalizer)) return;
-    const selected = new Set(
-      this.deps.informers.nodes
-        .list()
-        .filter((node) => selectorMatches(tuning.spec.nodeSelector, node.metadata?.labels ?? {}))
-        .map((node) => node.metadata?.name ?? ""),
-    );
+    const views = this.deps.view.nodeViews();
+    const selected = new Set(this.deps.view.matchedNodes(tuning, views).map((view) => view.name));
     const progress = this.reverts.progress(
       tuning,
       this.nodeTunings(),

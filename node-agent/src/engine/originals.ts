@@ -150,11 +150,12 @@ export class OriginalsStore {
     };
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const text = JSON.stringify(state, null, 2);
       const hadCurrent = await keepAsPrevious(this.dir);
-      await replaceFile(this.dir, stateFileName, JSON.stringify(state, null, 2), 0o600);
-      // The first generation is its own previous too: from then on a current file that goes
-      // missing is always seen, as the previous one still holds originals.
-      if (!hadCurrent) await keepAsPrevious(this.dir);
+      await replaceFile(this.dir, stateFileName, text, 0o600);
+      // The first generation is its own previous too, so that a current file that goes missing
+      // is always seen. A copy, not a link: damage to the current file must not reach it.
+      if (!hadCurrent) await replaceFile(this.dir, previousStateFileName, text, 0o600);
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code ?? "unknown";
       throw new StateError("StateUnwritable", file, `cannot be saved (${code})`, { cause });
@@ -213,13 +214,14 @@ async function readGeneration(
   dir: string,
   generation: StateGeneration,
 ): Promise<StateFile | undefined> {
-  const current = await readStateFile(dir, stateFileName);
   if (generation === "previous") {
+    // The current one is not read at all: it is the one that cannot be trusted.
     const previous = await readStateFile(dir, previousStateFileName);
     if (previous === undefined)
       throw new StateError("StateMissing", path.join(dir, previousStateFileName), "does not exist");
     return previous;
   }
+  const current = await readStateFile(dir, stateFileName);
   if (current !== undefined) return current;
   // The current generation never goes away once written (the first is its own previous):
   // one that did was removed by hand, and what it held cannot be known.
