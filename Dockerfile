@@ -3,8 +3,17 @@
 # `command`).
 #   docker build -t ghcr.io/nettune/nettune:0.1.0 .
 #   npm run image     the same without Docker (buildah), as an OCI archive
+#
+# The base image by digest, so that a re-pushed tag cannot change what is
+# built: node:24-bookworm-slim as published for Node 24.18.0 (the multi-arch
+# index). To update it, look the tag up and paste its digest here:
+#   crane digest node:24-bookworm-slim
+#   (or: docker buildx imagetools inspect node:24-bookworm-slim)
+# npm run image builds without a registry from a locally made stand-in, which
+# it passes as BASE_IMAGE.
+ARG BASE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
-FROM node:24-bookworm-slim AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -17,13 +26,19 @@ COPY crds crds
 COPY scripts/build scripts/build
 RUN npm run build && npm prune --omit=dev
 
-FROM node:24-bookworm-slim
+FROM ${BASE_IMAGE}
 # The agent drives the NIC with ethtool, follows link and ethtool events with
 # iproute2 and ethtool --monitor (under coreutils' stdbuf), reads
 # conntrack counters with conntrack; nothing else is added.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ethtool iproute2 conntrack \
  && rm -rf /var/lib/apt/lists/*
+# Nothing here installs packages at run time or changes user: no npm, npx or
+# corepack, and no setuid or setgid program (su, mount, passwd and the like)
+# for a process in the container to gain privileges through.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+ && find / -xdev -type f -perm /6000 -exec chmod ug-s {} +
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /src/package.json ./

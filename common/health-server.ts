@@ -15,6 +15,8 @@ export function startHealthServer(
   port: number,
   registry: Registry,
   health: HealthSources,
+  /** The address to listen on; every address when absent. */
+  host?: string,
 ): Promise<Server> {
   // node:http's CommonJS exports, not an ES import: importing a built-in from an
   // ES module reads every export, and node:http's WebSocket, CloseEvent and
@@ -26,7 +28,7 @@ export function startHealthServer(
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, () => {
+    server.listen({ port, ...(host ? { host } : {}) }, () => {
       server.off("error", reject);
       resolve(server);
     });

@@ -37,6 +37,7 @@ echo "image: building $image from Dockerfile" >&2
 build_etc=$(npm_build_etc)
 trap 'rm -rf "$build_etc"' EXIT
 bah bud --pull=never --network=host --layers=false --volume "$build_etc:/usr/local/etc:ro" \
+  --build-arg "BASE_IMAGE=$base_image" \
   -f Dockerfile -t "$image" . >"$image_cache/build.log" 2>&1 ||
   { tail -40 "$image_cache/build.log" >&2; echo "image: build failed (log: $image_cache/build.log)" >&2; exit 1; }
 rm -f "$image_cache"/nettune-*.oci.tar

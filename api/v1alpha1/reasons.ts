@@ -118,6 +118,11 @@ export const TuningReason = {
   NotMerged: "NotMerged",
   /** The DNS webhook could not add a pod's resolver options; the pod was admitted without them. */
   DNSInjectionFailed: "DNSInjectionFailed",
+  /**
+   * The DNS webhook has no certificate to serve with (its Secret cannot be read
+   * or written); pods are admitted without the tuning's resolver options until it has.
+   */
+  DNSWebhookUnavailable: "DNSWebhookUnavailable",
 } as const;
 
 /**

@@ -29,6 +29,8 @@ interface AgentConfig {
   runDir: string;
   resolvConf?: string;
   metricsPort: number;
+  /** Where /metrics, /healthz and /readyz listen; every address of the node when absent. */
+  metricsAddress?: string;
   resyncSeconds: number;
   probeTimeoutSeconds: number;
   probeServer?: string;
@@ -39,8 +41,8 @@ interface AgentConfig {
 }
 
 const usage = `usage: nettune-agent [--node-name NAME] [--host-root /host] [--run-dir /run/nettune]
-                     [--metrics-port 9464] [--resync-seconds 60] [--probe-timeout-seconds 10]
-                     [--pressure-sample-seconds 15] [--resolv-conf FILE]
+                     [--metrics-port 9464] [--metrics-address ADDR] [--resync-seconds 60]
+                     [--probe-timeout-seconds 10] [--pressure-sample-seconds 15] [--resolv-conf FILE]
                      [--server URL --token-file FILE --ca-file FILE | --insecure-skip-tls-verify]
   Keeps this node at its NodeNetworkTuning (named after the node) and reports per setting.
   NODE_NAME (downward API) stands in for --node-name; in a pod the API server is found from
@@ -61,6 +63,7 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
       "run-dir": { type: "string", default: "/run/nettune" },
       "resolv-conf": { type: "string" },
       "metrics-port": { type: "string", default: "9464" },
+      "metrics-address": { type: "string" },
       "resync-seconds": { type: "string", default: "60" },
       "probe-timeout-seconds": { type: "string", default: "10" },
       "probe-server": { type: "string" },
@@ -94,14 +97,29 @@ function configFrom(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
     ),
     connection: {},
     simulatedHost: values["simulated-host"] === true,
+    ...optionalFlags(values),
   };
   if (values.server !== undefined) config.connection.server = values.server;
   if (values["token-file"] !== undefined) config.connection.tokenFile = values["token-file"];
   if (values["ca-file"] !== undefined) config.connection.caFile = values["ca-file"];
   if (values["insecure-skip-tls-verify"]) config.connection.insecure = true;
-  if (values["resolv-conf"] !== undefined) config.resolvConf = values["resolv-conf"];
-  if (values["probe-server"] !== undefined) config.probeServer = values["probe-server"];
   return config;
+}
+
+/** The flags that have no default: present in the configuration only when given. */
+function optionalFlags(
+  values: Record<string, string | boolean | undefined>,
+): Pick<AgentConfig, "resolvConf" | "probeServer" | "metricsAddress"> {
+  const text = (key: string): string | undefined => {
+    const value = values[key];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+  const picked = {
+    resolvConf: text("resolv-conf"),
+    probeServer: text("probe-server"),
+    metricsAddress: text("metrics-address"),
+  };
+  return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
 }
 
 const refuseCommands: CommandRunner = () =>
@@ -183,9 +201,12 @@ async function main(): Promise<void> {
         log,
       ),
   );
-  const server = await startHealthServer(config.metricsPort, metrics.registry, {
-    ready: () => watch.healthy,
-  });
+  const server = await startHealthServer(
+    config.metricsPort,
+    metrics.registry,
+    { ready: () => watch.healthy },
+    config.metricsAddress,
+  );
 
   // The full re-verify runs on a jittered interval so that nodes do not check in step.
   let resyncTimer: NodeJS.Timeout | undefined;

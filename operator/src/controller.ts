@@ -53,6 +53,7 @@ export class Controller {
   private readonly tuningStatus: TuningReconciler;
   private readonly agents: AgentsReconciler;
   private readonly webhook: WebhookRegistrationReconciler;
+  private webhookProblem: string | undefined;
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
@@ -94,6 +95,7 @@ export class Controller {
       releaser: this.releaser,
       now: deps.now,
       agentProblem: () => this.agents.agentProblem(),
+      webhookProblem: () => this.webhookProblem,
     });
   }
 
@@ -215,6 +217,15 @@ export class Controller {
   /** The CA bundle the API server must trust for the webhook; the configuration follows it. */
   setWebhookCABundle(bundle: string): void {
     this.webhook.setWebhookCABundle(bundle);
+  }
+
+  /** Why the DNS webhook cannot serve (undefined once it can): told on the tunings with dns.pods. */
+  setWebhookProblem(problem: string | undefined): void {
+    if (problem === this.webhookProblem) return;
+    this.webhookProblem = problem;
+    for (const tuning of this.deps.informers.tunings.list())
+      if (tuning.spec.dns?.pods !== undefined)
+        this.queue.add(tuningKey(tuning.metadata.name ?? ""));
   }
 
   /** Node counts by state, for the metrics endpoint. */

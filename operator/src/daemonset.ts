@@ -11,6 +11,8 @@ export interface AgentSettings {
   serviceAccount: string;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   metricsPort: number;
+  /** Where the agent's /metrics and probes listen (--metrics-address); every node address when empty. */
+  metricsAddress: string;
   /** Extra agent flags from the operator's configuration. */
   args: string[];
   /** The operator's Deployment: it owns the DaemonSet, so deleting it removes the agents too. */
@@ -52,6 +54,8 @@ export function agentDaemonSet(
     "app.kubernetes.io/component": "node-agent",
   };
   const affinity = agentAffinity(tunings);
+  // The kubelet probes a host-network pod at the node's address unless told where the agent listens.
+  const probeHost = settings.metricsAddress ? { host: settings.metricsAddress } : {};
   const hostPath = (name: string, path: string, type: string): Record<string, unknown> => ({
     name,
     hostPath: { path, type },
@@ -102,6 +106,9 @@ export function agentDaemonSet(
                 "--host-root=/host",
                 "--run-dir=/run/nettune",
                 `--metrics-port=${settings.metricsPort}`,
+                ...(settings.metricsAddress
+                  ? [`--metrics-address=${settings.metricsAddress}`]
+                  : []),
                 ...settings.args,
               ],
               env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
@@ -109,11 +116,11 @@ export function agentDaemonSet(
               securityContext: { privileged: true, runAsUser: 0, runAsGroup: 0 },
               ports: [{ name: "metrics", containerPort: settings.metricsPort }],
               readinessProbe: {
-                httpGet: { path: "/readyz", port: settings.metricsPort },
+                httpGet: { path: "/readyz", port: settings.metricsPort, ...probeHost },
                 periodSeconds: 10,
               },
               livenessProbe: {
-                httpGet: { path: "/healthz", port: settings.metricsPort },
+                httpGet: { path: "/healthz", port: settings.metricsPort, ...probeHost },
                 periodSeconds: 20,
               },
               resources: settings.resources,

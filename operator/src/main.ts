@@ -71,10 +71,14 @@ async function main(): Promise<void> {
   holder.controller = controller;
   const health = new Map<string, boolean>();
   const webhookCaches = ["tunings", ...(config.webhook ? ["namespaces"] : [])];
+  // Ready once the webhook serves, or once it is known that it cannot yet (no certificate:
+  // the Service then fails open at once rather than holding the replica out of rotation).
+  const webhookState = { settled: !config.webhook };
   const server = await startHealthServer(config.metricsPort, metrics.registry, {
     // Every replica answers the webhook from its caches, so none is ready before they have
     // listed; a leader is ready once all its informers run.
     ready: () =>
+      webhookState.settled &&
       webhookCaches.every((name) => health.get(name) === true) &&
       (!elector.isLeader || [...health.values()].every(Boolean)),
   });
@@ -91,7 +95,7 @@ async function main(): Promise<void> {
     ? keepRunning("namespaces", informers.namespaces as Watched<KubernetesObject>, log, health)
     : Promise.resolve();
   const webhook = config.webhook
-    ? await startDNSWebhook({
+    ? startDNSWebhook({
         kubeConfig,
         namespace: config.namespace,
         settings: config.webhook,
@@ -111,6 +115,13 @@ async function main(): Promise<void> {
         },
         onCABundle: (bundle) => {
           controller.setWebhookCABundle(bundle);
+        },
+        onProblem: (problem) => {
+          if (problem !== undefined) webhookState.settled = true;
+          controller.setWebhookProblem(problem);
+        },
+        onServing: () => {
+          webhookState.settled = true;
         },
       })
     : undefined;

@@ -25,6 +25,8 @@ export interface StatusInput {
   conflicts: Conflict[];
   /** Why the agent DaemonSet cannot create its pods, when it cannot. */
   agentProblem?: string | undefined;
+  /** Why the DNS webhook cannot serve, when it cannot; said only on tunings with dns.pods. */
+  webhookProblem?: string | undefined;
   /** What keeps the tuning from matched nodes, one line per node (merge-problems.ts). */
   mergeProblems?: string[];
   /** Why the operator cannot act on this tuning at all (see cluster-view unusable()). */
@@ -153,7 +155,7 @@ function notMergedMessage(problems: readonly string[]): string {
 }
 
 function degraded(
-  { progress, halted, conflicts, tuning }: StatusInput,
+  { progress, halted, conflicts, tuning, webhookProblem }: StatusInput,
   failureText: string,
   notMerged: string,
 ): ConditionInput {
@@ -167,6 +169,13 @@ function degraded(
   }
   if (notMerged !== "")
     return { type: Type.Degraded, status: "True", reason: Reason.NotMerged, message: notMerged };
+  if (webhookProblem && tuning.spec.dns?.pods !== undefined)
+    return {
+      type: Type.Degraded,
+      status: "True",
+      reason: Reason.DNSWebhookUnavailable,
+      message: webhookProblem,
+    };
   if (conflicts.length > 0)
     return {
       type: Type.Degraded,

@@ -47,6 +47,8 @@ export interface TuningReconcilerDeps {
   now: () => Date;
   /** Why agent pods are missing, if they are (the DaemonSet reconciler finds out). */
   agentProblem: () => string | undefined;
+  /** Why the DNS webhook cannot serve, if it cannot (its certificate keeper finds out). */
+  webhookProblem: () => string | undefined;
 }
 
 /**
@@ -100,6 +102,7 @@ export class TuningReconciler {
         name,
       ),
       agentProblem: this.deps.agentProblem(),
+      webhookProblem: this.deps.webhookProblem(),
       unusable: unusable(tuning),
       now: this.deps.now(),
     });

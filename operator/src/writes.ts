@@ -1,3 +1,4 @@
+import { holdsRendered } from "./rendered-content.ts";
 import { createHash } from "node:crypto";
 import {
   AdmissionregistrationV1Api,
@@ -55,8 +56,9 @@ interface Rendered {
 }
 
 /**
- * Creates the object, or replaces it when its rendered form changed: a hash
- * of what was rendered, kept in an annotation, so server-side defaults never
+ * Creates the object, or replaces it when its rendered form changed (a hash of
+ * what was rendered, kept in an annotation) or when the stored object no
+ * longer holds a rendered field (an edit by hand): server-side defaults never
  * look like a change.
  */
 export async function applyByHash<T extends KubernetesObject>(
@@ -84,7 +86,13 @@ export async function applyByHash<T extends KubernetesObject>(
     await access.create(body);
     return "created";
   }
-  if (existing.metadata?.annotations?.["nettune.io/spec-hash"] === hash) return "unchanged";
+  // The hash says nothing was rendered differently; the content check catches hand edits
+  // of rendered fields that kept the annotation.
+  if (
+    existing.metadata?.annotations?.["nettune.io/spec-hash"] === hash &&
+    holdsRendered(existing, content)
+  )
+    return "unchanged";
   // Labels and annotations others put there (helm's release marks on an object the chart created) stay.
   body.metadata = {
     ...body.metadata,

@@ -250,7 +250,7 @@ describe("tuning status", () => {
   const now = new Date("2026-11-23T10:00:00Z");
   const refused =
     'agent pods are refused in namespace nettune-system (1 of 1 missing): violates PodSecurity "baseline:latest"';
-  function statusOf(nodes: NodeView[], agentProblem?: string, of = t) {
+  function statusOf(nodes: NodeView[], agentProblem?: string, of = t, webhookProblem?: string) {
     const ledger = new RolloutLedger([of], () => nodes);
     const progress = ledger.of("t");
     if (!progress) throw new Error("no progress");
@@ -262,6 +262,7 @@ describe("tuning status", () => {
       failureMessages: new Map([["n2", "eth0 rings rx=4096: not supported by driver"]]),
       conflicts: [],
       agentProblem,
+      webhookProblem,
       now,
     });
   }
@@ -360,6 +361,22 @@ describe("tuning status", () => {
     expect(
       mergeForNode([tuning("plain", { sysctls: { "net.core.somaxconn": "1" } })]).spec,
     ).not.toHaveProperty("allowSecuritySensitiveSysctls");
+  });
+
+  it("a DNS webhook without a certificate degrades the tunings with dns.pods, and no other", () => {
+    const problem =
+      "the DNS webhook has no certificate: Secret nettune-system/nettune-operator-webhook-tls: HTTP 403";
+    const applied = [node("n1", t, "applied")];
+    const dns = tuning("t", { dns: { pods: { singleRequest: "single-request" } } }, 5);
+    const status = statusOf(applied, undefined, dns, problem);
+    expect((status.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
+      "Ready=True/Applied",
+      "Progressing=False/Complete",
+      "Degraded=True/DNSWebhookUnavailable",
+    ]);
+    expect(status.conditions?.[2]?.message).toBe(problem);
+    const plain = statusOf(applied, undefined, t, problem);
+    expect(plain.conditions?.[2]?.reason).toBe("AsExpected");
   });
 
   it("the Ready message of refused agents carries the API server's reason", () => {

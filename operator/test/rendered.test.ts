@@ -39,6 +39,7 @@ const agent: AgentSettings = {
   serviceAccount: "nettune-agent",
   resources: { requests: { cpu: "10m", memory: "96Mi" }, limits: { memory: "192Mi" } },
   metricsPort: 9464,
+  metricsAddress: "",
   args: ["--resync-seconds=60"],
   owner: { name: "nettune-operator", uid: "0c6f7a4e-1111-4222-8333-944455556666" },
 };
@@ -116,6 +117,18 @@ describe("the hash apply", () => {
     stored.spec.template.spec.dnsPolicy = "ClusterFirst";
     expect(await applyByHash(rendered("a:1"), api.access)).toBe("unchanged");
     expect(api.writes).toEqual(["create"]);
+  });
+
+  it("replaces the object when a rendered field was edited by hand and the hash kept", async () => {
+    const api = store();
+    await applyByHash(rendered("a:1"), api.access);
+    const stored = api.current as {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    const container = stored.spec.template.spec.containers[0];
+    if (container) container.image = "edited:1";
+    expect(await applyByHash(rendered("a:1"), api.access)).toBe("updated");
+    expect(api.writes).toEqual(["create", "replace"]);
   });
 
   it("replaces the object when the rendered form changed, keeping labels and annotations others set", async () => {

@@ -44,35 +44,42 @@ describe("the Helm chart", () => {
   it("renders the default values as the golden file", async () => {
     const rendered = await renderChart("nettune-system");
     await matchesGolden("default", rendered);
-    expect(kinds(rendered).sort()).toEqual([
-      "ClusterRole/nettune-agent",
-      "ClusterRole/nettune-operator",
-      "ClusterRole/nettune-uninstall",
-      "ClusterRoleBinding/nettune-agent",
-      "ClusterRoleBinding/nettune-operator",
-      "ClusterRoleBinding/nettune-uninstall",
-      "Deployment/nettune-operator",
-      "Job/nettune-uninstall",
-      "Lease/nettune-operator",
-      "MutatingWebhookConfiguration/nettune-dns",
-      "PodDisruptionBudget/nettune-operator",
-      "Role/nettune-agent-events",
-      "Role/nettune-operator",
-      "Role/nettune-operator-events",
-      "RoleBinding/nettune-agent-events",
-      "RoleBinding/nettune-operator",
-      "RoleBinding/nettune-operator-events",
-      "Secret/nettune-operator-webhook-tls",
-      "Service/nettune-operator-metrics",
-      "Service/nettune-operator-webhook",
-      "ServiceAccount/nettune-agent",
-      "ServiceAccount/nettune-operator",
-      "ServiceAccount/nettune-uninstall",
-      "ValidatingAdmissionPolicy/nettune-agent-own-node",
-      "ValidatingAdmissionPolicy/nettune-node-tuning-writers",
-      "ValidatingAdmissionPolicyBinding/nettune-agent-own-node",
-      "ValidatingAdmissionPolicyBinding/nettune-node-tuning-writers",
-    ]);
+    expect(kinds(rendered).sort()).toEqual(
+      [
+        "ClusterRole/nettune-agent",
+        "ClusterRole/nettune-operator",
+        "ClusterRole/nettune-uninstall",
+        "ClusterRoleBinding/nettune-agent",
+        "ClusterRoleBinding/nettune-operator",
+        "ClusterRoleBinding/nettune-uninstall",
+        "Deployment/nettune-operator",
+        "Job/nettune-uninstall",
+        "Lease/nettune-operator",
+        "MutatingWebhookConfiguration/nettune-dns",
+        "PodDisruptionBudget/nettune-operator",
+        "Role/nettune-agent-events",
+        "Role/nettune-operator",
+        "Role/nettune-operator-events",
+        "RoleBinding/nettune-agent-events",
+        "RoleBinding/nettune-operator",
+        "RoleBinding/nettune-operator-events",
+        "Secret/nettune-operator-webhook-tls",
+        "Service/nettune-operator-metrics",
+        "Service/nettune-operator-webhook",
+        "ServiceAccount/nettune-agent",
+        "ServiceAccount/nettune-operator",
+        "ServiceAccount/nettune-uninstall",
+        "ClusterRole/nettune-security-sensitive-sysctls",
+        "ValidatingAdmissionPolicy/nettune-agent-own-node",
+        "ValidatingAdmissionPolicy/nettune-node-tuning-writers",
+        "ValidatingAdmissionPolicy/nettune-operator-writes",
+        "ValidatingAdmissionPolicy/nettune-security-sensitive-sysctls",
+        "ValidatingAdmissionPolicyBinding/nettune-agent-own-node",
+        "ValidatingAdmissionPolicyBinding/nettune-node-tuning-writers",
+        "ValidatingAdmissionPolicyBinding/nettune-operator-writes",
+        "ValidatingAdmissionPolicyBinding/nettune-security-sensitive-sysctls",
+      ].sort(),
+    );
   });
 
   it("renders custom values as the golden file: labelled namespace, ServiceMonitor, no PDB for one replica", async () => {
@@ -83,7 +90,11 @@ describe("the Helm chart", () => {
     expect(names).toContain("ServiceMonitor/nettune-operator");
     expect(names).not.toContain("PodDisruptionBudget/nettune-operator");
     expect(rendered).toContain("pod-security.kubernetes.io/enforce: privileged");
-    expect(rendered).toContain("--agent-image=registry.example.com/platform/nettune:0.1.0-rc1");
+    expect(names).toContain("NetworkPolicy/nettune-operator");
+    expect(rendered).toContain(
+      "--agent-image=registry.example.com/platform/nettune:0.1.0-rc1@sha256:0123456789abcdef",
+    );
+    expect(rendered).toContain("--agent-metrics-address=127.0.0.1");
     expect(rendered).toContain("--agent-arg=--resync-seconds=120");
     expect(rendered).toContain("--agent-image-pull-secret=registry-credentials");
   });

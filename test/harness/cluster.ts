@@ -168,6 +168,11 @@ export class SimulatedCluster {
     await exited;
   }
 
+  /** The process id of a started process (an operator is "operator/IDENTITY"); a restart changes it. */
+  pid(name: string): number | undefined {
+    return this.processes.get(name)?.pid;
+  }
+
   /** Sends a signal and returns at once: SIGSTOP and SIGCONT pause and resume a process. */
   signal(name: string, signal: NodeJS.Signals): void {
     this.processes.get(name)?.kill(signal);

@@ -14,7 +14,7 @@ app.kubernetes.io/component: operator
 
 {{/* The one image of both the operator and the agent. */}}
 {{- define "nettune.image" -}}
-{{ printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{ printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}{{ with .Values.image.digest }}@{{ . }}{{ end }}
 {{- end -}}
 
 {{/* The agent's ServiceAccount user, as the API server names it in requests. */}}

@@ -12,6 +12,8 @@ export interface CertKeeperSettings {
   secretName: string;
   policy: Omit<RenewPolicy, "now">;
   checkEveryMs: number;
+  /** The first wait before the first certificate is sought again; doubled up to a minute. */
+  firstRetryMs?: number;
 }
 
 const field = (secret: V1Secret, key: string): string =>
@@ -68,6 +70,9 @@ function secretFor(
 
 export class CertKeeper {
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
   private current: WebhookPKI | undefined;
 
   private readonly api: CoreV1Api;
@@ -93,9 +98,37 @@ export class CertKeeper {
     this.onChange = onChange;
   }
 
-  /** Ensures a valid PKI exists and returns it; then checks again periodically. */
-  async start(): Promise<WebhookPKI> {
-    const pki = await this.check();
+  /**
+   * Ensures a valid PKI exists and returns it; then checks again periodically.
+   * Until the first check succeeds (the Secret was deleted and cannot be made
+   * again, the API server is away), it is tried again with a growing delay and
+   * each failure goes to `failed`; `recovered` follows the first success. Undefined
+   * when stopped before that.
+   */
+  async start(report?: {
+    failed: (error: unknown) => void;
+    recovered: () => void;
+  }): Promise<WebhookPKI | undefined> {
+    let pki: WebhookPKI | undefined;
+    for (
+      let delay = this.settings.firstRetryMs ?? 1_000;
+      !pki && !this.stopped;
+      delay = Math.min(delay * 2, 60_000)
+    ) {
+      try {
+        pki = await this.check();
+      } catch (error) {
+        if (!report) throw error;
+        report.failed(error);
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.retry = setTimeout(resolve, delay);
+        });
+      }
+    }
+    // Stopped before the first certificate: nothing to serve.
+    if (!pki) return undefined;
+    if (report) report.recovered();
     const tick = (): void => {
       this.check().then(
         () => undefined,
@@ -109,7 +142,10 @@ export class CertKeeper {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.retry);
+    this.wake?.();
   }
 
   /** Reads the Secret, renews what is due, and reports a PKI that differs from the last one. */

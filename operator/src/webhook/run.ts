@@ -29,14 +29,23 @@ export interface DNSWebhookDeps {
   warnAll: (reason: TuningReasonName, message: string) => Promise<void>;
   /** Each new CA bundle, for the webhook configuration. */
   onCABundle: (bundle: string) => void;
+  /** Why the webhook cannot serve yet, and undefined once it has certificates. */
+  onProblem: (problem: string | undefined) => void;
+  /** The server listens. */
+  onServing: () => void;
 }
 
 /** One problem Event and log line a minute: a burst of pods must not flood them. */
 const eventEveryMs = 60_000;
 
-export async function startDNSWebhook(
-  deps: DNSWebhookDeps,
-): Promise<{ stop: () => Promise<void> }> {
+const describe = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+/**
+ * Starts the webhook in the background and returns at once: the server comes
+ * up with the first certificates, which may take retries (see CertKeeper.start).
+ */
+export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<void> } {
   const { settings, log } = deps;
   // The server starts with the first certificates; later ones rotate it.
   const rotation: { rotate?: (pki: WebhookPKI) => void } = {};
@@ -61,40 +70,68 @@ export async function startDNSWebhook(
       deps.onCABundle(pki.caBundle);
     },
   );
-  const pki = await keeper.start();
   let lastEvent = 0;
-  const server = await startWebhookServer(settings.port, pki.serving, {
-    podDNSTunings: () => podDNSTunings(deps.tunings()),
-    namespaceLabels: deps.namespaceLabels,
-    // Labels only for tunings in the cache: a request can never add a series.
-    count: (tuning, result) => {
-      const known = tuning === "none" || deps.tunings().some((t) => t.metadata.name === tuning);
-      deps.metrics.dnsWebhook.inc({ tuning: known ? tuning : "unknown", result });
-    },
-    problem: (message) => {
-      const now = deps.now().getTime();
-      if (now - lastEvent < eventEveryMs) return;
-      lastEvent = now;
-      log.warn(message);
-      deps.warnAll(TuningReason.DNSInjectionFailed, message).catch((error: unknown) => {
-        log.warn("could not record the Event", error);
-      });
-    },
+  /** One Warning Event and log line a minute on the tunings with dns.pods. */
+  const warn = (reason: TuningReasonName, message: string): void => {
+    const now = deps.now().getTime();
+    if (now - lastEvent < eventEveryMs) return;
+    lastEvent = now;
+    log.warn(message);
+    deps.warnAll(reason, message).catch((error: unknown) => {
+      log.warn("could not record the Event", error);
+    });
+  };
+  const served: { server?: Awaited<ReturnType<typeof startWebhookServer>>; stopped: boolean } = {
+    stopped: false,
+  };
+  // Without certificates the webhook cannot serve, but the operator still can: the certificate
+  // is sought in the background (the webhook fails open meanwhile) and the problem is told.
+  const serve = async (): Promise<void> => {
+    const pki = await keeper.start({
+      failed: (error) => {
+        const problem = `the DNS webhook has no certificate: Secret ${deps.namespace}/${settings.secretName}: ${describe(error)}`;
+        deps.onProblem(problem);
+        warn(TuningReason.DNSWebhookUnavailable, problem);
+      },
+      recovered: () => {
+        deps.onProblem(undefined);
+      },
+    });
+    if (!pki || served.stopped) return;
+    const server = await startWebhookServer(settings.port, pki.serving, {
+      podDNSTunings: () => podDNSTunings(deps.tunings()),
+      namespaceLabels: deps.namespaceLabels,
+      // Labels only for tunings in the cache: a request can never add a series.
+      count: (tuning, result) => {
+        const known = tuning === "none" || deps.tunings().some((t) => t.metadata.name === tuning);
+        deps.metrics.dnsWebhook.inc({ tuning: known ? tuning : "unknown", result });
+      },
+      problem: (message) => {
+        warn(TuningReason.DNSInjectionFailed, message);
+      },
+    });
+    served.server = server;
+    const expiry = (next: WebhookPKI): void => {
+      deps.metrics.webhookCertificateExpiry.set(expiresAt(next.serving.cert) / 1000);
+    };
+    expiry(pki);
+    rotation.rotate = (next) => {
+      server.rotate(next.serving);
+      expiry(next);
+      log.info("DNS webhook serving certificate rotated");
+    };
+    log.info(`DNS webhook serving on :${settings.port}`);
+    deps.onServing();
+  };
+  const serving = serve().catch((error: unknown) => {
+    log.error("the DNS webhook could not start", error);
   });
-  const expiry = (next: WebhookPKI): void => {
-    deps.metrics.webhookCertificateExpiry.set(expiresAt(next.serving.cert) / 1000);
-  };
-  expiry(pki);
-  rotation.rotate = (next) => {
-    server.rotate(next.serving);
-    expiry(next);
-    log.info("DNS webhook serving certificate rotated");
-  };
-  log.info(`DNS webhook serving on :${settings.port}`);
   return {
     stop: async () => {
+      served.stopped = true;
       keeper.stop();
-      await server.close();
+      await serving;
+      await served.server?.close();
     },
   };
 }
