@@ -234,6 +234,54 @@ options ndots:5 single-request-reopen timeout:2 attempts:3
     expect(await snapshot()).toEqual(before);
   });
 
+  const renameTo = async (from: string, to: string): Promise<void> => {
+    for (const args of [
+      ["link", "set", from, "down"],
+      ["link", "set", from, "name", to],
+      ["link", "set", to, "up"],
+    ])
+      expect((await sandbox.exec("ip", args)).code).toBe(0);
+  };
+  const queueProfile = (match: Record<string, unknown>): Record<string, unknown> =>
+    fullProfile({
+      interfaces: [
+        { match: { ...match, physicalOnly: false }, txQueueLength: 5000, rps: { cpus: "all" } },
+      ],
+    });
+
+  it("follows a renamed interface by its identity: revert restores its originals under the new name", async () => {
+    const before = await snapshot();
+    expect((await agent("apply", await writeProfile(queueProfile({ names: ["vA"] })))).code).toBe(
+      0,
+    );
+    await renameTo("vA", "vR");
+    const reverted = await agent("revert");
+    expect(reverted.code).toBe(0);
+    expect(byName(reverted.results, "vR/txqueuelen")).toMatchObject({
+      state: "Reverted",
+      observed: before["/sys/class/net/vA/tx_queue_len"]?.trim(),
+    });
+    expect(await cat("/sys/class/net/vR/tx_queue_len")).toBe(
+      before["/sys/class/net/vA/tx_queue_len"]?.trim(),
+    );
+    expect(await cat("/sys/class/net/vR/queues/rx-0/rps_cpus")).toBe(
+      before["/sys/class/net/vA/queues/rx-0/rps_cpus"]?.trim(),
+    );
+  });
+
+  it("a renamed interface that the spec matches again keeps its first originals, not the tuned values", async () => {
+    const before = await snapshot();
+    const file = await writeProfile(queueProfile({ namePattern: "v[AR]" }));
+    expect((await agent("apply", file)).code).toBe(0);
+    await renameTo("vA", "vR");
+    expect((await agent("apply", file)).code).toBe(0);
+    expect(await cat("/sys/class/net/vR/tx_queue_len")).toBe("5000");
+    expect((await agent("revert")).code).toBe(0);
+    expect(await cat("/sys/class/net/vR/tx_queue_len")).toBe(
+      before["/sys/class/net/vA/tx_queue_len"]?.trim(),
+    );
+  });
+
   it("discards originals recorded under another boot_id instead of reverting to them", async () => {
     await agent("apply", await writeProfile(fullProfile()));
     const stateFile = path.join(runDir, "originals.json");

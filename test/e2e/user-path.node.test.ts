@@ -4,6 +4,7 @@
 // a replaced agent, delete and restore, a deleted Node, helm uninstall.
 // Runs on the node tier's real cluster, or on kind (test/e2e/kind.sh).
 import { readFile } from "node:fs/promises";
+import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -446,6 +447,75 @@ describe("the user's path on a real node", () => {
       /^options .*single-request-reopen timeout:2 attempts:3/m,
     );
     await ok(["delete", "namespace", "shop", "--wait=false"]);
+  });
+
+  it("with both operator replicas frozen and 40 tunings with dns.pods, pods in kube-system and in a selected namespace are created within one webhook timeout plus 1 s", async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(provider.kubeconfig);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const image = await operatorImage();
+    /** Creates a pod straight from this process (no kubectl start-up in the timing). */
+    const timedPod = async (ns: string): Promise<{ seconds: number; pod: V1Pod }> => {
+      const body = {
+        ...sleeperPod("sleeper", ns, image),
+        metadata: {
+          generateName: "frozen-",
+          namespace: ns,
+          labels: { "nettune.io/test": "frozen" },
+        },
+      } as unknown as V1Pod;
+      const started = performance.now();
+      const pod = await core.createNamespacedPod({ namespace: ns, body });
+      return { seconds: (performance.now() - started) / 1000, pod };
+    };
+    const options = (pod: V1Pod): string[] =>
+      (pod.spec?.dnsConfig?.options ?? []).map((o) => `${o.name}${o.value ? `:${o.value}` : ""}`);
+    await ok(["create", "namespace", "frozen-web"]);
+    await ok(["label", "namespace", "frozen-web", "team=web"]);
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      apiVersion: "nettune.io/v1alpha1",
+      kind: "NetworkTuning",
+      metadata: { name: `frozen-${i}` },
+      spec: {
+        nodeSelector: { matchLabels: { pool: "none" } },
+        priority: -1 - i,
+        dns: { pods: { namespaceSelector: { matchLabels: { team: "web" } }, ndots: 2 } },
+      },
+    }));
+    await ok(["apply", "-f", "-"], stringify({ apiVersion: "v1", kind: "List", items: many }));
+    await eventually("pods in frozen-web get the options of 40 tunings", async () =>
+      options((await timedPod("frozen-web")).pod).includes("ndots:2"),
+    );
+    // Every operator process on the node, both replicas: the container's own command line.
+    const operators = ["-f", "/app/dist/operator/src/main.js"];
+    expect((await provider.onNode("pkill", ["-STOP", ...operators])).code).toBe(0);
+    const frozen: Record<string, number> = {};
+    try {
+      for (const ns of ["kube-system", "frozen-web"]) {
+        const { seconds, pod } = await timedPod(ns);
+        frozen[ns] = seconds;
+        expect(options(pod)).toEqual([]);
+      }
+    } finally {
+      await provider.onNode("pkill", ["-CONT", ...operators]);
+    }
+    console.log(`pod creation with both operator replicas frozen: ${JSON.stringify(frozen)} s`);
+    for (const seconds of Object.values(frozen)) expect(seconds).toBeLessThan(2 + 1);
+    // Thawed, new pods get their options again.
+    await eventually("pods get their options again once thawed", async () =>
+      options((await timedPod("frozen-web")).pod).includes("ndots:2"),
+    );
+    await ok(["delete", "nt", ...many.map((t) => t.metadata.name), "--timeout=120s"]);
+    await ok(["delete", "namespace", "frozen-web", "--wait=false"]);
+    await ok([
+      "-n",
+      "kube-system",
+      "delete",
+      "pods",
+      "-l",
+      "nettune.io/test=frozen",
+      "--wait=false",
+    ]);
   });
 
   it("replaces a killed agent pod; the new agent writes nothing that is right and keeps the originals", async () => {

@@ -460,3 +460,31 @@ describe("the operator's own objects are compared by content, not only by their 
     expect(await writes.applyWebhookConfiguration(realWebhook())).toBe("unchanged");
   });
 });
+
+describe("the chart against the API server's own schemas", () => {
+  it("renders, with every value changed, objects a Kubernetes 1.36 API server admits under strict field validation", async () => {
+    const custom = path.resolve(import.meta.dirname, "../chart/custom-values.yaml");
+    const rendered = await renderChart(namespace, ["--values", custom]);
+    // The Prometheus Operator's kinds need its CRDs, which this API server does not have.
+    const documents = parseAllDocuments(rendered)
+      .map((document) => document.toJS() as Json | null)
+      .filter((object): object is Json => object !== null)
+      .filter(
+        (object) =>
+          !["ServiceMonitor", "PodMonitor", "PrometheusRule"].includes(String(object.kind)),
+      );
+    expect(documents.length).toBeGreaterThan(20);
+    // A Job's pod template cannot change: the one the default values made gives way.
+    await run(["delete", "job", "nettune-uninstall", "-n", namespace, "--ignore-not-found"]);
+    const result = await kubectl(
+      cluster.controlPlane,
+      ["apply", "--dry-run=server", "--validate=strict", "-f", "-"],
+      stringify({ apiVersion: "v1", kind: "List", items: documents }),
+    );
+    const refused = result.stderr
+      .split("\n")
+      .filter((line) => /^Error|unknown field|duplicate field/i.test(line));
+    expect(refused).toEqual([]);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+  });
+});

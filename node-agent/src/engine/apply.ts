@@ -1,3 +1,5 @@
+import type { DeviceIdentity } from "../facts/device-identity.ts";
+import { interfaceOf } from "./device-renames.ts";
 import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { sameValue, WriteError, type Actuator } from "../host/actuator.ts";
@@ -29,6 +31,8 @@ export interface ApplyDeps {
    * way to the API server and the change is rolled back.
    */
   probe?: () => Promise<boolean>;
+  /** Each interface's identity, recorded with its originals so that a rename is followed. */
+  identities?: ReadonlyMap<string, DeviceIdentity>;
   /** Told of every write that stuck, with the value it replaced (Events say what changed). */
   onChange?: (change: SettingChange) => void;
 }
@@ -73,11 +77,15 @@ async function applyRound(planned: PlannedSetting[], deps: ApplyDeps): Promise<S
   const decided = await Promise.all(planned.map((setting) => decide(setting, deps)));
   const pending = decided.filter((d): d is Pending => "before" in d);
   await deps.store.record(
-    pending.map(({ target, before, setting }) => ({
-      target,
-      original: before.observed,
-      name: setting.name,
-    })),
+    pending.map(({ target, before, setting }) => {
+      const device = interfaceOf(target);
+      return {
+        target,
+        original: before.observed,
+        name: setting.name,
+        device: device === undefined ? undefined : deps.identities?.get(device),
+      };
+    }),
   );
   const written = new Map<Pending, SettingResult>();
   const keep = (batch: Pending[], results: SettingResult[]): void => {

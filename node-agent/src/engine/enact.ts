@@ -22,6 +22,8 @@ import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import { applySettings, type ApplyDeps, type SettingChange } from "./apply.ts";
 import { revertEntries } from "./revert.ts";
+import type { DeviceRename } from "./device-renames.ts";
+import { readDeviceIdentities } from "../facts/device-identity.ts";
 import { otherWriters, withOtherWriters, type OtherWriter } from "./other-writers.ts";
 import { ownedByCNI } from "../facts/cni.ts";
 import { findOtherWriters } from "../facts/other-writers.ts";
@@ -54,6 +56,8 @@ export interface EnactResult {
   reverted: SettingResult[];
   facts: NodeFacts;
   discardedStaleOriginals: number;
+  /** Interfaces renamed since their originals were recorded, whose originals moved with them. */
+  renamed: DeviceRename[];
   /** Every value this check changed and verified, with what the node held before. */
   changes: SettingChange[];
   /** Settings another program on the node (kube-proxy) also writes. */
@@ -92,6 +96,9 @@ export async function enact(
     readOnly: mode === "Audit",
   });
   const extras = await gatherExtras(deps.paths, spec, facts.cpus.online.length);
+  // A renamed interface keeps its originals: they move to its new name before anything is planned.
+  const identities = await readDeviceIdentities(deps.paths);
+  const renamed = await store.followRenames(identities);
 
   const hardware = planHardware(spec, facts, options.source);
   const predicted = await planQueuesAndNode(
@@ -108,6 +115,7 @@ export async function enact(
     store,
     mode,
     initialNetns: facts.initialNetns,
+    identities,
     onChange: (change) => changes.push(change),
   };
   if (deps.probe) applyDeps.probe = deps.probe;
@@ -150,6 +158,7 @@ export async function enact(
     results,
     reverted,
     facts,
+    renamed,
     discardedStaleOriginals: discardedStale,
     changes,
     otherWriters: writers,
@@ -184,6 +193,7 @@ export async function revertAll(
     ...(deps.now ? { now: deps.now } : {}),
     generation,
   });
+  await store.followRenames(await readDeviceIdentities(deps.paths));
   return revertEntries(store.list(), { actuator, store });
 }
 

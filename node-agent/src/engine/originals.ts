@@ -5,6 +5,8 @@ import { HostDataError, readHostFile } from "../host/host-read.ts";
 import { replaceFile, syncDirectory } from "../host/host-write.ts";
 import { checkTarget, targetKey, type Target } from "../host/targets.ts";
 import { StateError, type StateProblem } from "./state-error.ts";
+import type { DeviceIdentity } from "../facts/device-identity.ts";
+import { findRenames, interfaceOf, renamedTarget, type DeviceRename } from "./device-renames.ts";
 
 export { StateError };
 
@@ -15,6 +17,8 @@ export interface OriginalEntry {
   target: Target;
   original: string;
   recordedAt: string;
+  /** The interface's identity when the target belongs to one: a rename is followed by it. */
+  device?: DeviceIdentity;
 }
 
 /** What is stored: version 2 adds a generation and a checksum over the rest. */
@@ -113,18 +117,56 @@ export class OriginalsStore {
    * original. One atomic save covers them all.
    */
   async record(
-    originals: readonly { target: Target; original: string; name?: string }[],
+    originals: readonly {
+      target: Target;
+      original: string;
+      name?: string;
+      device?: DeviceIdentity | undefined;
+    }[],
   ): Promise<void> {
     let added = false;
-    for (const { target, original, name } of originals) {
+    for (const { target, original, name, device } of originals) {
       const key = targetKey(target);
       if (this.entries.some((entry) => entry.key === key)) continue;
       const entry: OriginalEntry = { key, target, original, recordedAt: this.now().toISOString() };
       if (name !== undefined) entry.name = name;
+      if (device !== undefined) entry.device = device;
       this.entries.push(entry);
       added = true;
     }
     if (added) await this.save();
+  }
+
+  /**
+   * Moves the originals of an interface that was renamed to its new name, found
+   * by the identity recorded with them, so that they are restored there rather
+   * than forgotten as gone. One save covers every rename; none when read-only.
+   */
+  async followRenames(present: ReadonlyMap<string, DeviceIdentity>): Promise<DeviceRename[]> {
+    const recorded = new Map<string, DeviceIdentity>();
+    for (const entry of this.entries) {
+      const name = interfaceOf(entry.target);
+      if (name !== undefined && entry.device) recorded.set(name, entry.device);
+    }
+    const renames = findRenames(recorded, present);
+    if (renames.length === 0) return [];
+    const to = new Map(renames.map((r) => [r.from, r.to]));
+    this.entries = this.entries.map((entry) => {
+      const from = interfaceOf(entry.target);
+      const name = from === undefined ? undefined : to.get(from);
+      if (from === undefined || name === undefined) return entry;
+      const target = renamedTarget(entry.target, name);
+      return {
+        ...entry,
+        key: targetKey(target),
+        target,
+        ...(entry.name?.startsWith(`${from}/`)
+          ? { name: `${name}/${entry.name.slice(from.length + 1)}` }
+          : {}),
+      };
+    });
+    if (!this.readOnly) await this.save();
+    return renames;
   }
 
   async forget(key: string): Promise<void> {
@@ -313,8 +355,14 @@ function checksumOf(body: object, entries: readonly OriginalEntry[]): string {
 /** Entries pass the allowlist again: a tampered state file cannot steer a revert elsewhere. */
 function isValidEntry(entry: unknown): entry is OriginalEntry {
   if (typeof entry !== "object" || entry === null) return false;
-  const candidate = entry as { original?: unknown; key?: unknown; target?: unknown };
+  const candidate = entry as {
+    original?: unknown;
+    key?: unknown;
+    target?: unknown;
+    device?: unknown;
+  };
   if (typeof candidate.original !== "string" || typeof candidate.key !== "string") return false;
+  if (candidate.device !== undefined && !isIdentity(candidate.device)) return false;
   if (typeof candidate.target !== "object" || candidate.target === null) return false;
   try {
     const target = checkTarget(candidate.target as Target);
@@ -322,6 +370,13 @@ function isValidEntry(entry: unknown): entry is OriginalEntry {
   } catch {
     return false;
   }
+}
+
+function isIdentity(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  return Object.entries(value).every(
+    ([key, field]) => (key === "busInfo" || key === "address") && typeof field === "string",
+  );
 }
 
 export type { StateProblem };
