@@ -34,6 +34,9 @@ async function statFields(pid: number): Promise<string[]> {
   return text.slice(text.lastIndexOf(") ") + 2).split(" ");
 }
 
+/** Every child of the agent seen while sampling, with its start time: the only ones ended later. */
+const started = new Map<number, string>();
+
 /** A process's descendants that run now (the agent's ip monitor and ethtool --monitor). */
 async function descendants(pid: number): Promise<number[]> {
   const children = (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => ""))
@@ -54,6 +57,8 @@ async function sample(pid: number): Promise<{ rssKiB: number; cpuTicks: number }
   let cpuTicks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
   for (const child of await descendants(pid)) {
     const fields = await statFields(child);
+    // Field 22, the start time: a pid the kernel hands out again later is not this child.
+    if (fields[19]) started.set(child, fields[19]);
     if (fields.length > 12) cpuTicks += Number(fields[11]) + Number(fields[12]);
   }
   return { rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0), cpuTicks };
@@ -151,8 +156,13 @@ try {
   await sandbox.destroy();
   await controlPlane.stop();
   await rm(work, { recursive: true, force: true });
-  // The agent's monitors end with it (a parent-death signal); anything left is reported and ended.
+  // The agent's monitors end with it (a parent-death signal). What is left of the children this
+  // bench saw is reported and ended; another monitor on the machine (a user's) is only reported.
   const left = await leftoverProcesses();
-  for (const line of left) process.kill(Number(line.split(" ")[0]), "SIGKILL");
-  if (left.length > 0) console.error(`agent-footprint: ended leftovers: ${left.join("; ")}`);
+  for (const line of left) {
+    const pid = Number(line.split(" ")[0]);
+    const ours = started.has(pid) && (await statFields(pid))[19] === started.get(pid);
+    if (ours) process.kill(pid, "SIGKILL");
+    console.error(`agent-footprint: ${ours ? "ended" : "left alone (not the agent's)"}: ${line}`);
+  }
 }

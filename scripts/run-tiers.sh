@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs test tiers under Node 24 on a machine that may have only an older Node:
-#   static       type check, lint, formatting, generated files current
+#   static       type check, lint, formatting, generated files current, Trivy's
+#                configuration checks over the chart, the operator's objects,
+#                the Dockerfile and the CRDs
 #   unit         pure code
 #   host         the node agent on the real kernel (root, network namespaces)
 #   integration  a real kube-apiserver + etcd on loopback
@@ -25,6 +27,7 @@ run_tier() {
     static)
       npm run -s verify:generated
       npm run -s lint
+      bash scripts/scan-config.sh
       ;;
     unit) npm run -s test:unit -- $(report unit) ;;
     host) npm run -s test:host -- $(report host) ;;

@@ -150,6 +150,12 @@ export const SettingReason = {
   ReadOnly: "ReadOnly",
   /** The kernel manages this IRQ's affinity and refuses changes. */
   KernelManagedIRQ: "KernelManagedIRQ",
+  /**
+   * The IRQ's affinity reads back as written, but the kernel still delivers it
+   * on other CPUs (effective_affinity_list): it moves the IRQ when it next
+   * fires or its queue is started (seen on idle virtio_net queues).
+   */
+  EffectivePending: "EffectivePending",
   /** The interface has no queue IRQs (a virtual device). */
   NoQueueIRQs: "NoQueueIRQs",
   /** The value was rejected before any write: outside the allowlist or malformed. */

@@ -19,6 +19,12 @@ class MemoryHost implements TargetIO {
   readonly refusals = new Map<string, string>();
   readonly stuck = new Set<string>();
   readonly writes: string[] = [];
+  /** Where each IRQ fires, by its affinity target; absent where the kernel keeps none. */
+  readonly effective = new Map<string, string>();
+
+  effectiveAffinity(target: Target): Promise<string | undefined> {
+    return Promise.resolve(this.effective.get(targetKey(target)));
+  }
 
   read(target: Target): Promise<string | undefined> {
     return Promise.resolve(this.values.get(targetKey(target)));
@@ -168,6 +174,55 @@ describe("applying planned settings", () => {
       ["eth1/irq/39", "Written", "3"],
     ]);
     expect(host.values.get(targetKey(irq))).toBe("3");
+  });
+});
+
+describe("where an IRQ fires", () => {
+  const irq: Target = { kind: "proc", path: "irq/30/smp_affinity_list" };
+  const cases: {
+    sentence: string;
+    before: string;
+    effective?: string;
+    state: string;
+    reason: string;
+  }[] = [
+    {
+      sentence: "a written affinity the kernel delivers within is Applied",
+      before: "0-3",
+      effective: "2",
+      state: "Applied",
+      reason: "Written",
+    },
+    {
+      sentence:
+        "a written affinity the kernel still delivers elsewhere says EffectivePending, not Written",
+      before: "0-3",
+      effective: "0",
+      state: "Applied",
+      reason: "EffectivePending",
+    },
+    {
+      sentence: "without an effective affinity, the read-back decides",
+      before: "0-3",
+      state: "Applied",
+      reason: "Written",
+    },
+    {
+      sentence:
+        "an affinity already set but delivered elsewhere says EffectivePending, not AlreadySet",
+      before: "2-3",
+      effective: "1",
+      state: "Applied",
+      reason: "EffectivePending",
+    },
+  ];
+  it.each(cases)("$sentence", async ({ before, effective, state, reason }) => {
+    host.values.set(targetKey(irq), before);
+    if (effective !== undefined) host.effective.set(targetKey(irq), effective);
+    const [result] = await applySettings([gen.setting("eth0/irq-30", irq, "2-3")], deps());
+    expect(result).toMatchObject({ state, reason });
+    if (reason === "EffectivePending")
+      expect(result?.message).toContain(`the kernel still delivers it on CPUs ${effective ?? ""}`);
   });
 });
 

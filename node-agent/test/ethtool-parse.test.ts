@@ -5,6 +5,7 @@ import {
   parseCoalesce,
   parseDriverInfo,
   parseFeatures,
+  parseFeaturesAnyShape,
   parseFeaturesJSON,
   parsePresetAndCurrent,
   parseRSSEqual,
@@ -152,6 +153,12 @@ describe("ethtool -k (features)", () => {
     const text = parseFeatures(fixture("veth", "k.txt"));
     const json = parseFeaturesJSON(fixture("veth", "k.json"));
     for (const [name, state] of text) expect([name, json.get(name)]).toEqual([name, state]);
+  });
+
+  it("reads --json output by its shape: an ethtool that answers --json in text is read as text", () => {
+    const text = parseFeatures(fixture("veth", "k.txt"));
+    expect(parseFeaturesAnyShape(fixture("veth", "k.txt"))).toEqual(text);
+    expect(parseFeaturesAnyShape(fixture("veth", "k.json"))).toEqual(text);
   });
 });
 

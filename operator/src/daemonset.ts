@@ -113,7 +113,13 @@ export function agentDaemonSet(
               ],
               env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
               // The image defaults to an unprivileged user (the operator's); the agent needs root.
-              securityContext: { privileged: true, runAsUser: 0, runAsGroup: 0 },
+              // Nothing in the image is written: the agent's state lives in the host's /run/nettune.
+              securityContext: {
+                privileged: true,
+                runAsUser: 0,
+                runAsGroup: 0,
+                readOnlyRootFilesystem: true,
+              },
               ports: [{ name: "metrics", containerPort: settings.metricsPort }],
               readinessProbe: {
                 httpGet: { path: "/readyz", port: settings.metricsPort, ...probeHost },

@@ -5,6 +5,7 @@ import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { sameValue, WriteError, type Actuator } from "../host/actuator.ts";
 import { HostDataError } from "../host/host-read.ts";
 import { targetKey, targetTraits, type Target } from "../host/targets.ts";
+import { notEffective } from "./irq-effective.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import type { OriginalsStore } from "./originals.ts";
 import {
@@ -17,7 +18,8 @@ import {
 } from "./outcomes.ts";
 
 /** What applying reads and writes through. */
-export type TargetIO = Pick<Actuator, "read" | "write" | "writeEthtool">;
+export type TargetIO = Pick<Actuator, "read" | "write" | "writeEthtool"> &
+  Partial<Pick<Actuator, "effectiveAffinity">>;
 
 /** What applying needs: the host's targets, the originals, and how the node is run. */
 export interface ApplyDeps {
@@ -219,6 +221,8 @@ async function decideFromHost(
   const withOriginal = original === undefined ? base : { ...base, original };
   if (observed === undefined) return notPresent(withOriginal, target, deps.initialNetns);
   if (sameValue(target, observed, setting.desired)) {
+    const ineffective = await notEffective(target, setting, deps.actuator);
+    if (ineffective) return { ...withOriginal, observed, ...ineffective };
     return {
       ...withOriginal,
       observed,
@@ -263,6 +267,8 @@ async function verify(
       message,
     };
   }
+  const ineffective = await notEffective(target, setting, actuator);
+  if (ineffective) return { ...before, original, observed: after, ...ineffective };
   onChange?.({ name: setting.name, from: before.observed, to: after });
   return {
     ...before,

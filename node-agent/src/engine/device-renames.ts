@@ -1,5 +1,6 @@
 import type { DeviceIdentity } from "../facts/device-identity.ts";
-import type { Target } from "../host/targets.ts";
+import { targetKey, type Target } from "../host/targets.ts";
+import type { OriginalEntry } from "./originals-file.ts";
 
 /** An original recorded under one interface name, found again under another. */
 export interface DeviceRename {
@@ -49,4 +50,36 @@ export function findRenames(
     if (matches.length === 1 && only) renames.push({ from, to: only[0] });
   }
   return renames;
+}
+
+/**
+ * The entries with every followed rename applied: targets, keys and setting
+ * names move to the interface's new name; everything else stays.
+ */
+export function followRenames(
+  entries: readonly OriginalEntry[],
+  present: ReadonlyMap<string, DeviceIdentity>,
+): { entries: OriginalEntry[]; renames: DeviceRename[] } {
+  const recorded = new Map<string, DeviceIdentity>();
+  for (const entry of entries) {
+    const name = interfaceOf(entry.target);
+    if (name !== undefined && entry.device) recorded.set(name, entry.device);
+  }
+  const renames = findRenames(recorded, present);
+  const to = new Map(renames.map((r) => [r.from, r.to]));
+  const moved = entries.map((entry) => {
+    const from = interfaceOf(entry.target);
+    const name = from === undefined ? undefined : to.get(from);
+    if (from === undefined || name === undefined) return entry;
+    const target = renamedTarget(entry.target, name);
+    return {
+      ...entry,
+      key: targetKey(target),
+      target,
+      ...(entry.name?.startsWith(`${from}/`)
+        ? { name: `${name}/${entry.name.slice(from.length + 1)}` }
+        : {}),
+    };
+  });
+  return { entries: moved, renames };
 }

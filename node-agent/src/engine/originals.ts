@@ -1,34 +1,16 @@
 import { link, lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { HostDataError, readHostFile } from "../host/host-read.ts";
 import { replaceFile, syncDirectory } from "../host/host-write.ts";
-import { checkTarget, targetKey, type Target } from "../host/targets.ts";
+import { targetKey, type Target } from "../host/targets.ts";
 import { StateError, type StateProblem } from "./state-error.ts";
 import type { DeviceIdentity } from "../facts/device-identity.ts";
-import { findRenames, interfaceOf, renamedTarget, type DeviceRename } from "./device-renames.ts";
+import { followRenames, type DeviceRename } from "./device-renames.ts";
+import { checksumOf, parseState, type OriginalEntry, type StateFile } from "./originals-file.ts";
 
 export { StateError };
-
-export interface OriginalEntry {
-  key: string;
-  /** The setting's name in results, such as "eth0/channels.rx". */
-  name?: string;
-  target: Target;
-  original: string;
-  recordedAt: string;
-  /** The interface's identity when the target belongs to one: a rename is followed by it. */
-  device?: DeviceIdentity;
-}
-
-/** What is stored: version 2 adds a generation and a checksum over the rest. */
-interface StateFile {
-  version: 1 | 2;
-  bootId: string;
-  generation?: number;
-  entries: OriginalEntry[];
-  checksum?: string;
-}
+export type { OriginalEntry };
 
 export const stateFileName = "originals.json";
 /** The generation before the current one, kept for a revert when the current cannot be trusted. */
@@ -143,28 +125,9 @@ export class OriginalsStore {
    * than forgotten as gone. One save covers every rename; none when read-only.
    */
   async followRenames(present: ReadonlyMap<string, DeviceIdentity>): Promise<DeviceRename[]> {
-    const recorded = new Map<string, DeviceIdentity>();
-    for (const entry of this.entries) {
-      const name = interfaceOf(entry.target);
-      if (name !== undefined && entry.device) recorded.set(name, entry.device);
-    }
-    const renames = findRenames(recorded, present);
+    const { entries, renames } = followRenames(this.entries, present);
     if (renames.length === 0) return [];
-    const to = new Map(renames.map((r) => [r.from, r.to]));
-    this.entries = this.entries.map((entry) => {
-      const from = interfaceOf(entry.target);
-      const name = from === undefined ? undefined : to.get(from);
-      if (from === undefined || name === undefined) return entry;
-      const target = renamedTarget(entry.target, name);
-      return {
-        ...entry,
-        key: targetKey(target),
-        target,
-        ...(entry.name?.startsWith(`${from}/`)
-          ? { name: `${name}/${entry.name.slice(from.length + 1)}` }
-          : {}),
-      };
-    });
+    this.entries = entries;
     if (!this.readOnly) await this.save();
     return renames;
   }
@@ -294,89 +257,6 @@ async function readStateFile(dir: string, name: string): Promise<StateFile | und
   const state = parseState(text);
   if (typeof state === "string") throw new StateError("StateUnreadable", file, state);
   return state;
-}
-
-/** The state in `text`, or what is wrong with it: the first of the checks below that fails. */
-export function parseState(text: string): StateFile | string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return "is not JSON";
-  }
-  if (typeof parsed !== "object" || parsed === null) return "is not a NetTune state file";
-  const state = parsed as StateFile;
-  for (const check of stateChecks) {
-    const problem = check(state);
-    if (problem !== undefined) return problem;
-  }
-  return state;
-}
-
-type StateCheck = (state: StateFile) => string | undefined;
-
-/** In order: each check may rely on the ones before it. */
-const stateChecks: StateCheck[] = [
-  function knownVersion(state) {
-    // What was parsed is not yet known to be a StateFile: each check reads it as unknown.
-    const version: unknown = state.version;
-    return version === 1 || version === 2 ? undefined : "has an unknown version";
-  },
-  function hasShape(state) {
-    const { bootId, entries } = state as { bootId: unknown; entries: unknown };
-    return typeof bootId === "string" && Array.isArray(entries)
-      ? undefined
-      : "is not a NetTune state file";
-  },
-  function checksumHolds(state) {
-    // Version 1, written by earlier agents, has no checksum: it is read as it is.
-    if (state.version === 1) return undefined;
-    const body = { version: 2 as const, bootId: state.bootId, generation: state.generation ?? 0 };
-    return state.checksum === checksumOf(body, state.entries)
-      ? undefined
-      : "fails its checksum (changed or truncated after it was written)";
-  },
-  function entriesAllowed(state) {
-    const bad = state.entries.findIndex((entry) => !isValidEntry(entry));
-    return bad === -1 ? undefined : `entry ${bad} is not a target NetTune may change`;
-  },
-  function keysUnique(state) {
-    const keys = new Set(state.entries.map((entry) => entry.key));
-    return keys.size === state.entries.length ? undefined : "records one target twice";
-  },
-];
-
-function checksumOf(body: object, entries: readonly OriginalEntry[]): string {
-  return createHash("sha256")
-    .update(JSON.stringify({ ...body, entries }))
-    .digest("hex");
-}
-
-/** Entries pass the allowlist again: a tampered state file cannot steer a revert elsewhere. */
-function isValidEntry(entry: unknown): entry is OriginalEntry {
-  if (typeof entry !== "object" || entry === null) return false;
-  const candidate = entry as {
-    original?: unknown;
-    key?: unknown;
-    target?: unknown;
-    device?: unknown;
-  };
-  if (typeof candidate.original !== "string" || typeof candidate.key !== "string") return false;
-  if (candidate.device !== undefined && !isIdentity(candidate.device)) return false;
-  if (typeof candidate.target !== "object" || candidate.target === null) return false;
-  try {
-    const target = checkTarget(candidate.target as Target);
-    return targetKey(target) === candidate.key;
-  } catch {
-    return false;
-  }
-}
-
-function isIdentity(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  return Object.entries(value).every(
-    ([key, field]) => (key === "busInfo" || key === "address") && typeof field === "string",
-  );
 }
 
 export type { StateProblem };

@@ -35,6 +35,18 @@ export class Actuator {
    * HostDataError when it cannot be opened or holds what its kind cannot hold
    * (a CPU mask that is not one, a FIFO, megabytes).
    */
+  /**
+   * Where the kernel delivers an IRQ now (effective_affinity_list), for an IRQ
+   * affinity target; undefined for any other target, or where the kernel keeps
+   * no effective affinity.
+   */
+  async effectiveAffinity(target: Target): Promise<string | undefined> {
+    const irq = target.kind === "proc" ? /^irq\/(\d+)\/smp_affinity_list$/.exec(target.path) : null;
+    if (!irq) return undefined;
+    const file = path.join(this.paths.proc, "irq", irq[1] ?? "", "effective_affinity_list");
+    return readKernelValue(target, this.paths.root, file);
+  }
+
   async read(target: Target): Promise<string | undefined> {
     checkTarget(target);
     switch (target.kind) {

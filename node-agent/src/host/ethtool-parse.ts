@@ -69,6 +69,14 @@ export function parseFeatures(text: string): Map<string, FeatureState> {
   return features;
 }
 
+/**
+ * What `ethtool --json -k` printed, read by its shape: some ethtool builds
+ * accept --json and print the plain "Features for DEV:" text all the same.
+ */
+export function parseFeaturesAnyShape(text: string): Map<string, FeatureState> {
+  return /^\s*[[{]/.test(text) ? parseFeaturesJSON(text) : parseFeatures(text);
+}
+
 /** `ethtool --json -k`: [{"ifname": ..., "name": {"active": bool, "fixed": bool, ...}}]. */
 export function parseFeaturesJSON(text: string): Map<string, FeatureState> {
   const parsed = JSON.parse(text) as unknown;

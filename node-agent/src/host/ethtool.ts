@@ -4,7 +4,7 @@ import {
   parseCoalesce,
   parseDriverInfo,
   parseFeatures,
-  parseFeaturesJSON,
+  parseFeaturesAnyShape,
   parsePresetAndCurrent,
   parseRSSEqual,
   type FeatureState,
@@ -85,7 +85,7 @@ export class Ethtool {
     if (proven) return proven;
     if (!this.jsonUnsupported.has("-k")) {
       const json = await this.query(device, "--json", "-k");
-      if (json.code === 0) return parsed(device, ["--json", "-k"], json, parseFeaturesJSON);
+      if (json.code === 0) return parsed(device, ["--json", "-k"], json, parseFeaturesAnyShape);
       this.jsonUnsupported.add("-k");
     }
     const result = await this.query(device, "-k");

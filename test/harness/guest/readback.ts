@@ -2,7 +2,8 @@
  * Shell for guest jobs: `nics` brings the NICs up and writes /job/nic-<driver>
  * (the interface name), and `readback LABEL` appends what the guest kernel
  * holds to /job/LABEL: per NIC its ethtool -l/-g/-c/-x answers, each MSI IRQ
- * as "irq N AFFINITY NAME", its queues' RPS/RFS/XPS files; then the
+ * as "irq N AFFINITY NAME" and where the kernel delivers it as "effective N
+ * CPUS" (when it keeps that), its queues' RPS/RFS/XPS files; then the
  * host-global values and the guest's own resolv.conf options as "key value" lines.
  */
 export const guestShell = String.raw`
@@ -25,6 +26,7 @@ readback() {
     for f in l g c k; do echo "-- ethtool -$f" >> $out; ethtool -$f $i >> $out 2>&1; done
     for irq in $(msi_irqs $i); do
       echo "irq $irq $(cat /proc/irq/$irq/smp_affinity_list) $(grep -E "^ *$irq:" /proc/interrupts | awk '{print $NF}')" >> $out
+      [ -f /proc/irq/$irq/effective_affinity_list ] && echo "effective $irq $(cat /proc/irq/$irq/effective_affinity_list)" >> $out
     done
     echo "queues $(ls /sys/class/net/$i/queues | tr '\n' ' ')" >> $out
     for q in /sys/class/net/$i/queues/*; do
@@ -74,4 +76,17 @@ export function irqAffinities(text: string, name: RegExp): [string, string][] {
 /** A "key value" line of a read-back. */
 export function globalValue(text: string, key: string): string | undefined {
   return new RegExp(`^${key} (\\S+)$`, "m").exec(text)?.[1];
+}
+
+/** A section's IRQs as IRQ number → [affinity, effective affinity], where the kernel keeps both. */
+export function effectiveAffinities(text: string): Map<string, [string, string]> {
+  const lines = text.split("\n").map((line) => line.split(" "));
+  const asked = new Map(lines.filter((f) => f[0] === "irq").map((f) => [f[1] ?? "", f[2] ?? ""]));
+  const both = new Map<string, [string, string]>();
+  for (const f of lines.filter((fields) => fields[0] === "effective")) {
+    const irq = f[1] ?? "";
+    const affinity = asked.get(irq);
+    if (affinity !== undefined) both.set(irq, [affinity, f[2] ?? ""]);
+  }
+  return both;
 }
