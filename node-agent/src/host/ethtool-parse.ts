@@ -74,7 +74,10 @@ export function parseFeatures(text: string): Map<string, FeatureState> {
  * accept --json and print the plain "Features for DEV:" text all the same.
  */
 export function parseFeaturesAnyShape(text: string): Map<string, FeatureState> {
-  return /^\s*[[{]/.test(text) ? parseFeaturesJSON(text) : parseFeatures(text);
+  if (/^\s*[[{]/.test(text)) return parseFeaturesJSON(text);
+  if (/^Features for \S+:$/m.test(text)) return parseFeatures(text);
+  // Neither shape: garbage, never read as "no features".
+  throw new Error("neither ethtool's JSON nor its text");
 }
 
 /** `ethtool --json -k`: [{"ifname": ..., "name": {"active": bool, "fixed": bool, ...}}]. */
