@@ -1,6 +1,8 @@
 // The DNS webhook on a real API server: the operator registers it, serves it
 // over TLS with certificates it made, and rotates them while pods keep coming.
-import { X509Certificate } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { Agent, request as httpsRequest } from "node:https";
 import path from "node:path";
 import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -294,6 +296,70 @@ describe("the DNS webhook on a real API server", () => {
       500,
     );
     await run(["delete", "nt", ...many.map((t) => t.metadata.name)]);
+  });
+
+  it("20,000 requests with made-up tuning names and pods add no metric series", async () => {
+    const scrape = (): Promise<string> =>
+      fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+    const series = (text: string): string[] =>
+      text.split("\n").filter((l) => l.startsWith("nettune_operator_dns_webhook_requests_total{"));
+    const rssKiB = async (): Promise<number> => {
+      const status = await readFile(
+        `/proc/${cluster.pid("operator/operator-webhook") ?? 0}/status`,
+        "utf8",
+      );
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    };
+    const before = series(await scrape());
+    const rssBefore = await rssKiB();
+    const agent = new Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+    const send = (i: number): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const made = randomBytes(6).toString("hex");
+        const body = JSON.stringify({
+          apiVersion: "admission.k8s.io/v1",
+          kind: "AdmissionReview",
+          request: {
+            uid: made,
+            namespace: `ns-${made}`,
+            // Every other review carries no pod: the failure path is counted too.
+            ...(i % 2 === 0 ? { object: { metadata: { name: `pod-${made}` }, spec: {} } } : {}),
+          },
+        });
+        const req = httpsRequest(
+          {
+            host: "127.0.0.1",
+            port: webhookPort,
+            path: `/mutate-pods/tuning-${made}`,
+            method: "POST",
+            agent,
+            headers: { "content-type": "application/json" },
+          },
+          (response) => {
+            response.resume();
+            response.on("end", () => resolve(response.statusCode ?? 0));
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    const codes = new Map<number, number>();
+    for (let start = 0; start < 20_000; start += 200) {
+      const batch = await Promise.all(Array.from({ length: 200 }, (_, k) => send(start + k)));
+      for (const code of batch) codes.set(code, (codes.get(code) ?? 0) + 1);
+    }
+    agent.destroy();
+    const after = series(await scrape());
+    const rssAfter = await rssKiB();
+    console.log(
+      `20,000 made-up requests: answers ${JSON.stringify(Object.fromEntries(codes))}; ` +
+        `webhook series ${before.length} -> ${after.length}; operator RSS ${(rssBefore / 1024).toFixed(1)} -> ${(rssAfter / 1024).toFixed(1)} MB`,
+    );
+    expect(codes.get(200)).toBe(20_000);
+    // Only "none" can be new (no tuning contributed, or no pod): never a made-up name.
+    const names = after.map((l) => /tuning="([^"]*)"/.exec(l)?.[1] ?? "");
+    expect(names.filter((n) => n.startsWith("tuning-"))).toEqual([]);
+    expect(after.length).toBeLessThanOrEqual(before.length + 2);
   });
 
   it("with the webhook stopped, pods are still created and the miss shows in the API server's metrics", async () => {
