@@ -4,13 +4,14 @@
 // in this process. Prints the heap after a full collection before and after
 // (goal: under 5 MB of growth) and the webhook's metric series (goal: bounded).
 //   node --expose-gc bench/webhook-churn.ts [requests]
-import { randomBytes } from "node:crypto";
 import { createServer, request, Agent } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NetworkTuning } from "../api/v1alpha1/network-tuning.ts";
 import { OperatorMetrics } from "../operator/src/metrics.ts";
 import { webhookApp } from "../operator/src/webhook/server.ts";
 import { podDNSTunings } from "../operator/src/webhook/registration.ts";
+import { countAnswers } from "../operator/src/webhook/run.ts";
+import { madeUpReview } from "../test/harness/webhook-review.ts";
 
 const total = Number(process.argv[2] ?? "20000");
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -28,11 +29,7 @@ const metrics = new OperatorMetrics(() => ({}));
 const app = webhookApp({
   podDNSTunings: () => podDNSTunings(tunings),
   namespaceLabels: (namespace) => ({ "kubernetes.io/metadata.name": namespace }),
-  // As operator/src/webhook/run.ts counts: only tunings in the cache become labels.
-  count: (tuning, result) => {
-    const known = tuning === "none" || tunings.some((t) => t.metadata.name === tuning);
-    metrics.dnsWebhook.inc({ tuning: known ? tuning : "unknown", result });
-  },
+  count: countAnswers(() => tunings, metrics),
   problem: () => undefined,
 });
 const server = createServer(app);
@@ -41,19 +38,10 @@ const { port } = server.address() as AddressInfo;
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
 function send(i: number): Promise<void> {
-  const made = randomBytes(6).toString("hex");
-  const body = JSON.stringify({
-    apiVersion: "admission.k8s.io/v1",
-    kind: "AdmissionReview",
-    request: {
-      uid: made,
-      namespace: `ns-${made}`,
-      ...(i % 2 === 0 ? { object: { metadata: { name: `pod-${made}` }, spec: {} } } : {}),
-    },
-  });
+  const { body, tuning } = madeUpReview(i);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, path: `/mutate-pods/tuning-${made}`, method: "POST", agent },
+      { host: "127.0.0.1", port, path: `/mutate-pods/${tuning}`, method: "POST", agent },
       (response) => {
         response.resume();
         response.on("end", resolve);

@@ -1,6 +1,6 @@
 // The DNS webhook on a real API server: the operator registers it, serves it
 // over TLS with certificates it made, and rotates them while pods keep coming.
-import { randomBytes, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpsRequest } from "node:https";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { kubectl } from "../../test/harness/kubectl.ts";
 import { monitoredMetrics, scrapedFamilies } from "../../test/harness/monitoring.ts";
 import { promtoolCheckMetrics } from "../../test/harness/promtool.ts";
 import { apiServerGet, eventually } from "../../test/harness/wait.ts";
+import { madeUpReview } from "../../test/harness/webhook-review.ts";
 
 const webhookPort = 18443;
 const metricsPort = 18380;
@@ -315,22 +316,12 @@ describe("the DNS webhook on a real API server", () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
     const send = (i: number): Promise<number> =>
       new Promise((resolve, reject) => {
-        const made = randomBytes(6).toString("hex");
-        const body = JSON.stringify({
-          apiVersion: "admission.k8s.io/v1",
-          kind: "AdmissionReview",
-          request: {
-            uid: made,
-            namespace: `ns-${made}`,
-            // Every other review carries no pod: the failure path is counted too.
-            ...(i % 2 === 0 ? { object: { metadata: { name: `pod-${made}` }, spec: {} } } : {}),
-          },
-        });
+        const { body, tuning } = madeUpReview(i);
         const req = httpsRequest(
           {
             host: "127.0.0.1",
             port: webhookPort,
-            path: `/mutate-pods/tuning-${made}`,
+            path: `/mutate-pods/${tuning}`,
             method: "POST",
             agent,
             headers: { "content-type": "application/json" },

@@ -8,7 +8,7 @@ import type { OperatorMetrics } from "../metrics.ts";
 import { expiresAt, type WebhookPKI } from "./certificates.ts";
 import { CertKeeper } from "./cert-keeper.ts";
 import type { APICalls } from "../api-calls.ts";
-import { startWebhookServer } from "./server.ts";
+import { startWebhookServer, type WebhookDeps } from "./server.ts";
 import { podDNSTunings } from "./registration.ts";
 import { TuningReason, type TuningReasonName } from "../../../api/v1alpha1/reasons.ts";
 
@@ -101,11 +101,7 @@ export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<voi
     const server = await startWebhookServer(settings.port, pki.serving, {
       podDNSTunings: () => podDNSTunings(deps.tunings()),
       namespaceLabels: deps.namespaceLabels,
-      // Labels only for tunings in the cache: a request can never add a series.
-      count: (tuning, result) => {
-        const known = tuning === "none" || deps.tunings().some((t) => t.metadata.name === tuning);
-        deps.metrics.dnsWebhook.inc({ tuning: known ? tuning : "unknown", result });
-      },
+      count: countAnswers(deps.tunings, deps.metrics),
       problem: (message) => {
         warn(TuningReason.DNSInjectionFailed, message);
       },
@@ -133,5 +129,16 @@ export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<voi
       await serving;
       await served.server?.close();
     },
+  };
+}
+
+/** Counts the webhook's answers; labels only for tunings in the cache, so a request never adds a series. */
+export function countAnswers(
+  tunings: () => readonly NetworkTuning[],
+  metrics: Pick<OperatorMetrics, "dnsWebhook">,
+): WebhookDeps["count"] {
+  return (tuning, result) => {
+    const known = tuning === "none" || tunings().some((t) => t.metadata.name === tuning);
+    metrics.dnsWebhook.inc({ tuning: known ? tuning : "unknown", result });
   };
 }
