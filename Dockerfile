@@ -44,7 +44,7 @@ ENV NODE_ENV=production
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist dist
-# nettune-agent-cli: plan|apply|revert|inventory on the node without a cluster.
+# nettune-agent-cli: plan|apply|revert|inventory|diagnose on the node without a cluster.
 # nettune-uninstall: the chart's pre-delete hook.
 # The agent runs with Node's flags from node-agent/src/node-flags.ts (V8's lite mode: an idle
 # agent about 19 MB smaller; one garbage-collector thread: half its idle CPU). The CLI starts

@@ -12,16 +12,21 @@ import { execRunner } from "./host/commands.ts";
 import { Ethtool } from "./host/ethtool.ts";
 import { hostPathsUnder } from "./host/paths.ts";
 import { loadSpecFile, SpecFileError } from "./load-spec.ts";
-import { formatResults } from "./table.ts";
+import { formatDiagnosis, formatResults } from "./table.ts";
+import { diagnose } from "./engine/diagnose.ts";
+import { readCounterSample, readNodeBounds } from "./facts/symptom-counters.ts";
 import { conflicting, describeConflict } from "./engine/other-writers.ts";
 
-const usage = `usage: node-agent <plan|apply|revert|inventory> [--file tuning.yaml|-] [--root /] [--run-dir ROOT/run/nettune]
-                  [--resolv-conf /etc/resolv.conf] [--output table|json] [--from-previous]
+const usage = `usage: node-agent <plan|apply|revert|inventory|diagnose> [--file tuning.yaml|-] [--root /]
+                  [--run-dir ROOT/run/nettune] [--resolv-conf /etc/resolv.conf] [--output table|json]
+                  [--from-previous] [--window 6] [--interval 2]
   plan       show what apply would change; writes nothing
   apply      apply the file's settings (Audit mode in the file plans only)
   revert     restore every value NetTune changed on this node; --from-previous restores
              from the generation kept before an originals file that cannot be trusted
-  inventory  print the node's NICs, CPUs, conntrack and resolver options`;
+  inventory  print the node's NICs, CPUs, conntrack and resolver options
+  diagnose   read the kernel's drop and overflow counters every --interval seconds for
+             --window seconds; print each symptom that held throughout, with its remedy`;
 
 const options = {
   file: { type: "string", short: "f" },
@@ -31,6 +36,8 @@ const options = {
   "resolv-conf": { type: "string" },
   output: { type: "string", default: "table" },
   "from-previous": { type: "boolean" },
+  window: { type: "string", default: "6" },
+  interval: { type: "string", default: "2" },
   "kill-before-write": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -83,7 +90,43 @@ const commands: Record<string, Command> = {
     print(values.output === "json" ? JSON.stringify(inventory, null, 2) : stringify(inventory));
     return 0;
   },
+  diagnose: async (values, deps) => {
+    const { window, interval } = diagnosisWindow(values);
+    const ethtool = new Ethtool(deps.run);
+    const diagnosis = await diagnose(
+      {
+        sample: (atMs) => readCounterSample(deps.paths, atMs),
+        bounds: (last, ringsOf) => readNodeBounds(deps.paths, ethtool, last, ringsOf),
+        now: () => Date.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      },
+      interval * 1000,
+      window / interval,
+    );
+    print(
+      values.output === "json" ? JSON.stringify(diagnosis, null, 2) : formatDiagnosis(diagnosis),
+    );
+    return 0;
+  },
 };
+
+/** --window and --interval in whole seconds; the window a whole number of intervals, at least two. */
+function diagnosisWindow(values: Values): { window: number; interval: number } {
+  const window = Number(values.window);
+  const interval = Number(values.interval);
+  if (!Number.isInteger(interval) || interval < 1 || interval > 300)
+    throw new UsageError("--interval must be a whole number of seconds from 1 to 300");
+  if (
+    !Number.isInteger(window) ||
+    window % interval !== 0 ||
+    window / interval < 2 ||
+    window > 3600
+  )
+    throw new UsageError(
+      "--window must be at least two --intervals, a multiple of it, at most 3600 seconds",
+    );
+  return { window, interval };
+}
 
 async function planOrApply(
   command: "plan" | "apply",

@@ -1,6 +1,5 @@
 import type { SettingResult } from "../../api/v1alpha1/node-network-tuning.ts";
-
-const columns = ["SETTING", "CURRENT", "DESIRED", "ORIGINAL", "RESULT", "MESSAGE"] as const;
+import type { Diagnosis } from "./engine/diagnose.ts";
 
 /**
  * Control characters shown as escapes: an interface name or a host file may
@@ -16,16 +15,42 @@ export function escapeControl(text: string): string {
 
 /** A plain text table of setting results, one row each, as kubectl prints. */
 export function formatResults(results: SettingResult[]): string {
-  const rows = results.map((r) =>
-    [
+  return formatTable(
+    ["SETTING", "CURRENT", "DESIRED", "ORIGINAL", "RESULT", "MESSAGE"],
+    results.map((r) => [
       r.name,
       r.observed ?? "",
       r.desired ?? "",
       r.original ?? "",
       r.reason ? `${r.state} (${r.reason})` : r.state,
       r.message ?? "",
-    ].map(escapeControl),
+    ]),
   );
+}
+
+/** Each symptom with its evidence and remedy, and the counters this node lacks. */
+export function formatDiagnosis(diagnosis: Diagnosis): string {
+  const rows = diagnosis.advice.map(({ symptom, evidence, remedy, bound, note }) => [
+    symptom,
+    evidence.where ?? "",
+    `${evidence.counter} +${evidence.delta} in ${evidence.windowSeconds}s`,
+    remedy
+      ? `${remedy.setting}${remedy.interface ? ` (${remedy.interface})` : ""}: ${remedy.value}`
+      : "none",
+    [bound, note].filter(Boolean).join("; "),
+  ]);
+  const table =
+    rows.length === 0
+      ? `no symptom held through ${diagnosis.windowSeconds}s\n`
+      : formatTable(["SYMPTOM", "WHERE", "EVIDENCE", "REMEDY", "BOUND"], rows);
+  const unknown = diagnosis.unknown.length
+    ? `not on this node, so not judged: ${diagnosis.unknown.join(", ")}\n`
+    : "";
+  return table + unknown;
+}
+
+function formatTable(columns: readonly string[], cells: string[][]): string {
+  const rows = cells.map((row) => row.map(escapeControl));
   const widths = columns.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
   );

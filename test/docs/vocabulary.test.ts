@@ -12,6 +12,7 @@ import {
   TuningConditionType,
   TuningReason,
 } from "../../api/v1alpha1/reasons.ts";
+import { Symptom } from "../../api/v1alpha1/advice.ts";
 
 const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
 const start = readme.indexOf("## Conditions, reasons and what to do");
@@ -66,5 +67,18 @@ describe("README speaks the API's vocabulary", () => {
     const paragraph = section.slice(from, section.indexOf("\n\n", from));
     const named = reasonsIn([paragraph.replace("`status.settings[].reason`", "")]);
     expect([...named].sort()).toEqual(Object.values(SettingReason).sort());
+  });
+});
+
+describe("README's diagnosis table speaks the advice vocabulary", () => {
+  const from = readme.indexOf("## Diagnose a node");
+  const table = readme
+    .slice(from, readme.indexOf("\n## ", from + 1))
+    .split("\n")
+    .filter((line) => line.startsWith("| `"));
+  const symptoms = table.map((row) => /^\| `([A-Za-z]+)`/.exec(row)?.[1] ?? "");
+
+  it("lists every symptom the agent detects, and no other", () => {
+    expect(symptoms.sort()).toEqual(Object.values(Symptom).sort());
   });
 });

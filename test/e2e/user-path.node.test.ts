@@ -375,6 +375,38 @@ describe("the user's path on a real node", () => {
     expect(plan.results.some((r) => r.state === "WouldChange")).toBe(false);
   });
 
+  it("diagnoses the node through kubectl debug with the image, as the README says", async () => {
+    const image = await jsonpath(
+      ["-n", namespace, "get", "pod", await agentPod()],
+      "{.spec.containers[0].image}",
+    );
+    const started = await kubectl([
+      ...["-n", namespace, "debug", `node/${provider.nodeName}`, "--profile=sysadmin"],
+      ...[`--image=${image}`, "--image-pull-policy=IfNotPresent", "--"],
+      ...["nettune-agent-cli", "diagnose", "--root", "/host", "--window", "2", "--interval", "1"],
+      ...["--output", "json"],
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    // kubectl says "Creating debugging pod NAME with container debugger on node NODE."
+    const name = /debugging pod (\S+) with/.exec(started.stdout + started.stderr)?.[1] ?? "";
+    expect(name).not.toBe("");
+    await eventually("the debug pod Succeeded", () =>
+      jsonpath(["-n", namespace, "get", "pod", name], "{.status.phase}").then(
+        (phase) => phase === "Succeeded" || phase === "Failed" || undefined,
+      ),
+    );
+    const diagnosis = JSON.parse(await ok(["-n", namespace, "logs", name])) as {
+      windowSeconds: number;
+      advice: unknown[];
+      unknown: string[];
+    };
+    await ok(["-n", namespace, "delete", "pod", name, "--wait=false"]);
+    expect(diagnosis.windowSeconds).toBe(2);
+    expect(Array.isArray(diagnosis.advice)).toBe(true);
+    // The node's own kernel has every counter the detectors read.
+    expect(diagnosis.unknown).toEqual([]);
+  });
+
   it("shows what the agent did on the node among the Node's Events, from the agent's own account", async () => {
     const told =
       /Normal\s+Applied\s+.*nettune\.io\/node-agent\s+generation \d+: \d+\/\d+ settings hold/;

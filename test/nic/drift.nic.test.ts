@@ -141,9 +141,16 @@ describe("the agent daemon in the guest, on a real API server", () => {
     const corrections = /^nettune_agent_drift_corrections_total\{writer="unknown"\} (\d+)/m.exec(
       text.metrics ?? "",
     );
-    expect(Number(corrections?.[1])).toBeGreaterThanOrEqual(4);
-    const drifted = status?.conditions?.find((c) => c.type === "Drifted");
-    expect(drifted).toMatchObject({ status: "True", reason: "DriftCorrected" });
-    expect(drifted?.message).toMatch(/rx-[23]\/rps_cpus|irq\//);
+    // At least the drift the guest itself read at once (RPS of rx-2 and rx-3, and where
+    // input.3 fires). How much more the driver resets before the agent looks (XPS, the
+    // other queue IRQs) depends on the emulated driver's timing: 3 to 8 seen.
+    const seen = (text.recreated ?? "").trim().split(" ");
+    const wanted = [rps("applied")[2], rps("applied")[3], irqs("applied")[6]];
+    const drifted = seen.filter((value, i) => value !== wanted[i]).length;
+    expect(drifted).toBe(3);
+    expect(Number(corrections?.[1])).toBeGreaterThanOrEqual(drifted);
+    const condition = status?.conditions?.find((c) => c.type === "Drifted");
+    expect(condition).toMatchObject({ status: "True", reason: "DriftCorrected" });
+    expect(condition?.message).toMatch(/rx-[23]\/rps_cpus|irq\//);
   });
 });

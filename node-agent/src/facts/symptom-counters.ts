@@ -1,0 +1,99 @@
+import path from "node:path";
+import { compact } from "../../../common/compact.ts";
+import type { Ethtool } from "../host/ethtool.ts";
+import type { HostPaths } from "../host/paths.ts";
+import {
+  readConntrackCounters,
+  readNICDrops,
+  readSoftnet,
+  type ConntrackCounters,
+  type SoftnetRow,
+} from "./host-counters.ts";
+import { parseNetstat } from "./netstat.ts";
+import { readText, undefinedOnHostData } from "./read.ts";
+
+/** The counters the detectors compare between two moments; a counter this node lacks is absent. */
+export interface CounterSample {
+  atMs: number;
+  conntrack: ConntrackCounters;
+  /** Empty when /proc/net/softnet_stat cannot be read. */
+  softnet: SoftnetRow[];
+  /** Per interface, its drop and error counters from sysfs. */
+  nics: Record<string, Record<string, number>>;
+  /** TcpExt counters by name (ListenOverflows, ListenDrops). */
+  tcp: Record<string, number>;
+}
+
+/** The values a remedy starts from and may not pass. */
+export interface NodeBounds {
+  cpus: number;
+  memTotalBytes?: number;
+  conntrackMax?: number;
+  sysctls: Partial<Record<"somaxconn" | "netdev_max_backlog" | "netdev_budget", number>>;
+  /** Each interface's RX ring: what it has and its pre-set maximum. */
+  rxRings: Record<string, { current?: number; max?: number }>;
+}
+
+const tcpCounters = ["ListenOverflows", "ListenDrops"];
+
+export async function readCounterSample(paths: HostPaths, atMs: number): Promise<CounterSample> {
+  const [conntrack, softnet, drops, netstat] = await Promise.all([
+    readConntrackCounters(paths),
+    readSoftnet(paths),
+    readNICDrops(paths),
+    readText(paths.root, path.join(paths.proc, "net/netstat")).then(parseNetstat),
+  ]);
+  const nics: CounterSample["nics"] = {};
+  for (const { iface, counter, value } of drops) (nics[iface] ??= {})[counter] = value;
+  const tcp: CounterSample["tcp"] = {};
+  for (const name of tcpCounters) {
+    const value = netstat.get(`TcpExt ${name}`);
+    if (value !== undefined) tcp[name] = value;
+  }
+  return { atMs, conntrack, softnet, nics, tcp };
+}
+
+/** A whole number from a sysctl under /proc/sys/net/core; undefined when absent or not one. */
+async function coreSysctl(paths: HostPaths, name: string): Promise<number | undefined> {
+  const text = (await readText(paths.root, path.join(paths.proc, "sys/net/core", name))).trim();
+  return /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** MemTotal from /proc/meminfo, in bytes. */
+export async function readMemTotal(paths: HostPaths): Promise<number | undefined> {
+  const text = await readText(paths.root, path.join(paths.proc, "meminfo"));
+  const kib = /^MemTotal:\s+(\d+) kB$/m.exec(text)?.[1];
+  return kib === undefined ? undefined : Number(kib) * 1024;
+}
+
+export async function readCoreSysctls(paths: HostPaths): Promise<NodeBounds["sysctls"]> {
+  const sysctls: NodeBounds["sysctls"] = {};
+  for (const name of ["somaxconn", "netdev_max_backlog", "netdev_budget"] as const) {
+    const value = await coreSysctl(paths, name);
+    if (value !== undefined) sysctls[name] = value;
+  }
+  return sysctls;
+}
+
+/** The bounds the remedies need: RX rings only of the interfaces named (ethtool -g each). */
+export async function readNodeBounds(
+  paths: HostPaths,
+  ethtool: Pick<Ethtool, "rings">,
+  last: CounterSample,
+  ringsOf: string[],
+): Promise<NodeBounds> {
+  const rxRings: NodeBounds["rxRings"] = {};
+  for (const name of ringsOf) {
+    const rings = await ethtool.rings(name).catch(undefinedOnHostData);
+    rxRings[name] = compact({ current: rings?.current.rx, max: rings?.max.rx });
+  }
+  const memTotalBytes = await readMemTotal(paths);
+  const bounds: NodeBounds = {
+    cpus: last.softnet.length,
+    sysctls: await readCoreSysctls(paths),
+    rxRings,
+  };
+  if (memTotalBytes !== undefined) bounds.memTotalBytes = memTotalBytes;
+  if (last.conntrack.max !== undefined) bounds.conntrackMax = last.conntrack.max;
+  return bounds;
+}
