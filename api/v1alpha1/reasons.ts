@@ -200,6 +200,10 @@ export const AgentEventReason = {
   StateUntrusted: "StateUntrusted",
   /** Some recorded originals could not be restored; they stay recorded and are tried again (Warning). */
   RevertFailed: "RevertFailed",
+  /** A kernel counter kept rising through a whole window; the note gives the remedy (Warning). */
+  SymptomFound: "SymptomFound",
+  /** A symptom found earlier stayed quiet through a whole window (Normal). */
+  SymptomCleared: "SymptomCleared",
 } as const;
 
 /** What the agent did, in an Event's `action` field. */
@@ -208,6 +212,19 @@ export const AgentEventAction = {
   Rollback: "Rollback",
   CorrectDrift: "CorrectDrift",
   Revert: "Revert",
+  Diagnose: "Diagnose",
+} as const;
+
+/**
+ * The one condition the agent keeps on its Node, as node-problem-detector
+ * keeps its own: True while a symptom holds (docs/adr/0014).
+ */
+export const NodeAdviceCondition = {
+  type: "NetworkTuningAdvice",
+  /** Some symptom holds; the message names each with its remedy. */
+  SymptomsFound: "SymptomsFound",
+  /** No symptom holds. */
+  NoSymptoms: "NoSymptoms",
 } as const;
 
 /** The kubelet's condition on a Node that the operator reads (Kubernetes' vocabulary, not ours). */

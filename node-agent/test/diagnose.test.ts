@@ -15,76 +15,20 @@ import {
   type NodeBounds,
 } from "../src/facts/symptom-counters.ts";
 import { parseNetstat } from "../src/facts/netstat.ts";
-
-type Mod = (sample: CounterSample) => void;
-
-/** A quiet two-CPU node's counters at `second`, changed by mods. */
-function sample(second: number, ...mods: Mod[]): CounterSample {
-  const s: CounterSample = {
-    atMs: second * 1000,
-    conntrack: { count: 100, max: 1000, drop: 0, earlyDrop: 0, insertFailed: 0 },
-    softnet: [
-      { cpu: 0, processed: 0, dropped: 0, timeSqueeze: 0 },
-      { cpu: 1, processed: 0, dropped: 0, timeSqueeze: 0 },
-    ],
-    nics: { eth0: { rx_dropped: 0, rx_missed_errors: 0 } },
-    tcp: { ListenOverflows: 0, ListenDrops: 0 },
-  };
-  for (const mod of mods) mod(s);
-  return s;
-}
-
-const overflows =
-  (n: number): Mod =>
-  (s) => {
-    s.tcp.ListenOverflows = n;
-  };
-const missed =
-  (n: number): Mod =>
-  (s) => {
-    s.nics.eth0 = { ...s.nics.eth0, rx_missed_errors: n };
-  };
-const conntrackDrops =
-  (n: number): Mod =>
-  (s) => {
-    s.conntrack.drop = n;
-  };
-const fill =
-  (count: number): Mod =>
-  (s) => {
-    s.conntrack.count = count;
-  };
-const squeezes =
-  (n: number): Mod =>
-  (s) => {
-    (s.softnet[0] as { timeSqueeze: number }).timeSqueeze = n;
-  };
-const backlogDrops =
-  (n: number): Mod =>
-  (s) => {
-    (s.softnet[1] as { dropped: number }).dropped = n;
-  };
-const insertFailed =
-  (n: number): Mod =>
-  (s) => {
-    s.conntrack.insertFailed = n;
-  };
-const processed =
-  (cpu0: number, cpu1: number): Mod =>
-  (s) => {
-    (s.softnet[0] as { processed: number }).processed = cpu0;
-    (s.softnet[1] as { processed: number }).processed = cpu1;
-  };
-const without =
-  (drop: (s: CounterSample) => void): Mod =>
-  (s) => {
-    drop(s);
-  };
-
-/** Samples one second apart, each with the mods its values give. */
-function series(mod: (n: number) => Mod, values: number[]): CounterSample[] {
-  return values.map((value, second) => sample(second, mod(value)));
-}
+import {
+  backlogDrops,
+  conntrackDrops,
+  counterSample,
+  fill,
+  insertFailed,
+  missed,
+  nodeBounds,
+  overflows,
+  processed,
+  series,
+  squeezes,
+  without,
+} from "./gen/counters.ts";
 
 const symptoms = (samples: CounterSample[], previous: string[] = []): SymptomName[] =>
   detect(samples, new Set(previous)).map((f) => f.symptom);
@@ -126,7 +70,7 @@ describe("detect", () => {
     [
       "a counter the node lacks is unknown, never zero",
       [0, 1, 2, 3].map((t) =>
-        sample(
+        counterSample(
           t,
           without((s) => {
             delete s.tcp.ListenOverflows;
@@ -154,26 +98,26 @@ describe("detect", () => {
     ["conntrack above 90% once is not", series(fill, [950, 100, 950, 950]), [], []],
     [
       "insert_failed at one every few seconds is already a symptom",
-      [0, 3, 6, 9].map((t, i) => sample(t, insertFailed(i))),
+      [0, 3, 6, 9].map((t, i) => counterSample(t, insertFailed(i))),
       [],
       [Symptom.ConntrackInsertFailed],
     ],
     ["missed packets on a NIC", series(missed, [0, 2, 4, 6]), [], [Symptom.NICMissedPackets]],
     [
       "receive work on one CPU of two, at a high rate",
-      [0, 1, 2, 3].map((t) => sample(t, processed(t * 9000, t * 100))),
+      [0, 1, 2, 3].map((t) => counterSample(t, processed(t * 9000, t * 100))),
       [],
       [Symptom.ReceiveSkew],
     ],
     [
       "receive work spread evenly is not skewed",
-      [0, 1, 2, 3].map((t) => sample(t, processed(t * 5000, t * 5000))),
+      [0, 1, 2, 3].map((t) => counterSample(t, processed(t * 5000, t * 5000))),
       [],
       [],
     ],
     [
       "one busy CPU at a trickle is not skewed",
-      [0, 1, 2, 3].map((t) => sample(t, processed(t * 90, t))),
+      [0, 1, 2, 3].map((t) => counterSample(t, processed(t * 90, t))),
       [],
       [],
     ],
@@ -200,19 +144,6 @@ describe("detect", () => {
   });
 });
 
-/** A node with 4 CPUs, 16 GiB and kernel defaults, changed by mods. */
-function bounds(...mods: ((b: NodeBounds) => void)[]): NodeBounds {
-  const b: NodeBounds = {
-    cpus: 4,
-    memTotalBytes: 16 * 2 ** 30,
-    conntrackMax: 262144,
-    sysctls: { somaxconn: 4096, netdev_max_backlog: 1000, netdev_budget: 300 },
-    rxRings: { eth0: { current: 256, max: 4096 } },
-  };
-  for (const mod of mods) mod(b);
-  return b;
-}
-
 const finding = (symptom: SymptomName, where?: string): Finding => ({
   key: symptom,
   symptom,
@@ -233,126 +164,126 @@ describe("advise", () => {
     [
       "somaxconn is raised fourfold",
       finding(Symptom.ListenOverflows),
-      bounds(),
+      nodeBounds(),
       { setting: Remedy.Somaxconn, value: "16384" },
       /65535/,
     ],
     [
       "somaxconn is raised to at least 4096",
       finding(Symptom.ListenOverflows),
-      bounds((b) => (b.sysctls.somaxconn = 16)),
+      nodeBounds((b) => (b.sysctls.somaxconn = 16)),
       { setting: Remedy.Somaxconn, value: "4096" },
       /65535/,
     ],
     [
       "somaxconn never passes its ceiling",
       finding(Symptom.ListenOverflows),
-      bounds((b) => (b.sysctls.somaxconn = 30000)),
+      nodeBounds((b) => (b.sysctls.somaxconn = 30000)),
       { setting: Remedy.Somaxconn, value: "65535" },
       /65535/,
     ],
     [
       "somaxconn at its ceiling gets no value",
       finding(Symptom.ListenOverflows),
-      bounds((b) => (b.sysctls.somaxconn = 65535)),
+      nodeBounds((b) => (b.sysctls.somaxconn = 65535)),
       undefined,
       /reached/,
     ],
     [
       "a value above the ceiling is never lowered",
       finding(Symptom.ListenOverflows),
-      bounds((b) => (b.sysctls.somaxconn = 100000)),
+      nodeBounds((b) => (b.sysctls.somaxconn = 100000)),
       undefined,
       /reached/,
     ],
     [
       "an unreadable sysctl gets no value",
       finding(Symptom.BacklogDrops),
-      bounds((b) => (b.sysctls = {})),
+      nodeBounds((b) => (b.sysctls = {})),
       undefined,
       /could not be read/,
     ],
     [
       "netdev_max_backlog doubles",
       finding(Symptom.BacklogDrops),
-      bounds(),
+      nodeBounds(),
       { setting: Remedy.NetdevMaxBacklog, value: "2000" },
       /262144/,
     ],
     [
       "netdev_budget doubles",
       finding(Symptom.BudgetSqueeze),
-      bounds(),
+      nodeBounds(),
       { setting: Remedy.NetdevBudget, value: "600" },
       /3000/,
     ],
     [
       "the RX ring doubles",
       finding(Symptom.NICMissedPackets, "eth0"),
-      bounds(),
+      nodeBounds(),
       { setting: Remedy.RingsRx, value: "512" },
       /pre-set maximum, 4096/,
     ],
     [
       "the RX ring never passes its pre-set maximum",
       finding(Symptom.NICMissedPackets, "eth0"),
-      bounds((b) => (b.rxRings.eth0 = { current: 3000, max: 4096 })),
+      nodeBounds((b) => (b.rxRings.eth0 = { current: 3000, max: 4096 })),
       { setting: Remedy.RingsRx, value: "4096" },
       /4096/,
     ],
     [
       "a ring at its maximum gets no value",
       finding(Symptom.NICMissedPackets, "eth0"),
-      bounds((b) => (b.rxRings.eth0 = { current: 4096, max: 4096 })),
+      nodeBounds((b) => (b.rxRings.eth0 = { current: 4096, max: 4096 })),
       undefined,
       /reached/,
     ],
     [
       "a driver that reports no ring gets no value",
       finding(Symptom.NICMissedPackets, "eth0"),
-      bounds((b) => (b.rxRings = {})),
+      nodeBounds((b) => (b.rxRings = {})),
       undefined,
       /does not report/,
     ],
     [
       "conntrack doubles within its memory",
       finding(Symptom.ConntrackTableFull),
-      bounds(),
+      nodeBounds(),
       { setting: Remedy.ConntrackMin, value: "524288" },
       /1\/32 of memory/,
     ],
     [
       "conntrack stops at 1/32 of memory",
       finding(Symptom.ConntrackTableFull),
-      bounds((b) => (b.memTotalBytes = 2 ** 30)),
+      nodeBounds((b) => (b.memTotalBytes = 2 ** 30)),
       undefined,
       /104857 entries.*reached/,
     ],
     [
       "conntrack without the node's memory gets no value",
       finding(Symptom.ConntrackTableFull),
-      bounds((b) => delete b.memTotalBytes),
+      nodeBounds((b) => delete b.memTotalBytes),
       undefined,
       /memory could not be read/,
     ],
     [
       "insert_failed is cured by the pods' resolver option",
       finding(Symptom.ConntrackInsertFailed),
-      bounds(),
+      nodeBounds(),
       { setting: Remedy.PodsSingleRequestReopen, value: "single-request-reopen" },
       /resolver option/,
     ],
     [
       "receive skew spreads with RPS",
       finding(Symptom.ReceiveSkew),
-      bounds(),
+      nodeBounds(),
       { setting: Remedy.RPSAllCPUs, value: "all" },
       /4 CPUs/,
     ],
     [
       "one CPU has nothing to spread to",
       finding(Symptom.ReceiveSkew),
-      bounds((b) => (b.cpus = 1)),
+      nodeBounds((b) => (b.cpus = 1)),
       undefined,
       /one CPU/,
     ],
@@ -369,7 +300,7 @@ describe("advise", () => {
   });
 
   it("names the interface of a per-interface remedy", () => {
-    expect(advise(finding(Symptom.NICMissedPackets, "eth0"), bounds()).remedy?.interface).toBe(
+    expect(advise(finding(Symptom.NICMissedPackets, "eth0"), nodeBounds()).remedy?.interface).toBe(
       "eth0",
     );
   });
@@ -381,8 +312,8 @@ describe("diagnose", () => {
     const slept: number[] = [];
     const diagnosis = await diagnose(
       {
-        sample: (atMs) => Promise.resolve(sample(atMs / 1000, overflows(atMs / 100))),
-        bounds: () => Promise.resolve(bounds()),
+        sample: (atMs) => Promise.resolve(counterSample(atMs / 1000, overflows(atMs / 100))),
+        bounds: () => Promise.resolve(nodeBounds()),
         now: () => now,
         sleep: (ms) => {
           slept.push(ms);

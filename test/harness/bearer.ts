@@ -15,6 +15,7 @@ export function sendAs(
   method: string,
   url: string,
   body?: unknown,
+  contentType = method === "PATCH" ? "application/merge-patch+json" : "application/json",
 ): Promise<ApiAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -24,7 +25,7 @@ export function sendAs(
         rejectUnauthorized: false,
         headers: {
           authorization: `Bearer ${token}`,
-          "content-type": method === "PATCH" ? "application/merge-patch+json" : "application/json",
+          "content-type": contentType,
         },
       },
       (response) => {

@@ -12,6 +12,7 @@ import type { ControlPlane } from "../harness/control-plane.ts";
 import { renderChart } from "../harness/helm.ts";
 import { kubectl } from "../harness/kubectl.ts";
 import { eventually } from "../harness/wait.ts";
+import { AgentEventReason, NodeAdviceCondition } from "../../api/v1alpha1/reasons.ts";
 
 const namespace = "nettune-system";
 const nodes = ["node-a", "node-b"];
@@ -119,7 +120,9 @@ beforeAll(async () => {
     ["--webhook-port", "18481", "--webhook-check-seconds", "1"],
     kubeconfig,
   );
-  for (const node of nodes) await cluster.startAgent(node, [], agentTokens.get(node));
+  // One counter sample a second: the diagnosis window is three of them.
+  for (const node of nodes)
+    await cluster.startAgent(node, ["--pressure-sample-seconds", "1"], agentTokens.get(node));
 });
 
 afterAll(async () => {
@@ -656,10 +659,134 @@ describe("least privilege: the chart's service accounts on a real API server", (
     expect(await can("get", "networktunings.nettune.io")).toBe("no");
     expect(await can("update", "nodenetworktunings.nettune.io")).toBe("no");
     expect(await can("list", "nodes")).toBe("no");
+    expect(await can("patch", "nodes", "--subresource=status")).toBe("yes");
+    expect(await can("patch", "nodes")).toBe("no");
     expect(await can("create", "events.events.k8s.io", "-n", "default")).toBe("yes");
     expect(await can("patch", "events.events.k8s.io", "-n", "default")).toBe("yes");
     expect(await can("list", "events.events.k8s.io", "-n", "default")).toBe("no");
     expect(await can("create", "events.events.k8s.io", "-n", namespace)).toBe("no");
     expect(await can("create", "events", "-n", "default")).toBe("no");
+  });
+
+  it("an agent whose node shows a symptom sets NetworkTuningAdvice on its own Node with a SymptomFound Event, and clears both when it ends", async () => {
+    // node-a's accept queues overflow: its simulated /proc/net/netstat rises 50 a second.
+    let overflows = 0;
+    const netstat = path.join(cluster.hostRoot("node-a"), "proc/net/netstat");
+    const rise = (): Promise<void> =>
+      writeFile(
+        netstat,
+        `TcpExt: ListenOverflows ListenDrops\nTcpExt: ${overflows} ${overflows}\n`,
+      );
+    await rise();
+    const timer = setInterval(() => {
+      overflows += 25;
+      void rise();
+    }, 500);
+    const condition = async (node: string): Promise<Record<string, string> | undefined> => {
+      const got = await run(["get", "node", node, "-o", "json"]);
+      const conditions = (JSON.parse(got) as { status: { conditions?: Record<string, string>[] } })
+        .status.conditions;
+      return conditions?.find((c) => c.type === NodeAdviceCondition.type);
+    };
+    try {
+      const found = await eventually(async () => {
+        const c = await condition("node-a");
+        expect(c?.status).toBe("True");
+        return c as Record<string, string>;
+      }, 30_000);
+      expect(found).toMatchObject({ reason: NodeAdviceCondition.SymptomsFound });
+      expect(found.message).toContain("ListenOverflows (TcpExt ListenOverflows +");
+      expect(found.message).toContain("set sysctls.net.core.somaxconn to 16384");
+      const quiet = await eventually(async () => {
+        const c = await condition("node-b");
+        expect(c).toBeDefined();
+        return c;
+      }, 30_000);
+      expect(quiet).toMatchObject({ status: "False", reason: NodeAdviceCondition.NoSymptoms });
+      // The kubelet's Ready condition is still there beside it.
+      const ready = JSON.parse(await run(["get", "node", "node-a", "-o", "json"])) as {
+        status: { conditions: { type: string }[] };
+      };
+      expect(ready.status.conditions.map((c) => c.type)).toContain("Ready");
+      const warning = await eventually(async () => {
+        const list = JSON.parse(
+          await run(["get", "events.events.k8s.io", "-n", "default", "-o", "json"]),
+        ) as {
+          items: {
+            reason: string;
+            type: string;
+            regarding: { kind: string; name: string };
+            note: string;
+          }[];
+        };
+        const event = list.items.find((e) => e.reason === AgentEventReason.SymptomFound);
+        expect(event).toBeDefined();
+        return event;
+      });
+      expect(warning).toMatchObject({
+        type: "Warning",
+        regarding: { kind: "Node", name: "node-a" },
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    const cleared = await eventually(async () => {
+      const c = await condition("node-a");
+      expect(c?.status).toBe("False");
+      return c as Record<string, string>;
+    }, 30_000);
+    expect(cleared.reason).toBe(NodeAdviceCondition.NoSymptoms);
+  });
+
+  it("the agent may change only that condition of its own Node", async () => {
+    const token = agentTokens.get("node-a") ?? "";
+    const status = (node: string): string => `/api/v1/nodes/${node}/status`;
+    const advice = {
+      type: NodeAdviceCondition.type,
+      status: "True",
+      reason: NodeAdviceCondition.SymptomsFound,
+      message: "m",
+    };
+    const patch = (node: string, body: unknown): Promise<ApiAnswer> =>
+      sendAs(
+        controlPlane,
+        token,
+        "PATCH",
+        status(node),
+        body,
+        "application/strategic-merge-patch+json",
+      );
+    expect((await patch("node-a", { status: { conditions: [advice] } })).code).toBe(200);
+    const refused: [string, string, unknown][] = [
+      ["another node's condition", "node-b", { status: { conditions: [advice] } }],
+      [
+        "its Ready condition",
+        "node-a",
+        { status: { conditions: [{ type: "Ready", status: "False", reason: "R", message: "m" }] } },
+      ],
+      ["its labels", "node-a", { metadata: { labels: { pool: "elsewhere" } } }],
+      [
+        "its addresses",
+        "node-a",
+        { status: { addresses: [{ type: "InternalIP", address: "10.9.9.9" }] } },
+      ],
+      ["its capacity", "node-a", { status: { capacity: { cpu: "128" } } }],
+    ];
+    for (const [what, node, body] of refused) {
+      const answer = await patch(node, body);
+      expect(answer.code, what).toBe(403);
+      expect(answer.message, what).toMatch(
+        /may (change only the NetworkTuningAdvice condition|not write nodes)/,
+      );
+    }
+    const spec = await sendAs(
+      controlPlane,
+      token,
+      "PATCH",
+      "/api/v1/nodes/node-a",
+      { spec: { unschedulable: true } },
+      "application/strategic-merge-patch+json",
+    );
+    expect(spec.code).toBe(403);
   });
 });

@@ -29,7 +29,7 @@ async function promtool(...args: string[]): Promise<{ code: number; output: stri
 describe("the chart's alerting rules", () => {
   it("are valid Prometheus rules", async () => {
     const result = await promtool("check", "rules", rules);
-    expect(result.output).toContain("SUCCESS: 12 rules found");
+    expect(result.output).toContain("SUCCESS: 13 rules found");
     expect(result.code).toBe(0);
   });
 
@@ -51,7 +51,7 @@ describe("the chart's alerting rules", () => {
       ),
     );
     const runbooks = [...readFileSync(rules, "utf8").matchAll(/runbook: (\S+)/g)].map((m) => m[1]);
-    expect(runbooks).toHaveLength(12);
+    expect(runbooks).toHaveLength(13);
     for (const runbook of runbooks) expect(headings, runbook).toContain(runbook);
   });
 

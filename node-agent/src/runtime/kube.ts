@@ -89,6 +89,11 @@ export interface EventClient {
   ): Promise<void>;
 }
 
+/** The agent's one write to its Node: its own condition, by strategic merge (keyed by type). */
+export interface NodeStatusClient {
+  patchNodeStatus(name: string, patch: { status: { conditions: object[] } }): Promise<void>;
+}
+
 const eventsPath = (namespace: string): string =>
   `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
 
@@ -96,7 +101,7 @@ const eventsPath = (namespace: string): string =>
 export function kubeClient(
   connection: Connection,
   probeServer?: string,
-): NodeTuningClient & EventClient {
+): NodeTuningClient & EventClient & NodeStatusClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const send = async (
     method: string,
@@ -185,6 +190,10 @@ export function kubeClient(
         ],
         "application/json-patch+json",
       );
+    },
+    async patchNodeStatus(name, patch) {
+      const path = `/api/v1/nodes/${encodeURIComponent(name)}/status`;
+      await send("PATCH", path, patch, "application/strategic-merge-patch+json");
     },
     async createEvent(namespace, event) {
       await send("POST", eventsPath(namespace), event);

@@ -1,3 +1,4 @@
+import type { Advice } from "../../../api/v1alpha1/advice.ts";
 import { OtherWriter } from "../../../api/v1alpha1/reasons.ts";
 import Counter from "prom-client/lib/counter.js";
 import Gauge from "prom-client/lib/gauge.js";
@@ -70,6 +71,21 @@ export class AgentMetrics {
     for (const result of ["created", "counted", "dropped", "failed"])
       this.events.inc({ result }, 0);
     hostGauges(this.registry, paths);
+  }
+
+  /** nettune_agent_symptom: one series per symptom that holds, read from the watch at scrape. */
+  watchSymptoms(current: () => Advice[]): void {
+    new Gauge({
+      name: "nettune_agent_symptom",
+      help: "1 for each symptom that held through a whole window, with the setting its remedy changes (none when at its bound).",
+      labelNames: ["symptom", "where", "remedy"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { symptom, evidence, remedy } of current())
+          this.set({ symptom, where: evidence.where ?? "", remedy: remedy?.setting ?? "none" }, 1);
+      },
+    });
   }
 }
 
