@@ -23,7 +23,7 @@ export type SymptomName = (typeof Symptom)[keyof typeof Symptom];
 
 /** The setting a remedy changes, named as a NetworkTuning spells it. */
 export const Remedy = {
-  ConntrackMin: "conntrack.min",
+  ConntrackMax: "conntrack.max",
   PodsSingleRequestReopen: "dns.pods.singleRequest",
   NetdevMaxBacklog: "sysctls.net.core.netdev_max_backlog",
   NetdevBudget: "sysctls.net.core.netdev_budget",

@@ -204,6 +204,13 @@ describe("advise", () => {
       /could not be read/,
     ],
     [
+      "netdev_max_backlog set tiny is raised to at least the kernel default",
+      finding(Symptom.BacklogDrops),
+      nodeBounds((b) => (b.sysctls.netdev_max_backlog = 1)),
+      { setting: Remedy.NetdevMaxBacklog, value: "1000" },
+      /262144/,
+    ],
+    [
       "netdev_max_backlog doubles",
       finding(Symptom.BacklogDrops),
       nodeBounds(),
@@ -246,10 +253,17 @@ describe("advise", () => {
       /does not report/,
     ],
     [
+      "a tiny table is advised the smallest conntrack.max a tuning takes",
+      finding(Symptom.ConntrackTableFull),
+      nodeBounds((b) => (b.conntrackMax = 64)),
+      { setting: Remedy.ConntrackMax, value: "1024" },
+      /1\/32 of memory/,
+    ],
+    [
       "conntrack doubles within its memory",
       finding(Symptom.ConntrackTableFull),
       nodeBounds(),
-      { setting: Remedy.ConntrackMin, value: "524288" },
+      { setting: Remedy.ConntrackMax, value: "524288" },
       /1\/32 of memory/,
     ],
     [

@@ -6,7 +6,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${NETTUNE_CACHE:-$HOME/.cache/nettune}/guest
-modules=(virtio_pci virtio_console 9pnet_virtio 9p overlay virtio_net e1000e vmxnet3 nf_conntrack)
+# nf_tables, nft_compat and xt_conntrack: an iptables rule that makes the kernel track flows.
+modules=(virtio_pci virtio_console 9pnet_virtio 9p overlay virtio_net e1000e vmxnet3 nf_conntrack
+  nf_tables nft_compat xt_conntrack)
 key=$(cat "$here/initramfs-init.sh" "$0" | sha256sum | cut -c1-12)
 for prepared in "$cache"/linux-image-*-"$key"; do
   if [ -f "$prepared/initramfs.cpio.gz" ]; then echo "$prepared"; exit 0; fi

@@ -55,9 +55,11 @@ const conntrackRule: Rule = (_finding, bounds) => {
     (memTotalBytes * ceilings.conntrackMemoryShare) / ceilings.conntrackEntryBytes,
   );
   const bound = `${ceiling} entries: 1/32 of memory at ${ceilings.conntrackEntryBytes} bytes each`;
-  const value = raise(conntrackMax, 2, ceiling);
-  if (value === undefined) return { bound: `${bound}: reached` };
-  return { remedy: { setting: Remedy.ConntrackMin, value: String(value) }, bound };
+  // 1024: the smallest conntrack.max a tuning takes.
+  const value = raise(conntrackMax, 2, ceiling, 1024);
+  const note = "with conntrack.onlyRaise: true, a node whose table is already larger keeps it";
+  if (value === undefined) return { bound: `${bound}: reached`, note };
+  return { remedy: { setting: Remedy.ConntrackMax, value: String(value) }, bound, note };
 };
 
 const rules: Record<Finding["symptom"], Rule> = {
@@ -72,13 +74,15 @@ const rules: Record<Finding["symptom"], Rule> = {
     Remedy.NetdevMaxBacklog,
     2,
     ceilings.netdevMaxBacklog,
+    // The kernel's own default: a node set below it is first brought back to it.
+    1000,
   ),
   [Symptom.BudgetSqueeze]: sysctlRule(
     "netdev_budget",
     Remedy.NetdevBudget,
     2,
     ceilings.netdevBudget,
-    0,
+    300,
     "if squeezes go on, NET_RX ran out of time (netdev_budget_usecs), not of packets",
   ),
   [Symptom.ReceiveSkew]: (_finding, { cpus }) =>
