@@ -15,6 +15,7 @@ import { loadSpecFile, SpecFileError } from "./load-spec.ts";
 import { formatDiagnosis, formatResults } from "./table.ts";
 import { diagnose } from "./engine/diagnose.ts";
 import { readCounterSample, readNodeBounds } from "./facts/symptom-counters.ts";
+import { PhysicalNICs } from "./facts/physical-nics.ts";
 import { conflicting, describeConflict } from "./engine/other-writers.ts";
 
 const usage = `usage: node-agent <plan|apply|revert|inventory|diagnose> [--file tuning.yaml|-] [--root /]
@@ -93,9 +94,10 @@ const commands: Record<string, Command> = {
   diagnose: async (values, deps) => {
     const { window, interval } = diagnosisWindow(values);
     const ethtool = new Ethtool(deps.run);
+    const nics = new PhysicalNICs(deps.paths);
     const diagnosis = await diagnose(
       {
-        sample: (atMs) => readCounterSample(deps.paths, atMs),
+        sample: async (atMs) => readCounterSample(deps.paths, atMs, await nics.current()),
         bounds: (last, ringsOf) => readNodeBounds(deps.paths, ethtool, last, ringsOf),
         now: () => Date.now(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

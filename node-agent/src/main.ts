@@ -6,6 +6,7 @@ import { specCheckers } from "./runtime/spec-check.ts";
 import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readCounterSample, readNodeBounds } from "./facts/symptom-counters.ts";
+import { PhysicalNICs } from "./facts/physical-nics.ts";
 import { defaultThresholds } from "./engine/detect.ts";
 import { DiagnosisLoop } from "./runtime/diagnosis-loop.ts";
 import { SymptomWatch } from "./runtime/symptom-watch.ts";
@@ -57,8 +58,9 @@ async function main(): Promise<void> {
   const checks = specCheckers();
   const now = (): Date => new Date();
   const events = new EventRecorder({ client, nodeName: config.nodeName, now, log, metrics });
+  const nics = new PhysicalNICs(paths);
   const symptoms = new SymptomWatch({
-    sample: (atMs) => readCounterSample(paths, atMs),
+    sample: async (atMs) => readCounterSample(paths, atMs, await nics.current()),
     bounds: (last, ringsOf) => readNodeBounds(paths, agentEthtool(deps), last, ringsOf),
     now: () => Date.now(),
   });

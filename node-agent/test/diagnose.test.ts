@@ -15,6 +15,7 @@ import {
   type NodeBounds,
 } from "../src/facts/symptom-counters.ts";
 import { parseNetstat } from "../src/facts/netstat.ts";
+import { PhysicalNICs } from "../src/facts/physical-nics.ts";
 import {
   backlogDrops,
   conntrackDrops,
@@ -404,7 +405,7 @@ describe("the counters on a host that prints garbage", () => {
     const paths = hostPathsUnder(root, path.join(root, "run/nettune"));
     const diagnosis = await diagnose(
       {
-        sample: (atMs) => readCounterSample(paths, atMs),
+        sample: (atMs) => readCounterSample(paths, atMs, ["sim0"]),
         bounds: (last) =>
           readNodeBounds(paths, { rings: () => Promise.resolve(undefined) }, last, ["sim0"]),
         now: () => 0,
@@ -415,5 +416,25 @@ describe("the counters on a host that prints garbage", () => {
     );
     expect(diagnosis.advice).toEqual([]);
     for (const counter of unknown) expect(diagnosis.unknown).toContain(counter);
+  });
+});
+
+describe("the physical NICs the diagnosis reads", () => {
+  it("lists the interfaces with a device, looking only at names not seen before", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "nettune-nics-"));
+    onTestFinished(() => rm(root, { recursive: true, force: true }));
+    await buildSimulatedHost(root, "boot-1");
+    await mkdir(path.join(root, "sys/class/net/veth1"), { recursive: true });
+    const nics = new PhysicalNICs(hostPathsUnder(root, path.join(root, "run/nettune")));
+    expect(await nics.current()).toEqual(["sim0"]);
+    await mkdir(path.join(root, "sys/class/net/eth9/device"), { recursive: true });
+    // veth1 gaining a device is not looked at again: a name keeps what it was first seen as.
+    await mkdir(path.join(root, "sys/class/net/veth1/device"), { recursive: true });
+    expect((await nics.current()).sort()).toEqual(["eth9", "sim0"]);
+    await rm(path.join(root, "sys/class/net/veth1"), { recursive: true });
+    await nics.current();
+    await mkdir(path.join(root, "sys/class/net/veth1/device"), { recursive: true });
+    // Gone once and back, it is looked at anew.
+    expect((await nics.current()).sort()).toEqual(["eth9", "sim0", "veth1"]);
   });
 });

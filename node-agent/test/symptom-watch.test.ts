@@ -170,3 +170,32 @@ describe("the Node condition and the Event notes", () => {
     expect(condition.message.length).toBeLessThanOrEqual(1024);
   });
 });
+
+describe("a sample that throws", () => {
+  it("skips that tick, logs, and keeps the loop going", async () => {
+    let calls = 0;
+    const errors: string[] = [];
+    const watch = new SymptomWatch({
+      sample: () => {
+        calls++;
+        return calls === 2
+          ? Promise.reject(new Error("EIO"))
+          : Promise.resolve(counterSample(calls, overflows(0)));
+      },
+      bounds: () => Promise.resolve(nodeBounds()),
+      now: () => calls * 1000,
+    });
+    const diagnosis = new DiagnosisLoop({
+      watch,
+      windowIntervals: 3,
+      events: { record: () => Promise.resolve() },
+      client: { patchNodeStatus: () => Promise.resolve() },
+      nodeName: "n1",
+      now: () => new Date(0),
+      log: { ...quiet, error: (message) => errors.push(message) },
+    });
+    for (let i = 0; i < 3; i++) await diagnosis.tick();
+    expect(calls).toBe(3);
+    expect(errors).toHaveLength(1);
+  });
+});

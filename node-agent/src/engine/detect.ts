@@ -4,7 +4,7 @@
 // neither raises nor clears it. A counter a sample lacks, or one that went
 // backwards (a reset), makes its interval unknown: neither above nor below.
 import { Symptom, type SymptomName } from "../../../api/v1alpha1/advice.ts";
-import type { CounterSample } from "../facts/symptom-counters.ts";
+import { missedCounters, type CounterSample } from "../facts/symptom-counters.ts";
 
 export interface Thresholds {
   /** How many intervals, each above (or each below), start (or end) a symptom. */
@@ -136,8 +136,6 @@ function receiveSkew(window: CounterSample[], t: Thresholds): Signal {
   const where = hottest === undefined ? undefined : `cpu ${hottest}`;
   return signal(window, Symptom.ReceiveSkew, "softnet processed", above, Math.max(0, delta), where);
 }
-
-const missedCounters = ["rx_missed_errors", "rx_fifo_errors", "rx_over_errors"];
 
 function signals(window: CounterSample[], t: Thresholds): Signal[] {
   const p = t.perSecond;

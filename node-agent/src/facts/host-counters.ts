@@ -87,15 +87,20 @@ export const nicCounters = [
   "rx_over_errors",
 ] as const;
 
-/** Drop counters of every interface from /sys/class/net/NAME/statistics. */
+/**
+ * Drop counters from /sys/class/net/NAME/statistics: these counters (all five
+ * by default) of these interfaces (every one but lo by default).
+ */
 export async function readNICDrops(
   paths: HostPaths,
+  counters: readonly string[] = nicCounters,
+  interfaces?: readonly string[],
 ): Promise<{ iface: string; counter: string; value: number }[]> {
   const base = path.join(paths.sys, "class/net");
-  const names = (await listHostDir(paths.root, base)).filter((name) => name !== "lo");
+  const names = interfaces ?? (await listHostDir(paths.root, base)).filter((name) => name !== "lo");
   const rows = await Promise.all(
     names.flatMap((iface) =>
-      nicCounters.map(async (counter) => {
+      counters.map(async (counter) => {
         const file = path.join(base, iface, "statistics", counter);
         const text = (await readText(paths.root, file)).trim();
         return /^\d+$/.test(text) ? [{ iface, counter, value: Number(text) }] : [];

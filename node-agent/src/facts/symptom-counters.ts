@@ -36,11 +36,20 @@ export interface NodeBounds {
 
 const tcpCounters = ["ListenOverflows", "ListenDrops"];
 
-export async function readCounterSample(paths: HostPaths, atMs: number): Promise<CounterSample> {
+/** The counters that say a NIC had nowhere to put packets. */
+export const missedCounters = ["rx_missed_errors", "rx_fifo_errors", "rx_over_errors"] as const;
+
+/** One sample; NIC counters of the `physical` interfaces only (see PhysicalNICs). */
+export async function readCounterSample(
+  paths: HostPaths,
+  atMs: number,
+  physical: readonly string[],
+): Promise<CounterSample> {
   const [conntrack, softnet, drops, netstat] = await Promise.all([
     readConntrackCounters(paths),
     readSoftnet(paths),
-    readNICDrops(paths),
+    // Only what NICMissedPackets judges: three files a NIC, not five.
+    readNICDrops(paths, missedCounters, physical),
     readText(paths.root, path.join(paths.proc, "net/netstat")).then(parseNetstat),
   ]);
   const nics: CounterSample["nics"] = {};

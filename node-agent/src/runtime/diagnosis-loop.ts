@@ -32,7 +32,17 @@ export class DiagnosisLoop {
 
   async tick(): Promise<void> {
     const { watch, log } = this.deps;
-    const change = await watch.tick();
+    let change: Awaited<ReturnType<SymptomWatch["tick"]>>;
+    try {
+      change = await watch.tick();
+    } catch (cause) {
+      // A counter read that failed in a way the readers do not expect skips this tick; the
+      // next one samples again. The agent keeps running.
+      log.error("could not sample the kernel's counters; trying again at the next tick", {
+        error: cause instanceof Error ? cause.message : String(cause),
+      });
+      return;
+    }
     this.ticks++;
     if (change) await this.deps.events.record(adviceEvents(change), undefined);
     if (change || this.ticks === this.deps.windowIntervals + 1) this.conditionDue = true;
