@@ -62,3 +62,15 @@ export interface Advice {
   /** What else must happen for the remedy to help, in words. */
   note?: string;
 }
+
+/**
+ * The one condition the agent keeps on its Node, as node-problem-detector
+ * keeps its own: True while a symptom holds (docs/adr/0014).
+ */
+export const NodeAdviceCondition = {
+  type: "NetworkTuningAdvice",
+  /** Some symptom holds; the message names each with its remedy. */
+  SymptomsFound: "SymptomsFound",
+  /** No symptom holds. */
+  NoSymptoms: "NoSymptoms",
+} as const;

@@ -215,18 +215,6 @@ export const AgentEventAction = {
   Diagnose: "Diagnose",
 } as const;
 
-/**
- * The one condition the agent keeps on its Node, as node-problem-detector
- * keeps its own: True while a symptom holds (docs/adr/0014).
- */
-export const NodeAdviceCondition = {
-  type: "NetworkTuningAdvice",
-  /** Some symptom holds; the message names each with its remedy. */
-  SymptomsFound: "SymptomsFound",
-  /** No symptom holds. */
-  NoSymptoms: "NoSymptoms",
-} as const;
-
 /** The kubelet's condition on a Node that the operator reads (Kubernetes' vocabulary, not ours). */
 export const KubeletNodeCondition = { Ready: "Ready" } as const;
 

@@ -68,7 +68,7 @@ async function streamWithDiagnosis(): Promise<{ diagnosis: Diagnosis; overflowed
   const before = await overflows();
   const [diagnosed] = await Promise.all([
     sandbox.agent(["diagnose", "--window", "3", "--interval", "1", "--output", "json"]),
-    sandbox.exec(process.execPath, ["-e", streamScript(4500)]),
+    sandbox.exec(process.execPath, ["-e", streamScript(8000)]),
   ]);
   expect(diagnosed.code, diagnosed.stderr).toBe(0);
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Symptom } from "../../api/v1alpha1/advice.ts";
-import { AgentEventReason, NodeAdviceCondition } from "../../api/v1alpha1/reasons.ts";
+import { AgentEventReason } from "../../api/v1alpha1/reasons.ts";
+import { NodeAdviceCondition } from "../../api/v1alpha1/advice.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { AgentEvent } from "../src/runtime/agent-events.ts";
 import { DiagnosisLoop } from "../src/runtime/diagnosis-loop.ts";

@@ -12,7 +12,8 @@ import type { ControlPlane } from "../harness/control-plane.ts";
 import { renderChart } from "../harness/helm.ts";
 import { kubectl } from "../harness/kubectl.ts";
 import { eventually } from "../harness/wait.ts";
-import { AgentEventReason, NodeAdviceCondition } from "../../api/v1alpha1/reasons.ts";
+import { AgentEventReason } from "../../api/v1alpha1/reasons.ts";
+import { NodeAdviceCondition } from "../../api/v1alpha1/advice.ts";
 
 const namespace = "nettune-system";
 const nodes = ["node-a", "node-b"];

@@ -16,10 +16,13 @@ const wanted = 100;
 const listener = `const held = [];
 require("node:net").createServer((s) => held.push(s)).listen(7400, "127.0.0.1", () => console.log("up"));`;
 
-// Keeps ${wanted} connections wanted for the given seconds: an attempt not connected
-// within 1 s (its SYN dropped by a full table) is given up and made again.
+// Keeps ${wanted} connections wanted until the stop file appears (diagnose has finished:
+// in the emulated guest it takes 5 to 20 s to start): an attempt not connected within 1 s
+// (its SYN dropped by a full table) is given up and made again.
 const load = `const net = require("node:net");
-const [wanted, seconds] = process.argv.slice(2).map(Number);
+const fs = require("node:fs");
+const wanted = Number(process.argv[2]);
+const stopFile = process.argv[3];
 let connected = 0, attempts = 0, stop = false;
 const attempt = () => {
   if (stop) return;
@@ -30,16 +33,23 @@ const attempt = () => {
   s.on("error", () => undefined);
 };
 for (let i = 0; i < wanted; i++) attempt();
-setTimeout(() => { stop = true; console.log(JSON.stringify({ connected, attempts })); process.exit(0); }, seconds * 1000);`;
+const poll = setInterval(() => {
+  if (!fs.existsSync(stopFile)) return;
+  clearInterval(poll);
+  stop = true;
+  console.log(JSON.stringify({ connected, attempts }));
+  process.exit(0);
+}, 200);`;
 
-// Bursts of small UDP datagrams to a closed port: N every 100 ms, for the given number of
-// bursts (long enough to cover diagnose, which starts in 5 to 9 s in the emulated guest).
+// Bursts of N small UDP datagrams to a closed port every 100 ms, until the stop file appears.
 const sender = `const d = require("node:dgram").createSocket("udp4");
-const [n, bursts] = process.argv.slice(2).map(Number);
-let sent = 0;
+const fs = require("node:fs");
+const n = Number(process.argv[2]);
+const stopFile = process.argv[3];
 const burst = () => {
   for (let i = 0; i < n; i++) d.send("x", 9, "127.0.0.1");
-  if (++sent < bursts) setTimeout(burst, 100); else setTimeout(() => process.exit(0), 300);
+  if (fs.existsSync(stopFile)) setTimeout(() => process.exit(0), 300);
+  else setTimeout(burst, 100);
 };
 burst();`;
 
@@ -57,20 +67,22 @@ backlog_drops() { sed -n 2p /proc/net/softnet_stat | while read p d rest; do ech
 # to CPU 1, and three senders on the other CPUs send bursts of UDP to it.
 echo 2 > /sys/class/net/lo/queues/rx-0/rps_cpus
 echo 1 > /proc/sys/net/core/netdev_max_backlog
-senders() { for c in 0 2 3; do taskset -c $c node /job/sender.js 200 $1 & done; wait; }
-before=$(backlog_drops)
-senders 250 &
-sleep 2
-cli diagnose --window 6 --interval 2 --output json > /job/diagnosis-3.json
-wait $!
-echo "$before $(backlog_drops)" > /job/drops-3
+# Bursts with diagnose watching, until it has finished; the drops on CPU 1 in between.
+bursts() {
+  before=$(backlog_drops)
+  for c in 0 2 3; do taskset -c $c node /job/sender.js 200 /job/stop-$1 & done
+  sleep 2
+  cli diagnose --window 6 --interval 2 --output json > /job/diagnosis-$1.json
+  touch /job/stop-$1
+  wait
+  echo "$before $(backlog_drops)" > /job/drops-$1
+}
+bursts 3
 backlog=$(node -e 'const d = require("/job/diagnosis-3.json"); const a = d.advice.find((x) => x.remedy && x.remedy.setting === "sysctls.net.core.netdev_max_backlog"); console.log(a ? a.remedy.value : "")')
 echo "$backlog" > /job/backlog
 printf 'apiVersion: nettune.io/v1alpha1\nkind: NetworkTuning\nmetadata: {name: remedy}\nspec: {sysctls: {net.core.netdev_max_backlog: "%s"}}\n' "$backlog" > /job/remedy-backlog.yaml
 cli apply --file /job/remedy-backlog.yaml --run-dir /job/state-backlog --output json > /job/apply-backlog.json
-before=$(backlog_drops)
-senders 250
-echo "$before $(backlog_drops)" > /job/drops-4
+bursts 4
 cli revert --run-dir /job/state-backlog --output json > /job/revert-backlog.json
 cat /proc/sys/net/core/netdev_max_backlog > /job/backlog-reverted
 echo 0 > /sys/class/net/lo/queues/rx-0/rps_cpus
@@ -78,18 +90,24 @@ echo 0 > /sys/class/net/lo/queues/rx-0/rps_cpus
 # A rule that needs conntrack: the kernel tracks this namespace's flows from now on.
 iptables -A INPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT
 echo 64 > /proc/sys/net/netfilter/nf_conntrack_max
-node /job/listener.js > /job/listener.out &
-listener=$!
-n=0; until grep -q up /job/listener.out; do n=$((n+1)); [ $n -gt 600 ] && break; sleep 0.1; done
+# One round: the listener, the load with diagnose watching, the conntrack drops in between.
+round() {
+  node /job/listener.js > /job/listener-$1.out &
+  listener=$!
+  n=0; until grep -q up /job/listener-$1.out; do n=$((n+1)); [ $n -gt 600 ] && break; sleep 0.1; done
+  before=$(drops)
+  node /job/load.js ${wanted} /job/stop-load-$1 > /job/load-$1.json &
+  load=$!
+  sleep 2
+  cli diagnose --window 6 --interval 2 --output json > /job/diagnosis-$1.json
+  touch /job/stop-load-$1
+  wait $load
+  echo "$before $(drops)" > /job/drops-$1
+  kill $listener; wait $listener 2>/dev/null
+}
 
-# Round 1: at 64 entries, with diagnose watching.
-before=$(drops)
-node /job/load.js ${wanted} 25 > /job/load-1.json &
-sleep 2
-cli diagnose --window 6 --interval 2 --output json > /job/diagnosis-1.json
-wait $!
-echo "$before $(drops)" > /job/drops-1
-kill $listener; wait $listener 2>/dev/null
+# Round 1: at 64 entries.
+round 1
 
 # The remedy, applied by NetTune as the advice names it.
 max=$(node -e 'const d = require("/job/diagnosis-1.json"); const a = d.advice.find((x) => x.remedy && x.remedy.setting === "conntrack.max"); console.log(a ? a.remedy.value : "")')
@@ -99,16 +117,7 @@ cli apply --file /job/remedy.yaml --run-dir /job/state --output json > /job/appl
 cat /proc/sys/net/netfilter/nf_conntrack_max > /job/max-applied
 
 # Round 2: the same load at the advised maximum (round 1's closed connections still count).
-node /job/listener.js > /job/listener2.out &
-listener=$!
-n=0; until grep -q up /job/listener2.out; do n=$((n+1)); [ $n -gt 600 ] && break; sleep 0.1; done
-before=$(drops)
-node /job/load.js ${wanted} 25 > /job/load-2.json &
-sleep 2
-cli diagnose --window 6 --interval 2 --output json > /job/diagnosis-2.json
-wait $!
-echo "$before $(drops)" > /job/drops-2
-kill $listener; wait $listener 2>/dev/null
+round 2
 
 cli revert --run-dir /job/state --output json > /job/revert.json
 cat /proc/sys/net/netfilter/nf_conntrack_max > /job/max-reverted

@@ -1,12 +1,8 @@
 // What the agent tells of its node's symptoms: a Warning Event when one
 // starts, a Normal Event when it ends, and the Node's NetworkTuningAdvice
 // condition naming every symptom that holds with its remedy (docs/adr/0014).
-import type { Advice } from "../../../api/v1alpha1/advice.ts";
-import {
-  AgentEventAction,
-  AgentEventReason,
-  NodeAdviceCondition,
-} from "../../../api/v1alpha1/reasons.ts";
+import { NodeAdviceCondition, type Advice } from "../../../api/v1alpha1/advice.ts";
+import { AgentEventAction, AgentEventReason } from "../../../api/v1alpha1/reasons.ts";
 import type { AgentEvent } from "./agent-events.ts";
 import type { SymptomChange } from "./symptom-watch.ts";
 
