@@ -2,7 +2,7 @@ import path from "node:path";
 import { listHostDir } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { parseConntrackStats } from "./conntrack-stats.ts";
-import { readText } from "./read.ts";
+import { readText, readWholeNumber } from "./read.ts";
 
 export interface SoftnetRow {
   cpu: number;
@@ -47,10 +47,8 @@ export interface ConntrackCounters {
 }
 
 /** A whole number from /proc/sys/net/netfilter; undefined when absent (no nf_conntrack) or not a number. */
-async function netfilterNumber(paths: HostPaths, name: string): Promise<number | undefined> {
-  const file = path.join(paths.proc, "sys/net/netfilter", name);
-  const text = (await readText(paths.root, file)).trim();
-  return /^\d+$/.test(text) ? Number(text) : undefined;
+function netfilterNumber(paths: HostPaths, name: string): Promise<number | undefined> {
+  return readWholeNumber(paths.root, path.join(paths.proc, "sys/net/netfilter", name));
 }
 
 /** nf_conntrack_max alone, for planning: a check needs nothing else of conntrack. */
@@ -101,9 +99,11 @@ export async function readNICDrops(
   const rows = await Promise.all(
     names.flatMap((iface) =>
       counters.map(async (counter) => {
-        const file = path.join(base, iface, "statistics", counter);
-        const text = (await readText(paths.root, file)).trim();
-        return /^\d+$/.test(text) ? [{ iface, counter, value: Number(text) }] : [];
+        const value = await readWholeNumber(
+          paths.root,
+          path.join(base, iface, "statistics", counter),
+        );
+        return value === undefined ? [] : [{ iface, counter, value }];
       }),
     ),
   );

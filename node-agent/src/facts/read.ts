@@ -9,6 +9,12 @@ export async function readText(root: string, file: string): Promise<string> {
   return (await readHostFile(root, file).catch(undefinedOnHostData)) ?? "";
 }
 
+/** A fact file that holds one whole number (a sysctl, a sysfs counter); undefined when absent or not one. */
+export async function readWholeNumber(root: string, file: string): Promise<number | undefined> {
+  const text = (await readText(root, file)).trim();
+  return /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
 export function undefinedOnHostData(cause: unknown): undefined {
   if (cause instanceof HostDataError) return undefined;
   throw cause;

@@ -10,7 +10,7 @@ import {
   type SoftnetRow,
 } from "./host-counters.ts";
 import { parseNetstat } from "./netstat.ts";
-import { readText, undefinedOnHostData } from "./read.ts";
+import { readText, readWholeNumber, undefinedOnHostData } from "./read.ts";
 
 /** The counters the detectors compare between two moments; a counter this node lacks is absent. */
 export interface CounterSample {
@@ -62,12 +62,6 @@ export async function readCounterSample(
   return { atMs, conntrack, softnet, nics, tcp };
 }
 
-/** A whole number from a sysctl under /proc/sys/net/core; undefined when absent or not one. */
-async function coreSysctl(paths: HostPaths, name: string): Promise<number | undefined> {
-  const text = (await readText(paths.root, path.join(paths.proc, "sys/net/core", name))).trim();
-  return /^\d+$/.test(text) ? Number(text) : undefined;
-}
-
 /** MemTotal from /proc/meminfo, in bytes. */
 export async function readMemTotal(paths: HostPaths): Promise<number | undefined> {
   const text = await readText(paths.root, path.join(paths.proc, "meminfo"));
@@ -78,7 +72,7 @@ export async function readMemTotal(paths: HostPaths): Promise<number | undefined
 export async function readCoreSysctls(paths: HostPaths): Promise<NodeBounds["sysctls"]> {
   const sysctls: NodeBounds["sysctls"] = {};
   for (const name of ["somaxconn", "netdev_max_backlog", "netdev_budget"] as const) {
-    const value = await coreSysctl(paths, name);
+    const value = await readWholeNumber(paths.root, path.join(paths.proc, "sys/net/core", name));
     if (value !== undefined) sysctls[name] = value;
   }
   return sysctls;
