@@ -113,6 +113,13 @@ const rules: Record<Finding["symptom"], Rule> = {
   ),
 };
 
+/** The interfaces whose remedy starts from their RX ring: the only ones to ask ethtool -g about. */
+export function ringsToRead(findings: Finding[]): string[] {
+  return findings.flatMap((f) =>
+    f.symptom === Symptom.NICMissedPackets && f.where !== undefined ? [f.where] : [],
+  );
+}
+
 export function advise(finding: Finding, bounds: NodeBounds): Advice {
   const { symptom, counter, delta, windowSeconds, where } = finding;
   const evidence = { counter, delta, windowSeconds, ...(where === undefined ? {} : { where }) };

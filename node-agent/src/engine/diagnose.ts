@@ -1,9 +1,8 @@
 // A diagnosis: counters sampled over a window, the symptoms that held in every
 // interval, and the remedy for each. The clock and the readers are injected.
 import type { Advice } from "../../../api/v1alpha1/advice.ts";
-import { Symptom } from "../../../api/v1alpha1/advice.ts";
 import type { CounterSample, NodeBounds } from "../facts/symptom-counters.ts";
-import { advise } from "./advise.ts";
+import { advise, ringsToRead } from "./advise.ts";
 import { defaultThresholds, detect, type Thresholds } from "./detect.ts";
 
 export interface DiagnoseDeps {
@@ -33,9 +32,7 @@ export async function diagnose(
   }
   const findings = detect(samples, new Set(), { ...thresholds, windowIntervals: intervals });
   const last = samples.at(-1) as CounterSample;
-  const rings = findings.flatMap((f) =>
-    f.symptom === Symptom.NICMissedPackets && f.where ? [f.where] : [],
-  );
+  const rings = ringsToRead(findings);
   const bounds = await deps.bounds(last, rings);
   const first = samples[0] as CounterSample;
   return {

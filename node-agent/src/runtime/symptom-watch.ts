@@ -3,8 +3,7 @@
 // raises nor clears one), and the advice for each symptom that holds. The
 // readers and the clock are injected; nothing here touches the host itself.
 import type { Advice } from "../../../api/v1alpha1/advice.ts";
-import { Symptom } from "../../../api/v1alpha1/advice.ts";
-import { advise } from "../engine/advise.ts";
+import { advise, ringsToRead } from "../engine/advise.ts";
 import { defaultThresholds, detect, type Thresholds } from "../engine/detect.ts";
 import type { CounterSample, NodeBounds } from "../facts/symptom-counters.ts";
 
@@ -47,9 +46,7 @@ export class SymptomWatch {
     while (this.samples.length > thresholds.windowIntervals + 1) this.samples.shift();
     const findings = detect(this.samples, new Set(this.held.keys()), thresholds);
     const last = this.samples.at(-1) as CounterSample;
-    const rings = findings.flatMap((f) =>
-      f.symptom === Symptom.NICMissedPackets && f.where ? [f.where] : [],
-    );
+    const rings = ringsToRead(findings);
     // Bounds are read only while something holds: an idle node reads counters alone.
     const bounds = findings.length === 0 ? undefined : await this.deps.bounds(last, rings);
     const next = new Map<string, Advice>();
