@@ -6,7 +6,7 @@ import type { ExecResult } from "../netns.ts";
 const script = path.join(import.meta.dirname, "racing-responder.ts");
 
 export interface RacingResponder {
-  /** Stops it and removes the address; what it answered and lost. */
+  /** Stops it and removes the address and its log; what it answered and lost. */
   stop(): Promise<{ answered: number; lost: number }>;
 }
 
@@ -32,6 +32,8 @@ export async function startRacingResponder(
       await new Promise((resolve) => setTimeout(resolve, 300));
       await onNode("ip", ["addr", "del", `${address}/32`, "dev", "lo"]);
       const last = (await onNode("cat", [log])).stdout.trim().split("\n").at(-1) ?? "{}";
+      // The node shares the machine's /tmp: nothing of the responder stays behind.
+      await onNode("rm", ["-f", log]);
       return JSON.parse(last.startsWith("{") ? last : "{}") as { answered: number; lost: number };
     },
   };
