@@ -45,14 +45,16 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist dist
 # nettune-agent-cli: plan|apply|revert|inventory|diagnose on the node without a cluster.
-# nettune-uninstall: the chart's pre-delete hook.
+# nettune-uninstall: the chart's pre-delete hook. nettune-migrate: its post-install and
+# post-upgrade hook (stored objects into the storage version).
 # The agent runs with Node's flags from node-agent/src/node-flags.ts (V8's lite mode: an idle
 # agent about 19 MB smaller; one garbage-collector thread: half its idle CPU). The CLI starts
 # from a V8 startup snapshot (cli.blob), which only the Node that made it can read: it is made
 # again here, with this stage's Node.
 RUN node --no-warnings --snapshot-blob /app/dist/cli.blob --build-snapshot /app/dist/cli-snapshot.cjs \
  && for program in operator:operator/src/main.js agent:node-agent/src/main.js \
-      agent-cli:node-agent/src/cli.js uninstall:operator/src/uninstall.js; do \
+      agent-cli:node-agent/src/cli.js uninstall:operator/src/uninstall.js \
+      migrate:operator/src/migrate.js; do \
       name=${program%%:*}; run="/app/dist/${program#*:}"; \
       [ "$name" = agent ] && run="--lite-mode --single-threaded-gc $run"; \
       [ "$name" = agent-cli ] && run="--snapshot-blob /app/dist/cli.blob"; \

@@ -1,7 +1,10 @@
+import {
+  group,
+  servedVersions,
+  storageVersion,
+  type APIVersionName,
+} from "../v1alpha1/identity.ts";
 import type { JSONSchemaProps } from "./schema.ts";
-
-export const group = "nettune.io";
-export const version = "v1alpha1";
 
 export interface PrinterColumn {
   name: string;
@@ -9,6 +12,8 @@ export interface PrinterColumn {
   jsonPath: string;
   description: string;
   priority?: number;
+  /** The first version that shows the column (its field is `@since` that version). */
+  since?: APIVersionName;
 }
 
 export interface KindDefinition {
@@ -36,15 +41,20 @@ export interface CustomResourceDefinition {
       categories: string[];
     };
     scope: "Cluster";
-    versions: {
-      name: string;
-      served: boolean;
-      storage: boolean;
-      schema: { openAPIV3Schema: JSONSchemaProps };
-      subresources: { status: Record<string, never> };
-      additionalPrinterColumns: PrinterColumn[];
-    }[];
+    conversion: { strategy: "None" };
+    versions: CRDVersion[];
   };
+}
+
+export interface CRDVersion {
+  name: string;
+  served: boolean;
+  storage: boolean;
+  deprecated?: boolean;
+  deprecationWarning?: string;
+  schema: { openAPIV3Schema: JSONSchemaProps };
+  subresources: { status: Record<string, never> };
+  additionalPrinterColumns: PrinterColumn[];
 }
 
 const conditionColumn = (type: string, description: string): PrinterColumn => ({
@@ -70,6 +80,13 @@ export const kinds: KindDefinition[] = [
         description: "Nodes applied / nodes matched.",
       },
       { name: "Mode", type: "string", jsonPath: ".spec.mode", description: "Enforce or Audit." },
+      {
+        name: "Advice",
+        type: "integer",
+        jsonPath: ".status.advisedNodes",
+        description: "Matched nodes whose counters advise a change.",
+        since: "v1beta1",
+      },
       {
         name: "Age",
         type: "date",
@@ -99,18 +116,30 @@ export const kinds: KindDefinition[] = [
         jsonPath: `.status.conditions[?(@.type=="Applied")].message`,
         description: "What the agent last reported.",
       },
+      {
+        name: "Advice",
+        type: "string",
+        jsonPath: ".status.advice[*].symptom",
+        description: "The symptoms the node's counters show.",
+        priority: 1,
+        since: "v1beta1",
+      },
     ],
   },
 ];
 
-/** Wraps a kind's schema into its CustomResourceDefinition. */
+/**
+ * Wraps a kind's schema into its CustomResourceDefinition: one entry per served
+ * version, each with the properties that version serves. The API server
+ * converts between them by changing apiVersion alone (docs/adr/0014).
+ */
 export function customResourceDefinition(
   kind: KindDefinition,
   schema: JSONSchemaProps,
 ): CustomResourceDefinition {
   // The API server owns the metadata schema and rejects any description of it.
   const properties = { ...schema.properties, metadata: { type: "object" as const } };
-  const openAPIV3Schema: JSONSchemaProps = { ...schema, properties, required: ["spec"] };
+  const full: JSONSchemaProps = { ...schema, properties, required: ["spec"] };
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -126,16 +155,68 @@ export function customResourceDefinition(
         categories: ["nettune"],
       },
       scope: "Cluster",
-      versions: [
-        {
-          name: version,
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema },
-          subresources: { status: {} },
-          additionalPrinterColumns: kind.printerColumns,
-        },
-      ],
+      conversion: { strategy: "None" },
+      versions: servedVersions.map((name) => ({
+        name,
+        served: true,
+        storage: name === storageVersion,
+        ...(name === storageVersion ? {} : deprecation(kind, name)),
+        schema: { openAPIV3Schema: schemaForVersion(full, name) },
+        subresources: { status: {} },
+        additionalPrinterColumns: kind.printerColumns
+          .filter((column) => servedFrom(column.since, name))
+          .map(({ since: _since, ...column }) => column),
+      })),
     },
   };
+}
+
+function deprecation(kind: KindDefinition, name: APIVersionName): Partial<CRDVersion> {
+  return {
+    deprecated: true,
+    deprecationWarning: `${group}/${name} ${kind.kind} is deprecated; use ${group}/${storageVersion} (the same fields and more)`,
+  };
+}
+
+/** Whether a field or column that `since` names is served in `version`. */
+function servedFrom(since: string | undefined, version: APIVersionName): boolean {
+  if (since === undefined) return true;
+  const first = servedVersions.indexOf(since as APIVersionName);
+  if (first < 0) throw new Error(`@since ${since}: not a served version`);
+  return servedVersions.indexOf(version) >= first;
+}
+
+/** The schema `version` serves: without the properties of later versions, and without markers. */
+export function schemaForVersion(
+  schema: JSONSchemaProps,
+  version: APIVersionName,
+): JSONSchemaProps {
+  const { "x-nettune-since": _since, ...rest } = schema;
+  const out: JSONSchemaProps = { ...rest };
+  if (schema.properties) {
+    const kept = Object.entries(schema.properties).filter(([, property]) =>
+      servedFrom(property["x-nettune-since"], version),
+    );
+    out.properties = Object.fromEntries(
+      kept.map(([name, property]) => [name, schemaForVersion(property, version)]),
+    );
+  }
+  if (schema.items) out.items = schemaForVersion(schema.items, version);
+  if (schema.additionalProperties)
+    out.additionalProperties = schemaForVersion(schema.additionalProperties, version);
+  return out;
+}
+
+/** Paths of the properties `version` does not serve, such as "status.advice" (for file checks). */
+export function laterFields(
+  schema: JSONSchemaProps,
+  version: APIVersionName,
+  prefix = "",
+): string[] {
+  return Object.entries(schema.properties ?? {}).flatMap(([name, property]) => {
+    const here = prefix === "" ? name : `${prefix}.${name}`;
+    if (!servedFrom(property["x-nettune-since"], version)) return [here];
+    const items = property.items ? laterFields(property.items, version, `${here}[]`) : [];
+    return [...laterFields(property, version, here), ...items];
+  });
 }

@@ -2,7 +2,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { CustomResourceDefinition } from "./crd.ts";
+import {
+  laterFields as laterFieldsModule,
+  type KindPlural,
+} from "../v1alpha1/schemas.generated.ts";
+import type { CRDVersion, CustomResourceDefinition } from "./crd.ts";
 import { generatedHeader, renderCRDs } from "./render.ts";
 import type { JSONSchemaProps } from "./schema.ts";
 
@@ -30,15 +34,81 @@ describe("the generated CRDs", () => {
     expect(content.startsWith(generatedHeader)).toBe(true);
   });
 
-  it.each(rendered)("$file describes every field for kubectl explain", ({ content }) => {
-    const crd = parse(content) as CustomResourceDefinition;
-    const schema = crd.spec.versions[0]?.schema.openAPIV3Schema ?? {};
-    expect(undescribed(schema, "")).toEqual([]);
-  });
+  it.each(rendered)(
+    "$file describes every field of every version for kubectl explain",
+    ({ content }) => {
+      const crd = parse(content) as CustomResourceDefinition;
+      for (const { name, schema } of crd.spec.versions) {
+        const missing = undescribed(schema.openAPIV3Schema, "");
+        expect({ name, missing }).toEqual({ name, missing: [] });
+      }
+    },
+  );
 
   it.each(rendered)("$file is cluster-scoped with a status subresource", ({ content }) => {
     const crd = parse(content) as CustomResourceDefinition;
     expect(crd.spec.scope).toBe("Cluster");
-    expect(crd.spec.versions[0]?.subresources).toEqual({ status: {} });
+    for (const version of crd.spec.versions) expect(version.subresources).toEqual({ status: {} });
   });
 });
+
+describe("the served versions", () => {
+  const crds = rendered
+    .filter(({ file }) => file.startsWith("crds/"))
+    .map(({ content }) => parse(content) as CustomResourceDefinition);
+  const version = (crd: CustomResourceDefinition, name: string): CRDVersion => {
+    const found = crd.spec.versions.find((v) => v.name === name);
+    if (!found) throw new Error(`${crd.metadata.name}: no version ${name}`);
+    return found;
+  };
+
+  it.each(crds)(
+    "$metadata.name stores v1beta1, serves v1alpha1 as deprecated, converts with None",
+    (crd) => {
+      expect(crd.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([
+        ["v1alpha1", true, false],
+        ["v1beta1", true, true],
+      ]);
+      expect(version(crd, "v1alpha1").deprecated).toBe(true);
+      expect(version(crd, "v1alpha1").deprecationWarning).toMatch(/use nettune\.io\/v1beta1/);
+      expect(crd.spec.conversion).toEqual({ strategy: "None" });
+    },
+  );
+
+  it.each(crds)(
+    "$metadata.name: v1beta1 only adds, so v1alpha1 is v1beta1 less the added fields",
+    (crd) => {
+      const beta = version(crd, "v1beta1").schema.openAPIV3Schema;
+      const alpha = version(crd, "v1alpha1").schema.openAPIV3Schema;
+      const added = laterFieldsModule[crd.spec.names.plural as KindPlural].v1alpha1 ?? [];
+      expect(added.length).toBeGreaterThan(0);
+      expect(removeFields(beta, added)).toEqual(alpha);
+    },
+  );
+
+  it.each(crds)("$metadata.name keeps the generator's version markers out of the CRD", (crd) => {
+    expect(JSON.stringify(crd)).not.toContain("x-nettune-since");
+  });
+
+  it("the fields added in v1beta1 are the advice and its count", () => {
+    expect(laterFieldsModule).toEqual({
+      networktunings: { v1alpha1: ["status.advisedNodes", "status.advice"], v1beta1: [] },
+      nodenetworktunings: { v1alpha1: ["status.advice"], v1beta1: [] },
+    });
+  });
+});
+
+function removeFields(schema: JSONSchemaProps, fields: string[]): JSONSchemaProps {
+  const copy = structuredClone(schema);
+  for (const field of fields) {
+    const names = field.split(".");
+    const last = names.pop() ?? "";
+    let at: JSONSchemaProps | undefined = copy;
+    for (const name of names) at = at?.properties?.[name];
+    if (at?.properties)
+      at.properties = Object.fromEntries(
+        Object.entries(at.properties).filter(([name]) => name !== last),
+      );
+  }
+  return copy;
+}

@@ -24,6 +24,11 @@ export interface JSONSchemaProps {
   "x-kubernetes-list-type"?: string;
   "x-kubernetes-list-map-keys"?: string[];
   "x-kubernetes-validations"?: ValidationRule[];
+  /**
+   * The first API version that serves this property (`@since`); absent: every version.
+   * Only the generator reads it: it is removed from every schema it writes.
+   */
+  "x-nettune-since"?: string;
 }
 
 export interface ValidationRule {
@@ -99,6 +104,9 @@ export class SchemaBuilder {
   private aliasSchema(decl: ts.TypeAliasDeclaration, tags: Tags): JSONSchemaProps {
     if (tags.has("intOrString")) return { "x-kubernetes-int-or-string": true };
     if (tags.has("integer")) return { type: "integer" };
+    // A name from a vocabulary in api/ (such as SymptomName): a string in the schema, so
+    // that a newer value is never a schema change that stored objects fail.
+    if (tags.has("string")) return { type: "string" };
     return this.typeSchema(decl.type, decl.name.text);
   }
 
@@ -216,6 +224,8 @@ function withAnnotations(base: JSONSchemaProps, node: ts.Node, tags: Tags): JSON
   if (listType !== undefined) schema["x-kubernetes-list-type"] = listType;
   const defaultValue = single("default");
   if (defaultValue !== undefined) schema.default = parseJSON(defaultValue, "default", node);
+  const since = single("since");
+  if (since !== undefined) schema["x-nettune-since"] = since;
   const mapKeys = tags.get("listMapKey");
   if (mapKeys) schema["x-kubernetes-list-map-keys"] = mapKeys;
   const rules = (tags.get("validation") ?? []).map((text) => parseRule(text, node));

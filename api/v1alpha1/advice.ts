@@ -1,6 +1,7 @@
 // What a node's counters say it needs (docs/adr/0014): the symptoms the agent
-// detects and the remedy each gets, in one vocabulary for the agent, its CLI
-// and (with v1beta1) the status and the Node condition.
+// detects and the remedy each gets, in one vocabulary for the agent, its CLI,
+// the v1beta1 status and the Node condition.
+import type { Int32, Int64 } from "./meta.ts";
 
 /** A symptom: a kernel counter that kept rising over a whole window. */
 export const Symptom = {
@@ -19,6 +20,12 @@ export const Symptom = {
   /** A listener's accept queue overflowed (TcpExt ListenOverflows). */
   ListenOverflows: "ListenOverflows",
 } as const;
+/**
+ * A symptom, such as ConntrackTableFull or ListenOverflows (see "Diagnose a node" in the README).
+ * @string
+ * @maxLength 64
+ * @pattern ^[A-Z][A-Za-z0-9]*$
+ */
 export type SymptomName = (typeof Symptom)[keyof typeof Symptom];
 
 /** The setting a remedy changes, named as a NetworkTuning spells it. */
@@ -31,36 +38,90 @@ export const Remedy = {
   RingsRx: "interfaces.rings.rx",
   Somaxconn: "sysctls.net.core.somaxconn",
 } as const;
+/**
+ * A NetworkTuning field, such as conntrack.max or sysctls.net.core.somaxconn.
+ * @string
+ * @maxLength 128
+ * @pattern ^[a-z][A-Za-z0-9_.]*$
+ */
 export type RemedyName = (typeof Remedy)[keyof typeof Remedy];
 
 /** The counter that showed the symptom, and by how much it moved. */
 export interface AdviceEvidence {
-  /** The counter, as the kernel names it (for example TcpExt ListenOverflows). */
+  /**
+   * The counter, as the kernel names it (for example TcpExt ListenOverflows).
+   * @maxLength 128
+   */
   counter: string;
-  /** How much it rose over the window. */
-  delta: number;
-  windowSeconds: number;
-  /** Where it was counted, when not the whole node: an interface or a CPU. */
+  /**
+   * How much it rose over the window.
+   * @minimum 0
+   */
+  delta: Int64;
+  /**
+   * The window the rise was counted over, in seconds.
+   * @minimum 0
+   */
+  windowSeconds: Int32;
+  /**
+   * Where it was counted, when not the whole node: an interface or a CPU.
+   * @maxLength 64
+   */
   where?: string;
 }
 
+/** The NetworkTuning setting and value that would cure the symptom. */
 export interface AdviceRemedy {
+  /** The setting, named as a NetworkTuning spells it. */
   setting: RemedyName;
+  /**
+   * The value to set, within what the node can take.
+   * @maxLength 256
+   */
   value: string;
-  /** The interface the setting is for, where it is per interface. */
+  /**
+   * The interface the setting is for, where it is per interface.
+   * @maxLength 15
+   */
   interface?: string;
 }
 
 /** One symptom with its remedy, or without one when the node is at its bound. */
 export interface Advice {
+  /** What the counters show. */
   symptom: SymptomName;
+  /** The counter and how much it rose. */
   evidence: AdviceEvidence;
   /** Absent when the bound is reached: raising further is not NetTune's to do. */
   remedy?: AdviceRemedy;
-  /** What limits the value (a ring's pre-set maximum, memory, a ceiling), in words. */
+  /**
+   * What limits the value (a ring's pre-set maximum, memory, a ceiling), in words.
+   * @maxLength 256
+   */
   bound: string;
-  /** What else must happen for the remedy to help, in words. */
+  /**
+   * What else must happen for the remedy to help, in words.
+   * @maxLength 512
+   */
   note?: string;
+}
+
+/** How many of a tuning's nodes show one symptom, and the setting their agents advise. */
+export interface AdviceSummary {
+  /** What the nodes' counters show. */
+  symptom: SymptomName;
+  /** The setting advised; absent when those nodes are at their bound. */
+  setting?: RemedyName;
+  /**
+   * Matched nodes that show the symptom.
+   * @minimum 0
+   */
+  nodes: Int32;
+  /**
+   * The first few of them, by name.
+   * @maxItems 5
+   */
+  nodeNames?: string[];
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Shared building blocks of the nettune.io/v1alpha1 API.
+ * Shared building blocks of the nettune.io API (v1alpha1 and v1beta1).
  *
  * The JSDoc on every type and field becomes the CRD's OpenAPI description
  * (what `kubectl explain` prints). Tags understood by the generator:
@@ -7,7 +7,9 @@
  * `@maxItems`, `@maxProperties`, `@format`, `@default <json>`,
  * `@validation <json {rule, message}>`, `@listType`, `@listMapKey`,
  * `@integer` and `@intOrString` (on type aliases), `@objectMeta`,
- * `@preserveUnknownFields` (an object kept as written).
+ * `@preserveUnknownFields` (an object kept as written), `@string` (on a type
+ * alias: a string whatever the alias's TypeScript type) and `@since v1beta1` (a
+ * property only that version and later ones serve; docs/adr/0014).
  */
 
 /**

@@ -1,5 +1,6 @@
 import type { Condition, Int32, Int64, IntOrPercent, LabelSelector, ObjectMeta } from "./meta.ts";
 import type { TuningSettings } from "./node-settings.ts";
+import type { AdviceSummary } from "./advice.ts";
 
 /** How new settings reach the matched nodes. */
 export interface RolloutStrategy {
@@ -100,6 +101,21 @@ export interface NetworkTuningStatus {
    * @maxItems 10
    */
   failingNodes?: FailingNode[];
+  /**
+   * Matched nodes whose kernel counters show a symptom.
+   * @since v1beta1
+   * @minimum 0
+   */
+  advisedNodes?: Int32;
+  /**
+   * The symptoms the matched nodes show, with how many nodes show each and the
+   * setting their agents advise; each node's own advice, with its evidence, is
+   * in its NodeNetworkTuning.
+   * @since v1beta1
+   * @maxItems 16
+   * @listType atomic
+   */
+  advice?: AdviceSummary[];
 }
 
 /**
@@ -108,7 +124,7 @@ export interface NetworkTuningStatus {
  * options, sysctls) for the nodes its selector matches.
  */
 export interface NetworkTuning {
-  /** nettune.io/v1alpha1 */
+  /** nettune.io/v1beta1 (nettune.io/v1alpha1 is served too, without the fields added since). */
   apiVersion: string;
   /** NetworkTuning */
   kind: string;

@@ -1,5 +1,6 @@
 import type { Condition, CPUList, Int32, Int64, ObjectMeta } from "./meta.ts";
 import type { TuningSettings } from "./node-settings.ts";
+import type { Advice } from "./advice.ts";
 
 /** A NetworkTuning that contributed to a node's merged settings. */
 export interface TuningSource {
@@ -103,7 +104,10 @@ export interface SettingResult {
   state: "Applied" | "WouldChange" | "Unsupported" | "Skipped" | "Failed" | "Reverted";
   /**
    * A CamelCase word for the state, such as NotSupportedByDriver or RolledBack.
+   * (Objects stored before this pattern keep their reasons until the agent
+   * writes the setting again: the API server ratchets unchanged values.)
    * @maxLength 64
+   * @pattern ^[A-Za-z][A-Za-z0-9]*$
    */
   reason?: string;
   /**
@@ -287,6 +291,15 @@ export interface NodeNetworkTuningStatus {
   settings?: SettingResult[];
   /** The node's hardware and configuration. */
   inventory?: HostInventory;
+  /**
+   * What the node's kernel counters show, each symptom with the setting that
+   * would cure it and the evidence; empty when nothing does (see "Diagnose a
+   * node" in the README).
+   * @since v1beta1
+   * @maxItems 16
+   * @listType atomic
+   */
+  advice?: Advice[];
 }
 
 /**
@@ -295,7 +308,7 @@ export interface NodeNetworkTuningStatus {
  * by the node's agent). It is named after its node.
  */
 export interface NodeNetworkTuning {
-  /** nettune.io/v1alpha1 */
+  /** nettune.io/v1beta1 (nettune.io/v1alpha1 is served too, without the fields added since). */
   apiVersion: string;
   /** NodeNetworkTuning */
   kind: string;

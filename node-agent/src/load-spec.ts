@@ -4,7 +4,8 @@ import { applyDefaults } from "../../api/helpers/defaults.ts";
 import type { FieldError } from "../../api/helpers/validate.ts";
 import { kindValidator } from "../../api/v1alpha1/validators.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
-import { kindSchemas, type KindPlural } from "../../api/v1alpha1/schemas.generated.ts";
+import { kindSchemas, laterFields, type KindPlural } from "../../api/v1alpha1/schemas.generated.ts";
+import { apiVersion, apiVersions, group } from "../../api/v1alpha1/identity.ts";
 import { HostDataError, readHostFile, readUpTo } from "./host/host-read.ts";
 
 /**
@@ -62,7 +63,11 @@ export function parseSpecText(file: string, text: string): LoadedSpec {
       { field: "kind", message: "must be NetworkTuning or NodeNetworkTuning" },
     ]);
   const schema = kindSchemas[plural];
-  const errors = [...identityProblems(object), ...kindValidator(plural).validate(document)];
+  const errors = [
+    ...identityProblems(object),
+    ...notServedIn(object.apiVersion, plural, document),
+    ...kindValidator(plural).validate(document),
+  ];
   if (errors.length > 0) throw new SpecFileError(file, errors);
   const defaulted = applyDefaults(schema, document) as {
     spec: NodeNetworkTuningSpec;
@@ -118,15 +123,36 @@ function parseOne(text: string, refuse: (message: string) => SpecFileError): unk
   }
 }
 
-const apiVersion = "nettune.io/v1alpha1";
 // metadata.name as the API server checks it: a DNS subdomain (RFC 1123).
 const objectName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Fields the file's version does not serve: the API server would refuse them
+ * (kubectl's strict field validation) or drop them, so the file is refused here.
+ */
+function notServedIn(version: unknown, plural: KindPlural, document: object): FieldError[] {
+  const served = typeof version === "string" ? version.slice(group.length + 1) : "";
+  return (laterFields[plural][served] ?? [])
+    .filter((field) => hasPath(document, field))
+    .map((field) => ({ field, message: `is not served by ${String(version)}; use ${apiVersion}` }));
+}
+
+function hasPath(at: unknown, field: string): boolean {
+  const [key = "", ...rest] = field.split(".");
+  // "list[]": the rest of the path in any of the list's items.
+  const name = key.endsWith("[]") ? key.slice(0, -2) : key;
+  if (typeof at !== "object" || at === null || !(name in at)) return false;
+  const value = (at as Record<string, unknown>)[name];
+  if (rest.length === 0) return true;
+  const within = key === name ? [value] : Array.isArray(value) ? value : [];
+  return within.some((item) => hasPath(item, rest.join(".")));
+}
 
 /** A wrong apiVersion or an object name the API server would refuse. */
 function identityProblems(object: { apiVersion?: unknown; metadata?: unknown }): FieldError[] {
   const problems: FieldError[] = [];
-  if (object.apiVersion !== apiVersion)
-    problems.push({ field: "apiVersion", message: `must be ${apiVersion}` });
+  if (typeof object.apiVersion !== "string" || !apiVersions.includes(object.apiVersion))
+    problems.push({ field: "apiVersion", message: `must be one of ${apiVersions.join(", ")}` });
   const name = (object.metadata as { name?: unknown } | undefined)?.name;
   if (
     name !== undefined &&

@@ -152,7 +152,12 @@ const rows: { sentence: string; file: () => Promise<string>; says: RegExp }[] = 
     sentence: "an apiVersion this CLI does not read",
     file: () =>
       put("version.yaml", tuning({ sysctls: {} }).replace("nettune.io/v1alpha1", "nettune.io/v9")),
-    says: /^error: .*version\.yaml: apiVersion: must be nettune\.io\/v1alpha1$/m,
+    says: /^error: .*version\.yaml: apiVersion: must be one of nettune\.io\/v1alpha1, nettune\.io\/v1beta1$/m,
+  },
+  {
+    sentence: "a v1alpha1 file with a field only v1beta1 serves",
+    file: () => put("later.yaml", `${header}spec:\n  sysctls: {}\nstatus:\n  advisedNodes: 1\n`),
+    says: /status\.advisedNodes: is not served by nettune\.io\/v1alpha1; use nettune\.io\/v1beta1/,
   },
   {
     sentence: "a name the API server would refuse",

@@ -1,3 +1,4 @@
+import { apiVersion } from "../../api/v1alpha1/identity.ts";
 import type { KubernetesObject, V1Node } from "@kubernetes/client-node";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type {
@@ -113,7 +114,7 @@ export function unusable(tuning: NetworkTuning): string | undefined {
 export function newNodeTuning(node: V1Node, spec: NodeNetworkTuningSpec): NodeNetworkTuning {
   const name = node.metadata?.name ?? "";
   return {
-    apiVersion: "nettune.io/v1alpha1",
+    apiVersion,
     kind: "NodeNetworkTuning",
     // Owned by its Node, so the garbage collector removes it with the node.
     metadata: {

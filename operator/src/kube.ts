@@ -1,3 +1,4 @@
+import { collectionPath, group, Plural, storageVersion } from "../../api/v1alpha1/identity.ts";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -22,8 +23,7 @@ import {
   projectObject,
 } from "./projections.ts";
 
-const group = "nettune.io";
-const version = "v1alpha1";
+const version = storageVersion;
 
 export type Watched<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 
@@ -65,12 +65,12 @@ export function makeInformers(config: KubeConfig): Informers {
       }) as Promise<KubernetesListObject<T & KubernetesObject>>;
   return {
     tunings: informer(
-      `/apis/${group}/${version}/networktunings`,
+      collectionPath(Plural.NetworkTuning),
       customPage<NetworkTuning>("networktunings"),
       projectObject,
     ),
     nodeTunings: informer(
-      `/apis/${group}/${version}/nodenetworktunings`,
+      collectionPath(Plural.NodeNetworkTuning),
       customPage<NodeNetworkTuning>("nodenetworktunings"),
       projectNodeTuning,
     ),

@@ -3,6 +3,7 @@
 // the agents on the nodes it touched restored their original values, so when
 // this ends, no node keeps a value NetTune set and no finalizer is left.
 //   nettune-uninstall [--timeout-seconds 300] [--poll-seconds 2]
+import { group, Plural, storageVersion } from "../../api/v1alpha1/identity.ts";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -10,9 +11,8 @@ import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import { runMain } from "../../common/process.ts";
 import { TuningConditionType } from "../../api/v1alpha1/reasons.ts";
 
-const group = "nettune.io";
-const version = "v1alpha1";
-const plural = "networktunings";
+const version = storageVersion;
+const plural = Plural.NetworkTuning;
 
 function seconds(flag: string, value: string): number {
   const parsed = Number(value);

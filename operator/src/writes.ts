@@ -1,3 +1,4 @@
+import { apiVersion, group, storageVersion } from "../../api/v1alpha1/identity.ts";
 import { holdsRendered } from "./rendered-content.ts";
 import { createHash } from "node:crypto";
 import {
@@ -18,8 +19,7 @@ import type { TuningReasonName } from "../../api/v1alpha1/reasons.ts";
 
 import { statusOf, type APICalls } from "./api-calls.ts";
 
-const group = "nettune.io";
-const version = "v1alpha1";
+const version = storageVersion;
 
 /** The writes the operator makes, each the smallest that does the job. */
 export interface OperatorWrites {
@@ -193,7 +193,7 @@ export function operatorWrites(
           body: {
             metadata: { generateName: `${tuning.metadata.name ?? "tuning"}.` },
             involvedObject: {
-              apiVersion: "nettune.io/v1alpha1",
+              apiVersion,
               kind: "NetworkTuning",
               name: tuning.metadata.name ?? "",
               uid: tuning.metadata.uid ?? "",

@@ -45,6 +45,8 @@ export interface ControlPlane {
   startEtcd(): Promise<void>;
   /** Compacts etcd's whole history up to its current revision, and returns that revision. */
   compactEtcd(): Promise<number>;
+  /** The bytes etcd stores under a key (such as /registry/nettune.io/...), as text; undefined when absent. */
+  etcdValue(key: string): Promise<string | undefined>;
   /** Stops everything and removes the work directory. */
   stop(): Promise<void>;
 }
@@ -113,6 +115,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       },
       startEtcd,
       compactEtcd: () => compactEtcd(etcdPort),
+      etcdValue: (key) => etcdValue(etcdPort, key),
       stop: stopAll,
     };
   } catch (cause) {
@@ -215,6 +218,17 @@ async function compactEtcd(port: number): Promise<number> {
   const revision = Number(status.header.revision);
   await call("kv/compaction", { revision: String(revision), physical: true });
   return revision;
+}
+
+async function etcdValue(port: number, key: string): Promise<string | undefined> {
+  const response = await fetch(`http://127.0.0.1:${port}/v3/kv/range`, {
+    method: "POST",
+    body: JSON.stringify({ key: Buffer.from(key).toString("base64") }),
+  });
+  if (!response.ok) throw new Error(`etcd kv/range answered ${response.status}`);
+  const body = (await response.json()) as { kvs?: { value: string }[] };
+  const value = body.kvs?.[0]?.value;
+  return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
 }
 
 async function waitForEtcd(port: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { apiVersion } from "../../../api/v1alpha1/identity.ts";
 import { microTime } from "../../../common/time.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { AgentEvent } from "./agent-events.ts";
@@ -50,7 +51,7 @@ export class EventRecorder {
     };
     const tuning: EventReference | undefined = tuningUID
       ? {
-          apiVersion: "nettune.io/v1alpha1",
+          apiVersion,
           kind: "NodeNetworkTuning",
           name: this.deps.nodeName,
           uid: tuningUID,

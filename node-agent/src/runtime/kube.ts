@@ -1,3 +1,4 @@
+import { collectionPath, Plural } from "../../../api/v1alpha1/identity.ts";
 import { Agent } from "node:https";
 import { createInterface } from "node:readline";
 import { open, probe, readAll, type Connection } from "./connection.ts";
@@ -10,7 +11,7 @@ import type {
 // @kubernetes/client-node: it needs four requests, and loading that library
 // costs about 80 MB of memory on every node (docs/adr/0001-agent-api-client.md).
 
-const collection = "/apis/nettune.io/v1alpha1/nodenetworktunings";
+const collection = collectionPath(Plural.NodeNetworkTuning);
 
 export type WatchEvent =
   | { type: "ADDED" | "MODIFIED" | "DELETED"; object: NodeNetworkTuning }
