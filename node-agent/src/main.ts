@@ -65,15 +65,6 @@ async function main(): Promise<void> {
     now: () => Date.now(),
   });
   metrics.watchSymptoms(() => symptoms.current());
-  const diagnosis = new DiagnosisLoop({
-    watch: symptoms,
-    windowIntervals: defaultThresholds.windowIntervals,
-    events,
-    client,
-    nodeName: config.nodeName,
-    now,
-    log,
-  });
   const reconciler = new Reconciler({
     client,
     nodeName: config.nodeName,
@@ -89,7 +80,21 @@ async function main(): Promise<void> {
     inventory: async () =>
       hostInventory(await gatherNodeFacts({ paths, ethtool: agentEthtool(deps) }), paths),
     conntrackPressure: () => pressure.current(),
+    advice: () => symptoms.current(),
   });
+  const diagnosis = new DiagnosisLoop({
+    watch: symptoms,
+    windowIntervals: defaultThresholds.windowIntervals,
+    events,
+    client,
+    nodeName: config.nodeName,
+    now,
+    log,
+    onChange: () => {
+      reconciler.trigger("advice");
+    },
+  });
+
   const watch = new OwnObjectWatch({
     client,
     name: config.nodeName,

@@ -1,3 +1,4 @@
+import { Remedy, Symptom, type Advice } from "../../api/v1alpha1/advice.ts";
 import { describe, expect, it } from "vitest";
 import type {
   NodeNetworkTuning,
@@ -278,10 +279,13 @@ function reconcilerWith(enactResults: SettingResult[][]): {
   reverts: number[];
   /** How many checks ran (calls to enact). */
   checks: () => number;
+  /** What the symptom watch holds now; a test sets it. */
+  advice: Advice[];
 } {
   const client = fakeClient();
   const metrics = new AgentMetrics(hostPathsUnder("/nonexistent", "/nonexistent"));
   const reverts: number[] = [];
+  const advice: Advice[] = [];
   let call = 0;
   const deps: ReconcilerDeps = {
     client,
@@ -308,9 +312,10 @@ function reconcilerWith(enactResults: SettingResult[][]): {
     },
     inventory: () => Promise.resolve({}),
     conntrackPressure: () => undefined,
+    advice: () => [...advice],
     events: { record: () => Promise.resolve() },
   };
-  return { reconciler: new Reconciler(deps), client, metrics, reverts, checks: () => call };
+  return { reconciler: new Reconciler(deps), client, metrics, reverts, checks: () => call, advice };
 }
 
 const object = (generation: number, status?: NodeNetworkTuningStatus): NodeNetworkTuning => ({
@@ -332,6 +337,31 @@ describe("the reconciler", () => {
     reconciler.trigger("resync");
     await reconciler.idle();
     expect(client.writes).toHaveLength(1);
+  });
+
+  it("carries the advice into the status when a symptom starts, and out when it ends", async () => {
+    const { reconciler, client, advice } = reconcilerWith([[applied("a")]]);
+    reconciler.setObject(object(1));
+    await reconciler.idle();
+    expect(client.writes.at(-1)).not.toHaveProperty("advice");
+    advice.push({
+      symptom: Symptom.ListenOverflows,
+      evidence: { counter: "TcpExt ListenOverflows", delta: 3126, windowSeconds: 6 },
+      remedy: { setting: Remedy.Somaxconn, value: "16384" },
+      bound: "at most 65535",
+    });
+    reconciler.trigger("advice");
+    await reconciler.idle();
+    expect(client.writes).toHaveLength(2);
+    expect(client.writes.at(-1)?.advice).toEqual(advice);
+    reconciler.trigger("resync");
+    await reconciler.idle();
+    expect(client.writes).toHaveLength(2);
+    advice.length = 0;
+    reconciler.trigger("advice");
+    await reconciler.idle();
+    expect(client.writes).toHaveLength(3);
+    expect(client.writes.at(-1)).not.toHaveProperty("advice");
   });
 
   it("counts writes in a re-check of the same generation as drift corrections", async () => {

@@ -82,6 +82,7 @@ describe("the diagnosis loop", () => {
     const written: { status: { conditions: object[] } }[] = [];
     let failures = failWrites;
     let now = 0;
+    const changes = { count: 0 };
     const diagnosis = new DiagnosisLoop({
       watch,
       windowIntervals: 3,
@@ -101,13 +102,17 @@ describe("the diagnosis loop", () => {
       nodeName: "n1",
       now: () => new Date(Date.UTC(2026, 11, 6, 0, 0, now++)),
       log: quiet,
+      onChange: () => {
+        changes.count++;
+      },
     });
-    return { diagnosis, recorded, written };
+    return { diagnosis, recorded, written, changes };
   }
 
   it("writes NoSymptoms once the first window is whole, replacing what an earlier agent left", async () => {
-    const { diagnosis, written, recorded } = loop([0, 0, 0, 0, 0, 0]);
+    const { diagnosis, written, recorded, changes } = loop([0, 0, 0, 0, 0, 0]);
     for (let i = 0; i < 6; i++) await diagnosis.tick();
+    expect(changes.count).toBe(0);
     expect(written).toHaveLength(1);
     expect(written[0]?.status.conditions[0]).toMatchObject({
       type: NodeAdviceCondition.type,
@@ -118,8 +123,9 @@ describe("the diagnosis loop", () => {
   });
 
   it("records a Warning Event and sets the condition True when a symptom starts", async () => {
-    const { diagnosis, written, recorded } = loop([0, 5, 10, 15]);
+    const { diagnosis, written, recorded, changes } = loop([0, 5, 10, 15]);
     for (let i = 0; i < 4; i++) await diagnosis.tick();
+    expect(changes.count).toBe(1);
     expect(recorded).toEqual([
       expect.objectContaining({ type: "Warning", reason: AgentEventReason.SymptomFound }),
     ]);
@@ -194,6 +200,7 @@ describe("a sample that throws", () => {
       nodeName: "n1",
       now: () => new Date(0),
       log: { ...quiet, error: (message) => errors.push(message) },
+      onChange: () => undefined,
     });
     for (let i = 0; i < 3; i++) await diagnosis.tick();
     expect(calls).toBe(3);

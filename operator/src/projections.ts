@@ -39,11 +39,6 @@ export function projectNode(node: V1Node): V1Node {
   };
 }
 
-/**
- * A NodeNetworkTuning as the operator reads and replaces it: all of its
- * metadata but managedFields (a replace must keep the labels people add), its
- * spec, and of its status the generation seen and the conditions.
- */
 /** A namespace as the DNS webhook reads it: its name and labels. */
 export function projectNamespace(namespace: V1Namespace): V1Namespace {
   const { name, labels, resourceVersion, uid } = namespace.metadata ?? {};
@@ -59,15 +54,22 @@ export function projectNamespace(namespace: V1Namespace): V1Namespace {
   };
 }
 
+/**
+ * A NodeNetworkTuning as the operator reads and replaces it: all of its
+ * metadata but managedFields (a replace must keep the labels people add), its
+ * spec, and of its status the generation seen, the conditions and the advice.
+ */
 export function projectNodeTuning<T extends NodeNetworkTuning & KubernetesObject>(nnt: T): T {
   const object = lean(nnt);
   if (!object.status) return object;
-  const { observedGeneration, conditions } = object.status;
+  const { observedGeneration, conditions, advice } = object.status;
   return {
     ...object,
     status: {
       ...(observedGeneration !== undefined ? { observedGeneration } : {}),
       ...(conditions ? { conditions } : {}),
+      // At most 16 short entries, and only on nodes whose counters show a symptom.
+      ...(advice ? { advice } : {}),
     },
   };
 }

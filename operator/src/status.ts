@@ -31,6 +31,8 @@ export interface StatusInput {
   mergeProblems?: string[];
   /** Why the operator cannot act on this tuning at all (see cluster-view unusable()). */
   unusable?: string | undefined;
+  /** What the matched nodes' counters advise, counted (advice-summary.ts). */
+  advice?: Pick<NetworkTuningStatus, "advisedNodes" | "advice">;
   now: Date;
 }
 
@@ -51,6 +53,7 @@ export function tuningStatus(input: StatusInput): NetworkTuningStatus {
     nodes: `${progress.applied}/${progress.matched}`,
     failingNodes,
     ...sensitiveSysctls(tuning),
+    ...input.advice,
     conditions: setConditions(
       tuning.status?.conditions,
       tuningConditions(input),

@@ -22,6 +22,7 @@ import {
 } from "./revert-tracker.ts";
 import { RolloutLedger, type NodeView } from "./rollout.ts";
 import { tuningStatus } from "./status.ts";
+import { adviceSummary } from "./advice-summary.ts";
 import { TransitionEvents } from "./transition-events.ts";
 import { nodeKey, type WorkKey } from "./work-keys.ts";
 
@@ -104,10 +105,18 @@ export class TuningReconciler {
       agentProblem: this.deps.agentProblem(),
       webhookProblem: this.deps.webhookProblem(),
       unusable: unusable(tuning),
+      advice: adviceSummary(
+        matched.map((view) => ({ name: view.name, advice: view.nnt?.status?.advice })),
+      ),
       now: this.deps.now(),
     });
     if (canonicalJSON(status) === canonicalJSON(tuning.status)) return;
-    await this.deps.writes.patchTuningStatus(name, status, tuning.metadata.resourceVersion ?? "");
+    await this.deps.writes.patchTuningStatus(
+      name,
+      status,
+      tuning.metadata.resourceVersion ?? "",
+      tuning.status,
+    );
     await this.transitions.record(
       tuning,
       status.conditions,

@@ -31,8 +31,8 @@ export function fencedWrites(writes: OperatorWrites, holdsLease: () => boolean):
     replaceNodeTuning: fence("replace NodeNetworkTuning", (object) =>
       writes.replaceNodeTuning(object),
     ),
-    patchTuningStatus: fence("patch NetworkTuning status", (name, status, version) =>
-      writes.patchTuningStatus(name, status, version),
+    patchTuningStatus: fence("patch NetworkTuning status", (name, status, version, previous) =>
+      writes.patchTuningStatus(name, status, version, previous),
     ),
     setTuningFinalizers: fence("patch NetworkTuning finalizers", (name, finalizers, version) =>
       writes.setTuningFinalizers(name, finalizers, version),

@@ -29,11 +29,13 @@ export interface OperatorWrites {
   /**
    * Patches the status computed from the tuning at `resourceVersion`; the API server
    * refuses it (409) when the tuning changed since, so no stale view overwrites a newer one.
+   * Fields of `previous` that `status` leaves out are removed (a merge patch keeps them otherwise).
    */
   patchTuningStatus(
     name: string,
     status: NetworkTuningStatus,
     resourceVersion: string,
+    previous?: NetworkTuningStatus,
   ): Promise<void>;
   /** Sets the finalizers, guarded by resourceVersion so a concurrent change is not lost. */
   setTuningFinalizers(name: string, finalizers: string[], resourceVersion: string): Promise<void>;
@@ -147,8 +149,14 @@ export function operatorWrites(
             fieldManager,
           }) as Promise<NodeNetworkTuning>,
       ),
-    patchTuningStatus: async (name, status, resourceVersion) => {
-      const body = { metadata: { resourceVersion }, status };
+    patchTuningStatus: async (name, status, resourceVersion, previous) => {
+      const removed = Object.keys(previous ?? {})
+        .filter((field) => !(field in status))
+        .map((field) => [field, null]);
+      const body = {
+        metadata: { resourceVersion },
+        status: { ...Object.fromEntries(removed), ...status },
+      };
       await counted("patch", () =>
         custom.patchClusterCustomObjectStatus(
           { group, version, plural: "networktunings", name, body, fieldManager },

@@ -13,7 +13,8 @@ import { renderChart } from "../harness/helm.ts";
 import { kubectl } from "../harness/kubectl.ts";
 import { eventually } from "../harness/wait.ts";
 import { AgentEventReason } from "../../api/v1alpha1/reasons.ts";
-import { NodeAdviceCondition } from "../../api/v1alpha1/advice.ts";
+import { NodeAdviceCondition, Remedy, Symptom } from "../../api/v1alpha1/advice.ts";
+import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 
 const namespace = "nettune-system";
 const nodes = ["node-a", "node-b"];
@@ -669,7 +670,25 @@ describe("least privilege: the chart's service accounts on a real API server", (
     expect(await can("create", "events", "-n", "default")).toBe("no");
   });
 
-  it("an agent whose node shows a symptom sets NetworkTuningAdvice on its own Node with a SymptomFound Event, and clears both when it ends", async () => {
+  it("an agent whose node shows a symptom sets NetworkTuningAdvice on its own Node with a SymptomFound Event, reports the advice in its status and the tuning counts it, and clears all when it ends", async () => {
+    await run(
+      ["apply", "-f", "-"],
+      stringify({
+        apiVersion: "nettune.io/v1beta1",
+        kind: "NetworkTuning",
+        metadata: { name: "diagnosed" },
+        spec: {
+          nodeSelector: { matchLabels: { pool: "access" } },
+          sysctls: { "net.core.somaxconn": "4096" },
+        },
+      }),
+    );
+    const tuning = async (): Promise<NetworkTuning> =>
+      JSON.parse(await run(["get", "nt", "diagnosed", "-o", "json"])) as NetworkTuning;
+    const nodeTuning = async (node: string): Promise<NodeNetworkTuning> =>
+      JSON.parse(await run(["get", "nnt", node, "-o", "json"])) as NodeNetworkTuning;
+    await eventually(async () => expect((await tuning()).status?.nodes).toBe("2/2"), 60_000, 500);
+    expect((await tuning()).status?.advisedNodes).toBe(0);
     // node-a's accept queues overflow: its simulated /proc/net/netstat rises 50 a second.
     let overflows = 0;
     const netstat = path.join(cluster.hostRoot("node-a"), "proc/net/netstat");
@@ -728,6 +747,41 @@ describe("least privilege: the chart's service accounts on a real API server", (
         type: "Warning",
         regarding: { kind: "Node", name: "node-a" },
       });
+      // The node's own report carries the advice with its evidence; the tuning counts it.
+      const reported = await eventually(async () => {
+        const advice = (await nodeTuning("node-a")).status?.advice;
+        expect(advice).toHaveLength(1);
+        return advice;
+      }, 30_000);
+      expect(reported?.[0]).toMatchObject({
+        symptom: Symptom.ListenOverflows,
+        evidence: { counter: "TcpExt ListenOverflows" },
+        remedy: { setting: Remedy.Somaxconn, value: "16384" },
+      });
+      expect((await nodeTuning("node-b")).status?.advice).toBeUndefined();
+      const counted = await eventually(async () => {
+        const status = (await tuning()).status;
+        expect(status?.advisedNodes).toBe(1);
+        return status;
+      }, 30_000);
+      expect(counted?.advice).toEqual([
+        {
+          symptom: Symptom.ListenOverflows,
+          setting: Remedy.Somaxconn,
+          nodes: 1,
+          nodeNames: ["node-a"],
+        },
+      ]);
+      expect(counted?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+      const table = await run(["get", "nt", "diagnosed"]);
+      expect(table).toMatch(/ADVICE/);
+      expect(table.split("\n")[1]).toMatch(/^diagnosed\s+True\s+2\/2\s+Enforce\s+1\s/);
+      // v1alpha1 readers see the tuning without the fields they do not know.
+      const old = JSON.parse(
+        await run(["get", "networktunings.v1alpha1.nettune.io", "diagnosed", "-o", "json"]),
+      ) as NetworkTuning;
+      expect(old.status?.nodes).toBe("2/2");
+      expect(old.status).not.toHaveProperty("advisedNodes");
     } finally {
       clearInterval(timer);
     }
@@ -737,6 +791,12 @@ describe("least privilege: the chart's service accounts on a real API server", (
       return c as Record<string, string>;
     }, 30_000);
     expect(cleared.reason).toBe(NodeAdviceCondition.NoSymptoms);
+    await eventually(async () => {
+      expect((await nodeTuning("node-a")).status?.advice).toBeUndefined();
+      expect((await tuning()).status?.advisedNodes).toBe(0);
+      expect((await tuning()).status?.advice).toBeUndefined();
+    }, 30_000);
+    await run(["delete", "nt", "diagnosed", "--wait=true", "--timeout=60s"]);
   });
 
   it("the agent may change only that condition of its own Node", async () => {

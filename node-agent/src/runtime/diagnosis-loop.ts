@@ -17,6 +17,8 @@ export interface DiagnosisLoopDeps {
   nodeName: string;
   now: () => Date;
   log: Logger;
+  /** Called when a symptom started or ended, after its Events: the status carries the advice. */
+  onChange: () => void;
 }
 
 export class DiagnosisLoop {
@@ -44,7 +46,10 @@ export class DiagnosisLoop {
       return;
     }
     this.ticks++;
-    if (change) await this.deps.events.record(adviceEvents(change), undefined);
+    if (change) {
+      await this.deps.events.record(adviceEvents(change), undefined);
+      this.deps.onChange();
+    }
     if (change || this.ticks === this.deps.windowIntervals + 1) this.conditionDue = true;
     if (!this.conditionDue) return;
     const now = this.deps.now();

@@ -16,6 +16,7 @@ import {
   type ConditionInput as AnyConditionInput,
 } from "../../../common/conditions.ts";
 import type { SettingChange } from "../engine/apply.ts";
+import type { Advice } from "../../../api/v1alpha1/advice.ts";
 import { canonicalJSON } from "../../../common/canonical-json.ts";
 import type { StateProblem } from "../engine/state-error.ts";
 import { conflicting, describeConflict, type OtherWriter } from "../engine/other-writers.ts";
@@ -36,6 +37,8 @@ export interface RunOutcome {
   stateRefused?: { reason: StateProblem; message: string };
   inventory: HostInventory;
   conntrackPressure?: { ratio: number };
+  /** The symptoms the counters show, each with its remedy; absent when none holds. */
+  advice?: Advice[];
   /** Settings another program on the node also writes (kube-proxy). */
   otherWriters?: OtherWriter[];
 }
@@ -57,6 +60,7 @@ export function nodeStatus(
     ),
     settings,
     inventory: outcome.inventory,
+    ...(outcome.advice ? { advice: outcome.advice } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type {
   NodeNetworkTuningSpec,
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
+import type { Advice } from "../../../api/v1alpha1/advice.ts";
 import { InvalidSpecError, type EnactResult } from "../engine/enact.ts";
 import { StateError } from "../engine/state-error.ts";
 import type { SettingChange } from "../engine/apply.ts";
@@ -21,9 +22,10 @@ import { agentEvents, revertedEvent, revertFailedEvent, type AgentEvent } from "
 
 /**
  * Why a check runs: a new spec, link events, the periodic re-verify, a retry,
- * a pressure change, or the kubelet's housekeeping CPUs changing.
+ * a pressure change, the kubelet's housekeeping CPUs changing, or a symptom
+ * that started or ended (the status carries the advice).
  */
-export type Cause = "spec" | "link" | "resync" | "retry" | "pressure" | "cpus";
+export type Cause = "spec" | "link" | "resync" | "retry" | "pressure" | "cpus" | "advice";
 
 export interface ReconcilerDeps {
   client: NodeTuningClient;
@@ -36,6 +38,8 @@ export interface ReconcilerDeps {
   inventory(): Promise<HostInventory>;
   /** The current conntrack fill ratio when it has stayed above the threshold. */
   conntrackPressure(): { ratio: number } | undefined;
+  /** The symptoms that hold now, each with its remedy. */
+  advice(): Advice[];
   /** Where the Events of a check go: the node and, while it exists, its NodeNetworkTuning. */
   events: { record(events: AgentEvent[], tuningUID: string | undefined): Promise<void> };
 }
@@ -206,7 +210,7 @@ export class Reconciler {
           reverted: [],
           stateRefused: { reason: error.reason, message: error.message },
           inventory: await this.inventory(),
-          ...this.pressure(),
+          ...this.observed(),
         };
       if (!(error instanceof InvalidSpecError)) throw error;
       return {
@@ -215,7 +219,7 @@ export class Reconciler {
         reverted: [],
         invalid: error.message,
         inventory: await this.inventory(),
-        ...this.pressure(),
+        ...this.observed(),
       };
     }
     const driftCorrected = this.driftCorrections(result, cause, generation);
@@ -231,7 +235,7 @@ export class Reconciler {
       driftCorrected,
       otherWriters: result.otherWriters,
       inventory: await this.inventory(),
-      ...this.pressure(),
+      ...this.observed(),
     };
   }
 
@@ -251,9 +255,14 @@ export class Reconciler {
     return result.changes;
   }
 
-  private pressure(): Pick<RunOutcome, "conntrackPressure"> {
+  /** What the counters show, beside the settings: conntrack pressure and the advice. */
+  private observed(): Pick<RunOutcome, "conntrackPressure" | "advice"> {
     const pressure = this.deps.conntrackPressure();
-    return pressure ? { conntrackPressure: pressure } : {};
+    const advice = this.deps.advice();
+    return {
+      ...(pressure ? { conntrackPressure: pressure } : {}),
+      ...(advice.length > 0 ? { advice } : {}),
+    };
   }
 
   /** The inventory changes with links, not with every check: gathered once and after link events. */
