@@ -152,11 +152,9 @@ export function operatorWrites(
     patchTuningStatus: async (name, status, resourceVersion, previous) => {
       const removed = Object.keys(previous ?? {})
         .filter((field) => !(field in status))
-        .map((field) => [field, null]);
-      const body = {
-        metadata: { resourceVersion },
-        status: { ...Object.fromEntries(removed), ...status },
-      };
+        .map((field): [string, null] => [field, null]);
+      const cleared: Record<string, null> = Object.fromEntries(removed);
+      const body = { metadata: { resourceVersion }, status: { ...cleared, ...status } };
       await counted("patch", () =>
         custom.patchClusterCustomObjectStatus(
           { group, version, plural: "networktunings", name, body, fieldManager },
