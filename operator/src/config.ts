@@ -40,7 +40,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       "metrics-port": { type: "string", default: "8080" },
       workers: { type: "string", default: "4" },
       "lease-seconds": { type: "string", default: "15" },
-      "agent-image": { type: "string", default: "ghcr.io/nettune/nettune:0.1.0" },
+      "agent-image": { type: "string", default: "ghcr.io/nettune/nettune:0.2.0" },
       "agent-image-pull-policy": { type: "string", default: "IfNotPresent" },
       "agent-image-pull-secret": { type: "string", multiple: true, default: [] },
       "agent-service-account": { type: "string", default: "nettune-agent" },

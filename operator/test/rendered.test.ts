@@ -33,7 +33,7 @@ const gen = {
 const agent: AgentSettings = {
   namespace: "nettune-system",
   name: "nettune-agent",
-  image: "ghcr.io/nettune/nettune:0.1.0",
+  image: "ghcr.io/nettune/nettune:0.2.0",
   imagePullPolicy: "IfNotPresent",
   imagePullSecrets: ["registry"],
   serviceAccount: "nettune-agent",

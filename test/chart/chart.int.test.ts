@@ -96,7 +96,7 @@ describe("the Helm chart", () => {
     expect(rendered).toContain("pod-security.kubernetes.io/enforce: privileged");
     expect(names).toContain("NetworkPolicy/nettune-operator");
     expect(rendered).toContain(
-      "--agent-image=registry.example.com/platform/nettune:0.1.0-rc1@sha256:0123456789abcdef",
+      "--agent-image=registry.example.com/platform/nettune:0.2.0-rc1@sha256:0123456789abcdef",
     );
     expect(rendered).toContain("--agent-metrics-address=127.0.0.1");
     expect(rendered).toContain("--agent-arg=--resync-seconds=120");

@@ -1,5 +1,5 @@
 // What the image built from the Dockerfile holds, read from its root
-// filesystem in buildah's storage (the node tier built it): the four programs,
+// filesystem in buildah's storage (the node tier built it): the five programs,
 // and nothing to install packages with or gain privileges through.
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -28,7 +28,7 @@ ${script}`,
 }
 
 describe("the image", () => {
-  it("holds the four programs, no npm, npx or corepack, and no setuid or setgid file", async () => {
+  it("holds the five programs, no npm, npx or corepack, and no setuid or setgid file", async () => {
     const listing = await inImage(
       `ls "$m/usr/local/bin"; echo ---; find "$m" -xdev -type f -perm /6000 -printf '%P\\n'; echo ---; ls "$m/usr/local/lib/node_modules" 2>/dev/null || true`,
     );
@@ -36,6 +36,7 @@ describe("the image", () => {
     expect(programs.trim().split("\n").sort()).toEqual([
       "nettune-agent",
       "nettune-agent-cli",
+      "nettune-migrate",
       "nettune-operator",
       "nettune-uninstall",
       "node",

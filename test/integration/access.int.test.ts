@@ -42,7 +42,7 @@ async function nodeBoundAgentToken(node: string): Promise<string> {
       spec: {
         nodeName: node,
         serviceAccountName: "nettune-agent",
-        containers: [{ name: "node-agent", image: "ghcr.io/nettune/nettune:0.1.0" }],
+        containers: [{ name: "node-agent", image: "ghcr.io/nettune/nettune:0.2.0" }],
       },
     }),
   );

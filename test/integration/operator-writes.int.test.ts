@@ -446,7 +446,7 @@ describe("the operator's own objects are compared by content, not only by their 
     ]);
     expect(await writes.applyDaemonSet(realDaemonSet())).toBe("updated");
     expect(await run([...image, "jsonpath={.spec.template.spec.containers[0].image}"])).toBe(
-      "ghcr.io/nettune/nettune:0.1.0",
+      "ghcr.io/nettune/nettune:0.2.0",
     );
     await run([
       "patch",

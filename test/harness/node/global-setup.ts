@@ -6,6 +6,7 @@ import type { TestProject } from "vitest/node";
 import { assertNoLeftovers } from "../leftovers.ts";
 import { differences, machineNetworkSnapshot } from "./machine-snapshot.ts";
 import { startRealCluster } from "./real-cluster.ts";
+import { previousRelease } from "../previous-release.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -26,9 +27,14 @@ declare module "vitest" {
 const root = path.resolve(import.meta.dirname, "../../..");
 const exec = promisify(execFile);
 
-async function lastLine(script: string, args: string[] = []): Promise<string> {
+async function lastLine(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<string> {
   const { stdout } = await exec("bash", [path.join(root, script), ...args], {
     maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, ...env },
   });
   return stdout.trim().split("\n").at(-1) ?? "";
 }
@@ -48,13 +54,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await lastLine("scripts/ensure-helm.sh");
   log("building the image (npm run image)");
   const image = await lastLine("scripts/image.sh");
+  // The previous release's image, for the upgrade and rollback path (cached by its git tree).
+  log(`building the previous release's image (${previousRelease.tag})`);
+  const previous = await lastLine("scripts/image.sh", [], {
+    NETTUNE_IMAGE_REVISION: previousRelease.commit,
+  });
   const pause = await lastLine("test/harness/node/pause-image.sh");
   const before = await machineNetworkSnapshot();
   project.provide("machineSnapshot", JSON.stringify(before));
   const cluster = await startRealCluster({
     controlPlaneBin,
     nodeBin,
-    images: [pause, image],
+    images: [pause, image, previous],
     nodeName: "nettune-node",
     logDir: "/tmp/nettune-logs-node-tier",
     log,

@@ -1,0 +1,233 @@
+// Day two on a real node: the previous release (test/harness/previous-release.ts)
+// installed and tuning the node, upgraded to this one as the README says
+// (kubectl apply -f crds/, then helm upgrade), a spec change rolled out, then
+// helm rollback, then helm uninstall. Each agent that takes the node over
+// writes nothing to it and keeps its originals; the tuning stays Ready.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { chartDir, helm } from "../harness/helm.ts";
+import type { CommandResult } from "../harness/kubectl.ts";
+import { previousChart, previousRelease } from "../harness/previous-release.ts";
+import { nodeSteps } from "./node-steps.ts";
+import { clusterProvider, type ClusterProvider } from "./provider.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const namespace = "nettune-upgrade";
+const tuning = "upgrade-web";
+const crdNames = ["networktunings.nettune.io", "nodenetworktunings.nettune.io"];
+let provider: ClusterProvider;
+const {
+  kubectl,
+  ok,
+  eventually,
+  jsonpath,
+  example,
+  nodeValues,
+  agentPod,
+  agentMetric,
+  tuningReady,
+} = nodeSteps(() => provider, namespace);
+
+const helmIn = (args: string[]): Promise<CommandResult> =>
+  helm([...args, "-n", namespace, "--kubeconfig", provider.kubeconfig]);
+
+/** Every Ready/Progressing pair the tuning shows while a change of release runs. */
+function watchConditions(): { seen: string[]; stop(): void } {
+  const seen: string[] = [];
+  const template =
+    '{.status.conditions[?(@.type=="Ready")].status}/{.status.conditions[?(@.type=="Progressing")].status}{"\\n"}';
+  const child: ChildProcess = spawn(provider.kubectlPath, [
+    "--kubeconfig",
+    provider.kubeconfig,
+    "get",
+    "nt",
+    tuning,
+    "--watch",
+    "-o",
+    `jsonpath=${template}`,
+  ]);
+  child.stdout?.on("data", (chunk: Buffer) => {
+    seen.push(
+      ...chunk
+        .toString()
+        .split("\n")
+        .filter((line) => line !== ""),
+    );
+  });
+  return { seen, stop: () => child.kill() };
+}
+
+/** The running agent pod other than `old`, once its first check has run. */
+async function takenOverBy(old: string, image: string): Promise<string> {
+  const fresh = await eventually(
+    "the new agent pod",
+    async () => {
+      const pod = await agentPod();
+      if (!pod || pod === old || pod.includes(" ")) return undefined;
+      const running = await jsonpath(
+        ["-n", namespace, "get", "pod", pod],
+        "{.spec.containers[0].image}",
+      );
+      return running === image ? pod : undefined;
+    },
+    240_000,
+  );
+  await eventually(
+    "the new agent's first check",
+    async () =>
+      (await agentMetric(fresh, "nettune_agent_apply_duration_seconds_count")) >= 1 || undefined,
+  );
+  return fresh;
+}
+
+const leader = (): Promise<string> =>
+  jsonpath(["-n", namespace, "get", "lease", "nettune-operator"], "{.spec.holderIdentity}");
+
+const originals = async (): Promise<string> =>
+  (await provider.onNode("cat", ["/run/nettune/originals.json"])).stdout;
+
+let untouched: Record<string, string>;
+let previousChartDir: string;
+
+describe("upgrade and roll back on a real node", () => {
+  beforeAll(async () => {
+    provider = clusterProvider();
+    untouched = await nodeValues();
+    previousChartDir = await previousChart();
+  });
+
+  afterAll(async () => {
+    await helmIn(["uninstall", "nettune", "--wait", "--timeout", "300s"]);
+    await kubectl(["delete", "namespace", namespace, "--wait=true", "--ignore-not-found"]);
+    await kubectl(["label", "node", provider.nodeName, "node.kubernetes.io/pool-"]);
+  });
+
+  let tuned: Record<string, string>;
+  let recorded: string;
+
+  it(`the previous release (${previousRelease.tag}) tunes the node`, async () => {
+    // Another test may have left this release's CRDs; the previous ones cannot replace them.
+    await ok(["delete", "crd", ...crdNames, "--ignore-not-found", "--wait=true"]);
+    await ok(["apply", "-f", path.join(root, "test/fixtures/previous-release/crds")]);
+    await ok(["wait", "--for=condition=Established", "crd", ...crdNames, "--timeout=60s"]);
+    await ok(["create", "namespace", namespace]);
+    await ok(["label", "namespace", namespace, "pod-security.kubernetes.io/enforce=privileged"]);
+    const installed = await helmIn([
+      "install",
+      "nettune",
+      previousChartDir,
+      "--wait",
+      "--timeout",
+      "240s",
+    ]);
+    expect(installed.code, installed.stderr).toBe(0);
+    await ok(["label", "node", provider.nodeName, "node.kubernetes.io/pool=web", "--overwrite"]);
+    const object = parse(await example("web-pool-throughput.yaml", provider.nic)) as {
+      apiVersion: string;
+      metadata: { name: string };
+    };
+    object.apiVersion = "nettune.io/v1alpha1";
+    object.metadata.name = tuning;
+    await ok(["apply", "-f", "-"], stringify(object));
+    await eventually(
+      `${tuning} Ready`,
+      async () => /^True 1\/1 1=1$/.test(await tuningReady(tuning)) || undefined,
+      240_000,
+    );
+    tuned = await nodeValues();
+    expect(tuned).not.toEqual(untouched);
+    recorded = await originals();
+    expect(recorded).toContain("somaxconn");
+  });
+
+  it("upgrades with kubectl apply -f crds/ and helm upgrade: the new agent writes nothing, keeps the originals, the leader changes, the tuning stays Ready, stored objects move to v1beta1", async () => {
+    const oldAgent = await agentPod();
+    const oldLeader = await leader();
+    const watch = watchConditions();
+    try {
+      await ok(["apply", "-f", path.join(root, "crds")]);
+      await ok(["wait", "--for=condition=Established", "crd", ...crdNames, "--timeout=60s"]);
+      const upgraded = await helmIn([
+        "upgrade",
+        "nettune",
+        chartDir,
+        "--wait",
+        "--timeout",
+        "300s",
+      ]);
+      expect(upgraded.code, upgraded.stderr).toBe(0);
+      const agent = await takenOverBy(oldAgent, "ghcr.io/nettune/nettune:0.2.0");
+      expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
+      expect(await originals()).toBe(recorded);
+      expect(await nodeValues()).toEqual(tuned);
+      const newLeader = await eventually("a leader of this release", async () => {
+        const holder = await leader();
+        return holder && holder !== oldLeader ? holder : undefined;
+      });
+      const operators = await jsonpath(
+        ["-n", namespace, "get", "pods", "-l", "app.kubernetes.io/component=operator"],
+        "{.items[*].metadata.name}",
+      );
+      expect(operators.split(" ")).toContain(newLeader);
+      for (const crd of crdNames)
+        expect(await jsonpath(["get", "crd", crd], "{.status.storedVersions}")).toBe('["v1beta1"]');
+      expect(await tuningReady(tuning)).toMatch(/^True 1\/1 1=1$/);
+    } finally {
+      watch.stop();
+    }
+    expect(watch.seen.length).toBeGreaterThan(0);
+    expect(
+      watch.seen.filter((pair) => !pair.startsWith("True/") || pair.endsWith("/True")),
+    ).toEqual([]);
+  });
+
+  it("rolls a spec change out with the new release", async () => {
+    await ok([
+      "patch",
+      "nt",
+      tuning,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { sysctls: { "net.core.somaxconn": "4096" } } }),
+    ]);
+    await eventually(
+      `${tuning} Ready at generation 2`,
+      async () => /^True 1\/1 2=2$/.test(await tuningReady(tuning)) || undefined,
+    );
+    expect((await provider.onNode("cat", ["/proc/sys/net/core/somaxconn"])).stdout.trim()).toBe(
+      "4096",
+    );
+    tuned = await nodeValues();
+  });
+
+  it("rolls back with helm rollback: the previous agent writes nothing and keeps the originals, the tuning stays Ready", async () => {
+    const oldAgent = await agentPod();
+    const watch = watchConditions();
+    try {
+      const rolledBack = await helmIn(["rollback", "nettune", "1", "--wait", "--timeout", "300s"]);
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      const agent = await takenOverBy(
+        oldAgent,
+        `ghcr.io/nettune/nettune:${previousRelease.version}`,
+      );
+      expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
+      expect(await originals()).toBe(recorded);
+      expect(await nodeValues()).toEqual(tuned);
+      expect(await tuningReady(tuning)).toMatch(/^True 1\/1 2=2$/);
+    } finally {
+      watch.stop();
+    }
+    expect(
+      watch.seen.filter((pair) => !pair.startsWith("True/") || pair.endsWith("/True")),
+    ).toEqual([]);
+  });
+
+  it("helm uninstall after both restores every original value", async () => {
+    const uninstalled = await helmIn(["uninstall", "nettune", "--wait", "--timeout", "300s"]);
+    expect(uninstalled.code, uninstalled.stderr).toBe(0);
+    expect(await nodeValues()).toEqual(untouched);
+    expect(await ok(["get", "nt", "-o", "name"])).toBe("");
+  });
+});
