@@ -1,7 +1,7 @@
 // Day two on a real node: the previous release (test/harness/previous-release.ts)
 // installed and tuning the node, upgraded to this one as the README says
-// (kubectl apply -f crds/, then helm upgrade), a spec change rolled out, then
-// helm rollback, then helm uninstall. Each agent that takes the node over
+// (kubectl apply -f crds/, then helm upgrade), staged with the previous
+// agents while a spec change rolls out, then helm rollback, then helm uninstall. Each agent that takes the node over
 // writes nothing to it and keeps its originals; the tuning stays Ready.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -183,7 +183,22 @@ describe("upgrade and roll back on a real node", () => {
     ).toEqual([]);
   });
 
-  it("rolls a spec change out with the new release", async () => {
+  it("this release's operator with the previous release's agents (a staged upgrade): the agent takes over writing nothing, and a spec change rolls out", async () => {
+    const oldAgent = await agentPod();
+    const staged = await helmIn([
+      "upgrade",
+      "nettune",
+      chartDir,
+      "--set",
+      `agent.imageTag=${previousRelease.version}`,
+      "--wait",
+      "--timeout",
+      "300s",
+    ]);
+    expect(staged.code, staged.stderr).toBe(0);
+    const agent = await takenOverBy(oldAgent, `ghcr.io/nettune/nettune:${previousRelease.version}`);
+    expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
+    expect(await originals()).toBe(recorded);
     await ok([
       "patch",
       "nt",
@@ -200,6 +215,26 @@ describe("upgrade and roll back on a real node", () => {
       "4096",
     );
     tuned = await nodeValues();
+  });
+
+  it("then this release's agents take over from the previous ones, writing nothing", async () => {
+    const oldAgent = await agentPod();
+    // Without values given, helm upgrade would keep the last release's agent.imageTag.
+    const finished = await helmIn([
+      "upgrade",
+      "nettune",
+      chartDir,
+      "--reset-values",
+      "--wait",
+      "--timeout",
+      "300s",
+    ]);
+    expect(finished.code, finished.stderr).toBe(0);
+    const agent = await takenOverBy(oldAgent, "ghcr.io/nettune/nettune:0.2.0");
+    expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
+    expect(await originals()).toBe(recorded);
+    expect(await nodeValues()).toEqual(tuned);
+    expect(await tuningReady(tuning)).toMatch(/^True 1\/1 2=2$/);
   });
 
   it("rolls back with helm rollback: the previous agent writes nothing and keeps the originals, the tuning stays Ready", async () => {

@@ -17,6 +17,15 @@ app.kubernetes.io/component: operator
 {{ printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}{{ with .Values.image.digest }}@{{ . }}{{ end }}
 {{- end -}}
 
+{{/* The agent's image: the chart's image unless agent.imageTag names another tag of it. */}}
+{{- define "nettune.agentImage" -}}
+{{- if .Values.agent.imageTag -}}
+{{ printf "%s:%s" .Values.image.repository .Values.agent.imageTag }}
+{{- else -}}
+{{ include "nettune.image" . }}
+{{- end -}}
+{{- end -}}
+
 {{/* The agent's ServiceAccount user, as the API server names it in requests. */}}
 {{- define "nettune.agentUser" -}}
 {{ printf "system:serviceaccount:%s:nettune-agent" .Release.Namespace }}
