@@ -5,6 +5,7 @@ import type { AgentPodsReader, Informers } from "./kube.ts";
 import type { OperatorWrites } from "./writes.ts";
 import type { WorkSink } from "./tuning-reconciler.ts";
 import { tuningKey } from "./work-keys.ts";
+import type { AgentProblem } from "./agent-pods.ts";
 
 export interface AgentsReconcilerDeps {
   informers: Informers;
@@ -25,14 +26,14 @@ export interface AgentsReconcilerDeps {
  */
 export class AgentsReconciler {
   private readonly deps: AgentsReconcilerDeps;
-  private problem: string | undefined;
+  private problem: AgentProblem | undefined;
 
   constructor(deps: AgentsReconcilerDeps) {
     this.deps = deps;
   }
 
   /** Why the agent pods are missing, if they are. */
-  agentProblem(): string | undefined {
+  agentProblem(): AgentProblem | undefined {
     return this.problem;
   }
 
@@ -54,9 +55,9 @@ export class AgentsReconciler {
     if (!reader) return;
     const { namespace, name } = this.deps.agent;
     const problem = await reader.problem(namespace, name);
-    if (problem !== this.problem) {
+    if (JSON.stringify(problem) !== JSON.stringify(this.problem)) {
       this.problem = problem;
-      if (problem) this.deps.log.warn(problem);
+      if (problem) this.deps.log.warn(problem.message);
       for (const tuning of this.deps.informers.tunings.list())
         this.deps.queue.add(tuningKey(tuning.metadata.name ?? ""));
     }

@@ -1,7 +1,7 @@
 // The operator's configuration from its flags and the downward API.
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { integerFlag, portFlag } from "../../common/flags.ts";
+import { FlagError, integerFlag, portFlag } from "../../common/flags.ts";
 import type { AgentSettings } from "./daemonset.ts";
 import type { WebhookEndpoint } from "./webhook/registration.ts";
 
@@ -50,6 +50,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       },
       "agent-arg": { type: "string", multiple: true, default: [] },
       "agent-metrics-address": { type: "string", default: "" },
+      "agent-max-unavailable": { type: "string", default: "10%" },
       "owner-deployment": { type: "string", default: "" },
       "webhook-port": { type: "string", default: "9443" },
       "webhook-service": { type: "string", default: "nettune-operator-webhook" },
@@ -81,10 +82,20 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       resources: agentResources(values["agent-resources"]),
       metricsPort: 9464,
       metricsAddress: values["agent-metrics-address"],
+      maxUnavailable: maxUnavailable(values["agent-max-unavailable"]),
       args: values["agent-arg"],
     },
     ...webhookFrom(values, namespace),
   };
+}
+
+/** How many nodes' agents the DaemonSet replaces at once: a count, or a percentage of the nodes. */
+function maxUnavailable(value: string): number | string {
+  if (/^([1-9][0-9]?|100)%$/.test(value)) return value;
+  if (/^[1-9][0-9]{0,5}$/.test(value)) return Number(value);
+  throw new FlagError(
+    `--agent-max-unavailable: ${value} is neither a count of at least 1 nor a percentage from 1% to 100%`,
+  );
 }
 
 function agentResources(json: string): AgentSettings["resources"] {

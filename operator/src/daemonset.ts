@@ -15,6 +15,11 @@ export interface AgentSettings {
   metricsAddress: string;
   /** Extra agent flags from the operator's configuration. */
   args: string[];
+  /**
+   * Nodes whose agents an update replaces at once (a count or a percentage). A new agent
+   * that cannot start holds the rollout there: the other nodes keep their running agents.
+   */
+  maxUnavailable?: number | string;
   /** The operator's Deployment: it owns the DaemonSet, so deleting it removes the agents too. */
   owner?: { name: string; uid: string };
 }
@@ -82,7 +87,10 @@ export function agentDaemonSet(
     },
     spec: {
       selector: { matchLabels: labels },
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
+      updateStrategy: {
+        type: "RollingUpdate",
+        rollingUpdate: { maxUnavailable: settings.maxUnavailable ?? "10%" },
+      },
       template: {
         metadata: { labels },
         spec: {

@@ -1,3 +1,4 @@
+import { agentPodSelector, podsThatCannotStart, type AgentProblem } from "./agent-pods.ts";
 import { collectionPath, group, Plural, storageVersion } from "../../api/v1alpha1/identity.ts";
 import {
   AppsV1Api,
@@ -120,10 +121,11 @@ export async function listAll<T extends KubernetesObject>(
 /** What the operator reads about its agents' pods beyond the informers. */
 export interface AgentPodsReader {
   /**
-   * Why the agent DaemonSet has fewer pods than nodes it should run on, from its
-   * latest FailedCreate Event; undefined when every pod was created.
+   * Why the agent DaemonSet has fewer running agents than nodes it should run on:
+   * pods refused (its latest FailedCreate Event) or pods that cannot start (their
+   * containers' states); undefined when every agent runs.
    */
-  problem(namespace: string, name: string): Promise<string | undefined>;
+  problem(namespace: string, name: string): Promise<AgentProblem | undefined>;
   /** The uid of a Deployment in the namespace, to own the DaemonSet by. */
   deploymentUID(namespace: string, name: string): Promise<string>;
 }
@@ -131,32 +133,40 @@ export interface AgentPodsReader {
 export function agentPodsReader(config: KubeConfig, calls: APICalls): AgentPodsReader {
   const apps = config.makeApiClient(AppsV1Api);
   const core = config.makeApiClient(CoreV1Api);
+  const latestFailedCreate = async (namespace: string, name: string) => {
+    const events = await calls.call("list events", () =>
+      core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.kind=DaemonSet,involvedObject.name=${name},reason=FailedCreate`,
+      }),
+    );
+    return events.items
+      .map((event) => ({
+        at: new Date(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? 0).getTime(),
+        message: event.message ?? "",
+      }))
+      .sort((a, b) => b.at - a.at)[0]?.message;
+  };
   return {
     problem: async (namespace, name) => {
       const daemonSet = await calls.find("get daemonset", () =>
         apps.readNamespacedDaemonSet({ name, namespace }),
       );
       const status = daemonSet?.status;
-      if (!status || status.currentNumberScheduled >= status.desiredNumberScheduled)
-        return undefined;
-      const events = await calls.call("list events", () =>
-        core.listNamespacedEvent({
-          namespace,
-          fieldSelector: `involvedObject.kind=DaemonSet,involvedObject.name=${name},reason=FailedCreate`,
-        }),
+      if (!status) return undefined;
+      if (status.currentNumberScheduled < status.desiredNumberScheduled) {
+        const refused = await latestFailedCreate(namespace, name);
+        const missing = status.desiredNumberScheduled - status.currentNumberScheduled;
+        if (refused)
+          return {
+            message: `agent pods are refused in namespace ${namespace} (${missing} of ${status.desiredNumberScheduled} missing): ${refused}`,
+          };
+      }
+      if (!status.numberUnavailable) return undefined;
+      const pods = await calls.call("list pods", () =>
+        core.listNamespacedPod({ namespace, labelSelector: agentPodSelector }),
       );
-      const latest = events.items
-        .map((event) => ({
-          at: new Date(
-            event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? 0,
-          ).getTime(),
-          message: event.message ?? "",
-        }))
-        .sort((a, b) => b.at - a.at)[0];
-      const missing = status.desiredNumberScheduled - status.currentNumberScheduled;
-      return latest
-        ? `agent pods are refused in namespace ${namespace} (${missing} of ${status.desiredNumberScheduled} missing): ${latest.message}`
-        : undefined;
+      return podsThatCannotStart(pods.items, status.desiredNumberScheduled);
     },
     deploymentUID: async (namespace, name) => {
       const deployment = await calls.call("get deployment", () =>

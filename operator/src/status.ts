@@ -23,8 +23,10 @@ export interface StatusInput {
   /** Failing node → its agent's message. */
   failureMessages: Map<string, string>;
   conflicts: Conflict[];
-  /** Why the agent DaemonSet cannot create its pods, when it cannot. */
+  /** Why the agent DaemonSet cannot create its pods, or why some on matched nodes cannot start. */
   agentProblem?: string | undefined;
+  /** Why agent pods on some matched nodes cannot start, when they cannot (agent-pods.ts). */
+  agentsDown?: string | undefined;
   /** Why the DNS webhook cannot serve, when it cannot; said only on tunings with dns.pods. */
   webhookProblem?: string | undefined;
   /** What keeps the tuning from matched nodes, one line per node (merge-problems.ts). */
@@ -158,7 +160,7 @@ function notMergedMessage(problems: readonly string[]): string {
 }
 
 function degraded(
-  { progress, halted, conflicts, tuning, webhookProblem }: StatusInput,
+  { progress, halted, conflicts, tuning, webhookProblem, agentsDown }: StatusInput,
   failureText: string,
   notMerged: string,
 ): ConditionInput {
@@ -172,6 +174,15 @@ function degraded(
   }
   if (notMerged !== "")
     return { type: Type.Degraded, status: "True", reason: Reason.NotMerged, message: notMerged };
+  // Nodes that applied this generation keep their values, but no agent corrects drift or
+  // reverts there while its pod cannot start (a bad image, a crash after an upgrade).
+  if (agentsDown)
+    return {
+      type: Type.Degraded,
+      status: "True",
+      reason: Reason.AgentsNotRunning,
+      message: agentsDown,
+    };
   if (webhookProblem && tuning.spec.dns?.pods !== undefined)
     return {
       type: Type.Degraded,

@@ -23,6 +23,7 @@ import {
 import { RolloutLedger, type NodeView } from "./rollout.ts";
 import { tuningStatus } from "./status.ts";
 import { adviceSummary } from "./advice-summary.ts";
+import { agentProblemFor, type AgentProblem } from "./agent-pods.ts";
 import { TransitionEvents } from "./transition-events.ts";
 import { nodeKey, type WorkKey } from "./work-keys.ts";
 
@@ -47,7 +48,7 @@ export interface TuningReconcilerDeps {
   queue: WorkSink;
   now: () => Date;
   /** Why agent pods are missing, if they are (the DaemonSet reconciler finds out). */
-  agentProblem: () => string | undefined;
+  agentProblem: () => AgentProblem | undefined;
   /** Why the DNS webhook cannot serve, if it cannot (its certificate keeper finds out). */
   webhookProblem: () => string | undefined;
 }
@@ -92,6 +93,8 @@ export class TuningReconciler {
     if (!progress) return;
     const failureMessages = new Map(matched.map((view) => [view.name, failureMessage(view.nnt)]));
     const conflicts = this.conflictsOf(tuning, matched);
+    const agents = this.deps.agentProblem();
+    const names = matched.map((view) => view.name);
     const status = tuningStatus({
       tuning,
       progress,
@@ -102,7 +105,8 @@ export class TuningReconciler {
         matched.map((view) => view.name),
         name,
       ),
-      agentProblem: this.deps.agentProblem(),
+      agentProblem: agentProblemFor(agents, names),
+      agentsDown: agents?.nodes ? agentProblemFor(agents, names) : undefined,
       webhookProblem: this.deps.webhookProblem(),
       unusable: unusable(tuning),
       advice: adviceSummary(

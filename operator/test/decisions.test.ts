@@ -250,7 +250,13 @@ describe("tuning status", () => {
   const now = new Date("2026-11-23T10:00:00Z");
   const refused =
     'agent pods are refused in namespace nettune-system (1 of 1 missing): violates PodSecurity "baseline:latest"';
-  function statusOf(nodes: NodeView[], agentProblem?: string, of = t, webhookProblem?: string) {
+  function statusOf(
+    nodes: NodeView[],
+    agentProblem?: string,
+    of = t,
+    webhookProblem?: string,
+    agentsDown?: string,
+  ) {
     const ledger = new RolloutLedger([of], () => nodes);
     const progress = ledger.of("t");
     if (!progress) throw new Error("no progress");
@@ -262,6 +268,7 @@ describe("tuning status", () => {
       failureMessages: new Map([["n2", "eth0 rings rx=4096: not supported by driver"]]),
       conflicts: [],
       agentProblem,
+      agentsDown,
       webhookProblem,
       now,
     });
@@ -336,6 +343,18 @@ describe("tuning status", () => {
   it.each(cases)("$sentence", ({ nodes, agentProblem, expected, nodesColumn }) => {
     expect(conditions(nodes, agentProblem)).toEqual(expected);
     expect(statusOf(nodes, agentProblem).nodes).toBe(nodesColumn);
+  });
+
+  it("an applied tuning whose matched node's agent cannot start stays Ready and is Degraded, saying where", () => {
+    const down = "agent pods cannot start on 1 of 2 nodes; ...: n2: ImagePullBackOff (nettune:bad)";
+    const nodes = [node("n1", t, "applied"), node("n2", t, "applied")];
+    const status = statusOf(nodes, down, t, undefined, down);
+    expect((status.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
+      "Ready=True/Applied",
+      "Progressing=False/Complete",
+      "Degraded=True/AgentsNotRunning",
+    ]);
+    expect(status.conditions?.find((c) => c.type === "Degraded")?.message).toBe(down);
   });
 
   it("a tuning whose selector Kubernetes refuses is Degraded, never Ready with no nodes", () => {

@@ -237,6 +237,58 @@ describe("upgrade and roll back on a real node", () => {
     expect(await tuningReady(tuning)).toMatch(/^True 1\/1 2=2$/);
   });
 
+  it("an agent image that cannot start holds the agent rollout, the tuning says Degraded on which node, and the next upgrade recovers writing nothing", async () => {
+    const oldAgent = await agentPod();
+    const broken = await helmIn([
+      "upgrade",
+      "nettune",
+      chartDir,
+      "--set",
+      "agent.imageTag=0.0.0-missing",
+      "--wait",
+      "--timeout",
+      "300s",
+    ]);
+    expect(broken.code, broken.stderr).toBe(0);
+    const degraded = await eventually("Degraded=True AgentsNotRunning", async () => {
+      const reason = await jsonpath(
+        ["get", "nt", tuning],
+        "{.status.conditions[?(@.type=='Degraded')].reason}",
+      );
+      if (reason !== "AgentsNotRunning") return undefined;
+      return jsonpath(["get", "nt", tuning], "{.status.conditions[?(@.type=='Degraded')].message}");
+    });
+    expect(degraded).toMatch(
+      new RegExp(
+        `cannot start on 1 of 1 nodes.*${provider.nodeName}: (ErrImagePull|ImagePullBackOff) \\(ghcr.io/nettune/nettune:0.0.0-missing\\)`,
+      ),
+    );
+    // The node keeps its values; Ready still says so.
+    expect(await tuningReady(tuning)).toMatch(/^True 1\/1 2=2$/);
+    const fixed = await helmIn([
+      "upgrade",
+      "nettune",
+      chartDir,
+      "--reset-values",
+      "--wait",
+      "--timeout",
+      "300s",
+    ]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const agent = await takenOverBy(oldAgent, "ghcr.io/nettune/nettune:0.2.0");
+    expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
+    expect(await originals()).toBe(recorded);
+    expect(await nodeValues()).toEqual(tuned);
+    await eventually(
+      "Degraded=False again",
+      async () =>
+        (await jsonpath(
+          ["get", "nt", tuning],
+          "{.status.conditions[?(@.type=='Degraded')].status}",
+        )) === "False" || undefined,
+    );
+  });
+
   it("rolls back with helm rollback: the previous agent writes nothing and keeps the originals, the tuning stays Ready", async () => {
     const oldAgent = await agentPod();
     const watch = watchConditions();

@@ -605,7 +605,27 @@ describe("least privilege: the chart's service accounts on a real API server", (
       ns: namespace,
       allowed: false,
     },
-    { sentence: "lists no pods", verb: "list", resource: "pods", ns: namespace, allowed: false },
+    {
+      sentence: "lists the pods of its own namespace, to say why agents cannot start",
+      verb: "list",
+      resource: "pods",
+      ns: namespace,
+      allowed: true,
+    },
+    {
+      sentence: "lists no pods elsewhere",
+      verb: "list",
+      resource: "pods",
+      ns: "default",
+      allowed: false,
+    },
+    {
+      sentence: "deletes no pods",
+      verb: "delete",
+      resource: "pods",
+      ns: namespace,
+      allowed: false,
+    },
     {
       sentence: "deletes no DaemonSets",
       verb: "delete",
