@@ -90,10 +90,13 @@ describe("the served versions", () => {
     expect(JSON.stringify(crd)).not.toContain("x-nettune-since");
   });
 
-  it("the fields added in v1beta1 are the advice and its count", () => {
+  it("the fields added in v1beta1 are the diagnosis thresholds, the advice and its count", () => {
     expect(laterFieldsModule).toEqual({
-      networktunings: { v1alpha1: ["status.advisedNodes", "status.advice"], v1beta1: [] },
-      nodenetworktunings: { v1alpha1: ["status.advice"], v1beta1: [] },
+      networktunings: {
+        v1alpha1: ["spec.diagnosis", "status.advisedNodes", "status.advice"],
+        v1beta1: [],
+      },
+      nodenetworktunings: { v1alpha1: ["spec.diagnosis", "status.advice"], v1beta1: [] },
     });
   });
 });

@@ -173,6 +173,56 @@ export interface IRQBalanceTuning {
 export type SysctlValue = string;
 
 /** What to tune on a node: the settings shared by both kinds. */
+/**
+ * Rates at or above which a counter is a symptom, per second in every interval
+ * of the window. Unset ones keep the agent's defaults (see "Diagnose a node" in
+ * the README).
+ */
+export interface DiagnosisThresholds {
+  /**
+   * Conntrack drop + early_drop (default 1).
+   * @minimum 0
+   */
+  conntrackDropsPerSecond?: number;
+  /**
+   * Conntrack insert_failed (default 0.1).
+   * @minimum 0
+   */
+  insertFailedPerSecond?: number;
+  /**
+   * Softnet dropped: backlog overflows (default 1).
+   * @minimum 0
+   */
+  backlogDropsPerSecond?: number;
+  /**
+   * Softnet time_squeeze (default 10).
+   * @minimum 0
+   */
+  timeSqueezePerSecond?: number;
+  /**
+   * A NIC's rx_missed_errors + rx_fifo_errors + rx_over_errors (default 1).
+   * @minimum 0
+   */
+  nicMissedPerSecond?: number;
+  /**
+   * TcpExt ListenOverflows (default 1).
+   * @minimum 0
+   */
+  listenOverflowsPerSecond?: number;
+  /**
+   * The conntrack fill, in percent of nf_conntrack_max, that counts as full in every sample (default 90).
+   * @minimum 1
+   * @maximum 100
+   */
+  conntrackFillPercent?: Int32;
+}
+
+/** How the agents of the matched nodes judge their counters. */
+export interface DiagnosisSettings {
+  /** Per-symptom rates that override the defaults; merged leaf by leaf by priority. */
+  thresholds?: DiagnosisThresholds;
+}
+
 export interface TuningSettings {
   /**
    * Per-interface settings, applied in order; a later entry wins for an
@@ -203,4 +253,10 @@ export interface TuningSettings {
    * NetworkTuning's status lists the ones it sets.
    */
   allowSecuritySensitiveSysctls?: boolean;
+  /**
+   * How the agents judge the kernel's counters (the advice in status and on the
+   * Node). Changes nothing on the node.
+   * @since v1beta1
+   */
+  diagnosis?: DiagnosisSettings;
 }

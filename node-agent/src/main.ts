@@ -7,8 +7,9 @@ import { hostInventory } from "./engine/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readCounterSample, readNodeBounds } from "./facts/symptom-counters.ts";
 import { PhysicalNICs } from "./facts/physical-nics.ts";
-import { defaultThresholds } from "./engine/detect.ts";
+import { defaultThresholds, type Thresholds } from "./engine/detect.ts";
 import { DiagnosisLoop } from "./runtime/diagnosis-loop.ts";
+import { thresholdsFor } from "./engine/thresholds.ts";
 import { SymptomWatch } from "./runtime/symptom-watch.ts";
 import { execRunner, type CommandRunner } from "./host/commands.ts";
 import { hostPathsUnder } from "./host/paths.ts";
@@ -59,13 +60,14 @@ async function main(): Promise<void> {
   const now = (): Date => new Date();
   const events = new EventRecorder({ client, nodeName: config.nodeName, now, log, metrics });
   const nics = new PhysicalNICs(paths);
-  const symptoms = new SymptomWatch({
+  const symptoms: SymptomWatch = new SymptomWatch({
     sample: async (atMs) => readCounterSample(paths, atMs, await nics.current()),
     bounds: (last, ringsOf) => readNodeBounds(paths, agentEthtool(deps), last, ringsOf),
     now: () => Date.now(),
+    thresholds: (): Thresholds => thresholdsFor(reconciler.currentSpec()?.diagnosis),
   });
   metrics.watchSymptoms(() => symptoms.current());
-  const reconciler = new Reconciler({
+  const reconciler: Reconciler = new Reconciler({
     client,
     nodeName: config.nodeName,
     now,

@@ -1,3 +1,6 @@
+import type { DiagnosisSettings } from "../../api/v1alpha1/node-settings.ts";
+import type { Thresholds } from "../src/engine/detect.ts";
+import { thresholdsFor } from "../src/engine/thresholds.ts";
 import { describe, expect, it } from "vitest";
 import { Symptom } from "../../api/v1alpha1/advice.ts";
 import { AgentEventReason } from "../../api/v1alpha1/reasons.ts";
@@ -10,10 +13,14 @@ import { SymptomWatch } from "../src/runtime/symptom-watch.ts";
 import { counterSample, nodeBounds, overflows } from "./gen/counters.ts";
 
 /** A watch over ListenOverflows values, one per tick, a second apart. */
-function watchOver(values: number[]): { watch: SymptomWatch; boundsRead: () => number } {
+function watchOver(
+  values: number[],
+  thresholds?: () => Thresholds,
+): { watch: SymptomWatch; boundsRead: () => number } {
   let tick = 0;
   let boundsRead = 0;
   const watch = new SymptomWatch({
+    ...(thresholds ? { thresholds } : {}),
     sample: () => Promise.resolve(counterSample(tick, overflows(values[tick++] ?? 0))),
     bounds: () => {
       boundsRead++;
@@ -55,6 +62,14 @@ describe("the agent's symptom watch", () => {
       "-ListenOverflows",
     ]);
     expect(watch.current()).toEqual([]);
+  });
+
+  it("judges by the thresholds the node's tuning asks for at each tick", async () => {
+    let asked: DiagnosisSettings | undefined = { thresholds: { listenOverflowsPerSecond: 100 } };
+    const { watch } = watchOver([0, 5, 10, 15, 20, 25, 30, 35], () => thresholdsFor(asked));
+    expect(await ticks(watch, 4)).toEqual([undefined, undefined, undefined, undefined]);
+    asked = undefined;
+    expect(await ticks(watch, 1)).toEqual(["+ListenOverflows"]);
   });
 
   it("keeps the advice a symptom started with while it holds", async () => {

@@ -34,6 +34,7 @@ const settingKeys = [
   "conntrack",
   "dns",
   "sysctls",
+  "diagnosis",
 ] as const satisfies readonly (keyof TuningSettings)[];
 
 /** Highest priority first; on a tie the name that sorts first wins. */

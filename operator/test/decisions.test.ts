@@ -136,6 +136,25 @@ describe("merge per node", () => {
     ]);
   });
 
+  it("diagnosis thresholds merge threshold by threshold, the higher priority first", () => {
+    const merged = mergeForNode([
+      tuning("strict", {
+        priority: 5,
+        diagnosis: { thresholds: { listenOverflowsPerSecond: 10, backlogDropsPerSecond: 2 } },
+      }),
+      tuning("loose", {
+        diagnosis: { thresholds: { listenOverflowsPerSecond: 50, insertFailedPerSecond: 1 } },
+      }),
+    ]);
+    expect(merged.spec.diagnosis).toEqual({
+      thresholds: {
+        listenOverflowsPerSecond: 10,
+        backlogDropsPerSecond: 2,
+        insertFailedPerSecond: 1,
+      },
+    });
+  });
+
   it("interface entries with the same match merge setting by setting", () => {
     const match = { names: ["eth0"] };
     const merged = mergeForNode([

@@ -33,6 +33,27 @@ const {
 const helmIn = (args: string[]): Promise<CommandResult> =>
   helm([...args, "-n", namespace, "--kubeconfig", provider.kubeconfig]);
 
+/** helm upgrade to this release's chart with `flags`, waiting for the operator; fails the test if helm does. */
+async function upgradeTo(...flags: string[]): Promise<void> {
+  const upgraded = await helmIn([
+    "upgrade",
+    "nettune",
+    chartDir,
+    ...flags,
+    "--wait",
+    "--timeout",
+    "300s",
+  ]);
+  expect(upgraded.code, upgraded.stderr).toBe(0);
+}
+
+/** What a takeover must leave as it was: no host write, the same originals, the same values. */
+async function tookOverUntouched(agent: string, values: Record<string, string>): Promise<void> {
+  expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
+  expect(await originals()).toBe(recorded);
+  expect(await nodeValues()).toEqual(values);
+}
+
 /** Every Ready/Progressing pair the tuning shows while a change of release runs. */
 function watchConditions(): { seen: string[]; stop(): void } {
   const seen: string[] = [];
@@ -89,6 +110,9 @@ const originals = async (): Promise<string> =>
   (await provider.onNode("cat", ["/run/nettune/originals.json"])).stdout;
 
 let untouched: Record<string, string>;
+let tuned: Record<string, string>;
+/** originals.json as the previous release's agent wrote it. */
+let recorded: string;
 let previousChartDir: string;
 
 describe("upgrade and roll back on a real node", () => {
@@ -103,9 +127,6 @@ describe("upgrade and roll back on a real node", () => {
     await kubectl(["delete", "namespace", namespace, "--wait=true", "--ignore-not-found"]);
     await kubectl(["label", "node", provider.nodeName, "node.kubernetes.io/pool-"]);
   });
-
-  let tuned: Record<string, string>;
-  let recorded: string;
 
   it(`the previous release (${previousRelease.tag}) tunes the node`, async () => {
     // Another test may have left this release's CRDs; the previous ones cannot replace them.
@@ -149,19 +170,9 @@ describe("upgrade and roll back on a real node", () => {
     try {
       await ok(["apply", "-f", path.join(root, "crds")]);
       await ok(["wait", "--for=condition=Established", "crd", ...crdNames, "--timeout=60s"]);
-      const upgraded = await helmIn([
-        "upgrade",
-        "nettune",
-        chartDir,
-        "--wait",
-        "--timeout",
-        "300s",
-      ]);
-      expect(upgraded.code, upgraded.stderr).toBe(0);
+      await upgradeTo();
       const agent = await takenOverBy(oldAgent, "ghcr.io/nettune/nettune:0.2.0");
-      expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
-      expect(await originals()).toBe(recorded);
-      expect(await nodeValues()).toEqual(tuned);
+      await tookOverUntouched(agent, tuned);
       const newLeader = await eventually("a leader of this release", async () => {
         const holder = await leader();
         return holder && holder !== oldLeader ? holder : undefined;
@@ -185,17 +196,7 @@ describe("upgrade and roll back on a real node", () => {
 
   it("this release's operator with the previous release's agents (a staged upgrade): the agent takes over writing nothing, and a spec change rolls out", async () => {
     const oldAgent = await agentPod();
-    const staged = await helmIn([
-      "upgrade",
-      "nettune",
-      chartDir,
-      "--set",
-      `agent.imageTag=${previousRelease.version}`,
-      "--wait",
-      "--timeout",
-      "300s",
-    ]);
-    expect(staged.code, staged.stderr).toBe(0);
+    await upgradeTo("--set", `agent.imageTag=${previousRelease.version}`);
     const agent = await takenOverBy(oldAgent, `ghcr.io/nettune/nettune:${previousRelease.version}`);
     expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
     expect(await originals()).toBe(recorded);
@@ -220,36 +221,15 @@ describe("upgrade and roll back on a real node", () => {
   it("then this release's agents take over from the previous ones, writing nothing", async () => {
     const oldAgent = await agentPod();
     // Without values given, helm upgrade would keep the last release's agent.imageTag.
-    const finished = await helmIn([
-      "upgrade",
-      "nettune",
-      chartDir,
-      "--reset-values",
-      "--wait",
-      "--timeout",
-      "300s",
-    ]);
-    expect(finished.code, finished.stderr).toBe(0);
+    await upgradeTo("--reset-values");
     const agent = await takenOverBy(oldAgent, "ghcr.io/nettune/nettune:0.2.0");
-    expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
-    expect(await originals()).toBe(recorded);
-    expect(await nodeValues()).toEqual(tuned);
+    await tookOverUntouched(agent, tuned);
     expect(await tuningReady(tuning)).toMatch(/^True 1\/1 2=2$/);
   });
 
   it("an agent image that cannot start holds the agent rollout, the tuning says Degraded on which node, and the next upgrade recovers writing nothing", async () => {
     const oldAgent = await agentPod();
-    const broken = await helmIn([
-      "upgrade",
-      "nettune",
-      chartDir,
-      "--set",
-      "agent.imageTag=0.0.0-missing",
-      "--wait",
-      "--timeout",
-      "300s",
-    ]);
-    expect(broken.code, broken.stderr).toBe(0);
+    await upgradeTo("--set", "agent.imageTag=0.0.0-missing");
     const degraded = await eventually("Degraded=True AgentsNotRunning", async () => {
       const reason = await jsonpath(
         ["get", "nt", tuning],
@@ -265,20 +245,9 @@ describe("upgrade and roll back on a real node", () => {
     );
     // The node keeps its values; Ready still says so.
     expect(await tuningReady(tuning)).toMatch(/^True 1\/1 2=2$/);
-    const fixed = await helmIn([
-      "upgrade",
-      "nettune",
-      chartDir,
-      "--reset-values",
-      "--wait",
-      "--timeout",
-      "300s",
-    ]);
-    expect(fixed.code, fixed.stderr).toBe(0);
+    await upgradeTo("--reset-values");
     const agent = await takenOverBy(oldAgent, "ghcr.io/nettune/nettune:0.2.0");
-    expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
-    expect(await originals()).toBe(recorded);
-    expect(await nodeValues()).toEqual(tuned);
+    await tookOverUntouched(agent, tuned);
     await eventually(
       "Degraded=False again",
       async () =>
@@ -299,9 +268,7 @@ describe("upgrade and roll back on a real node", () => {
         oldAgent,
         `ghcr.io/nettune/nettune:${previousRelease.version}`,
       );
-      expect(await agentMetric(agent, "nettune_agent_host_writes_total")).toBe(0);
-      expect(await originals()).toBe(recorded);
-      expect(await nodeValues()).toEqual(tuned);
+      await tookOverUntouched(agent, tuned);
       expect(await tuningReady(tuning)).toMatch(/^True 1\/1 2=2$/);
     } finally {
       watch.stop();

@@ -13,7 +13,12 @@ import { migrationClient } from "../../operator/src/migration-client.ts";
 import { MigrationRefused, migrateStorage } from "../../operator/src/storage-migration.ts";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane.ts";
 import { kubectl } from "../harness/kubectl.ts";
-import { everyFieldNodeTuning, everyFieldTunings, laterStatus } from "./fixtures/every-field.ts";
+import {
+  everyFieldNodeTuning,
+  everyFieldTunings,
+  laterSpec,
+  laterStatus,
+} from "./fixtures/every-field.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const previousCRDs = path.join(root, "test/fixtures/previous-release/crds");
@@ -219,12 +224,28 @@ describe("from v1alpha1 to v1beta1 on a real API server", () => {
     for (const { plural, name } of written) {
       const patched = await patchStatus(plural, name, "v1beta1", laterStatus[plural]);
       expect(patched.stderr).toBe("");
+      const specPatched = await kubectl(controlPlane, [
+        "patch",
+        `${plural}.v1beta1.nettune.io`,
+        name,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: laterSpec }),
+      ]);
+      expect(specPatched.stderr).toBe("");
       const beta = await read(plural, name, "v1beta1");
       expect(beta.status).toMatchObject(laterStatus[plural]);
+      expect(beta.spec).toMatchObject(laterSpec);
       const old = await read(plural, name, "v1alpha1");
       for (const field of Object.keys(laterStatus[plural]))
         expect(old.status).not.toHaveProperty(field);
-      expect(kept(old)).toEqual(kept(earlier(plural, name)));
+      expect(old.spec).not.toHaveProperty("diagnosis");
+      // A field v1alpha1 does not serve changes the spec, and so the generation, under both.
+      const before = kept(earlier(plural, name)) as { metadata: Record<string, unknown> };
+      expect(kept(old)).toEqual({
+        ...before,
+        metadata: { ...before.metadata, generation: Number(before.metadata.generation) + 1 },
+      });
     }
     // Between them, the objects set every field the storage version has.
     for (const plural of ["networktunings", "nodenetworktunings"] as const) {

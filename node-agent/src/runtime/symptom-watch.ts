@@ -11,7 +11,8 @@ export interface SymptomWatchDeps {
   sample: (atMs: number) => Promise<CounterSample>;
   bounds: (last: CounterSample, ringsOf: string[]) => Promise<NodeBounds>;
   now: () => number;
-  thresholds?: Thresholds;
+  /** The thresholds now (a tuning may change them); the defaults when absent. */
+  thresholds?: () => Thresholds;
 }
 
 /** What changed at one tick: the symptoms that started and those that ended, by key. */
@@ -41,7 +42,7 @@ export class SymptomWatch {
 
   /** Takes one sample and judges the window; the change, when a symptom started or ended. */
   async tick(): Promise<SymptomChange | undefined> {
-    const thresholds = this.deps.thresholds ?? defaultThresholds;
+    const thresholds = this.deps.thresholds?.() ?? defaultThresholds;
     this.samples.push(await this.deps.sample(this.deps.now()));
     while (this.samples.length > thresholds.windowIntervals + 1) this.samples.shift();
     const findings = detect(this.samples, new Set(this.held.keys()), thresholds);
