@@ -131,6 +131,32 @@ afterAll(async () => {
   await cluster.destroy();
 });
 
+/** The node's NetworkTuningAdvice condition, as its agent last wrote it. */
+async function condition(node: string): Promise<Record<string, string> | undefined> {
+  const got = await run(["get", "node", node, "-o", "json"]);
+  const conditions = (JSON.parse(got) as { status: { conditions?: Record<string, string>[] } })
+    .status.conditions;
+  return conditions?.find((c) => c.type === NodeAdviceCondition.type);
+}
+
+/**
+ * Makes the node's simulated /proc/net/netstat count 50 accept-queue overflows a second, from
+ * where it stands (a jump would look like a burst), until stopped.
+ */
+async function riseListenOverflows(node: string): Promise<{ stop(): void }> {
+  const netstat = path.join(cluster.hostRoot(node), "proc/net/netstat");
+  const text = await readFile(netstat, "utf8").catch(() => "");
+  let overflows = Number(/TcpExt: (\d+)/.exec(text)?.[1] ?? 0);
+  const write = (): Promise<void> =>
+    writeFile(netstat, `TcpExt: ListenOverflows ListenDrops\nTcpExt: ${overflows} ${overflows}\n`);
+  await write();
+  const timer = setInterval(() => {
+    overflows += 25;
+    void write();
+  }, 500);
+  return { stop: () => clearInterval(timer) };
+}
+
 describe("least privilege: the chart's service accounts on a real API server", () => {
   it("the operator and two agents, each with only the chart's rights, roll a tuning out and revert it", async () => {
     await run(
@@ -710,24 +736,7 @@ describe("least privilege: the chart's service accounts on a real API server", (
     await eventually(async () => expect((await tuning()).status?.nodes).toBe("2/2"), 60_000, 500);
     expect((await tuning()).status?.advisedNodes).toBe(0);
     // node-a's accept queues overflow: its simulated /proc/net/netstat rises 50 a second.
-    let overflows = 0;
-    const netstat = path.join(cluster.hostRoot("node-a"), "proc/net/netstat");
-    const rise = (): Promise<void> =>
-      writeFile(
-        netstat,
-        `TcpExt: ListenOverflows ListenDrops\nTcpExt: ${overflows} ${overflows}\n`,
-      );
-    await rise();
-    const timer = setInterval(() => {
-      overflows += 25;
-      void rise();
-    }, 500);
-    const condition = async (node: string): Promise<Record<string, string> | undefined> => {
-      const got = await run(["get", "node", node, "-o", "json"]);
-      const conditions = (JSON.parse(got) as { status: { conditions?: Record<string, string>[] } })
-        .status.conditions;
-      return conditions?.find((c) => c.type === NodeAdviceCondition.type);
-    };
+    const rising = await riseListenOverflows("node-a");
     try {
       const found = await eventually(async () => {
         const c = await condition("node-a");
@@ -803,7 +812,7 @@ describe("least privilege: the chart's service accounts on a real API server", (
       expect(old.status?.nodes).toBe("2/2");
       expect(old.status).not.toHaveProperty("advisedNodes");
     } finally {
-      clearInterval(timer);
+      rising.stop();
     }
     const cleared = await eventually(async () => {
       const c = await condition("node-a");
@@ -817,6 +826,49 @@ describe("least privilege: the chart's service accounts on a real API server", (
       expect((await tuning()).status?.advice).toBeUndefined();
     }, 30_000);
     await run(["delete", "nt", "diagnosed", "--wait=true", "--timeout=60s"]);
+  });
+
+  it("a tuning's diagnosis thresholds hold the symptom back on its nodes; without them the same rise is one", async () => {
+    await run(
+      ["apply", "-f", "-"],
+      stringify({
+        apiVersion: "nettune.io/v1beta1",
+        kind: "NetworkTuning",
+        metadata: { name: "tolerant" },
+        spec: {
+          nodeSelector: { matchLabels: { pool: "access" } },
+          diagnosis: { thresholds: { listenOverflowsPerSecond: 1000 } },
+        },
+      }),
+    );
+    const observed = async (): Promise<boolean> => {
+      const nnt = JSON.parse(
+        await run(["get", "nnt", "node-a", "-o", "json"]),
+      ) as NodeNetworkTuning;
+      return (
+        nnt.spec.diagnosis?.thresholds?.listenOverflowsPerSecond === 1000 &&
+        nnt.status?.observedGeneration === nnt.metadata.generation
+      );
+    };
+    await eventually(async () => expect(await observed()).toBe(true), 60_000, 500);
+    const adviceStatus = async (): Promise<string | undefined> =>
+      (await condition("node-a"))?.status;
+    const rising = await riseListenOverflows("node-a");
+    try {
+      // Eight samples at 50 a second, under the tuning's 1000: no symptom.
+      const seen: (string | undefined)[] = [];
+      for (let i = 0; i < 16; i++) {
+        seen.push(await adviceStatus());
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(seen.filter((status) => status === "True")).toEqual([]);
+      // The same rise without the tuning's thresholds is a symptom within a window or two.
+      await run(["delete", "nt", "tolerant", "--wait=true", "--timeout=60s"]);
+      await eventually(async () => expect(await adviceStatus()).toBe("True"), 30_000);
+    } finally {
+      rising.stop();
+    }
+    await eventually(async () => expect(await adviceStatus()).toBe("False"), 30_000);
   });
 
   it("the agent may change only that condition of its own Node", async () => {

@@ -316,7 +316,7 @@ const invalidSpecs: InvalidCase[] = [
 
 function manifest(name: string, spec: Spec | undefined): string {
   const object: Spec = {
-    apiVersion: "nettune.io/v1alpha1",
+    apiVersion: "nettune.io/v1beta1",
     kind: "NetworkTuning",
     metadata: { name },
   };

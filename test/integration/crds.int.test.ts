@@ -60,6 +60,7 @@ describe("the CRDs on a real API server", () => {
         pendingNodes: 1,
         failedNodes: 0,
         nodes: "11/12",
+        advisedNodes: 2,
         conditions: [
           {
             type: "Ready",
@@ -81,8 +82,8 @@ describe("the CRDs on a real API server", () => {
       JSON.stringify(status),
     ]);
     const table = await run(["get", "nt", "web-pool-throughput"]);
-    expect(table).toMatch(/NAME\s+READY\s+NODES\s+MODE\s+AGE/);
-    expect(table).toMatch(/web-pool-throughput\s+False\s+11\/12\s+Enforce\s+\d+s/);
+    expect(table).toMatch(/NAME\s+READY\s+NODES\s+MODE\s+ADVICE\s+AGE/);
+    expect(table).toMatch(/web-pool-throughput\s+False\s+11\/12\s+Enforce\s+2\s+\d+s/);
   });
 
   it("ignores status in a spec write", async () => {

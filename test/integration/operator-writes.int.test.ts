@@ -150,7 +150,7 @@ describe("a stolen operator token is not root on every node", () => {
     {
       sentence: "another image",
       change: (d) => (Object.assign(container(d), { image: "evil:latest" }), d),
-      message: /runs ghcr\.io\/nettune\/nettune:0\.1\.0 with the command nettune-agent/,
+      message: /runs ghcr\.io\/nettune\/nettune:0\.2\.0 with the command nettune-agent/,
     },
     {
       sentence: "another command",
@@ -475,7 +475,8 @@ describe("the chart against the API server's own schemas", () => {
       );
     expect(documents.length).toBeGreaterThan(20);
     // A Job's pod template cannot change: the one the default values made gives way.
-    await run(["delete", "job", "nettune-uninstall", "-n", namespace, "--ignore-not-found"]);
+    for (const job of ["nettune-uninstall", "nettune-migrate"])
+      await run(["delete", "job", job, "-n", namespace, "--ignore-not-found"]);
     const result = await kubectl(
       cluster.controlPlane,
       ["apply", "--dry-run=server", "--validate=strict", "-f", "-"],
