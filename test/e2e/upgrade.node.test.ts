@@ -103,6 +103,15 @@ async function takenOverBy(old: string, image: string): Promise<string> {
   return fresh;
 }
 
+/**
+ * kubectl caches which versions a group serves; after the CRDs' versions change (and the
+ * previous CRDs serve fewer than a test before left), a stale cache sends its reads to a
+ * version the API server no longer has. api-resources fetches them anew.
+ */
+const refreshDiscovery = async (): Promise<void> => {
+  await ok(["api-resources", "--api-group=nettune.io"]);
+};
+
 const leader = (): Promise<string> =>
   jsonpath(["-n", namespace, "get", "lease", "nettune-operator"], "{.spec.holderIdentity}");
 
@@ -133,6 +142,7 @@ describe("upgrade and roll back on a real node", () => {
     await ok(["delete", "crd", ...crdNames, "--ignore-not-found", "--wait=true"]);
     await ok(["apply", "-f", path.join(root, "test/fixtures/previous-release/crds")]);
     await ok(["wait", "--for=condition=Established", "crd", ...crdNames, "--timeout=60s"]);
+    await refreshDiscovery();
     await ok(["create", "namespace", namespace]);
     await ok(["label", "namespace", namespace, "pod-security.kubernetes.io/enforce=privileged"]);
     const installed = await helmIn([
@@ -156,7 +166,15 @@ describe("upgrade and roll back on a real node", () => {
       `${tuning} Ready`,
       async () => /^True 1\/1 1=1$/.test(await tuningReady(tuning)) || undefined,
       240_000,
-    );
+    ).catch(async (error: unknown) => {
+      // What the tuning, the node's report and the agent said, to tell why.
+      const said = await Promise.all([
+        kubectl(["get", "nt", tuning, "-o", "yaml"]),
+        kubectl(["get", "nnt", "-o", "yaml"]),
+        kubectl(["-n", namespace, "logs", "daemonset/nettune-agent", "--tail=40"]),
+      ]);
+      throw new Error(said.map((r) => r.stdout + r.stderr).join("\n---\n"), { cause: error });
+    });
     tuned = await nodeValues();
     expect(tuned).not.toEqual(untouched);
     recorded = await originals();
@@ -170,6 +188,7 @@ describe("upgrade and roll back on a real node", () => {
     try {
       await ok(["apply", "-f", path.join(root, "crds")]);
       await ok(["wait", "--for=condition=Established", "crd", ...crdNames, "--timeout=60s"]);
+      await refreshDiscovery();
       await upgradeTo();
       const agent = await takenOverBy(oldAgent, "ghcr.io/nettune/nettune:0.2.0");
       await tookOverUntouched(agent, tuned);
