@@ -340,7 +340,10 @@ describe("the reconciler", () => {
   });
 
   it("carries the advice into the status when a symptom starts, and out when it ends", async () => {
-    const { reconciler, client, advice } = reconcilerWith([[applied("a")]]);
+    const { reconciler, client, advice, checks } = reconcilerWith([
+      [applied("a", { reason: "Written" })],
+      [applied("a", { reason: "AlreadySet" })],
+    ]);
     reconciler.setObject(object(1));
     await reconciler.idle();
     expect(client.writes.at(-1)).not.toHaveProperty("advice");
@@ -354,6 +357,8 @@ describe("the reconciler", () => {
     await reconciler.idle();
     expect(client.writes).toHaveLength(2);
     expect(client.writes.at(-1)?.advice).toEqual(advice);
+    // The advice is re-reported from the last check: the host is not checked again.
+    expect(checks()).toBe(1);
     reconciler.trigger("resync");
     await reconciler.idle();
     expect(client.writes).toHaveLength(2);

@@ -67,6 +67,8 @@ export class Reconciler {
    */
   private rolledBackGeneration: number | undefined;
   private inventoryCache: HostInventory | undefined;
+  /** The last check's outcome, which an advice change re-reports without checking the host. */
+  private lastOutcome: RunOutcome | undefined;
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
@@ -128,10 +130,20 @@ export class Reconciler {
     try {
       if (object === undefined) {
         // The object is gone (no tuning selects the node any more): restore everything.
+        this.lastOutcome = undefined;
         await this.revertEverything();
         return;
       }
+      const last = this.lastOutcome;
+      if (cause === "advice" && last !== undefined && last.generation === generationOf(object)) {
+        // Only what the counters show changed: the status carries it, the host is not checked
+        // again (a check would also end a Drifted=True that the last one set).
+        const { advice: _advice, conntrackPressure: _pressure, ...settled } = last;
+        await this.writeStatus(object, { ...settled, ...this.observed() });
+        return;
+      }
       const outcome = await this.outcome(object, cause);
+      this.lastOutcome = outcome;
       await this.writeStatus(object, outcome);
       await this.deps.events.record(agentEvents(outcome, object.status), object.metadata.uid);
       // Originals that could not be restored are tried again with backoff, not only at the re-verify.
