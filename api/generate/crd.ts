@@ -201,6 +201,14 @@ export function schemaForVersion(
       kept.map(([name, property]) => [name, schemaForVersion(property, version)]),
     );
   }
+  const rules = schema["x-kubernetes-validations"];
+  if (rules) {
+    const served = rules
+      .filter((rule) => rule["x-nettune-versions"]?.includes(version) ?? true)
+      .map(({ "x-nettune-versions": _versions, ...rule }) => rule);
+    if (served.length > 0) out["x-kubernetes-validations"] = served;
+    else delete out["x-kubernetes-validations"];
+  }
   if (schema.items) out.items = schemaForVersion(schema.items, version);
   if (schema.additionalProperties)
     out.additionalProperties = schemaForVersion(schema.additionalProperties, version);

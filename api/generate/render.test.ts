@@ -82,21 +82,46 @@ describe("the served versions", () => {
       const alpha = version(crd, "v1alpha1").schema.openAPIV3Schema;
       const added = laterFieldsModule[crd.spec.names.plural as KindPlural].v1alpha1 ?? [];
       expect(added.length).toBeGreaterThan(0);
-      expect(removeFields(beta, added)).toEqual(alpha);
+      const lessAdded = removeFields(beta, added);
+      // A rule that names an added field is the one other difference (the
+      // @validation's "versions"): each version has its own.
+      expect(differingRules(lessAdded, alpha)).toEqual([
+        {
+          at: "spec.interfaces[].match",
+          v1beta1: [expect.stringContaining("has(self.pciDevices)")],
+          v1alpha1: [expect.not.stringContaining("pciDevices")],
+        },
+      ]);
+      expect(lessAdded).toEqual(alpha);
     },
   );
 
   it.each(crds)("$metadata.name keeps the generator's version markers out of the CRD", (crd) => {
     expect(JSON.stringify(crd)).not.toContain("x-nettune-since");
+    expect(JSON.stringify(crd)).not.toContain("x-nettune-versions");
   });
 
-  it("the fields added in v1beta1 are the diagnosis thresholds, the advice and its count", () => {
+  it("the fields added in v1beta1 are the PCI match and IDs, the diagnosis thresholds, the advice and its count, and why IRQs are unknown", () => {
     expect(laterFieldsModule).toEqual({
       networktunings: {
-        v1alpha1: ["spec.diagnosis", "status.advisedNodes", "status.advice"],
+        v1alpha1: [
+          "spec.interfaces[].match.pciDevices",
+          "spec.diagnosis",
+          "status.advisedNodes",
+          "status.advice",
+        ],
         v1beta1: [],
       },
-      nodenetworktunings: { v1alpha1: ["spec.diagnosis", "status.advice"], v1beta1: [] },
+      nodenetworktunings: {
+        v1alpha1: [
+          "spec.interfaces[].match.pciDevices",
+          "spec.diagnosis",
+          "status.inventory.interfaces[].pciDevice",
+          "status.inventory.interfaces[].irqsUnknown",
+          "status.advice",
+        ],
+        v1beta1: [],
+      },
     });
   });
 });
@@ -107,11 +132,47 @@ function removeFields(schema: JSONSchemaProps, fields: string[]): JSONSchemaProp
     const names = field.split(".");
     const last = names.pop() ?? "";
     let at: JSONSchemaProps | undefined = copy;
-    for (const name of names) at = at?.properties?.[name];
+    // "list[]" steps into the list's items.
+    for (const name of names)
+      at = name.endsWith("[]")
+        ? at?.properties?.[name.slice(0, -2)]?.items
+        : at?.properties?.[name];
     if (at?.properties)
       at.properties = Object.fromEntries(
         Object.entries(at.properties).filter(([name]) => name !== last),
       );
   }
   return copy;
+}
+
+interface RuleDifference {
+  at: string;
+  v1beta1: string[];
+  v1alpha1: string[];
+}
+
+/** Where the two schemas' CEL rules differ; both lose their rules there. */
+function differingRules(
+  beta: JSONSchemaProps | undefined,
+  alpha: JSONSchemaProps | undefined,
+  at = "",
+): RuleDifference[] {
+  if (beta === undefined || alpha === undefined) return [];
+  const rules = (schema: JSONSchemaProps): string[] =>
+    (schema["x-kubernetes-validations"] ?? []).map((rule) => rule.rule);
+  const here: RuleDifference[] = [];
+  if (JSON.stringify(rules(beta)) !== JSON.stringify(rules(alpha))) {
+    here.push({ at, v1beta1: rules(beta), v1alpha1: rules(alpha) });
+    delete beta["x-kubernetes-validations"];
+    delete alpha["x-kubernetes-validations"];
+  }
+  const children = Object.keys(beta.properties ?? {}).flatMap((name) =>
+    differingRules(
+      beta.properties?.[name],
+      alpha.properties?.[name],
+      at === "" ? name : `${at}.${name}`,
+    ),
+  );
+  const items = differingRules(beta.items, alpha.items, `${at}[]`);
+  return [...here, ...children, ...items];
 }

@@ -36,6 +36,12 @@ export interface ValidationRule {
   message: string;
   /** A CEL string expression for the message, so that it can name the offending key. */
   messageExpression?: string;
+  /**
+   * The API versions whose schema carries the rule (`"versions"` in the
+   * @validation JSON); absent: every version. A rule that names a field only a
+   * later version serves cannot compile in an older one.
+   */
+  "x-nettune-versions"?: string[];
 }
 
 /** Raised for a type the generator cannot express, naming where it stands. */
@@ -268,9 +274,12 @@ function parseRule(text: string, node: ts.Node): ValidationRule {
     typeof value.rule === "string" &&
     typeof value.message === "string"
   ) {
-    return "messageExpression" in value && typeof value.messageExpression === "string"
-      ? { rule: value.rule, message: value.message, messageExpression: value.messageExpression }
-      : { rule: value.rule, message: value.message };
+    const rule: ValidationRule = { rule: value.rule, message: value.message };
+    if ("messageExpression" in value && typeof value.messageExpression === "string")
+      rule.messageExpression = value.messageExpression;
+    if ("versions" in value && Array.isArray(value.versions))
+      rule["x-nettune-versions"] = value.versions.map(String);
+    return rule;
   }
   throw new SchemaGenerationError(`${locate(node)}: @validation needs {"rule", "message"}`);
 }

@@ -17,8 +17,9 @@ export type DriverName = string;
 
 /**
  * Which interfaces of a node a tuning entry applies to. Criteria combine with
- * AND; at least one of names, namePattern, drivers or defaultRoute is needed.
- * @validation {"rule": "has(self.names) || has(self.namePattern) || has(self.drivers) || (has(self.defaultRoute) && self.defaultRoute)", "message": "match needs at least one of names, namePattern, drivers or defaultRoute: true"}
+ * AND; at least one of names, namePattern, drivers, pciDevices or defaultRoute is needed.
+ * @validation {"rule": "has(self.names) || has(self.namePattern) || has(self.drivers) || (has(self.defaultRoute) && self.defaultRoute)", "message": "match needs at least one of names, namePattern, drivers or defaultRoute: true", "versions": ["v1alpha1"]}
+ * @validation {"rule": "has(self.names) || has(self.namePattern) || has(self.drivers) || has(self.pciDevices) || (has(self.defaultRoute) && self.defaultRoute)", "message": "match needs at least one of names, namePattern, drivers, pciDevices or defaultRoute: true", "versions": ["v1beta1"]}
  */
 export interface InterfaceMatch {
   /**
@@ -40,6 +41,15 @@ export interface InterfaceMatch {
    * @listType set
    */
   drivers?: DriverName[];
+  /**
+   * PCI vendor and device IDs the interface's PCI function must have, as
+   * `lspci -n` prints them: ["8086:1572", "15b3:*"] ("*" takes any device of
+   * the vendor). A virtio device is matched by the PCI function above it.
+   * @maxItems 16
+   * @listType set
+   * @since v1beta1
+   */
+  pciDevices?: PCIDeviceID[];
   /** Only the interface that carries the node's IPv4 or IPv6 default route. */
   defaultRoute?: boolean;
   /**
@@ -51,11 +61,20 @@ export interface InterfaceMatch {
 }
 
 /**
+ * A PCI vendor:device pair in lower-case hex, such as "8086:1572", or "8086:*"
+ * for every device of the vendor.
+ * @pattern ^[0-9a-f]{4}:([0-9a-f]{4}|\*)$
+ */
+export type PCIDeviceID = string;
+
+/**
  * A queue count: a number, "max" (the pre-set maximum the driver reports),
- * "cpus" (one per online CPU) or "numa-local-cpus" (one per CPU of the NIC's
- * NUMA node). Counts above the maximum are clamped to it.
+ * "cpus" (one per online CPU), "numa-local-cpus" (one per CPU of the NIC's
+ * NUMA node) or "housekeeping-cpus" (one per CPU the kubelet leaves to the
+ * system: its reserved CPUs, else the static CPU manager's shared pool).
+ * Counts above the maximum are clamped to it.
  * @intOrString
- * @validation {"rule": "type(self) == int ? (self >= 1 && self <= 4096) : (self in ['max', 'cpus', 'numa-local-cpus'])", "message": "must be an integer from 1 to 4096, \"max\", \"cpus\" or \"numa-local-cpus\""}
+ * @validation {"rule": "type(self) == int ? (self >= 1 && self <= 4096) : (self in ['max', 'cpus', 'numa-local-cpus', 'housekeeping-cpus'])", "message": "must be an integer from 1 to 4096, \"max\", \"cpus\", \"numa-local-cpus\" or \"housekeeping-cpus\""}
  */
 export type QueueCount = number | string;
 

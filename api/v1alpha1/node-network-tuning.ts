@@ -161,6 +161,12 @@ export interface InterfaceInventory {
    * @maxLength 64
    */
   driver?: string;
+  /**
+   * The PCI function's vendor and device IDs, such as "8086:1572" (what match.pciDevices compares).
+   * @maxLength 9
+   * @since v1beta1
+   */
+  pciDevice?: string;
   /** Link speed in Mb/s, when known. */
   speedMbps?: Int32;
   /** NUMA node of the device, -1 when unknown. */
@@ -180,6 +186,12 @@ export interface InterfaceInventory {
    * @maxItems 1024
    */
   irqs?: QueueIRQInventory[];
+  /**
+   * Why irqs is empty although the device has interrupt vectors: the agent does not know how its driver names them (README, "What it tunes"), so IRQ affinity leaves them alone rather than guess.
+   * @maxLength 256
+   * @since v1beta1
+   */
+  irqsUnknown?: string;
 }
 
 /** One queue IRQ of an interface, as /proc/interrupts and /proc/irq show it. */

@@ -158,6 +158,11 @@ export const SettingReason = {
   EffectivePending: "EffectivePending",
   /** The interface has no queue IRQs (a virtual device). */
   NoQueueIRQs: "NoQueueIRQs",
+  /**
+   * The device has interrupt vectors, but its driver's naming of them is not
+   * known, so none is taken for a queue (never guessed).
+   */
+  QueueIRQsUnknown: "QueueIRQsUnknown",
   /** The value was rejected before any write: outside the allowlist or malformed. */
   Refused: "Refused",
   /** What the host holds for this setting could not be read or parsed; nothing was written. */

@@ -1,3 +1,4 @@
+import { hasFieldPath } from "../../api/helpers/field-path.ts";
 import path from "node:path";
 import { isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments, type Document } from "yaml";
 import { applyDefaults } from "../../api/helpers/defaults.ts";
@@ -133,19 +134,8 @@ const objectName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9]
 function notServedIn(version: unknown, plural: KindPlural, document: object): FieldError[] {
   const served = typeof version === "string" ? version.slice(group.length + 1) : "";
   return (laterFields[plural][served] ?? [])
-    .filter((field) => hasPath(document, field))
+    .filter((field) => hasFieldPath(document, field))
     .map((field) => ({ field, message: `is not served by ${String(version)}; use ${apiVersion}` }));
-}
-
-function hasPath(at: unknown, field: string): boolean {
-  const [key = "", ...rest] = field.split(".");
-  // "list[]": the rest of the path in any of the list's items.
-  const name = key.endsWith("[]") ? key.slice(0, -2) : key;
-  if (typeof at !== "object" || at === null || !(name in at)) return false;
-  const value = (at as Record<string, unknown>)[name];
-  if (rest.length === 0) return true;
-  const within = key === name ? [value] : Array.isArray(value) ? value : [];
-  return within.some((item) => hasPath(item, rest.join(".")));
 }
 
 /** A wrong apiVersion or an object name the API server would refuse. */

@@ -35,8 +35,12 @@ const interrupts = (queues: number): string =>
 async function virtioNIC(queues: number): Promise<void> {
   const fn = "sys/devices/pci0000:00/0000:00:03.0";
   await put(`${fn}/numa_node`, "1\n");
+  await put(`${fn}/vendor`, "0x1af4\n");
+  await put(`${fn}/device`, "0x1041\n");
   for (let irq = 24; irq <= 24 + 2 * queues; irq++) await put(`${fn}/msi_irqs/${irq}`, "msix\n");
   await mkdir(path.join(root, fn, "virtio0"), { recursive: true });
+  await mkdir(path.join(root, "sys/bus/virtio/drivers/virtio_net"), { recursive: true });
+  await symlink("../../../../bus/virtio/drivers/virtio_net", path.join(root, fn, "virtio0/driver"));
   await mkdir(path.join(root, "sys/class/net/eth0/queues"), { recursive: true });
   await symlink(
     "../../../devices/pci0000:00/0000:00:03.0/virtio0",
@@ -59,6 +63,9 @@ describe("a virtio_net NIC", () => {
     );
     const eth0 = facts.interfaces.find((i) => i.name === "eth0");
     expect(eth0?.numaNode).toBe(1);
+    expect(eth0?.driver).toBe("virtio_net");
+    expect(eth0?.pciDevice).toBe("1af4:1041");
+    expect(eth0?.queueIRQsUnknown).toBeUndefined();
     expect(eth0?.queueIRQs.map((q) => `${q.queue}:${q.irq}`)).toEqual([
       "0:25",
       "0:26",
@@ -69,6 +76,24 @@ describe("a virtio_net NIC", () => {
       "3:31",
       "3:32",
     ]);
+  });
+
+  it("takes none of an unknown driver's vectors for a queue, and says why", async () => {
+    await virtioNIC(2);
+    const driver = "sys/devices/pci0000:00/0000:00:03.0/virtio0/driver";
+    await rm(path.join(root, driver));
+    await mkdir(path.join(root, "sys/bus/virtio/drivers/vnet_sim"), { recursive: true });
+    await symlink("../../../../bus/virtio/drivers/vnet_sim", path.join(root, driver));
+    const paths = hostPathsUnder(root, path.join(root, "run/nettune"));
+    const facts = await gatherNodeFacts(
+      { paths, ethtool: refused },
+      { interfaces: new Set(["eth0"]) },
+    );
+    const eth0 = facts.interfaces.find((i) => i.name === "eth0");
+    expect(eth0?.queueIRQs).toEqual([]);
+    expect(eth0?.queueIRQsUnknown).toBe(
+      "queue IRQs unknown: NetTune does not know how vnet_sim names its 5 vectors, so none is taken for a queue",
+    );
   });
 
   it("re-reads queues and IRQs after a channel change re-created them", async () => {

@@ -93,15 +93,19 @@ describe("/proc/interrupts of real drivers", () => {
     { driver: "vmxnet3", msi: [42, 43, 44, 45, 46], queues: 4, left: 46 },
   ])(
     "finds $driver's $queues queue IRQs and leaves out its other vectors",
-    ({ msi, queues, left }) => {
-      const found = queueIRQs(msi, names);
+    ({ driver, msi, queues, left }) => {
+      const found = queueIRQs({ driver, name: "eth0" }, msi, names).queues;
       expect(found).toHaveLength(queues);
       expect(found.map((q) => q.irq)).not.toContain(left);
     },
   );
 
   it("orders virtio's input and output vectors by queue", () => {
-    const found = queueIRQs([30, 31, 32, 33, 34, 35, 36, 37, 38], names);
+    const found = queueIRQs(
+      { driver: "virtio_net", name: "eth0" },
+      [30, 31, 32, 33, 34, 35, 36, 37, 38],
+      names,
+    ).queues;
     expect(found.map((q) => [q.name, q.queue])).toEqual([
       ["virtio2-input.0", 0],
       ["virtio2-output.0", 0],

@@ -31,7 +31,7 @@ const put = (file: string, text: string): Promise<void> => writeFile(path.join(r
 /** ethtool as a driver with 4 combined channels answers it; `garbage` replaces one answer. */
 function ethtool(garbage: Record<string, string> = {}): CommandRunner {
   const answers: Record<string, string> = {
-    "-i": "driver: sim\nbus-info: 0000:00:03.0\n",
+    "-i": "driver: ixgbe\nbus-info: 0000:00:03.0\n",
     "-l": "Channel parameters for sim0:\nPre-set maximums:\nRX:\t\tn/a\nTX:\t\tn/a\nOther:\t\tn/a\nCombined:\t8\nCurrent hardware settings:\nRX:\t\tn/a\nTX:\t\tn/a\nOther:\t\tn/a\nCombined:\t4\n",
     "--json -k": '[{"ifname":"sim0","gro":{"active":true,"fixed":false,"requested":true}}]',
     ...garbage,

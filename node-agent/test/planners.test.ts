@@ -4,10 +4,10 @@ import { planSysctls } from "../src/tuners/sysctls.ts";
 import { describe, expect, it } from "vitest";
 import type { InterfaceFacts } from "../src/facts/gather.ts";
 import { buildTopology } from "../src/facts/cpu-topology.ts";
-import { queueIRQs, parseInterrupts } from "../src/facts/interrupts.ts";
 import { matches } from "../src/engine/select.ts";
 import { matchesGlob } from "../../api/helpers/glob.ts";
 import { planChannels } from "../src/tuners/channels.ts";
+import { planIRQAffinity } from "../src/tuners/irq.ts";
 import { planConntrack } from "../src/tuners/conntrack.ts";
 import { planOffloads } from "../src/tuners/offloads.ts";
 import { desiredOptions } from "../src/tuners/resolvconf.ts";
@@ -75,6 +75,23 @@ describe("channel planning", () => {
       group: "channels",
       param: "combined",
     });
+  });
+
+  it("housekeeping-cpus is one per CPU the kubelet leaves to the system", () => {
+    const reserved = { ...cpus, housekeeping: { cpus: [0, 1, 2], source: "--reserved-cpus" } };
+    const [planned] = planChannels(
+      { combined: "housekeeping-cpus" },
+      { iface: nic(combinedOnly), cpus: reserved },
+    );
+    expect(planned?.desired).toBe("3");
+  });
+
+  it("housekeeping-cpus without a kubelet is every online CPU, clamped", () => {
+    const [planned] = planChannels(
+      { combined: "housekeeping-cpus" },
+      { iface: nic(combinedOnly), cpus },
+    );
+    expect(planned?.desired).toBe("6");
   });
 
   it("reports rx channels on a combined-only driver as unsupported, naming driver and value", () => {
@@ -260,26 +277,72 @@ describe("interface selection and IRQ discovery", () => {
 
   it.each([
     {
-      name: "mlx5 completion vectors, not the async one",
-      names:
-        "30: 0 0 IR-PCI-MSI mlx5_async0@pci:0000:af:00.0\n31: 0 0 IR-PCI-MSI mlx5_comp0@pci:0000:af:00.0\n32: 0 0 IR-PCI-MSI mlx5_comp1@pci:0000:af:00.0\n",
-      want: [31, 32],
+      sentence: "an exact vendor:device matches",
+      wanted: ["8086:1572"],
+      has: "8086:1572",
+      want: true,
     },
     {
-      name: "virtio input and output vectors by queue",
-      names:
-        "25: 0 0 PCI-MSI virtio0-config\n26: 0 0 PCI-MSI virtio0-input.0\n27: 0 0 PCI-MSI virtio0-output.0\n",
-      want: [26, 27],
+      sentence: "another device of the vendor does not",
+      wanted: ["8086:1572"],
+      has: "8086:1583",
+      want: false,
     },
     {
-      name: "ena Tx-Rx vectors, not management",
-      names:
-        "40: 0 0 PCI-MSI ena-mgmnt@pci:0000:00:05.0\n41: 0 0 PCI-MSI ens5-Tx-Rx-0\n42: 0 0 PCI-MSI ens5-Tx-Rx-1\n",
-      want: [41, 42],
+      sentence: "vendor:* matches any device of the vendor",
+      wanted: ["15b3:*"],
+      has: "15b3:1017",
+      want: true,
     },
-  ])("finds $name", ({ names, want }) => {
-    const table = parseInterrupts(names);
-    expect(queueIRQs([...table.keys()], table).map((q) => q.irq)).toEqual(want);
+    {
+      sentence: "vendor:* does not match another vendor",
+      wanted: ["15b3:*"],
+      has: "8086:1017",
+      want: false,
+    },
+    {
+      sentence: "any entry of the list may match",
+      wanted: ["15b3:*", "1af4:1041"],
+      has: "1af4:1041",
+      want: true,
+    },
+    {
+      sentence: "a device without PCI IDs never matches",
+      wanted: ["8086:*"],
+      has: undefined,
+      want: false,
+    },
+  ])("pciDevices: $sentence", ({ wanted, has, want }) => {
+    const facts = nic((f) => {
+      if (has !== undefined) f.pciDevice = has;
+    });
+    expect(matches({ pciDevices: wanted }, facts)).toBe(want);
+  });
+
+  it("pciDevices combines with the other criteria", () => {
+    const facts = nic((f) => (f.pciDevice = "8086:1572"));
+    expect(matches({ pciDevices: ["8086:1572"], drivers: ["i40e"] }, facts)).toBe(false);
+    expect(matches({ pciDevices: ["8086:1572"], drivers: ["mlx5_core"] }, facts)).toBe(true);
+  });
+});
+
+describe("IRQ affinity without queue IRQs", () => {
+  it("says the driver's naming is not known rather than that there are no IRQs", () => {
+    const unknown = nic((f) => {
+      f.driver = "sim";
+      f.queueIRQsUnknown = "queue IRQs unknown: NetTune does not know how sim names its 2 vectors";
+    });
+    const [planned] = planIRQAffinity({ policy: "Spread" }, { iface: unknown, cpus });
+    expect(planned?.verdict).toEqual({
+      state: "Skipped",
+      reason: "QueueIRQsUnknown",
+      message: "eth0: queue IRQs unknown: NetTune does not know how sim names its 2 vectors",
+    });
+  });
+
+  it("says a device without vectors has no queue IRQs", () => {
+    const [planned] = planIRQAffinity({ policy: "Spread" }, { iface: nic(), cpus });
+    expect(planned?.verdict?.reason).toBe("NoQueueIRQs");
   });
 });
 

@@ -227,7 +227,13 @@ export function usesHousekeeping(spec: NodeNetworkTuningSpec): boolean {
       entry.xps?.spread,
       ...(entry.xps?.queues ?? []),
       entry.irqAffinity?.cpus,
-    ].some((set) => set === "housekeeping" || set === "numa-local-housekeeping"),
+      entry.channels?.combined,
+      entry.channels?.rx,
+      entry.channels?.tx,
+    ].some(
+      (set) =>
+        set === "housekeeping" || set === "numa-local-housekeeping" || set === "housekeeping-cpus",
+    ),
   );
 }
 

@@ -68,6 +68,8 @@ function interfaceInventory(
     }),
   };
   if (iface.driver !== undefined) inventory.driver = iface.driver;
+  if (iface.pciDevice !== undefined) inventory.pciDevice = iface.pciDevice;
+  if (iface.queueIRQsUnknown !== undefined) inventory.irqsUnknown = iface.queueIRQsUnknown;
   if (iface.speedMbps !== undefined) inventory.speedMbps = iface.speedMbps;
   if (iface.channels) {
     const { max, current } = iface.channels;

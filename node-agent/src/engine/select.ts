@@ -24,11 +24,25 @@ export function selectInterfaces(
   return selected;
 }
 
+/** The checks a match makes, in order; an interface must pass every one. */
+const matchChecks: readonly ((match: InterfaceMatch, facts: InterfaceFacts) => boolean)[] = [
+  (match, facts) => !(match.physicalOnly ?? true) || facts.physical,
+  (match, facts) => match.names?.includes(facts.name) ?? true,
+  (match, facts) => !match.namePattern || matchesGlob(match.namePattern, facts.name),
+  (match, facts) =>
+    !match.drivers || (facts.driver !== undefined && match.drivers.includes(facts.driver)),
+  (match, facts) =>
+    !match.pciDevices || match.pciDevices.some((id) => pciDeviceMatches(id, facts.pciDevice)),
+  (match, facts) => match.defaultRoute !== true || facts.defaultRoute,
+];
+
 export function matches(match: InterfaceMatch, facts: InterfaceFacts): boolean {
-  if ((match.physicalOnly ?? true) && !facts.physical) return false;
-  if (match.names && !match.names.includes(facts.name)) return false;
-  if (match.namePattern && !matchesGlob(match.namePattern, facts.name)) return false;
-  if (match.drivers && !(facts.driver !== undefined && match.drivers.includes(facts.driver)))
-    return false;
-  return !(match.defaultRoute === true && !facts.defaultRoute);
+  return matchChecks.every((check) => check(match, facts));
+}
+
+/** "8086:1572" or "8086:*" against the function's own "8086:1572"; a device without one never matches. */
+function pciDeviceMatches(wanted: string, has: string | undefined): boolean {
+  if (has === undefined) return false;
+  const [vendor, device] = wanted.split(":");
+  return device === "*" ? has.startsWith(`${vendor}:`) : has === wanted;
 }

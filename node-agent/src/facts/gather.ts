@@ -39,6 +39,10 @@ export interface InterfaceFacts {
   coalesce?: Record<string, string | undefined>;
   features?: Map<string, FeatureState>;
   queueIRQs: QueueIRQ[];
+  /** The PCI function's vendor:device, such as "8086:1572"; absent off PCI. */
+  pciDevice?: string;
+  /** Why the device's vectors could not be told apart as queues (a driver whose naming is not known). */
+  queueIRQsUnknown?: string;
   /** The ethtool queries whose answers could not be read, with why. */
   unreadable?: Partial<Record<EthtoolQuery, string>>;
 }
@@ -179,20 +183,30 @@ async function gatherInterface(
     queries,
     identity,
   );
-  const numa = Number(pci?.numaNode.trim() || "-1");
+  const driver = sysfsDriver ?? info?.driver;
+  const irqs = queueIRQs({ driver, name }, pci?.msiIRQs ?? [], interrupts);
   const facts: InterfaceFacts = {
     name,
     physical,
     defaultRoute,
-    numaNode: Number.isFinite(numa) ? numa : -1,
+    numaNode: numaNodeOf(pci),
     rxQueues: counts.rx,
     txQueues: counts.tx,
-    queueIRQs: queueIRQs(pci?.msiIRQs ?? [], interrupts),
+    queueIRQs: irqs.queues,
   };
-  const driver = sysfsDriver ?? info?.driver;
   const speedMbps = await linkSpeedMbps(root, base);
   if (Object.keys(unreadable).length > 0) facts.unreadable = unreadable;
-  return Object.assign(facts, compact({ driver, speedMbps, channels, rings, coalesce, features }));
+  return Object.assign(
+    facts,
+    compact({ driver, speedMbps, channels, rings, coalesce, features }),
+    compact({ pciDevice: pci?.pciDevice, queueIRQsUnknown: irqs.unknown }),
+  );
+}
+
+/** The PCI function's NUMA node, -1 when unknown. */
+function numaNodeOf(pci: { numaNode: string } | undefined): number {
+  const numa = Number(pci?.numaNode.trim() || "-1");
+  return Number.isFinite(numa) ? numa : -1;
 }
 
 /** The link speed, when the device knows it (sysfs says -1 or refuses the read when it does not). */
@@ -258,11 +272,14 @@ export async function refreshQueueCounts(
       const base = path.join(paths.sys, "class/net", iface.name);
       const counts = await queueCountsOf(paths.root, base);
       const pci = await pciFunction(paths.root, base);
+      const irqs = queueIRQs(iface, pci?.msiIRQs ?? [], interrupts);
+      const { queueIRQsUnknown: _stale, ...rest } = iface;
       return {
-        ...iface,
+        ...rest,
         rxQueues: counts.rx,
         txQueues: counts.tx,
-        queueIRQs: queueIRQs(pci?.msiIRQs ?? [], interrupts),
+        queueIRQs: irqs.queues,
+        ...(irqs.unknown === undefined ? {} : { queueIRQsUnknown: irqs.unknown }),
       };
     }),
   );

@@ -46,5 +46,7 @@ function resolveCount(wanted: QueueCount, max: number, { iface, cpus }: Interfac
   if (wanted === "cpus") return Math.min(cpus.online.length, max);
   if (wanted === "numa-local-cpus")
     return Math.min(numaLocalCPUs(cpus, iface.numaNode).length, max);
+  if (wanted === "housekeeping-cpus")
+    return Math.min((cpus.housekeeping?.cpus ?? cpus.online).length, max);
   return max;
 }

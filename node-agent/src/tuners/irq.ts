@@ -16,18 +16,7 @@ export function planIRQAffinity(
 ): PlannedSetting[] {
   const { iface, cpus, source } = context;
   if (desired.policy === "Leave") return [];
-  if (iface.queueIRQs.length === 0) {
-    return [
-      verdict(
-        `${iface.name}/irq-affinity`,
-        desired.policy,
-        "Skipped",
-        SettingReason.NoQueueIRQs,
-        `${iface.name} has no queue IRQs${iface.physical ? "" : " (a virtual device)"}`,
-        source,
-      ),
-    ];
-  }
+  if (iface.queueIRQs.length === 0) return [noQueueIRQs(desired, context)];
   const resolved = resolveCPUSet(desired.cpus ?? "all", cpus, iface.numaNode, context.cpuSets);
   if ("error" in resolved) {
     return [
@@ -62,6 +51,31 @@ export function planIRQAffinity(
       name,
     );
   });
+}
+
+/** Why there is nothing to place: the device has no queue IRQs, or they are not known. */
+function noQueueIRQs(
+  desired: IRQAffinityTuning,
+  { iface, source }: InterfaceContext,
+): PlannedSetting {
+  const name = `${iface.name}/irq-affinity`;
+  if (iface.queueIRQsUnknown !== undefined)
+    return verdict(
+      name,
+      desired.policy,
+      "Skipped",
+      SettingReason.QueueIRQsUnknown,
+      `${iface.name}: ${iface.queueIRQsUnknown}`,
+      source,
+    );
+  return verdict(
+    name,
+    desired.policy,
+    "Skipped",
+    SettingReason.NoQueueIRQs,
+    `${iface.name} has no queue IRQs${iface.physical ? "" : " (a virtual device)"}`,
+    source,
+  );
 }
 
 /** The order in which CPUs take queue IRQs. */
