@@ -1,5 +1,5 @@
 import type { InterfaceTuning } from "./interfaces.ts";
-import type { Int32, Int64, LabelSelector } from "./meta.ts";
+import type { CPUSet, Int32, Int64, LabelSelector } from "./meta.ts";
 
 /**
  * Connection tracking table timeouts in seconds. kube-proxy sets
@@ -232,6 +232,13 @@ export interface TuningSettings {
   interfaces?: InterfaceTuning[];
   /** What to do about a running irqbalance. */
   irqbalance?: IRQBalanceTuning;
+  /**
+   * Where the node's other device interrupts may run: every IRQ in
+   * /proc/interrupts that no irqAffinity above places (disks, other NICs,
+   * serial lines), so that they keep off the CPUs latency-critical pods hold.
+   * @since v1beta1
+   */
+  deviceIRQs?: DeviceIRQsTuning;
   /** Connection tracking size and timeouts. */
   conntrack?: ConntrackTuning;
   /** Resolver options. */
@@ -259,4 +266,16 @@ export interface TuningSettings {
    * @since v1beta1
    */
   diagnosis?: DiagnosisSettings;
+}
+
+/** Affinity for every device IRQ that no interface setting places. */
+export interface DeviceIRQsTuning {
+  /**
+   * The CPUs each such IRQ may run on (its smp_affinity_list). "housekeeping"
+   * follows the kubelet: its reserved CPUs, else the CPUs no Guaranteed pod
+   * holds, so IRQs leave a pod's CPUs when it starts and come back when it goes.
+   * IRQs the kernel manages (per-queue disk IRQs) refuse the write and are
+   * reported Unsupported with reason KernelManagedIRQ.
+   */
+  cpus: CPUSet;
 }

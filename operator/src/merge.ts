@@ -31,6 +31,7 @@ export const nodeObjectLimits = { sources: 64, audits: 8, sourceNames: 1024 } as
 const settingKeys = [
   "interfaces",
   "irqbalance",
+  "deviceIRQs",
   "conntrack",
   "dns",
   "sysctls",

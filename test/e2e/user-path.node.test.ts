@@ -533,8 +533,17 @@ describe("the user's path on a real node", () => {
     const rpFilter = (): Promise<string> =>
       provider.onNode("cat", ["/proc/sys/net/ipv4/conf/all/rp_filter"]).then((r) => r.stdout);
     const rpFilterBefore = await rpFilter();
+    // Every IRQ's affinity on the node, "N cpus" per line, to find them restored.
+    const irqAffinities = async (): Promise<string> =>
+      (
+        await provider.onNode("sh", [
+          "-c",
+          "for d in /proc/irq/[0-9]*; do echo ${d##*/} $(cat $d/smp_affinity_list); done",
+        ])
+      ).stdout;
+    const irqsBefore = await irqAffinities();
     const tuning = {
-      apiVersion: "nettune.io/v1alpha1",
+      apiVersion: "nettune.io/v1beta1",
       kind: "NetworkTuning",
       metadata: { name: "steer-off-isolated" },
       spec: {
@@ -543,6 +552,7 @@ describe("the user's path on a real node", () => {
         interfaces: [
           { match: { names: [nic], physicalOnly: false }, rps: { cpus: "housekeeping" } },
         ],
+        deviceIRQs: { cpus: "housekeeping" },
         sysctls: { "net.ipv4.conf.all.rp_filter": "2" },
         allowSecuritySensitiveSysctls: true,
       },
@@ -566,9 +576,25 @@ describe("the user's path on a real node", () => {
     expect(settings.find((s) => s.name === "sysctl/net.ipv4.conf.all.rp_filter")).toMatchObject({
       alsoWrittenBy: ["cni"],
     });
+    // The affinities of the device IRQs the agent reports placed now (the kernel refuses to
+    // move those it manages: they are reported Unsupported, KernelManagedIRQ, not placed).
+    const deviceIRQs = async (): Promise<string[]> => {
+      const settings = JSON.parse(
+        await ok(["get", "nnt", provider.nodeName, "-o", "jsonpath={.status.settings}"]),
+      ) as { name: string; state: string }[];
+      const placed = settings.filter((s) => /^irq\/\d+$/.test(s.name) && s.state === "Applied");
+      const now = new Map(
+        (await irqAffinities())
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" ") as [string, string]),
+      );
+      return [...new Set(placed.map((s) => now.get(s.name.slice(4)) ?? "gone"))];
+    };
     if (provider.cpuManagerPolicy === "static") {
       // Every CPU is shared until a Guaranteed pod takes one; CPU 0 is the kubelet's reserve.
       expect(await rpsMask()).toBe("3");
+      expect(await deviceIRQs()).toEqual(["0-1"]);
       const cpu = { cpu: "1", memory: "64Mi" };
       const pinned = sleeperPod("pinned", "default", await operatorImage(), {
         requests: cpu,
@@ -584,16 +610,27 @@ describe("the user's path on a real node", () => {
         async () => (await rpsMask()) === "1" || undefined,
         60_000,
       );
+      await eventually(
+        "device IRQs off the pinned pod's CPU 1",
+        async () => (await deviceIRQs()).join() === "0" || undefined,
+        60_000,
+      );
       await ok(["delete", "pod", "pinned", "--timeout=60s"]);
       await eventually(
         "RPS on both CPUs again",
         async () => (await rpsMask()) === "3" || undefined,
         60_000,
       );
+      await eventually(
+        "device IRQs on both CPUs again",
+        async () => (await deviceIRQs()).join() === "0-1" || undefined,
+        60_000,
+      );
     }
 
     await ok(["delete", "nt", "steer-off-isolated", "--timeout=180s"]);
     expect(await rpFilter()).toBe(rpFilterBefore);
+    expect(await irqAffinities()).toBe(irqsBefore);
   });
 
   it("restores every value on kubectl delete and releases the finalizer", async () => {

@@ -43,6 +43,7 @@ const spec = {
       },
       {
         match: { drivers: ["vmxnet3"] },
+        irqAffinity: { policy: "Pin", cpus: "2" },
         rings: { rx: 2048 },
         channels: { combined: 2 },
         rss: { equalQueues: 2 },
@@ -61,8 +62,32 @@ const spec = {
   },
 };
 
+// Every device IRQ but e1000e's (which its own irqAffinity pins) onto CPUs 0-1.
+const deviceSpec = {
+  apiVersion: "nettune.io/v1beta1",
+  kind: "NodeNetworkTuning",
+  metadata: { name: "guest" },
+  spec: {
+    interfaces: [{ match: { drivers: ["e1000e"] }, irqAffinity: { policy: "Pin", cpus: "3" } }],
+    deviceIRQs: { cpus: "0-1" },
+  },
+};
+
+// The value Debian's network-throughput profile gives tcp_rmem, and NetTune's, under TuneD.
+const tunedSpec = {
+  apiVersion: "nettune.io/v1beta1",
+  kind: "NodeNetworkTuning",
+  metadata: { name: "guest" },
+  spec: { sysctls: { "net.ipv4.tcp_rmem": "4096 131072 16777216" } },
+};
+
 // Each state of the guest, read from the kernel into /job/<label>.
 const job = `${guestShell}
+allirqs() {
+  for d in /proc/irq/[0-9]*; do
+    echo "irq \${d##*/} $(cat $d/smp_affinity_list) $(grep -E "^ *\${d##*/}:" /proc/interrupts | awk '{print $NF}')"
+  done > /job/$1
+}
 nics
 readback before
 node dist/node-agent/src/cli.js inventory --output json > /job/inventory.json 2> /job/inventory.err
@@ -70,14 +95,47 @@ node dist/node-agent/src/cli.js apply --file /job/spec.yaml --output json > /job
 readback applied
 node dist/node-agent/src/cli.js revert --output json > /job/revert.json
 readback reverted
+allirqs irqs-before
+node dist/node-agent/src/cli.js apply --file /job/device-irqs.yaml --output json > /job/device-apply.json
+allirqs irqs-applied
+node dist/node-agent/src/cli.js revert --output json > /job/device-revert.json
+allirqs irqs-reverted
+rmem() { echo "$1 $(tr '\t' ' ' < /proc/sys/net/ipv4/tcp_rmem)" >> /job/tuned-state; }
+echo network-throughput > /etc/tuned/active_profile
+echo manual > /etc/tuned/profile_mode
+tuned --no-dbus --no-socket -l /job/tuned.log -p network-throughput &
+tunedpid=$!
+echo "pid $tunedpid" > /job/tuned-state
+n=0; until grep -q 87380 /proc/sys/net/ipv4/tcp_rmem || [ $n -gt 600 ]; do n=$((n+1)); sleep 0.1; done
+rmem tuned
+node dist/node-agent/src/cli.js apply --file /job/tuned-spec.yaml --output json > /job/tuned-apply.json
+rmem applied
+sleep 3
+rmem later
+node dist/node-agent/src/cli.js revert --output json > /job/tuned-revert.json
+rmem reverted
+kill $tunedpid; wait $tunedpid || true
 `;
 
 let guest: GuestRun;
 const state: Record<string, string> = {};
 
 beforeAll(async () => {
-  guest = await runInGuest(job, { files: { "spec.yaml": stringify(spec) } });
-  for (const label of ["before", "applied", "reverted"])
+  guest = await runInGuest(job, {
+    files: {
+      "spec.yaml": stringify(spec),
+      "device-irqs.yaml": stringify(deviceSpec),
+      "tuned-spec.yaml": stringify(tunedSpec),
+    },
+  });
+  for (const label of [
+    "before",
+    "applied",
+    "reverted",
+    "irqs-before",
+    "irqs-applied",
+    "irqs-reverted",
+  ])
     state[label] = await guest.read(label).catch(() => "");
 }, 360_000);
 
@@ -168,6 +226,17 @@ describe("real NIC drivers in a QEMU guest", () => {
     );
   });
 
+  it("pins vmxnet3's queue IRQs, not its event vector, to CPU 2 and restores them", () => {
+    const applied = irqAffinities(section("applied", "vmxnet3"), /-rxtx-\d+$/);
+    expect(applied.map(([, cpus]) => cpus)).toEqual(["2", "2", "2", "2"]);
+    expect(irqAffinities(section("applied", "vmxnet3"), /-event-\d+$/)).toEqual(
+      irqAffinities(section("before", "vmxnet3"), /-event-\d+$/),
+    );
+    expect(irqAffinities(section("reverted", "vmxnet3"), /-(rxtx|event)-\d+$/)).toEqual(
+      irqAffinities(section("before", "vmxnet3"), /-(rxtx|event)-\d+$/),
+    );
+  });
+
   it("pins e1000e's queue IRQs to CPU 3 in /proc/irq and restores them", () => {
     const queueIRQs = (label: string): string[] =>
       section(label, "e1000e")
@@ -183,7 +252,7 @@ describe("real NIC drivers in a QEMU guest", () => {
       results: { name: string; state: string; reason?: string }[];
     };
     const seen: Record<string, number> = {};
-    for (const driver of ["e1000e", "virtio_net"]) {
+    for (const driver of ["e1000e", "virtio_net", "vmxnet3"]) {
       const irqs = effectiveAffinities(section("applied", driver));
       expect(irqs.size, driver).toBeGreaterThan(0);
       for (const [irq, [asked, effective]] of irqs) {
@@ -204,8 +273,71 @@ describe("real NIC drivers in a QEMU guest", () => {
     }
     console.log(`IRQ affinity as the kernel delivers it: ${JSON.stringify(seen)}`);
     // Which IRQs the kernel has moved by the read-back varies from run to run (e1000e's two
-    // queue IRQs and virtio_net's eight); each of the ten is classified as the kernel says.
-    expect(Object.values(seen).reduce((sum, n) => sum + n, 0)).toBe(10);
+    // queue IRQs, virtio_net's eight, vmxnet3's four); each of the 14 is classified as the kernel says.
+    expect(Object.values(seen).reduce((sum, n) => sum + n, 0)).toBe(14);
+  });
+
+  it("keeps every other device IRQ on CPUs 0-1, reports the ones the kernel manages, and restores all", async () => {
+    const affinities = (label: string): Map<string, string> =>
+      new Map(
+        (state[label] ?? "")
+          .split("\n")
+          .filter((line) => line.startsWith("irq "))
+          .map((line) => line.split(" "))
+          .map((fields): [string, string] => [fields[1] ?? "", fields[2] ?? ""]),
+      );
+    const apply = JSON.parse(await guest.read("device-apply.json")) as {
+      results: { name: string; state: string; reason?: string; message?: string }[];
+    };
+    const device = apply.results.filter((r) => /^irq\/\d+$/.test(r.name));
+    const managed = device.filter((r) => r.reason === "KernelManagedIRQ");
+    const placed = device.filter((r) => r.state === "Applied");
+    console.log(
+      `device IRQs: ${placed.length} placed on 0-1, kernel-managed: ${managed.map((r) => r.message ?? r.name).join("; ")}`,
+    );
+    // Every device IRQ is either placed or refused as the kernel's own; nothing else fails.
+    expect(device.filter((r) => r.state !== "Applied" && r.reason !== "KernelManagedIRQ")).toEqual(
+      [],
+    );
+    expect(managed.map((r) => r.state)).toEqual(managed.map(() => "Unsupported"));
+    // The timer's IRQ is the kernel's own (no balancing): it refuses the move with EIO.
+    expect(managed.map((r) => r.message)).toContain(
+      "irq/0 (timer): the kernel manages this IRQ's affinity (EIO)",
+    );
+    expect(placed.length).toBeGreaterThan(10);
+    const after = affinities("irqs-applied");
+    for (const { name } of placed) expect([name, after.get(name.slice(4))]).toEqual([name, "0-1"]);
+    // e1000e's queue IRQs are its irqAffinity's, not deviceIRQs'.
+    const e1000e = irqAffinities(state["irqs-applied"] ?? "", /^eth\d+-(rx|tx)-0$/);
+    expect(e1000e.map(([, cpus]) => cpus)).toEqual(["3", "3"]);
+    expect(affinities("irqs-reverted")).toEqual(affinities("irqs-before"));
+  });
+
+  it("names Debian's TuneD daemon, running with network-throughput, as the other writer of tcp_rmem, and keeps NetTune's value in plain sight", async () => {
+    const tuned = await guest.read("tuned-state");
+    const pid = /^pid (\d+)$/m.exec(tuned)?.[1];
+    const rmem = (label: string): string | undefined =>
+      new RegExp(`^${label} (.+)$`, "m").exec(tuned)?.[1]?.trim().replace(/\s+/g, " ");
+    // TuneD's daemon applied its profile before NetTune came.
+    expect(rmem("tuned"), await guest.read("tuned.log").catch(() => "")).toBe(
+      "4096 87380 16777216",
+    );
+    const apply = JSON.parse(await guest.read("tuned-apply.json")) as {
+      results: { name: string; state: string; alsoWrittenBy?: string[] }[];
+      conflicts: string[];
+    };
+    expect(apply.results.find((r) => r.name === "sysctl/net.ipv4.tcp_rmem")).toMatchObject({
+      state: "Applied",
+      alsoWrittenBy: ["tuned"],
+    });
+    expect(apply.conflicts).toEqual([
+      `TuneD (pid ${pid}, profile network-throughput) writes sysctl/net.ipv4.tcp_rmem=4096 87380 16777216 at its start (NetTune holds 4096 131072 16777216): remove [sysctl] net.ipv4.tcp_rmem in /usr/lib/tuned/network-throughput/tuned.conf, or set it to NetTune's value there`,
+    ]);
+    expect(rmem("applied")).toBe("4096 131072 16777216");
+    // The running daemon does not write it back behind NetTune's back (static tuning, no reapply).
+    expect(rmem("later")).toBe("4096 131072 16777216");
+    // Revert gives back what the node had: TuneD's value.
+    expect(rmem("reverted")).toBe("4096 87380 16777216");
   });
 
   it("spreads virtio_net's queue IRQs NUMA-local first, hyper-thread siblings last", () => {

@@ -210,7 +210,10 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
     if (entry.offloads) queries.add("features");
   }
   const named = entries.every((entry) => entry.match.names && !entry.match.namePattern);
-  const irqbalance = entries.some((entry) => entry.irqAffinity) || spec.irqbalance !== undefined;
+  const irqbalance =
+    entries.some((entry) => entry.irqAffinity) ||
+    spec.irqbalance !== undefined ||
+    spec.deviceIRQs !== undefined;
   const irqbalanceBans = spec.irqbalance?.policy === "BanTunedIRQs";
   const housekeeping = usesHousekeeping(spec);
   const scope: GatherScope = { queries, irqbalance, irqbalanceBans, housekeeping };
@@ -221,6 +224,8 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
 
 /** Whether a CPU set of the spec is the kubelet's housekeeping CPUs (which need the kubelet read). */
 export function usesHousekeeping(spec: NodeNetworkTuningSpec): boolean {
+  const deviceIRQs = spec.deviceIRQs?.cpus;
+  if (deviceIRQs === "housekeeping" || deviceIRQs === "numa-local-housekeeping") return true;
   return (spec.interfaces ?? []).some((entry) =>
     [
       entry.rps?.cpus,

@@ -6,7 +6,8 @@ import { planChannels } from "../tuners/channels.ts";
 import { planCoalesce } from "../tuners/coalesce.ts";
 import { planConntrack } from "../tuners/conntrack.ts";
 import { planIRQAffinity } from "../tuners/irq.ts";
-import { planIRQBalance, type IRQBalanceFacts } from "../tuners/irqbalance.ts";
+import { placedIRQs, planIRQBalance, type IRQBalanceFacts } from "../tuners/irqbalance.ts";
+import { planDeviceIRQs } from "../tuners/device-irqs.ts";
 import { planOffloads } from "../tuners/offloads.ts";
 import { planResolvConf } from "../tuners/resolvconf.ts";
 import { planRings } from "../tuners/rings.ts";
@@ -85,9 +86,28 @@ export async function planQueuesAndNode(
       ? []
       : [withSource({ flowEntries: settings.rps.flowEntries }, source)],
   );
+  const deviceIRQs = spec.deviceIRQs
+    ? planDeviceIRQs(
+        spec.deviceIRQs,
+        withSource(
+          {
+            irqs: facts.irqs ?? [],
+            cpus: facts.cpus,
+            placed: new Set(placedIRQs(perInterface)),
+            cpuSets,
+          },
+          source,
+        ),
+      )
+    : [];
   return withHostProblems(
     [
-      ...planIRQBalance(spec.irqbalance, perInterface, irqbalanceFacts(facts), source),
+      ...planIRQBalance(
+        spec.irqbalance,
+        [...perInterface, ...deviceIRQs],
+        irqbalanceFacts(facts),
+        source,
+      ),
       ...planSockFlowEntries(flowRequests),
       ...(spec.conntrack
         ? planConntrack(

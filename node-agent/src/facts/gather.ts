@@ -54,6 +54,8 @@ export interface NodeFacts {
   cpusUnreadable?: string;
   /** Why /proc/interrupts could not be read; then no IRQ is known to belong to a queue. */
   interruptsUnreadable?: string;
+  /** Every IRQ /proc/interrupts names, by number (device IRQs; per-CPU ones have no number). */
+  irqs?: { irq: number; name: string }[];
   /** False inside a network namespace other than the host's. */
   initialNetns: boolean;
   /** Undefined when the kernel's boot id cannot be read: nothing is written then. */
@@ -120,9 +122,14 @@ export async function gatherNodeFacts(
     initialNetns: await isInitialNetns(paths.root, paths.proc),
     bootId: await readBootId(paths.root, paths.proc),
     kernel: (await readText(paths.root, path.join(paths.proc, "sys/kernel/osrelease"))).trim(),
+    irqs: namedIRQs(interrupts),
     ...(interruptsUnreadable === undefined ? {} : { interruptsUnreadable }),
     ...(scope.irqbalance === false ? {} : await gatherIRQBalance(paths.proc, scope)),
   };
+}
+
+function namedIRQs(interrupts: ReadonlyMap<number, string>): { irq: number; name: string }[] {
+  return [...interrupts].map(([irq, name]) => ({ irq, name })).sort((a, b) => a.irq - b.irq);
 }
 
 /**
@@ -283,7 +290,7 @@ export async function refreshQueueCounts(
       };
     }),
   );
-  const refreshed = { ...facts, interfaces };
+  const refreshed = { ...facts, interfaces, irqs: namedIRQs(interrupts) };
   if (interruptsUnreadable !== undefined) refreshed.interruptsUnreadable = interruptsUnreadable;
   return refreshed;
 }

@@ -68,7 +68,8 @@ function isAffinity(setting: PlannedSetting): boolean {
   return setting.target?.kind === "proc" && setting.target.path.endsWith("/smp_affinity_list");
 }
 
-function placedIRQs(planned: PlannedSetting[]): number[] {
+/** The IRQs that planned settings place, by their /proc/irq target. */
+export function placedIRQs(planned: readonly PlannedSetting[]): number[] {
   return planned.flatMap((setting) =>
     setting.target?.kind === "proc" && isAffinity(setting)
       ? [Number(setting.target.path.split("/")[1])]
