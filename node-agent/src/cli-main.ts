@@ -97,7 +97,12 @@ const commands: Record<string, Command> = {
     const nics = new PhysicalNICs(deps.paths);
     const diagnosis = await diagnose(
       {
-        sample: async (atMs) => readCounterSample(deps.paths, atMs, await nics.current()),
+        sample: async (atMs) =>
+          readCounterSample(deps.paths, atMs, await nics.current(), {
+            driverOf: (name) => nics.driverOf(name),
+            // A new Ethtool each sample: its answers are cached for its life.
+            statistics: (name) => new Ethtool(deps.run).statistics(name),
+          }),
         bounds: (last, ringsOf) => readNodeBounds(deps.paths, ethtool, last, ringsOf),
         now: () => Date.now(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -61,7 +61,11 @@ async function main(): Promise<void> {
   const events = new EventRecorder({ client, nodeName: config.nodeName, now, log, metrics });
   const nics = new PhysicalNICs(paths);
   const symptoms: SymptomWatch = new SymptomWatch({
-    sample: async (atMs) => readCounterSample(paths, atMs, await nics.current()),
+    sample: async (atMs) =>
+      readCounterSample(paths, atMs, await nics.current(), {
+        driverOf: (name) => nics.driverOf(name),
+        statistics: (name) => agentEthtool(deps).statistics(name),
+      }),
     bounds: (last, ringsOf) => readNodeBounds(paths, agentEthtool(deps), last, ringsOf),
     now: () => Date.now(),
     thresholds: (): Thresholds => thresholdsFor(reconciler.currentSpec()?.diagnosis),

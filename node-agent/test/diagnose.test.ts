@@ -16,6 +16,7 @@ import {
 } from "../src/facts/symptom-counters.ts";
 import { parseNetstat } from "../src/facts/netstat.ts";
 import { PhysicalNICs } from "../src/facts/physical-nics.ts";
+import { parseStatistics } from "../src/host/ethtool-parse.ts";
 import {
   backlogDrops,
   conntrackDrops,
@@ -23,6 +24,7 @@ import {
   fill,
   insertFailed,
   missed,
+  noBuffer,
   nodeBounds,
   overflows,
   processed,
@@ -105,6 +107,12 @@ describe("detect", () => {
     ],
     ["missed packets on a NIC", series(missed, [0, 2, 4, 6]), [], [Symptom.NICMissedPackets]],
     [
+      "a driver's own ring counter on a NIC",
+      series(noBuffer, [0, 2, 4, 6]),
+      [],
+      [Symptom.NICMissedPackets],
+    ],
+    [
       "receive work on one CPU of two, at a high rate",
       [0, 1, 2, 3].map((t) => counterSample(t, processed(t * 9000, t * 100))),
       [],
@@ -133,7 +141,7 @@ describe("detect", () => {
       key: "NICMissedPackets/eth0",
       symptom: Symptom.NICMissedPackets,
       where: "eth0",
-      counter: "rx_missed_errors + rx_fifo_errors + rx_over_errors",
+      counter: "rx_missed_errors",
       delta: 6,
       windowSeconds: 3,
     });
@@ -436,5 +444,51 @@ describe("the physical NICs the diagnosis reads", () => {
     await mkdir(path.join(root, "sys/class/net/veth1/device"), { recursive: true });
     // Gone once and back, it is looked at anew.
     expect((await nics.current()).sort()).toEqual(["eth9", "sim0", "veth1"]);
+  });
+});
+
+describe("a driver's own ring counters", () => {
+  it("are read with ethtool -S for the drivers that name them, and named in the evidence", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "nettune-ring-"));
+    onTestFinished(() => rm(root, { recursive: true, force: true }));
+    await buildSimulatedHost(root, "boot-1");
+    const paths = hostPathsUnder(root, path.join(root, "run/nettune"));
+    const asked: string[] = [];
+    const driverCounters = (n: number) => ({
+      driverOf: (name: string) => (name === "sim0" ? "e1000e" : "veth"),
+      statistics: (name: string) => {
+        asked.push(name);
+        return Promise.resolve(
+          new Map([
+            ["rx_no_buffer_count", n],
+            ["rx_packets", 1000 * n],
+          ]),
+        );
+      },
+    });
+    const samples = await Promise.all(
+      [0, 5, 10, 15].map((n, t) =>
+        readCounterSample(paths, t * 1000, ["sim0", "vX"], driverCounters(n)),
+      ),
+    );
+    expect(samples[1]?.nics.sim0?.["ethtool -S rx_no_buffer_count"]).toBe(5);
+    expect(samples[1]?.nics.sim0?.["ethtool -S rx_packets"]).toBeUndefined();
+    // vX's driver names no ring counter: ethtool -S is not run for it.
+    expect(new Set(asked)).toEqual(new Set(["sim0"]));
+    const [finding] = detect(samples, new Set());
+    expect(finding).toMatchObject({
+      symptom: Symptom.NICMissedPackets,
+      where: "sim0",
+      counter: "ethtool -S rx_no_buffer_count",
+      delta: 15,
+    });
+  });
+
+  it("sums a counter a driver prints once per queue (vmxnet3)", () => {
+    const text =
+      "NIC statistics:\n Tx Queue#: 0\n  TSO pkts tx: 0\n Rx Queue#: 0\n  pkts rx OOB: 3\n  rx buf alloc fail: 0\n Rx Queue#: 1\n  pkts rx OOB: 4\n  rx buf alloc fail: 1\n";
+    const stats = parseStatistics(text);
+    expect(stats.get("pkts rx OOB")).toBe(7);
+    expect(stats.get("rx buf alloc fail")).toBe(1);
   });
 });

@@ -7,6 +7,8 @@ import { stringify } from "yaml";
 import type { HostInventory, InterfaceInventory } from "../../api/v1alpha1/node-network-tuning.ts";
 import { runInGuest, type GuestRun } from "../harness/guest/guest.ts";
 import { parseCPUList } from "../../api/helpers/cpu-list.ts";
+import { ringCountersOf } from "../../node-agent/src/facts/ring-counters.ts";
+import { parseStatistics } from "../../node-agent/src/host/ethtool-parse.ts";
 import {
   current,
   effectiveAffinities,
@@ -90,6 +92,7 @@ allirqs() {
 }
 nics
 readback before
+for d in e1000e vmxnet3 virtio_net; do ethtool -S $(cat /job/nic-$d) > /job/S-$d.txt 2>&1; done
 node dist/node-agent/src/cli.js inventory --output json > /job/inventory.json 2> /job/inventory.err
 node dist/node-agent/src/cli.js apply --file /job/spec.yaml --output json > /job/apply.json
 readback applied
@@ -275,6 +278,18 @@ describe("real NIC drivers in a QEMU guest", () => {
     // Which IRQs the kernel has moved by the read-back varies from run to run (e1000e's two
     // queue IRQs, virtio_net's eight, vmxnet3's four); each of the 14 is classified as the kernel says.
     expect(Object.values(seen).reduce((sum, n) => sum + n, 0)).toBe(14);
+  });
+
+  it("finds the ring counters it reads by driver in the real drivers' ethtool -S", async () => {
+    for (const driver of ["e1000e", "vmxnet3"]) {
+      const stats = parseStatistics(await guest.read(`S-${driver}.txt`));
+      const names = ringCountersOf(driver);
+      expect(names.length, driver).toBeGreaterThan(0);
+      for (const name of names)
+        expect([driver, name, stats.has(name)]).toEqual([driver, name, true]);
+    }
+    // virtio_net names none: its ethtool -S is not read for the diagnosis.
+    expect(ringCountersOf("virtio_net")).toEqual([]);
   });
 
   it("keeps every other device IRQ on CPUs 0-1, reports the ones the kernel manages, and restores all", async () => {

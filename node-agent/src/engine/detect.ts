@@ -4,7 +4,11 @@
 // neither raises nor clears it. A counter a sample lacks, or one that went
 // backwards (a reset), makes its interval unknown: neither above nor below.
 import { Symptom, type SymptomName } from "../../../api/v1alpha1/advice.ts";
-import { missedCounters, type CounterSample } from "../facts/symptom-counters.ts";
+import {
+  driverCounterPrefix,
+  missedCounters,
+  type CounterSample,
+} from "../facts/symptom-counters.ts";
 
 export interface Thresholds {
   /** How many intervals, each above (or each below), start (or end) a symptom. */
@@ -62,6 +66,13 @@ type Value = (sample: CounterSample) => number | undefined;
 function sum(...values: (number | undefined)[]): number | undefined {
   const known = values.filter((value) => value !== undefined);
   return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0);
+}
+
+/** The sum when every value is known; unknown otherwise. */
+function allOf(values: (number | undefined)[]): number | undefined {
+  return values.every((value) => value !== undefined) && values.length > 0
+    ? values.reduce((a, b) => a + b, 0)
+    : undefined;
 }
 
 function rateSignal(
@@ -169,16 +180,22 @@ function signals(window: CounterSample[], t: Thresholds): Signal[] {
       p.timeSqueeze,
     ),
     receiveSkew(window, t),
-    ...Object.keys(last.nics).map((iface) =>
-      rateSignal(
+    ...Object.keys(last.nics).map((iface) => {
+      // The sysfs counters, then the driver's own ring counters where it names them: those
+      // the last sample has. A sample that lacks one of them is unknown, not a drop in the sum.
+      const counters = [
+        ...missedCounters,
+        ...Object.keys(last.nics[iface] ?? {}).filter((c) => c.startsWith(driverCounterPrefix)),
+      ].filter((c) => last.nics[iface]?.[c] !== undefined);
+      return rateSignal(
         window,
         Symptom.NICMissedPackets,
-        missedCounters.join(" + "),
-        (s) => sum(...missedCounters.map((c) => s.nics[iface]?.[c])),
+        counters.join(" + "),
+        (s) => allOf(counters.map((c) => s.nics[iface]?.[c])),
         p.nicMissed,
         iface,
-      ),
-    ),
+      );
+    }),
     rateSignal(
       window,
       Symptom.ListenOverflows,

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { listHostDir } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
+import { driverFromSysfs } from "./node-layout.ts";
 import { exists } from "./read.ts";
 
 /**
@@ -11,7 +12,8 @@ import { exists } from "./read.ts";
  */
 export class PhysicalNICs {
   private readonly paths: HostPaths;
-  private known = new Map<string, boolean>();
+  /** Per name: whether a device backs it, and its driver (read with it, once). */
+  private known = new Map<string, { physical: boolean; driver?: string }>();
 
   constructor(paths: HostPaths) {
     this.paths = paths;
@@ -20,14 +22,23 @@ export class PhysicalNICs {
   async current(): Promise<string[]> {
     const base = path.join(this.paths.sys, "class/net");
     const names = await listHostDir(this.paths.root, base);
-    const next = new Map<string, boolean>();
-    for (const name of names) {
-      const physical =
-        this.known.get(name) ?? (await exists(this.paths.root, path.join(base, name, "device")));
-      next.set(name, physical);
-    }
+    const next = new Map<string, { physical: boolean; driver?: string }>();
+    for (const name of names) next.set(name, this.known.get(name) ?? (await this.look(base, name)));
     // Names that went away are forgotten: one that comes back is looked at again.
     this.known = next;
-    return names.filter((name) => next.get(name) === true);
+    return names.filter((name) => next.get(name)?.physical === true);
+  }
+
+  /** The driver of a NIC the last current() listed. */
+  driverOf(name: string): string | undefined {
+    return this.known.get(name)?.driver;
+  }
+
+  private async look(base: string, name: string): Promise<{ physical: boolean; driver?: string }> {
+    const physical = await exists(this.paths.root, path.join(base, name, "device"));
+    const driver = physical
+      ? await driverFromSysfs(this.paths.root, path.join(base, name))
+      : undefined;
+    return driver === undefined ? { physical } : { physical, driver };
   }
 }

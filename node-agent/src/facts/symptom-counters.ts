@@ -10,6 +10,7 @@ import {
   type SoftnetRow,
 } from "./host-counters.ts";
 import { parseNetstat } from "./netstat.ts";
+import { ringCountersOf } from "./ring-counters.ts";
 import { readText, readWholeNumber, undefinedOnHostData } from "./read.ts";
 
 /** The counters the detectors compare between two moments; a counter this node lacks is absent. */
@@ -18,7 +19,7 @@ export interface CounterSample {
   conntrack: ConntrackCounters;
   /** Empty when /proc/net/softnet_stat cannot be read. */
   softnet: SoftnetRow[];
-  /** Per interface, its drop and error counters from sysfs. */
+  /** Per interface, its drop and error counters from sysfs and its driver's ring counters ("ethtool -S name"). */
   nics: Record<string, Record<string, number>>;
   /** TcpExt counters by name (ListenOverflows, ListenDrops). */
   tcp: Record<string, number>;
@@ -39,27 +40,61 @@ const tcpCounters = ["ListenOverflows", "ListenDrops"];
 /** The counters that say a NIC had nowhere to put packets. */
 export const missedCounters = ["rx_missed_errors", "rx_fifo_errors", "rx_over_errors"] as const;
 
+/** The prefix of a counter read from the driver (`ethtool -S`) rather than sysfs. */
+export const driverCounterPrefix = "ethtool -S ";
+
+/** Reads a NIC driver's own ring counters: its driver and `ethtool -S`. */
+export interface DriverCounters {
+  driverOf: (iface: string) => string | undefined;
+  statistics: Pick<Ethtool, "statistics">["statistics"];
+}
+
 /** One sample; NIC counters of the `physical` interfaces only (see PhysicalNICs). */
 export async function readCounterSample(
   paths: HostPaths,
   atMs: number,
   physical: readonly string[],
+  driverCounters?: DriverCounters,
 ): Promise<CounterSample> {
-  const [conntrack, softnet, drops, netstat] = await Promise.all([
+  const [conntrack, softnet, drops, ringDrops, netstat] = await Promise.all([
     readConntrackCounters(paths),
     readSoftnet(paths),
     // Only what NICMissedPackets judges: three files a NIC, not five.
     readNICDrops(paths, missedCounters, physical),
+    driverCounters ? readRingDrops(driverCounters, physical) : [],
     readText(paths.root, path.join(paths.proc, "net/netstat")).then(parseNetstat),
   ]);
   const nics: CounterSample["nics"] = {};
-  for (const { iface, counter, value } of drops) (nics[iface] ??= {})[counter] = value;
+  for (const { iface, counter, value } of [...drops, ...ringDrops])
+    (nics[iface] ??= {})[counter] = value;
   const tcp: CounterSample["tcp"] = {};
   for (const name of tcpCounters) {
     const value = netstat.get(`TcpExt ${name}`);
     if (value !== undefined) tcp[name] = value;
   }
   return { atMs, conntrack, softnet, nics, tcp };
+}
+
+/**
+ * The ring counters of the NICs whose drivers name them (ring-counters.ts),
+ * one `ethtool -S` each; a driver that does not answer adds none.
+ */
+async function readRingDrops(
+  driverCounters: DriverCounters,
+  physical: readonly string[],
+): Promise<{ iface: string; counter: string; value: number }[]> {
+  const rows = await Promise.all(
+    physical.map(async (iface) => {
+      const names = ringCountersOf(driverCounters.driverOf(iface));
+      if (names.length === 0) return [];
+      const stats = await driverCounters.statistics(iface).catch(undefinedOnHostData);
+      return names.flatMap((name) => {
+        const value = stats?.get(name);
+        return value === undefined ? [] : [{ iface, counter: driverCounterPrefix + name, value }];
+      });
+    }),
+  );
+  return rows.flat();
 }
 
 /** MemTotal from /proc/meminfo, in bytes. */

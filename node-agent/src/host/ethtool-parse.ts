@@ -32,6 +32,20 @@ export function parsePresetAndCurrent(text: string): PresetAndCurrent {
   return result;
 }
 
+/**
+ * `ethtool -S`: "     rx_no_buffer_count: 12" under "NIC statistics:". A name a
+ * driver prints once per queue (vmxnet3's "pkts rx OOB") is summed over them.
+ */
+export function parseStatistics(text: string): Map<string, number> {
+  const stats = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const match = /^\s+(\S.*?):\s+(\d+)\s*$/.exec(line);
+    if (!match?.[1] || match[2] === undefined) continue;
+    stats.set(match[1], (stats.get(match[1]) ?? 0) + Number(match[2]));
+  }
+  return stats;
+}
+
 /** `ethtool -c`: "Adaptive RX: on  TX: off", "rx-usecs: 8", "CQE mode RX: on  TX: off". */
 export function parseCoalesce(text: string): Record<string, string | undefined> {
   const values: Record<string, string | undefined> = {};

@@ -7,6 +7,7 @@ import {
   parseFeaturesAnyShape,
   parsePresetAndCurrent,
   parseRSSEqual,
+  parseStatistics,
   type FeatureState,
   type PresetAndCurrent,
 } from "./ethtool-parse.ts";
@@ -73,6 +74,12 @@ export class Ethtool {
   async rings(device: string): Promise<PresetAndCurrent | undefined> {
     const result = await this.query(device, "-g");
     return result.code === 0 ? parsed(device, ["-g"], result, parsePresetAndCurrent) : undefined;
+  }
+
+  /** The driver's own counters (`ethtool -S`); undefined where it has none. */
+  async statistics(device: string): Promise<Map<string, number> | undefined> {
+    const result = await this.query(device, "-S");
+    return result.code === 0 ? parsed(device, ["-S"], result, parseStatistics) : undefined;
   }
 
   async coalesce(device: string): Promise<Record<string, string | undefined> | undefined> {

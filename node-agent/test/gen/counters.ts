@@ -29,6 +29,12 @@ export const missed =
   (s) => {
     s.nics.eth0 = { ...s.nics.eth0, rx_missed_errors: n };
   };
+/** eth0's driver counting RX descriptors it lacked (e1000e's RNBC, read with `ethtool -S`). */
+export const noBuffer =
+  (n: number): Mod =>
+  (s) => {
+    s.nics.eth0 = { ...s.nics.eth0, "ethtool -S rx_no_buffer_count": n };
+  };
 export const conntrackDrops =
   (n: number): Mod =>
   (s) => {
