@@ -101,11 +101,12 @@ describe("the served versions", () => {
     expect(JSON.stringify(crd)).not.toContain("x-nettune-versions");
   });
 
-  it("the fields added in v1beta1 are the PCI match and IDs, the diagnosis thresholds, the advice and its count, and why IRQs are unknown", () => {
+  it("the fields added in v1beta1 are the PCI match and IDs, device IRQs, the diagnosis thresholds, the advice and its count, and why IRQs are unknown", () => {
     expect(laterFieldsModule).toEqual({
       networktunings: {
         v1alpha1: [
           "spec.interfaces[].match.pciDevices",
+          "spec.deviceIRQs",
           "spec.diagnosis",
           "status.advisedNodes",
           "status.advice",
@@ -115,6 +116,7 @@ describe("the served versions", () => {
       nodenetworktunings: {
         v1alpha1: [
           "spec.interfaces[].match.pciDevices",
+          "spec.deviceIRQs",
           "spec.diagnosis",
           "status.inventory.interfaces[].pciDevice",
           "status.inventory.interfaces[].irqsUnknown",

@@ -1,3 +1,4 @@
+import { canonicalJSON } from "../../common/canonical-json.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { ClusterView } from "./cluster-view.ts";
 import { agentDaemonSet, type AgentSettings } from "./daemonset.ts";
@@ -55,7 +56,7 @@ export class AgentsReconciler {
     if (!reader) return;
     const { namespace, name } = this.deps.agent;
     const problem = await reader.problem(namespace, name);
-    if (JSON.stringify(problem) !== JSON.stringify(this.problem)) {
+    if (canonicalJSON(problem) !== canonicalJSON(this.problem)) {
       this.problem = problem;
       if (problem) this.deps.log.warn(problem.message);
       for (const tuning of this.deps.informers.tunings.list())

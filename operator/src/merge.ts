@@ -1,3 +1,4 @@
+import { canonicalJSON } from "../../common/canonical-json.ts";
 import { isSecuritySensitiveSysctl } from "../../api/helpers/sysctl.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type {
@@ -147,7 +148,7 @@ class FieldMerge {
       return incoming;
     }
     const tie = (owner.spec.priority ?? 0) === (tuning.spec.priority ?? 0);
-    if (tie && JSON.stringify(current) !== JSON.stringify(incoming))
+    if (tie && canonicalJSON(current) !== canonicalJSON(incoming))
       this.conflicts.push({
         field,
         winner: owner.metadata.name ?? "",
@@ -160,8 +161,9 @@ class FieldMerge {
   private interfaces(current: unknown, incoming: unknown[], tuning: NetworkTuning): unknown[] {
     const entries = [...((current as Record<string, unknown>[] | undefined) ?? [])];
     for (const entry of incoming as Record<string, unknown>[]) {
-      const match = JSON.stringify(entry.match);
-      const index = entries.findIndex((e) => JSON.stringify(e.match) === match);
+      // The same match whatever the order of its keys (each tuning's as its author wrote it).
+      const match = canonicalJSON(entry.match);
+      const index = entries.findIndex((e) => canonicalJSON(e.match) === match);
       const merged = this.value(entries[index], entry, `interfaces[${match}]`, tuning);
       if (index === -1) entries.push(merged as Record<string, unknown>);
       else entries[index] = merged as Record<string, unknown>;

@@ -168,6 +168,23 @@ describe("merge per node", () => {
     ]);
     expect(merged.spec.sources?.map((s) => s.name)).toEqual(["offloads", "other", "rings"]);
   });
+
+  it("interface entries whose match differs only in key order are the same entry", () => {
+    const merged = mergeForNode([
+      tuning("rings", {
+        interfaces: [{ match: { names: ["eth0"], drivers: ["ixgbe"] }, rings: { rx: 4096 } }],
+      }),
+      tuning("offloads", {
+        priority: 1,
+        interfaces: [{ match: { drivers: ["ixgbe"], names: ["eth0"] }, offloads: { gro: true } }],
+      }),
+    ]);
+    expect(merged.spec.interfaces).toHaveLength(1);
+    expect(merged.spec.interfaces?.[0]).toMatchObject({
+      offloads: { gro: true },
+      rings: { rx: 4096 },
+    });
+  });
 });
 
 describe("rollout budget", () => {
