@@ -12,7 +12,9 @@ import {
   parseFeaturesJSON,
   parsePresetAndCurrent,
   parseRSSEqual,
+  parseStatistics,
 } from "../src/host/ethtool-parse.ts";
+import { ringCountersOf } from "../src/facts/ring-counters.ts";
 import { parseBannedIRQs } from "../src/host/irqbalance-socket.ts";
 
 const capture = (file: string): string =>
@@ -66,6 +68,25 @@ describe("ethtool output of real drivers", () => {
     { driver: "vmxnet3", equal: 4 },
   ])("ethtool -x finds $driver's table spread evenly over $equal rings", ({ driver, equal }) => {
     expect(parseRSSEqual(capture(`${driver}/x.txt`))).toBe(equal);
+  });
+
+  it.each([
+    { driver: "e1000e", counter: "rx_no_buffer_count" },
+    { driver: "vmxnet3", counter: "pkts rx OOB" },
+    { driver: "vmxnet3", counter: "rx buf alloc fail" },
+  ])(
+    "ethtool -S has $driver's ring counter $counter, summed over its queues",
+    ({ driver, counter }) => {
+      const stats = parseStatistics(capture(`${driver}/S.txt`));
+      expect(ringCountersOf(driver)).toContain(counter);
+      expect(stats.get(counter)).toBe(0);
+    },
+  );
+
+  it("ethtool -S reads virtio_net's per-queue counters, none of them a ring counter it judges", () => {
+    const stats = parseStatistics(capture("virtio_net/S.txt"));
+    expect(stats.get("rx_queue_0_packets")).toBeGreaterThan(0);
+    expect(ringCountersOf("virtio_net")).toEqual([]);
   });
 
   it("tells a driver's 'not supported' from a value the kernel rejects", () => {
