@@ -132,9 +132,11 @@ export class SimulatedCluster {
     extra: string[] = [],
     kubeconfig?: string,
     extraEnv: Record<string, string> = {},
+    /** Where the operator's build is: another release's (scripts/previous-dist.sh) for skew. */
+    build = root,
   ): void {
     const args = [
-      path.join(root, "dist/operator/src/main.js"),
+      path.join(build, "dist/operator/src/main.js"),
       "--namespace",
       "nettune-system",
       "--identity",
@@ -154,7 +156,7 @@ export class SimulatedCluster {
       if (code === null || this.stopping.has(child)) return;
       setTimeout(() => {
         if (this.processes.get(`operator/${identity}`) === child && !this.stopping.has(child))
-          this.startOperator(identity, port, extra, kubeconfig, extraEnv);
+          this.startOperator(identity, port, extra, kubeconfig, extraEnv, build);
       }, 1000);
     });
   }

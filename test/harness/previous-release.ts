@@ -26,3 +26,13 @@ export async function previousChart(): Promise<string> {
   );
   return path.join(dir, "charts/nettune");
 }
+
+/** The previous release's compiled operator and agent (dist/), built once per commit; returns its root. */
+export async function previousBuild(): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    "bash",
+    [path.join(root, "scripts/previous-dist.sh"), previousRelease.commit],
+    { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout.trim().split("\n").at(-1) ?? "";
+}
