@@ -267,9 +267,10 @@ async function verify(
       message,
     };
   }
+  // A write is a change whether or not the kernel delivers the IRQ there yet: it counts as one.
+  onChange?.({ name: setting.name, from: before.observed, to: after });
   const ineffective = await notEffective(target, setting, actuator);
   if (ineffective) return { ...before, original, observed: after, ...ineffective };
-  onChange?.({ name: setting.name, from: before.observed, to: after });
   return {
     ...before,
     original,
