@@ -8,6 +8,8 @@ import { buildTopology } from "../src/facts/cpu-topology.ts";
 import { findKubeletCPUs, housekeepingCPUs, sharedPool } from "../src/facts/kubelet-cpus.ts";
 import { hostPathsUnder } from "../src/host/paths.ts";
 import { HousekeepingWatch } from "../src/runtime/housekeeping-watch.ts";
+import { usesHousekeeping } from "../src/engine/enact.ts";
+import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
 import { resolveCPUSet } from "../src/tuners/cpu-sets.ts";
 import { twoSocket } from "./fixtures/two-socket-host.ts";
 
@@ -187,5 +189,41 @@ describe("the watch on the kubelet's CPUs", () => {
     pool = "0-31";
     await watch.sample(true);
     expect(changes).toBe(1);
+  });
+});
+
+describe("whether a spec needs the kubelet's housekeeping CPUs read", () => {
+  it.each<{ sentence: string; spec: NodeNetworkTuningSpec; want: boolean }>([
+    {
+      sentence: "device IRQs on housekeeping do",
+      spec: { deviceIRQs: { cpus: "housekeeping" } },
+      want: true,
+    },
+    {
+      sentence: "device IRQs on a CPU list do not",
+      spec: { deviceIRQs: { cpus: "0-1" } },
+      want: false,
+    },
+    {
+      sentence: "a housekeeping-cpus channel count does",
+      spec: {
+        interfaces: [{ match: { names: ["eth0"] }, channels: { combined: "housekeeping-cpus" } }],
+      },
+      want: true,
+    },
+    {
+      sentence: "RPS on numa-local-housekeeping does",
+      spec: {
+        interfaces: [{ match: { names: ["eth0"] }, rps: { cpus: "numa-local-housekeeping" } }],
+      },
+      want: true,
+    },
+    {
+      sentence: "a spec of sysctls does not",
+      spec: { sysctls: { "net.core.somaxconn": "4096" } },
+      want: false,
+    },
+  ])("$sentence", ({ spec, want }) => {
+    expect(usesHousekeeping(spec)).toBe(want);
   });
 });

@@ -224,10 +224,9 @@ export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
 
 /** Whether a CPU set of the spec is the kubelet's housekeeping CPUs (which need the kubelet read). */
 export function usesHousekeeping(spec: NodeNetworkTuningSpec): boolean {
-  const deviceIRQs = spec.deviceIRQs?.cpus;
-  if (deviceIRQs === "housekeeping" || deviceIRQs === "numa-local-housekeeping") return true;
-  return (spec.interfaces ?? []).some((entry) =>
-    [
+  const sets = [
+    spec.deviceIRQs?.cpus,
+    ...(spec.interfaces ?? []).flatMap((entry) => [
       entry.rps?.cpus,
       entry.xps?.spread,
       ...(entry.xps?.queues ?? []),
@@ -235,10 +234,11 @@ export function usesHousekeeping(spec: NodeNetworkTuningSpec): boolean {
       entry.channels?.combined,
       entry.channels?.rx,
       entry.channels?.tx,
-    ].some(
-      (set) =>
-        set === "housekeeping" || set === "numa-local-housekeeping" || set === "housekeeping-cpus",
-    ),
+    ]),
+  ];
+  return sets.some(
+    (set) =>
+      set === "housekeeping" || set === "numa-local-housekeeping" || set === "housekeeping-cpus",
   );
 }
 
