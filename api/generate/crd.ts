@@ -88,6 +88,13 @@ export const kinds: KindDefinition[] = [
         since: "v1beta1",
       },
       {
+        name: "Raised",
+        type: "integer",
+        jsonPath: ".status.autoRaisedNodes",
+        description: "Matched nodes that run a value raised by autoTune.",
+        since: "v1beta1",
+      },
+      {
         name: "Age",
         type: "date",
         jsonPath: ".metadata.creationTimestamp",
@@ -121,6 +128,14 @@ export const kinds: KindDefinition[] = [
         type: "string",
         jsonPath: ".status.advice[*].symptom",
         description: "The symptoms the node's counters show.",
+        priority: 1,
+        since: "v1beta1",
+      },
+      {
+        name: "Raised",
+        type: "string",
+        jsonPath: ".spec.autoRaised[*].setting",
+        description: "The settings autoTune raised on this node.",
         priority: 1,
         since: "v1beta1",
       },

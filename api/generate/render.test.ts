@@ -101,15 +101,18 @@ describe("the served versions", () => {
     expect(JSON.stringify(crd)).not.toContain("x-nettune-versions");
   });
 
-  it("the fields added in v1beta1 are the PCI match and IDs, device IRQs, the diagnosis thresholds, the advice and its count, and why IRQs are unknown", () => {
+  it("the fields added in v1beta1 are the PCI match and IDs, device IRQs, the diagnosis thresholds, the advice and its count, why IRQs are unknown, and auto-tuning", () => {
     expect(laterFieldsModule).toEqual({
       networktunings: {
         v1alpha1: [
           "spec.interfaces[].match.pciDevices",
           "spec.deviceIRQs",
           "spec.diagnosis",
+          "spec.autoTune",
           "status.advisedNodes",
           "status.advice",
+          "status.autoRaisedNodes",
+          "status.autoRaised",
         ],
         v1beta1: [],
       },
@@ -118,6 +121,8 @@ describe("the served versions", () => {
           "spec.interfaces[].match.pciDevices",
           "spec.deviceIRQs",
           "spec.diagnosis",
+          "spec.autoTune",
+          "spec.autoRaised",
           "status.inventory.interfaces[].pciDevice",
           "status.inventory.interfaces[].irqsUnknown",
           "status.advice",

@@ -84,6 +84,11 @@ export interface AdviceRemedy {
    * @maxLength 15
    */
   interface?: string;
+  /**
+   * The value the node has now, which the advised one raises.
+   * @maxLength 256
+   */
+  current?: string;
 }
 
 /** One symptom with its remedy, or without one when the node is at its bound. */

@@ -1,6 +1,7 @@
 import type { Condition, Int32, Int64, IntOrPercent, LabelSelector, ObjectMeta } from "./meta.ts";
 import type { TuningSettings } from "./node-settings.ts";
 import type { AdviceSummary } from "./advice.ts";
+import type { AutoRaiseSummary } from "./auto-tune.ts";
 
 /** How new settings reach the matched nodes. */
 export interface RolloutStrategy {
@@ -116,6 +117,20 @@ export interface NetworkTuningStatus {
    * @listType atomic
    */
   advice?: AdviceSummary[];
+  /**
+   * Matched nodes that run a value raised by autoTune.
+   * @since v1beta1
+   * @minimum 0
+   */
+  autoRaisedNodes?: Int32;
+  /**
+   * The settings autoTune raised on matched nodes: how many nodes, how many
+   * of them at the ceiling with the symptom still there, the highest value.
+   * @since v1beta1
+   * @maxItems 8
+   * @listType atomic
+   */
+  autoRaised?: AutoRaiseSummary[];
 }
 
 /**

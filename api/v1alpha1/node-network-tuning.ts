@@ -13,6 +13,7 @@ export type {
 } from "./inventory.ts";
 import type { TuningSettings } from "./node-settings.ts";
 import type { Advice } from "./advice.ts";
+import type { AutoRaise } from "./auto-tune.ts";
 
 /** A NetworkTuning that contributed to a node's merged settings. */
 export interface TuningSource {
@@ -58,6 +59,16 @@ export interface NodeNetworkTuningSpec extends TuningSettings {
    * @maxItems 8
    */
   audits?: AuditedTuning[];
+  /**
+   * Values the operator granted this node's agent to raise under autoTune, each
+   * with the symptom and counter that asked for it. The agent applies them as
+   * settings of their own (reason AutoRaised); a value the tunings set
+   * explicitly wins over them.
+   * @since v1beta1
+   * @maxItems 16
+   * @listType atomic
+   */
+  autoRaised?: AutoRaise[];
 }
 
 /** An Audit tuning's own settings, checked on a node that Enforce tunings tune. */

@@ -1,4 +1,5 @@
 import type { InterfaceTuning } from "./interfaces.ts";
+import type { AutoTuneSettings } from "./auto-tune.ts";
 import type { CPUSet, Int32, Int64, LabelSelector } from "./meta.ts";
 
 /**
@@ -266,6 +267,14 @@ export interface TuningSettings {
    * @since v1beta1
    */
   diagnosis?: DiagnosisSettings;
+  /**
+   * Lets the agents raise what their counters advise (conntrack.max, somaxconn,
+   * netdev_max_backlog, netdev_budget, RX rings), one step at a time up to each
+   * ceiling, never lowering; granted within the rollout budget and recorded in
+   * each NodeNetworkTuning's spec.autoRaised. Off unless set.
+   * @since v1beta1
+   */
+  autoTune?: AutoTuneSettings;
 }
 
 /** Affinity for every device IRQ that no interface setting places. */

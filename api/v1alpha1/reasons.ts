@@ -181,6 +181,8 @@ export const SettingReason = {
   IRQBalanceUnreachable: "IRQBalanceUnreachable",
   /** onlyRaise kept a larger value the node already had. */
   KeptLarger: "KeptLarger",
+  /** autoTune raised the value within its ceiling, and the node holds it (spec.autoRaised). */
+  AutoRaised: "AutoRaised",
 } as const;
 
 /**
@@ -209,6 +211,13 @@ export const AgentEventReason = {
   SymptomFound: "SymptomFound",
   /** A symptom found earlier stayed quiet through a whole window (Normal). */
   SymptomCleared: "SymptomCleared",
+  /**
+   * A symptom still held through a whole window after the node reached the
+   * value advised for it; the note gives the next step (Warning).
+   */
+  SymptomPersists: "SymptomPersists",
+  /** autoTune raised a value; the note gives from and to, the symptom and its evidence (Normal). */
+  AutoRaised: "AutoRaised",
 } as const;
 
 /** What the agent did, in an Event's `action` field. */
@@ -218,6 +227,7 @@ export const AgentEventAction = {
   CorrectDrift: "CorrectDrift",
   Revert: "Revert",
   Diagnose: "Diagnose",
+  AutoTune: "AutoTune",
 } as const;
 
 /** The kubelet's condition on a Node that the operator reads (Kubernetes' vocabulary, not ours). */

@@ -114,7 +114,11 @@ describe("diagnose on a real kernel: a listener's accept queue", () => {
     const advice = diagnosis.advice.find((a) => a.symptom === Symptom.ListenOverflows);
     expect(advice?.evidence).toMatchObject({ counter: "TcpExt ListenOverflows", windowSeconds: 3 });
     expect(advice?.evidence.delta).toBeGreaterThan(0);
-    expect(advice?.remedy).toEqual({ setting: Remedy.Somaxconn, value: "4096" });
+    expect(advice?.remedy).toEqual({
+      setting: Remedy.Somaxconn,
+      value: "4096",
+      current: smallBacklog,
+    });
     remedy = advice?.remedy?.value ?? "";
   });
 

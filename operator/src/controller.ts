@@ -68,6 +68,7 @@ export class Controller {
       () => {
         this.queueStatuses();
       },
+      deps.now,
     );
     const common = {
       informers: deps.informers,
@@ -207,8 +208,11 @@ export class Controller {
       case "next-in-line":
         for (const node of this.releaser.nextInLine()) this.queue.add(nodeKey(node));
         return;
-      case "node":
-        return this.releaser.sync(work.name);
+      case "node": {
+        const { requeueAfterMs } = await this.releaser.sync(work.name);
+        if (requeueAfterMs !== undefined) this.queue.addAfter(key, requeueAfterMs);
+        return;
+      }
       case "tuning":
         return this.tuningStatus.sync(work.name);
     }

@@ -7,6 +7,7 @@ import type {
   TuningSource,
 } from "../../api/v1alpha1/node-network-tuning.ts";
 import type { TuningSettings } from "../../api/v1alpha1/node-settings.ts";
+import type { AutoTuneCeilings } from "../../api/v1alpha1/auto-tune.ts";
 
 export interface Conflict {
   /** The field both tunings set, such as "sysctls.net.core.somaxconn". */
@@ -20,6 +21,8 @@ export interface MergedNode {
   conflicts: Conflict[];
   /** Tunings that match the node but do not fit in its object, lowest precedence first to go, with why. */
   leftOut: { name: string; why: string }[];
+  /** The tuning whose autoTune ceiling won, per ceiling: a raise names it as its source. */
+  autoTuneOwners: Partial<Record<keyof AutoTuneCeilings, string>>;
 }
 
 /**
@@ -37,6 +40,7 @@ const settingKeys = [
   "dns",
   "sysctls",
   "diagnosis",
+  "autoTune",
 ] as const satisfies readonly (keyof TuningSettings)[];
 
 /** Highest priority first; on a tie the name that sorts first wins. */
@@ -102,7 +106,20 @@ export function mergeForNode(matching: readonly NetworkTuning[]): MergedNode {
     sourceNames: listedNames(sources.map((s) => s.name)),
     ...(audited.length > 0 ? { audits: audited.map(auditOf) } : {}),
   };
-  return { spec, conflicts: merge.conflicts, leftOut };
+  return { spec, conflicts: merge.conflicts, leftOut, autoTuneOwners: ceilingOwners(contributing) };
+}
+
+/** Per ceiling, the tuning of highest precedence that sets it: the one whose value the merge kept. */
+function ceilingOwners(
+  contributing: readonly NetworkTuning[],
+): Partial<Record<keyof AutoTuneCeilings, string>> {
+  const owners: Partial<Record<keyof AutoTuneCeilings, string>> = {};
+  for (const tuning of contributing)
+    for (const key of Object.keys(
+      tuning.spec.autoTune?.ceilings ?? {},
+    ) as (keyof AutoTuneCeilings)[])
+      owners[key] ??= tuning.metadata.name ?? "";
+  return owners;
 }
 
 /** "a, b, c", or as many as fit in sourceNames' length with "and N more". */

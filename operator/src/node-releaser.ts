@@ -1,5 +1,8 @@
 import { resolveMaxUnavailable } from "../../api/helpers/int-or-percent.ts";
-import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import type {
+  NodeNetworkTuning,
+  NodeNetworkTuningSpec,
+} from "../../api/v1alpha1/node-network-tuning.ts";
 import {
   newNodeTuning,
   nodeView,
@@ -10,11 +13,12 @@ import {
 } from "./cluster-view.ts";
 import type { Informers } from "./kube.ts";
 import type { OperatorWrites } from "./writes.ts";
-import { mergeForNode, type Conflict } from "./merge.ts";
+import { mergeForNode, type Conflict, type MergedNode } from "./merge.ts";
 import { MergeProblems } from "./merge-problems.ts";
 import { apiServerWords, statusOf } from "./api-calls.ts";
 import { progressOf, RolloutLedger, type NodeView } from "./rollout.ts";
 import { selectorMatches } from "./selector.ts";
+import { decideAutoRaises } from "./auto-raise.ts";
 
 interface NodeRelease {
   name: string;
@@ -22,6 +26,14 @@ interface NodeRelease {
   exists: boolean;
   tunings: Tuning[];
 }
+
+/** When to look at a node again: an auto-tuning step waiting out its cool-down or a budget slot. */
+export interface NodeSync {
+  requeueAfterMs?: number;
+}
+
+// An auto-tuning step the budget holds back is looked at again after this long.
+const budgetRetryMs = 5000;
 
 /**
  * Writes each node's merged NodeNetworkTuning when it changed, within the
@@ -44,6 +56,7 @@ export class NodeReleaser {
   readonly mergeProblems: MergeProblems;
   /** Matched node counts by tuning name and generation, between node and tuning events. */
   private readonly matchedCounts = new Map<string, number>();
+  private readonly now: () => Date;
 
   constructor(
     informers: Informers,
@@ -51,7 +64,9 @@ export class NodeReleaser {
     cluster: ClusterView,
     onWritten: (tunings: Tuning[]) => void,
     onConflicts: () => void = () => undefined,
+    now: () => Date = () => new Date(),
   ) {
+    this.now = now;
     this.informers = informers;
     this.writes = writes;
     this.cluster = cluster;
@@ -84,47 +99,49 @@ export class NodeReleaser {
     this.matchedCounts.clear();
   }
 
-  async sync(name: string): Promise<void> {
+  async sync(name: string): Promise<NodeSync> {
     // Workers decide releases one at a time (two deciding at once could both spend the last
     // budget) and write in parallel: the decision records the write it is about to make.
     const previous = this.releasing;
     let done = (): void => undefined;
     this.releasing = new Promise((resolve) => (done = resolve));
     await previous;
-    let release: NodeRelease | undefined;
+    let decision: { release?: NodeRelease; next: NodeSync };
     try {
-      release = this.decideNode(name);
+      decision = this.decideNode(name);
     } finally {
       done();
     }
-    if (release) await this.writeNode(release);
+    if (decision.release) await this.writeNode(decision.release);
+    return decision.next;
   }
 
   /** The node's new NodeNetworkTuning, if it needs one and the budgets allow it now. */
-  private decideNode(name: string): NodeRelease | undefined {
+  private decideNode(name: string): { release?: NodeRelease; next: NodeSync } {
     const node = this.informers.nodes.get(name);
     if (!node) {
       this.recordConflicts(name, undefined);
       this.mergeProblems.forgetNode(name);
-      return undefined; // its NodeNetworkTuning goes with it (owner reference)
+      return { next: {} }; // its NodeNetworkTuning goes with it (owner reference)
     }
     const current = this.cluster.nodeTuning(name);
     const view = nodeView(node, current);
     const matching = this.cluster
       .liveTunings()
       .filter((t) => selectorMatches(t.spec.nodeSelector, view.labels));
-    const { spec, conflicts, leftOut } = mergeForNode(matching);
-    this.recordConflicts(name, conflicts);
-    this.mergeProblems.setLeftOut(name, leftOut);
-    if (current ? sameSpec(current.spec, spec) : matching.length === 0) return undefined;
+    const merged = mergeForNode(matching);
+    this.recordConflicts(name, merged.conflicts);
+    this.mergeProblems.setLeftOut(name, merged.leftOut);
+    const { spec, next } = this.withAutoRaises(view, matching, merged, current);
+    if (current ? sameSpec(current.spec, spec) : matching.length === 0) return { next };
     // Refused once, the same object would be refused again: it waits for a change.
-    if (this.mergeProblems.wasRefused(name, spec)) return undefined;
-    if (!this.mayRelease(view, matching)) return undefined;
+    if (this.mergeProblems.wasRefused(name, spec)) return { next };
+    if (!this.mayRelease(view, matching)) return { next };
     const desired: NodeNetworkTuning = current ? { ...current, spec } : newNodeTuning(node, spec);
     const generation = (current?.metadata.generation ?? 0) + 1;
     const provisional = { ...desired, metadata: { ...desired.metadata, generation } };
     this.cluster.startWrite(name, provisional as NodeTuning);
-    return { name, desired, exists: current !== undefined, tunings: matching };
+    return { release: { name, desired, exists: current !== undefined, tunings: matching }, next };
   }
 
   private async writeNode({ name, desired, exists, tunings }: NodeRelease): Promise<void> {
@@ -161,6 +178,50 @@ export class NodeReleaser {
     return new RolloutLedger(matching, (t) => this.cluster.matchedNodes(t, views)).tryRelease(
       view,
       waiting,
+    );
+  }
+
+  /**
+   * The merged spec with the raises the node keeps and, where the rollout
+   * budget has a slot, the next auto-tuning step; when to look again.
+   */
+  private withAutoRaises(
+    view: NodeView,
+    matching: Tuning[],
+    merged: MergedNode,
+    current: NodeTuning | undefined,
+  ): { spec: NodeNetworkTuningSpec; next: NodeSync } {
+    const auto = decideAutoRaises({
+      spec: merged.spec,
+      owners: merged.autoTuneOwners,
+      held: current?.spec.autoRaised ?? [],
+      advice: current?.status?.advice ?? [],
+      now: this.now(),
+    });
+    const waits = auto.retryAfterMs === undefined ? [] : [auto.retryAfterMs];
+    const sources = auto.granted.map((g) => g.source);
+    // A step the rollout budget holds back now is left out of this write and asked for again.
+    const allowed = auto.granted.length === 0 || this.mayStep(view, matching, sources);
+    if (!allowed) waits.push(budgetRetryMs);
+    const raised = allowed ? auto.raised : auto.raised.filter((r) => !auto.granted.includes(r));
+    const next = waits.length === 0 ? {} : { requeueAfterMs: Math.min(...waits) };
+    return { spec: raised.length > 0 ? { ...merged.spec, autoRaised: raised } : merged.spec, next };
+  }
+
+  /**
+   * Whether an auto-tuning step may go to the node now: it takes a slot of the
+   * rollout budget of each tuning that allowed it, as a new generation would.
+   */
+  private mayStep(view: NodeView, matching: Tuning[], sources: string[]): boolean {
+    const limited = [...new Set(sources)].filter((source) => {
+      const tuning = matching.find((t) => t.metadata.name === source);
+      return tuning !== undefined && !this.budgetCoversAll(tuning);
+    });
+    if (limited.length === 0) return true;
+    const views = this.cluster.nodeViews();
+    return new RolloutLedger(matching, (t) => this.cluster.matchedNodes(t, views)).tryRelease(
+      view,
+      limited,
     );
   }
 

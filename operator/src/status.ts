@@ -35,6 +35,8 @@ export interface StatusInput {
   unusable?: string | undefined;
   /** What the matched nodes' counters advise, counted (advice-summary.ts). */
   advice?: Pick<NetworkTuningStatus, "advisedNodes" | "advice">;
+  /** Which matched nodes run values its autoTune raised (auto-raise-summary.ts). */
+  autoRaised?: Pick<NetworkTuningStatus, "autoRaisedNodes" | "autoRaised">;
   now: Date;
 }
 
@@ -56,6 +58,7 @@ export function tuningStatus(input: StatusInput): NetworkTuningStatus {
     failingNodes,
     ...sensitiveSysctls(tuning),
     ...input.advice,
+    ...input.autoRaised,
     conditions: setConditions(
       tuning.status?.conditions,
       tuningConditions(input),

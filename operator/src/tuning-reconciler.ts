@@ -23,6 +23,7 @@ import {
 import { RolloutLedger, type NodeView } from "./rollout.ts";
 import { tuningStatus } from "./status.ts";
 import { adviceSummary } from "./advice-summary.ts";
+import { autoRaiseSummary } from "./auto-raise-summary.ts";
 import { agentProblemFor, type AgentProblem } from "./agent-pods.ts";
 import { TransitionEvents } from "./transition-events.ts";
 import { nodeKey, type WorkKey } from "./work-keys.ts";
@@ -111,6 +112,15 @@ export class TuningReconciler {
       unusable: unusable(tuning),
       advice: adviceSummary(
         matched.map((view) => ({ name: view.name, advice: view.nnt?.status?.advice })),
+      ),
+      autoRaised: autoRaiseSummary(
+        name,
+        tuning.spec.autoTune,
+        matched.map((view) => ({
+          name: view.name,
+          raised: view.nnt?.spec.autoRaised,
+          advice: view.nnt?.status?.advice,
+        })),
       ),
       now: this.deps.now(),
     });

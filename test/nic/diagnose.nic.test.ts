@@ -171,7 +171,7 @@ describe("a full conntrack table on the guest's own kernel", () => {
     const advice = diagnosis.advice.find(
       (a) => a.symptom === Symptom.ConntrackTableFull && a.remedy !== undefined,
     );
-    expect(advice?.remedy).toEqual({ setting: Remedy.ConntrackMax, value: "1024" });
+    expect(advice?.remedy).toEqual({ setting: Remedy.ConntrackMax, value: "1024", current: "64" });
     expect(advice?.bound).toMatch(/1\/32 of memory/);
   });
 
@@ -197,7 +197,11 @@ describe("a tiny backlog with receive work pinned to one CPU, on the guest's own
     expect(dropped("drops-3")).toBeGreaterThan(0);
     const diagnosis = JSON.parse(text["diagnosis-3.json"] || "{}") as Diagnosis;
     const advice = diagnosis.advice.find((a) => a.symptom === Symptom.BacklogDrops);
-    expect(advice?.remedy).toEqual({ setting: Remedy.NetdevMaxBacklog, value: "1000" });
+    expect(advice?.remedy).toEqual({
+      setting: Remedy.NetdevMaxBacklog,
+      value: "1000",
+      current: "1",
+    });
     expect(advice?.evidence.counter).toBe("softnet dropped");
   });
 

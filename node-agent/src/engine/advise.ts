@@ -43,7 +43,7 @@ function sysctlRule(
     const bound = `NetTune's ceiling for net.core.${name}, ${ceiling}`;
     const value = raise(current, factor, ceiling, floor);
     if (value === undefined) return { bound: `${bound}: reached`, ...notes };
-    return { remedy: { setting, value: String(value) }, bound, ...notes };
+    return { remedy: { setting, value: String(value), current: String(current) }, bound, ...notes };
   };
 }
 
@@ -59,7 +59,12 @@ const conntrackRule: Rule = (_finding, bounds) => {
   const value = raise(conntrackMax, 2, ceiling, 1024);
   const note = "with conntrack.onlyRaise: true, a node whose table is already larger keeps it";
   if (value === undefined) return { bound: `${bound}: reached`, note };
-  return { remedy: { setting: Remedy.ConntrackMax, value: String(value) }, bound, note };
+  const remedy = {
+    setting: Remedy.ConntrackMax,
+    value: String(value),
+    current: String(conntrackMax),
+  };
+  return { remedy, bound, note };
 };
 
 const rules: Record<Finding["symptom"], Rule> = {
@@ -100,7 +105,12 @@ const rules: Record<Finding["symptom"], Rule> = {
     const bound = `the RX ring's pre-set maximum, ${ring.max}`;
     const value = raise(ring.current, 2, ring.max);
     if (value === undefined) return { bound: `${bound}: reached` };
-    const remedy = { setting: Remedy.RingsRx, value: String(value), interface: where ?? "" };
+    const remedy = {
+      setting: Remedy.RingsRx,
+      value: String(value),
+      interface: where ?? "",
+      current: String(ring.current),
+    };
     return { remedy, bound };
   },
   [Symptom.ListenOverflows]: sysctlRule(
@@ -118,6 +128,31 @@ export function ringsToRead(findings: Finding[]): string[] {
   return findings.flatMap((f) =>
     f.symptom === Symptom.NICMissedPackets && f.where !== undefined ? [f.where] : [],
   );
+}
+
+/**
+ * What the node holds now of the setting `remedy` raises, when it is a number
+ * the node reports: once it reaches the advised value and the symptom stays,
+ * the advice moves on to the next step.
+ */
+export function heldValue(
+  remedy: NonNullable<Advice["remedy"]>,
+  bounds: NodeBounds,
+): number | undefined {
+  switch (remedy.setting) {
+    case Remedy.ConntrackMax:
+      return bounds.conntrackMax;
+    case Remedy.Somaxconn:
+      return bounds.sysctls.somaxconn;
+    case Remedy.NetdevMaxBacklog:
+      return bounds.sysctls.netdev_max_backlog;
+    case Remedy.NetdevBudget:
+      return bounds.sysctls.netdev_budget;
+    case Remedy.RingsRx:
+      return remedy.interface === undefined ? undefined : bounds.rxRings[remedy.interface]?.current;
+    default:
+      return undefined;
+  }
 }
 
 export function advise(finding: Finding, bounds: NodeBounds): Advice {

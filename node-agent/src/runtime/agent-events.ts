@@ -98,7 +98,22 @@ const driftCorrected: EventRule = (outcome) => {
   };
 };
 
-/** Restores of settings the spec stopped asking for. */
+/** Each auto-tuning step is told with from and to, the symptom and the counter that asked for it. */
+const autoRaised: EventRule = (outcome) => {
+  const steps = outcome.autoRaised ?? [];
+  if (steps.length === 0) return undefined;
+  const told = steps.map(({ change, raise }) => {
+    const { counter, delta, windowSeconds } = raise.evidence;
+    return `${change.name} ${change.from} → ${change.to} under ${raise.source}'s autoTune: ${raise.symptom} (${counter} +${delta} in ${windowSeconds}s)`;
+  });
+  return {
+    type: "Normal",
+    reason: Reason.AutoRaised,
+    action: Action.AutoTune,
+    note: `raised ${count(steps.length)}: ${enumerate(told)}`,
+  };
+};
+
 /** Restores that failed are told when they start failing, or a new generation still fails them. */
 const revertFailed: EventRule = (outcome, previous) => {
   const before = previous?.conditions?.find((c) => c.type === NodeConditionType.Degraded);
@@ -134,6 +149,7 @@ const eventRules: EventRule[] = [
   rolledBack,
   settingsFailed,
   driftCorrected,
+  autoRaised,
   reverted,
   revertFailed,
   applied,

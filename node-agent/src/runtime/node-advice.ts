@@ -25,6 +25,12 @@ export function adviceEvents(change: SymptomChange): AgentEvent[] {
       action,
       note: describeAdvice(advice),
     })),
+    ...change.revised.map((advice): AgentEvent => ({
+      type: "Warning",
+      reason: AgentEventReason.SymptomPersists,
+      action,
+      note: `still after the advised value was reached: ${describeAdvice(advice)}`,
+    })),
     ...change.ended.map((advice): AgentEvent => ({
       type: "Normal",
       reason: AgentEventReason.SymptomCleared,

@@ -1,3 +1,4 @@
+import type { AutoRaise } from "../../../api/v1alpha1/auto-tune.ts";
 import type {
   HostInventory,
   NodeNetworkTuningStatus,
@@ -41,6 +42,8 @@ export interface RunOutcome {
   advice?: Advice[];
   /** Settings another program on the node also writes (kube-proxy). */
   otherWriters?: OtherWriter[];
+  /** Values this check raised under autoTune, each with its grant. */
+  autoRaised?: { change: SettingChange; raise: AutoRaise }[];
 }
 
 /** The status the agent wants on its NodeNetworkTuning; a pure function of the run. */

@@ -7,6 +7,7 @@ import type {
 import type { Advice } from "../../../api/v1alpha1/advice.ts";
 import { InvalidSpecError, type EnactResult } from "../engine/enact.ts";
 import { StateError } from "../engine/state-error.ts";
+import { autoChanges, markAutoResults, withAutoRaises } from "../engine/auto-raise.ts";
 import type { SettingChange } from "../engine/apply.ts";
 import { Backoff } from "../../../common/backoff.ts";
 import type { NodeTuningClient } from "./kube.ts";
@@ -212,8 +213,10 @@ export class Reconciler {
       driftCorrected: [] as SettingChange[],
     };
     let result: EnactResult;
+    // Values granted under autoTune are settings of their own for this check.
+    const auto = withAutoRaises(object.spec);
     try {
-      result = await this.deps.enact(object.spec);
+      result = await this.deps.enact(auto.spec);
     } catch (error) {
       if (error instanceof StateError)
         return {
@@ -242,9 +245,13 @@ export class Reconciler {
     return {
       ...base,
       mode: result.mode,
-      results: result.results,
+      results: markAutoResults(result.results, auto),
       reverted: result.reverted,
       driftCorrected,
+      // A raised value set again behind NetTune's back is a drift correction, not a new step.
+      autoRaised: autoChanges(result.changes, auto).filter(
+        ({ change }) => !driftCorrected.some((c) => c.name === change.name),
+      ),
       otherWriters: result.otherWriters,
       inventory: await this.inventory(),
       ...this.observed(),
