@@ -6,9 +6,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${NETTUNE_CACHE:-$HOME/.cache/nettune}/guest
-# nf_tables, nft_compat and xt_conntrack: an iptables rule that makes the kernel track flows.
+# nf_tables, nft_compat and xt_conntrack: an iptables rule that makes the kernel track flows;
+# xt_CT: flows kept out of the table (raw, --notrack); nft_chain_nat, xt_nat and xt_statistic:
+# a Service's DNAT to backends picked at random, as kube-proxy writes it; veth: namespaces.
 modules=(virtio_pci virtio_console 9pnet_virtio 9p overlay virtio_net e1000e vmxnet3 nf_conntrack
-  nf_tables nft_compat xt_conntrack)
+  nf_tables nft_compat xt_conntrack xt_CT nft_chain_nat xt_nat xt_statistic veth)
 key=$(cat "$here/initramfs-init.sh" "$0" | sha256sum | cut -c1-12)
 for prepared in "$cache"/linux-image-*-"$key"; do
   if [ -f "$prepared/initramfs.cpio.gz" ]; then echo "$prepared"; exit 0; fi

@@ -84,9 +84,12 @@ export function markAutoResults(
   return results.map((result) => {
     const raise = auto.byResult.get(result.name);
     if (raise === undefined || result.desired !== raise.value) return result;
+    // KeptLarger here is onlyRaise finding the raised value itself on the node at a re-check.
     const held =
       result.state === "Applied" &&
-      (result.reason === SettingReason.Written || result.reason === SettingReason.AlreadySet);
+      (result.reason === SettingReason.Written ||
+        result.reason === SettingReason.AlreadySet ||
+        result.reason === SettingReason.KeptLarger);
     return {
       ...result,
       source: `auto/${raise.source}`,
