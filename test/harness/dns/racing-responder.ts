@@ -2,11 +2,10 @@
 // arrives from a client's socket while an earlier query from that same socket
 // is still unanswered (glibc's A and AAAA sent together) is dropped. Every
 // other query is answered after a short hold: A with 192.0.2.53, AAAA with
-// 2001:db8::53. Usage: node racing-responder.ts ADDRESS PORT [race|all]; with
-// "all" it loses nothing (a plain backend, for the real conntrack race).
+// 2001:db8::53. Usage: node racing-responder.ts ADDRESS PORT
 import dgram from "node:dgram";
 
-const [address = "127.0.0.1", port = "53", mode = "race"] = process.argv.slice(2);
+const [address = "127.0.0.1", port = "53"] = process.argv.slice(2);
 const holdMs = 20;
 const pending = new Set<string>();
 let answered = 0;
@@ -46,7 +45,7 @@ const socket = dgram.createSocket("udp4");
 socket.on("message", (query, from) => {
   const client = `${from.address}:${from.port}`;
   if (query.length < 17) return;
-  if (mode === "race" && pending.has(client)) {
+  if (pending.has(client)) {
     lost++;
     return;
   }

@@ -44,6 +44,11 @@ export interface GuestOptions {
    * never a route: the namespace still has no way out).
    */
   apiServerPort?: number;
+  /**
+   * Put the e1000e and the vmxnet3 on one QEMU hub, so that traffic between
+   * them crosses both emulated NICs (without apiServerPort only).
+   */
+  sharedHub?: boolean;
 }
 
 /** Where a guest given apiServerPort finds the API server, and the address to give its e1000e. */
@@ -67,7 +72,15 @@ export async function runInGuest(script: string, options: GuestOptions = {}): Pr
         : await routeToAPIServer(netns, work, options.apiServerPort);
     let console: string;
     try {
-      const qemu = { netns, cache, work, timeoutMs, allowReboot, e1000eOnTap: route !== undefined };
+      const qemu = {
+        netns,
+        cache,
+        work,
+        timeoutMs,
+        allowReboot,
+        e1000eOnTap: route !== undefined,
+        vmxnet3Hub: options.sharedHub === true && route === undefined ? 0 : 1,
+      };
       let attempt = await boot(qemu);
       // Now and then (about one boot in a hundred, under load) the emulated guest stalls
       // silently before its job starts. Nothing of the job has run then, so booting again
@@ -129,10 +142,12 @@ interface QEMUOptions {
   timeoutMs: number;
   allowReboot: boolean;
   e1000eOnTap: boolean;
+  /** The QEMU hub of the vmxnet3: 1 on its own, 0 beside the e1000e. */
+  vmxnet3Hub: number;
 }
 
 async function boot(options: QEMUOptions): Promise<{ console: string; jobStarted: boolean }> {
-  const { netns, cache, work, timeoutMs, allowReboot, e1000eOnTap } = options;
+  const { netns, cache, work, timeoutMs, allowReboot, e1000eOnTap, vmxnet3Hub } = options;
   const args = [
     "netns",
     "exec",
@@ -169,7 +184,7 @@ async function boot(options: QEMUOptions): Promise<{ console: string; jobStarted
       ? ["-netdev", "tap,id=e0,ifname=tap1,script=no,downscript=no,vhost=off"]
       : ["-netdev", "hubport,id=e0,hubid=0"]),
     ...["-device", "e1000e,netdev=e0,bus=rp2"],
-    ...["-netdev", "hubport,id=x0,hubid=1", "-device", "vmxnet3,netdev=x0,bus=pcie.0"],
+    ...["-netdev", `hubport,id=x0,hubid=${vmxnet3Hub}`, "-device", "vmxnet3,netdev=x0,bus=pcie.0"],
   ];
   const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
