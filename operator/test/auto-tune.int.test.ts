@@ -84,7 +84,6 @@ beforeAll(async () => {
       },
     }),
   );
-  for (const name of nodes) await eventually(() => nnt(name), 60_000);
   // The tuning's first generation goes out one node at a time too: report each as it comes.
   await eventually(async () => {
     for (const name of nodes) {
@@ -94,7 +93,7 @@ beforeAll(async () => {
     }
     const all = await Promise.all(nodes.map(nnt));
     expect(all.every((o) => o.status?.observedGeneration === o.metadata.generation)).toBe(true);
-  }, 60_000);
+  }, 90_000);
 }, 180_000);
 
 afterAll(async () => {
