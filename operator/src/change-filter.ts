@@ -1,4 +1,5 @@
 import { KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
+import { findCondition } from "../../api/v1alpha1/contract.ts";
 import type { V1Node } from "@kubernetes/client-node";
 import type { Tuning } from "./cluster-view.ts";
 
@@ -38,7 +39,6 @@ export function tuningFingerprint(tuning: Tuning): string {
 /** What of a Node the operator decides on: which tunings match it and whether it is Ready. */
 export function nodeFingerprint(node: V1Node): string {
   const labels = Object.entries(node.metadata?.labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const ready =
-    node.status?.conditions?.find((c) => c.type === KubeletNodeCondition.Ready)?.status ?? "";
+  const ready = findCondition(node.status, KubeletNodeCondition.Ready)?.status ?? "";
   return JSON.stringify([node.metadata?.uid, labels, ready]);
 }

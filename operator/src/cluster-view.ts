@@ -1,4 +1,5 @@
 import { apiVersion } from "../../api/v1alpha1/identity.ts";
+import { degradedMessage, isTrue } from "../../api/v1alpha1/contract.ts";
 import type { KubernetesObject, V1Node } from "@kubernetes/client-node";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type {
@@ -11,7 +12,7 @@ import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { selectorMatches } from "./selector.ts";
 import { projectNodeTuning } from "./projections.ts";
 import { canonicalJSON } from "../../common/canonical-json.ts";
-import { NodeConditionType, KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
+import { KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
 
 export type Tuning = NetworkTuning & KubernetesObject;
 export type NodeTuning = NodeNetworkTuning & KubernetesObject;
@@ -126,8 +127,7 @@ export function newNodeTuning(node: V1Node, spec: NodeNetworkTuningSpec): NodeNe
 }
 
 export function nodeView(node: V1Node, nnt: NodeTuning | undefined): NodeView {
-  const ready =
-    node.status?.conditions?.find((c) => c.type === KubeletNodeCondition.Ready)?.status === "True";
+  const ready = isTrue(node.status, KubeletNodeCondition.Ready);
   const view: NodeView = {
     name: node.metadata?.name ?? "",
     ready,
@@ -138,11 +138,7 @@ export function nodeView(node: V1Node, nnt: NodeTuning | undefined): NodeView {
 }
 
 export function failureMessage(nnt: NodeNetworkTuning | undefined): string {
-  return (
-    nnt?.status?.conditions?.find(
-      (c) => c.type === NodeConditionType.Degraded && c.status === "True",
-    )?.message ?? "failed"
-  );
+  return degradedMessage(nnt?.status) ?? "failed";
 }
 
 /** Specs compare without key order: what the API server returns is reordered. */

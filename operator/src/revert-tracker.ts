@@ -1,4 +1,5 @@
 import type { NetworkTuning as Tuning } from "../../api/v1alpha1/network-tuning.ts";
+import { findCondition } from "../../api/v1alpha1/contract.ts";
 import type { NodeNetworkTuning as NodeTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { NodeConditionReason, NodeConditionType } from "../../api/v1alpha1/reasons.ts";
 
@@ -118,7 +119,7 @@ function revertState(nnt: NodeTuning, tuning: string): "waiting" | "restored" | 
 
 /** The agent's words when it reported originals it could not restore; a node counts as restored only without them. */
 function revertFailure(nnt: NodeTuning): string | undefined {
-  const degraded = nnt.status?.conditions?.find((c) => c.type === NodeConditionType.Degraded);
+  const degraded = findCondition(nnt.status, NodeConditionType.Degraded);
   return degraded?.status === "True" && degraded.reason === NodeConditionReason.RevertFailed
     ? degraded.message
     : undefined;

@@ -1,7 +1,7 @@
 import { resolveMaxUnavailable } from "../../api/helpers/int-or-percent.ts";
+import { nodeVerdict } from "../../api/v1alpha1/contract.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
-import { NodeConditionReason, NodeConditionType } from "../../api/v1alpha1/reasons.ts";
 
 export type NodeProgress = "pending" | "inFlight" | "applied" | "failed";
 
@@ -19,8 +19,8 @@ export function progressOf(tuning: NetworkTuning, node: NodeView): NodeProgress 
     (s) => s.name === tuning.metadata.name && s.generation === tuning.metadata.generation,
   );
   if (!nnt || !released) return "pending";
-  if (nnt.status?.observedGeneration !== nnt.metadata.generation) return "inFlight";
-  return reported(nnt);
+  const verdict = nodeVerdict(nnt);
+  return verdict === "applying" || verdict === "reported" ? "inFlight" : verdict;
 }
 
 /**
@@ -31,23 +31,12 @@ export function progressOf(tuning: NetworkTuning, node: NodeView): NodeProgress 
 function applying(tuning: NetworkTuning, node: NodeView): boolean {
   const nnt = node.nnt;
   if (!nnt?.spec.sources?.some((s) => s.name === tuning.metadata.name)) return false;
-  return nnt.status?.observedGeneration !== nnt.metadata.generation;
+  return nodeVerdict(nnt) === "applying";
 }
 
 /** The tuning's generation the node last received; -1 for none. Lower is further behind. */
 function releasedGeneration(tuning: NetworkTuning, node: NodeView): number {
   return node.nnt?.spec.sources?.find((s) => s.name === tuning.metadata.name)?.generation ?? -1;
-}
-
-/** What the agent reported for the generation it observed. */
-function reported(nnt: NodeNetworkTuning): NodeProgress {
-  const conditions = nnt.status?.conditions ?? [];
-  if (conditions.some((c) => c.type === NodeConditionType.Degraded && c.status === "True"))
-    return "failed";
-  const applied = conditions.find((c) => c.type === NodeConditionType.Applied);
-  return applied?.status === "True" || applied?.reason === NodeConditionReason.AuditOnly
-    ? "applied"
-    : "inFlight";
 }
 
 export interface TuningProgress {

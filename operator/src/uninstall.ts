@@ -4,6 +4,7 @@
 // this ends, no node keeps a value NetTune set and no finalizer is left.
 //   nettune-uninstall [--timeout-seconds 300] [--poll-seconds 2]
 import { group, Plural, storageVersion } from "../../api/v1alpha1/identity.ts";
+import { findCondition } from "../../api/v1alpha1/contract.ts";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -25,7 +26,7 @@ function seconds(flag: string, value: string): number {
 
 /** Why a tuning still waits, from its own status: the nodes that have not reported. */
 function waitingFor(tuning: NetworkTuning): string {
-  const ready = tuning.status?.conditions?.find((c) => c.type === TuningConditionType.Ready);
+  const ready = findCondition(tuning.status, TuningConditionType.Ready);
   return `${tuning.metadata.name ?? "?"} (${tuning.status?.nodes ?? "?"} nodes; ${ready?.message ?? "no status"})`;
 }
 

@@ -1,3 +1,4 @@
+import { findCondition, isTrue } from "../../../api/v1alpha1/contract.ts";
 import type {
   NodeNetworkTuningStatus,
   SettingResult,
@@ -58,7 +59,7 @@ const rolledBack: EventRule = (outcome) => {
 /** Untrusted state is told when it starts and when its cause changes, not at every check. */
 const stateUntrusted: EventRule = (outcome, previous) => {
   if (outcome.stateRefused === undefined) return undefined;
-  const before = previous?.conditions?.find((c) => c.type === NodeConditionType.Degraded);
+  const before = findCondition(previous, NodeConditionType.Degraded);
   if (before?.reason === outcome.stateRefused.reason && !newGeneration(outcome, previous))
     return undefined;
   return warning(Reason.StateUntrusted, Action.Apply, outcome.stateRefused.message);
@@ -116,7 +117,7 @@ const autoRaised: EventRule = (outcome) => {
 
 /** Restores that failed are told when they start failing, or a new generation still fails them. */
 const revertFailed: EventRule = (outcome, previous) => {
-  const before = previous?.conditions?.find((c) => c.type === NodeConditionType.Degraded);
+  const before = findCondition(previous, NodeConditionType.Degraded);
   if (before?.reason === NodeConditionReason.RevertFailed && !newGeneration(outcome, previous))
     return undefined;
   return revertFailedEvent(outcome.reverted);
@@ -131,8 +132,7 @@ const applied: EventRule = (outcome, previous) => {
     return undefined;
   if (outcome.results.some((r) => r.state === "Failed")) return undefined;
   const wasApplied =
-    !newGeneration(outcome, previous) &&
-    previous?.conditions?.find((c) => c.type === NodeConditionType.Applied)?.status === "True";
+    !newGeneration(outcome, previous) && isTrue(previous, NodeConditionType.Applied);
   if (wasApplied) return undefined;
   const written = outcome.results.filter((r) => r.reason === SettingReason.Written).length;
   const held = outcome.results.filter((r) => r.state === "Applied").length;

@@ -1,4 +1,5 @@
 import type { AutoRaise } from "../../../api/v1alpha1/auto-tune.ts";
+import { findCondition } from "../../../api/v1alpha1/contract.ts";
 import type {
   HostInventory,
   NodeNetworkTuningStatus,
@@ -223,7 +224,7 @@ function drifted(
     };
   }
   // A correction stays visible until a later check finds nothing to correct.
-  const before = previous?.conditions?.find((c) => c.type === Type.Drifted);
+  const before = findCondition(previous, Type.Drifted);
   if (
     before?.status === "True" &&
     outcome.results.length > 0 &&

@@ -1,0 +1,56 @@
+// What a status means, in one place for the side that writes it and the side
+// that reads it: conditions are found by their typed names, and nodeVerdict()
+// is the only reading of a node's report (docs/adr/0018-one-reading-of-a-node-report.md). The agent's own
+// nodeStatus() output is checked against it for every outcome
+// (test/contract/node-verdict.test.ts).
+import type { Condition } from "./meta.ts";
+import type { NodeNetworkTuning } from "./node-network-tuning.ts";
+import { NodeConditionReason, NodeConditionType } from "./reasons.ts";
+
+/** Anything with conditions, whether ours or a Kubernetes object's (a Node's). */
+interface WithConditions<C> {
+  conditions?: readonly C[] | undefined;
+}
+
+/** The condition of `type`, if the status has one. */
+export function findCondition<C extends { type: string }>(
+  status: WithConditions<C> | undefined,
+  type: string,
+): C | undefined {
+  return status?.conditions?.find((c) => c.type === type);
+}
+
+/** Whether the status has the condition `type` and it is True. */
+export function isTrue<C extends { type: string; status?: string }>(
+  status: WithConditions<C> | undefined,
+  type: string,
+): boolean {
+  return findCondition(status, type)?.status === "True";
+}
+
+/**
+ * What a node's report says about the spec it holds now:
+ * - `applying`: the agent has not reported this generation yet;
+ * - `failed`: it reported and something failed (Degraded=True), which takes
+ *   from the rollout budget;
+ * - `applied`: it holds every setting (Applied=True), or it only audits
+ *   (AuditOnly: nothing is written, which is what Audit asks);
+ * - `reported`: it reported this generation without either, which a rollout
+ *   waits on as it waits on `applying`.
+ */
+export type NodeVerdict = "applying" | "failed" | "applied" | "reported";
+
+export function nodeVerdict(nnt: Pick<NodeNetworkTuning, "metadata" | "status">): NodeVerdict {
+  if (nnt.status?.observedGeneration !== nnt.metadata.generation) return "applying";
+  if (isTrue(nnt.status, NodeConditionType.Degraded)) return "failed";
+  const applied = findCondition(nnt.status, NodeConditionType.Applied);
+  return applied?.status === "True" || applied?.reason === NodeConditionReason.AuditOnly
+    ? "applied"
+    : "reported";
+}
+
+/** The agent's message for a failing node, as its Degraded condition says it. */
+export function degradedMessage(status: WithConditions<Condition> | undefined): string | undefined {
+  const degraded = findCondition(status, NodeConditionType.Degraded);
+  return degraded?.status === "True" ? degraded.message : undefined;
+}
