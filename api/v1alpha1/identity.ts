@@ -31,6 +31,33 @@ export const Plural = {
 } as const;
 export type PluralName = (typeof Plural)[keyof typeof Plural];
 
+/** The finalizer that holds a deleted tuning until its nodes restored what it set. */
+export const revertFinalizer = `${group}/revert`;
+
+/** Annotations NetTune reads or writes, by what they are for. */
+export const Annotation = {
+  /** "true" on a deleted tuning whose nodes cannot restore: lets the deletion finish. */
+  AbandonRevert: `${group}/abandon-revert`,
+  /** The hash of an object the operator owns, as it last applied it. */
+  SpecHash: `${group}/spec-hash`,
+  /** On a pod: "false" keeps the DNS webhook's options off it. */
+  DNSOptOut: `${group}/dns-options`,
+  /** On a pod: the tunings whose DNS options the webhook put in. */
+  DNSInjected: `${group}/dns-options-injected`,
+} as const;
+
+/** A label no node carries: the agents' affinity while no tuning selects any node. */
+export const noTuningsLabel = `${group}/no-tunings`;
+
+/** The DNS webhook's name in its MutatingWebhookConfiguration. */
+export const dnsWebhookName = `pods.dns.${group}`;
+
+/** The components that write Events, as their reportingController. */
+export const Component = {
+  Operator: `${group}/operator`,
+  NodeAgent: `${group}/node-agent`,
+} as const;
+
 /** The path of a kind's collection in the storage version: `/apis/nettune.io/v1beta1/PLURAL`. */
 export function collectionPath(
   plural: PluralName,

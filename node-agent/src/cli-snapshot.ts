@@ -6,9 +6,10 @@
 import { startupSnapshot } from "node:v8";
 import { runCLI } from "./cli-main.ts";
 import { parseSpecText } from "./load-spec.ts";
+import { apiVersion } from "../../api/v1alpha1/identity.ts";
 
 // Every section of a tuning, so that each part of the checks has run once.
-const warmUp = `apiVersion: nettune.io/v1alpha1
+const warmUp = `apiVersion: ${apiVersion}
 kind: NetworkTuning
 metadata: { name: warm-up }
 spec:

@@ -6,7 +6,7 @@ import type { FieldError } from "../../api/helpers/validate.ts";
 import { kindValidator } from "../../api/v1alpha1/validators.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
 import { kindSchemas, laterFields, type KindPlural } from "../../api/v1alpha1/schemas.generated.ts";
-import { apiVersion, apiVersions, group } from "../../api/v1alpha1/identity.ts";
+import { apiVersion, apiVersions, group, Plural } from "../../api/v1alpha1/identity.ts";
 import { HostDataError, readHostFile, readUpTo } from "./host/host-read.ts";
 
 /**
@@ -34,8 +34,8 @@ export interface LoadedSpec {
 }
 
 const plurals: Record<string, KindPlural> = {
-  NetworkTuning: "networktunings",
-  NodeNetworkTuning: "nodenetworktunings",
+  NetworkTuning: Plural.NetworkTuning,
+  NodeNetworkTuning: Plural.NodeNetworkTuning,
 };
 
 // A tuning is a few KiB; the limits keep a hostile file from costing minutes or gigabytes.

@@ -1,3 +1,4 @@
+import { noTuningsLabel } from "../../api/v1alpha1/identity.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { selectorToTerm } from "./selector.ts";
@@ -38,7 +39,7 @@ export function agentAffinity(all: readonly NetworkTuning[]): Record<string, unk
   const nodeSelectorTerms =
     terms.length > 0
       ? terms
-      : [{ matchExpressions: [{ key: "nettune.io/no-tunings", operator: "Exists" }] }];
+      : [{ matchExpressions: [{ key: noTuningsLabel, operator: "Exists" }] }];
   return {
     nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } },
   };

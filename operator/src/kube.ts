@@ -67,12 +67,12 @@ export function makeInformers(config: KubeConfig): Informers {
   return {
     tunings: informer(
       collectionPath(Plural.NetworkTuning),
-      customPage<NetworkTuning>("networktunings"),
+      customPage<NetworkTuning>(Plural.NetworkTuning),
       projectObject,
     ),
     nodeTunings: informer(
       collectionPath(Plural.NodeNetworkTuning),
-      customPage<NodeNetworkTuning>("nodenetworktunings"),
+      customPage<NodeNetworkTuning>(Plural.NodeNetworkTuning),
       projectNodeTuning,
     ),
     nodes: informer(

@@ -1,3 +1,4 @@
+import { Annotation } from "../../api/v1alpha1/identity.ts";
 import type { NetworkTuning as Tuning } from "../../api/v1alpha1/network-tuning.ts";
 import { findCondition } from "../../api/v1alpha1/contract.ts";
 import type { NodeNetworkTuning as NodeTuning } from "../../api/v1alpha1/node-network-tuning.ts";
@@ -137,11 +138,11 @@ export function revertFailedMessage(progress: RevertProgress): string {
     .slice(0, 5)
     .map(({ node, message }) => `${node} (${message})`)
     .join("; ");
-  return `${progress.failed.length} node(s) could not restore their original values, so the tuning is kept until they do: ${named}; annotate the tuning nettune.io/abandon-revert=true to let go and leave those values in place`;
+  return `${progress.failed.length} node(s) could not restore their original values, so the tuning is kept until they do: ${named}; annotate the tuning ${Annotation.AbandonRevert}=true to let go and leave those values in place`;
 }
 
 export function abandonedMessage(progress: RevertProgress): string {
-  return `let go by nettune.io/abandon-revert: ${progress.failed.length} node(s) keep values this tuning set: ${listed(progress.failed.map((f) => f.node))}`;
+  return `let go by ${Annotation.AbandonRevert}: ${progress.failed.length} node(s) keep values this tuning set: ${listed(progress.failed.map((f) => f.node))}`;
 }
 
 export function revertedMessage(progress: RevertProgress): string {

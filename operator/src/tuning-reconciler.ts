@@ -1,3 +1,4 @@
+import { Annotation, revertFinalizer } from "../../api/v1alpha1/identity.ts";
 import { canonicalJSON } from "../../common/canonical-json.ts";
 import { TuningConditionType, TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
 import { setConditions } from "../../common/conditions.ts";
@@ -28,12 +29,12 @@ import { agentProblemFor, type AgentProblem } from "./agent-pods.ts";
 import { TransitionEvents } from "./transition-events.ts";
 import { nodeKey, type WorkKey } from "./work-keys.ts";
 
-export const finalizer = "nettune.io/revert";
+export const finalizer = revertFinalizer;
 /**
  * Set to "true" on a deleted tuning whose nodes cannot restore their values,
  * it lets the deletion finish and leaves those values in place.
  */
-export const abandonRevertAnnotation = "nettune.io/abandon-revert";
+export const abandonRevertAnnotation = Annotation.AbandonRevert;
 
 /** Where reconcilers put follow-up work. */
 export interface WorkSink {

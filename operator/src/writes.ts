@@ -1,4 +1,11 @@
-import { apiVersion, group, storageVersion } from "../../api/v1alpha1/identity.ts";
+import {
+  Annotation,
+  apiVersion,
+  Component,
+  group,
+  Plural,
+  storageVersion,
+} from "../../api/v1alpha1/identity.ts";
 import { holdsRendered } from "./rendered-content.ts";
 import { createHash } from "node:crypto";
 import {
@@ -77,7 +84,7 @@ export async function applyByHash<T extends KubernetesObject>(
     ...rendered,
     metadata: {
       ...metadata,
-      annotations: { ...metadata.annotations, "nettune.io/spec-hash": hash },
+      annotations: { ...metadata.annotations, [Annotation.SpecHash]: hash },
     },
   } as unknown as T;
   const existing = await access.read().catch((error: unknown) => {
@@ -91,7 +98,7 @@ export async function applyByHash<T extends KubernetesObject>(
   // The hash says nothing was rendered differently; the content check catches hand edits
   // of rendered fields that kept the annotation.
   if (
-    existing.metadata?.annotations?.["nettune.io/spec-hash"] === hash &&
+    existing.metadata?.annotations?.[Annotation.SpecHash] === hash &&
     holdsRendered(existing, content)
   )
     return "unchanged";
@@ -131,7 +138,7 @@ export function operatorWrites(
           custom.createClusterCustomObject({
             group,
             version,
-            plural: "nodenetworktunings",
+            plural: Plural.NodeNetworkTuning,
             body: object,
             fieldManager,
           }) as Promise<NodeNetworkTuning>,
@@ -143,7 +150,7 @@ export function operatorWrites(
           custom.replaceClusterCustomObject({
             group,
             version,
-            plural: "nodenetworktunings",
+            plural: Plural.NodeNetworkTuning,
             name: object.metadata.name ?? "",
             body: object,
             fieldManager,
@@ -157,7 +164,7 @@ export function operatorWrites(
       const body = { metadata: { resourceVersion }, status: { ...cleared, ...status } };
       await counted("patch", () =>
         custom.patchClusterCustomObjectStatus(
-          { group, version, plural: "networktunings", name, body, fieldManager },
+          { group, version, plural: Plural.NetworkTuning, name, body, fieldManager },
           merge,
         ),
       );
@@ -166,7 +173,7 @@ export function operatorWrites(
       const body = { metadata: { finalizers, resourceVersion } };
       await counted("patch", () =>
         custom.patchClusterCustomObject(
-          { group, version, plural: "networktunings", name, body, fieldManager },
+          { group, version, plural: Plural.NetworkTuning, name, body, fieldManager },
           merge,
         ),
       );
@@ -211,7 +218,7 @@ export function operatorWrites(
             lastTimestamp: time,
             count: 1,
             source: { component: "nettune-operator" },
-            reportingComponent: "nettune.io/operator",
+            reportingComponent: Component.Operator,
             reportingInstance: "nettune-operator",
           },
         }),

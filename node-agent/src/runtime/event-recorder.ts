@@ -1,3 +1,4 @@
+import { Component } from "../../../api/v1alpha1/identity.ts";
 import { apiVersion } from "../../../api/v1alpha1/identity.ts";
 import { microTime } from "../../../common/time.ts";
 import type { Logger } from "../../../common/logger.ts";
@@ -7,7 +8,7 @@ import { APIError, type EventClient, type EventReference } from "./kube.ts";
 import type { AgentMetrics } from "./metrics.ts";
 
 /** The controller name in every Event the agents write; the admission policy checks it. */
-export const agentController = "nettune.io/node-agent";
+export const agentController = Component.NodeAgent;
 
 // Events about cluster-scoped objects (a Node, a NodeNetworkTuning) live in "default", as the kubelet's do.
 const eventNamespace = "default";

@@ -1,5 +1,6 @@
 import type { SchemaValidator } from "../../../api/helpers/validate.ts";
 import { kindValidator } from "../../../api/v1alpha1/validators.ts";
+import { apiVersion, Plural } from "../../../api/v1alpha1/identity.ts";
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { TuningSettings } from "../../../api/v1alpha1/node-settings.ts";
 import { InvalidSpecError } from "../engine/enact.ts";
@@ -18,11 +19,11 @@ export interface SpecCheckers {
  * (InvalidSpec) rather than applied.
  */
 export function specCheckers(): SpecCheckers {
-  const node = kindValidator("nodenetworktunings");
-  const tuning = kindValidator("networktunings");
+  const node = kindValidator(Plural.NodeNetworkTuning);
+  const tuning = kindValidator(Plural.NetworkTuning);
   const check = (validator: SchemaValidator, kind: string, name: string, spec: unknown): void => {
     const errors = validator.validate({
-      apiVersion: "nettune.io/v1alpha1",
+      apiVersion,
       kind,
       metadata: { name },
       spec,

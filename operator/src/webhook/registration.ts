@@ -1,3 +1,4 @@
+import { dnsWebhookName } from "../../../api/v1alpha1/identity.ts";
 // The MutatingWebhookConfiguration for dns.pods: one webhook per tuning,
 // scoped by that tuning's selectors, in precedence order.
 import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
@@ -54,7 +55,7 @@ export function webhookConfiguration(
       : { service: { ...endpoint.service, path: mutatePath } };
   const skipped = [...new Set([...alwaysExcludedNamespaces, ...excluded])].sort();
   const webhook = {
-    name: "pods.dns.nettune.io",
+    name: dnsWebhookName,
     admissionReviewVersions: ["v1"],
     sideEffects: "None",
     // Pods are never blocked by this webhook; a miss shows in the API server's
