@@ -119,14 +119,20 @@ describe("where the container runtime reads its CNI configuration", () => {
     // A process named containerd with containerd's flags: its /proc entry is what the agent reads.
     const containerd = spawn(
       process.execPath,
-      ["-e", "setTimeout(() => {}, 60000)", "--", `--config=${dir}/containerd.toml`],
-      { argv0: "/usr/bin/containerd", stdio: "ignore" },
+      [
+        "-e",
+        "console.log('up'); setTimeout(() => {}, 60000)",
+        "--",
+        `--config=${dir}/containerd.toml`,
+      ],
+      { argv0: "/usr/bin/containerd", stdio: ["ignore", "pipe", "ignore"] },
     );
     cleanups.push(async () => {
       containerd.kill();
       await rm(dir, { recursive: true, force: true });
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Its first output comes after exec: /proc shows its flags from then on.
+    await new Promise((resolve) => containerd.stdout.once("data", resolve));
     // The runtime's own directory is the one read, not /etc/cni/net.d.
     expect(await findCNI(hostPathsUnder("/", "/nonexistent"))).toEqual({
       file: `${dir}/cni/10-bridge.conflist`,

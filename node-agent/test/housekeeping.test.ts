@@ -150,18 +150,19 @@ describe("the kubelet as its process shows it", () => {
       process.execPath,
       [
         "-e",
-        "setTimeout(() => {}, 60000)",
+        "console.log('up'); setTimeout(() => {}, 60000)",
         "--",
         `--config=${dir}/config.yaml`,
         `--root-dir=${dir}/root`,
       ],
-      { argv0: "/usr/bin/kubelet", stdio: "ignore" },
+      { argv0: "/usr/bin/kubelet", stdio: ["ignore", "pipe", "ignore"] },
     );
     cleanups.push(async () => {
       kubelet.kill();
       await rm(dir, { recursive: true, force: true });
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Its first output comes after exec: /proc shows its flags from then on.
+    await new Promise((resolve) => kubelet.stdout.once("data", resolve));
     const settings = await findKubeletCPUs(hostPathsUnder("/", "/nonexistent"));
     expect(settings.reserved).toEqual({
       list: "0-1",
