@@ -10,6 +10,7 @@ import { Remedy, Symptom, type Advice } from "../../api/v1alpha1/advice.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { NodeConditionReason, NodeConditionType } from "../../api/v1alpha1/reasons.ts";
+import { apiVersion, Kind } from "../../api/v1alpha1/identity.ts";
 import { SimulatedCluster } from "../../test/harness/cluster.ts";
 import { kubectl } from "../../test/harness/kubectl.ts";
 import { eventually } from "../../test/harness/wait.ts";
@@ -61,6 +62,17 @@ async function report(name: string, advised = true): Promise<void> {
   ]);
 }
 
+/** A v1beta1 tuning of the pool's nodes, applied with kubectl. */
+async function applyTuning(name: string, spec: Record<string, unknown>): Promise<void> {
+  const tuning = {
+    apiVersion,
+    kind: Kind.NetworkTuning,
+    metadata: { name },
+    spec: { nodeSelector: { matchLabels: { pool: "auto" } }, ...spec },
+  };
+  await run(["apply", "-f", "-"], stringify(tuning));
+}
+
 const raisedNodes = async (): Promise<string[]> => {
   const raised: string[] = [];
   for (const name of nodes) if ((await nnt(name)).spec.autoRaised?.length) raised.push(name);
@@ -71,19 +83,10 @@ beforeAll(async () => {
   cluster = await SimulatedCluster.start(path.dirname(inject("kubectlPath")), "nettune-autotune-");
   await cluster.addNodes(nodes, { pool: "auto" });
   cluster.startOperator("operator-auto", 18470);
-  await run(
-    ["apply", "-f", "-"],
-    stringify({
-      apiVersion: "nettune.io/v1beta1",
-      kind: "NetworkTuning",
-      metadata: { name: "auto" },
-      spec: {
-        nodeSelector: { matchLabels: { pool: "auto" } },
-        rollout: { maxUnavailable: 1 },
-        autoTune: { ceilings: { somaxconn: 16384 }, coolDownSeconds: 10 },
-      },
-    }),
-  );
+  await applyTuning("auto", {
+    rollout: { maxUnavailable: 1 },
+    autoTune: { ceilings: { somaxconn: 16384 }, coolDownSeconds: 10 },
+  });
   // The tuning's first generation goes out one node at a time too: report each as it comes.
   await eventually(async () => {
     for (const name of nodes) {
@@ -142,18 +145,7 @@ describe("auto-tuning steps on a real API server", () => {
   });
 
   it("an explicit value in a tuning ends every raise", async () => {
-    await run(
-      ["apply", "-f", "-"],
-      stringify({
-        apiVersion: "nettune.io/v1beta1",
-        kind: "NetworkTuning",
-        metadata: { name: "explicit" },
-        spec: {
-          nodeSelector: { matchLabels: { pool: "auto" } },
-          sysctls: { "net.core.somaxconn": "8192" },
-        },
-      }),
-    );
+    await applyTuning("explicit", { sysctls: { "net.core.somaxconn": "8192" } });
     await eventually(async () => {
       // The new generation rolls out one node at a time: report each as it comes.
       for (const name of nodes) {

@@ -19,6 +19,7 @@ import { freePorts } from "../harness/control-plane.ts";
 import { kubectl } from "../harness/kubectl.ts";
 import { guestAPIAddress, runInGuest, type GuestRun } from "../harness/guest/guest.ts";
 import { guestShell } from "../harness/guest/readback.ts";
+import { conntrackListener, conntrackLoad } from "../harness/guest/conntrack-load.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const wanted = 100;
@@ -33,32 +34,6 @@ const tuning = {
     autoTune: { ceilings: { conntrackMax: ceiling }, coolDownSeconds: 10 },
   },
 };
-
-const listener = `const held = [];
-require("node:net").createServer((s) => held.push(s)).listen(7400, "127.0.0.1", () => console.log("up"));`;
-
-// Keeps ${wanted} connections wanted until the stop file appears: an attempt not connected
-// within 1 s (its SYN dropped by a full table) is given up and made again.
-const load = `const net = require("node:net");
-const fs = require("node:fs");
-const [wanted, stopFile] = [Number(process.argv[2]), process.argv[3]];
-let connected = 0, attempts = 0, stop = false;
-const attempt = () => {
-  if (stop) return;
-  attempts++;
-  const s = net.connect(7400, "127.0.0.1");
-  const timer = setTimeout(() => { s.destroy(); attempt(); }, 1000);
-  s.on("connect", () => { clearTimeout(timer); connected++; });
-  s.on("error", () => undefined);
-};
-for (let i = 0; i < wanted; i++) attempt();
-const poll = setInterval(() => {
-  if (!fs.existsSync(stopFile)) return;
-  clearInterval(poll);
-  stop = true;
-  console.log(JSON.stringify({ connected, attempts }));
-  process.exit(0);
-}, 200);`;
 
 // GET or DELETE on the API server with the admin token (node:https: fetch needs a JIT the
 // emulated guest lacks). Prints the body.
@@ -140,8 +115,8 @@ beforeAll(async () => {
   guest = await runInGuest(job(port), {
     files: {
       token: cluster.controlPlane.adminToken,
-      "listener.js": listener,
-      "load.js": load,
+      "listener.js": conntrackListener,
+      "load.js": conntrackLoad,
       "api.js": api,
     },
     apiServerPort: port,

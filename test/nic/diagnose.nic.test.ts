@@ -9,37 +9,13 @@ import { Remedy, Symptom } from "../../api/v1alpha1/advice.ts";
 import type { Diagnosis } from "../../node-agent/src/engine/diagnose.ts";
 import { runInGuest, type GuestRun } from "../harness/guest/guest.ts";
 import { guestShell } from "../harness/guest/readback.ts";
+import { conntrackListener, conntrackLoad } from "../harness/guest/conntrack-load.ts";
 
 const wanted = 100;
 
-// Accepts and holds every connection.
-const listener = `const held = [];
-require("node:net").createServer((s) => held.push(s)).listen(7400, "127.0.0.1", () => console.log("up"));`;
-
-// Keeps ${wanted} connections wanted until the stop file appears (diagnose has finished:
-// in the emulated guest it takes 5 to 20 s to start): an attempt not connected within 1 s
-// (its SYN dropped by a full table) is given up and made again.
-const load = `const net = require("node:net");
-const fs = require("node:fs");
-const wanted = Number(process.argv[2]);
-const stopFile = process.argv[3];
-let connected = 0, attempts = 0, stop = false;
-const attempt = () => {
-  if (stop) return;
-  attempts++;
-  const s = net.connect(7400, "127.0.0.1");
-  const timer = setTimeout(() => { s.destroy(); attempt(); }, 1000);
-  s.on("connect", () => { clearTimeout(timer); connected++; });
-  s.on("error", () => undefined);
-};
-for (let i = 0; i < wanted; i++) attempt();
-const poll = setInterval(() => {
-  if (!fs.existsSync(stopFile)) return;
-  clearInterval(poll);
-  stop = true;
-  console.log(JSON.stringify({ connected, attempts }));
-  process.exit(0);
-}, 200);`;
+// The load runs until diagnose has finished: in the emulated guest it takes 5 to 20 s to start.
+const listener = conntrackListener;
+const load = conntrackLoad;
 
 // Bursts of N small UDP datagrams to a closed port every 100 ms, until the stop file appears.
 const sender = `const d = require("node:dgram").createSocket("udp4");
