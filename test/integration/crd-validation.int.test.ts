@@ -34,6 +34,16 @@ interface InvalidCase {
 const invalidSpecs: InvalidCase[] = [
   { name: "priority above 1000", spec: { priority: 5000 }, field: "spec.priority" },
   {
+    name: "an autoTune cool-down under 10 s",
+    spec: { autoTune: { ceilings: { somaxconn: 4096 }, coolDownSeconds: 1 } },
+    field: "spec.autoTune.coolDownSeconds",
+  },
+  {
+    name: "an autoTune ceiling for somaxconn above 65535",
+    spec: { autoTune: { ceilings: { somaxconn: 100000 } } },
+    field: "spec.autoTune.ceilings.somaxconn",
+  },
+  {
     name: "a mode that is neither Enforce nor Audit",
     spec: { mode: "Sometimes" },
     field: "spec.mode",
