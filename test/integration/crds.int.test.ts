@@ -82,7 +82,7 @@ describe("the CRDs on a real API server", () => {
       JSON.stringify(status),
     ]);
     const table = await run(["get", "nt", "web-pool-throughput"]);
-    expect(table).toMatch(/NAME\s+READY\s+NODES\s+MODE\s+ADVICE\s+AGE/);
+    expect(table).toMatch(/NAME\s+READY\s+NODES\s+MODE\s+ADVICE\s+RAISED\s+AGE/);
     expect(table).toMatch(/web-pool-throughput\s+False\s+11\/12\s+Enforce\s+2\s+\d+s/);
   });
 

@@ -17,6 +17,7 @@ import { kubectl } from "../harness/kubectl.ts";
 import {
   everyFieldNodeTuning,
   everyFieldTunings,
+  laterNodeSpec,
   laterSpec,
   laterStatus,
 } from "./fixtures/every-field.ts";
@@ -223,6 +224,7 @@ describe("from v1alpha1 to v1beta1 on a real API server", () => {
       { plural: "nodenetworktunings", name: "node-a" },
     ] as const;
     for (const { plural, name } of written) {
+      const spec = plural === "nodenetworktunings" ? { ...laterSpec, ...laterNodeSpec } : laterSpec;
       const patched = await patchStatus(plural, name, "v1beta1", laterStatus[plural]);
       expect(patched.stderr).toBe("");
       const specPatched = await kubectl(controlPlane, [
@@ -231,12 +233,12 @@ describe("from v1alpha1 to v1beta1 on a real API server", () => {
         name,
         "--type=merge",
         "-p",
-        JSON.stringify({ spec: laterSpec }),
+        JSON.stringify({ spec }),
       ]);
       expect(specPatched.stderr).toBe("");
       const beta = await read(plural, name, "v1beta1");
       expect(beta.status).toMatchObject(laterStatus[plural]);
-      expect(beta.spec).toMatchObject(laterSpec);
+      expect(beta.spec).toMatchObject(spec);
       const old = await read(plural, name, "v1alpha1");
       for (const field of laterFields[plural].v1alpha1 ?? []) {
         expect(hasFieldPath(beta, field), `${field} under v1beta1`).toBe(true);
