@@ -4,6 +4,7 @@
 // agents while a spec change rolls out, then helm rollback, then helm uninstall. Each agent that takes the node over
 // writes nothing to it and keeps its originals; the tuning stays Ready.
 import { spawn, type ChildProcess } from "node:child_process";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -135,6 +136,9 @@ describe("upgrade and roll back on a real node", () => {
     await helmIn(["uninstall", "nettune", "--wait", "--timeout", "300s"]);
     await kubectl(["delete", "namespace", namespace, "--wait=true", "--ignore-not-found"]);
     await kubectl(["label", "node", provider.nodeName, "node.kubernetes.io/pool-"]);
+    // The previous chart was unpacked into a directory of its own (charts/nettune under it).
+    if (previousChartDir)
+      await rm(path.resolve(previousChartDir, "../.."), { recursive: true, force: true });
   });
 
   it(`the previous release (${previousRelease.tag}) tunes the node`, async () => {
