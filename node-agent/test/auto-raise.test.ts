@@ -103,16 +103,6 @@ describe("what the agent reports of raised settings", () => {
     });
   });
 
-  it("conntrack.max found at the raised value on a re-check (onlyRaise keeps it) is still AutoRaised", () => {
-    const conntrack = withAutoRaises(spec({}, raise(Remedy.ConntrackMax, "1024")));
-    const kept = result({
-      name: "conntrack.max",
-      desired: "1024",
-      reason: SettingReason.KeptLarger,
-    });
-    expect(markAutoResults([kept], conntrack)[0]?.reason).toBe(SettingReason.AutoRaised);
-  });
-
   it("a failed or rolled-back raise keeps its own reason", () => {
     const failed = result({ state: "Failed", reason: SettingReason.RolledBack });
     expect(markAutoResults([failed], auto)[0]?.reason).toBe(SettingReason.RolledBack);

@@ -170,16 +170,24 @@ describe("ring, offload and conntrack planning", () => {
       want: "262144",
     },
     {
+      name: "onlyRaise with the table already at that size is a plain step",
+      desired: { max: 262144, onlyRaise: true },
+      currentMax: 262144,
+      want: "262144",
+      kept: false,
+    },
+    {
       name: "onlyRaise still raises a smaller table",
       desired: { max: 524288, onlyRaise: true },
       currentMax: 262144,
       want: "524288",
     },
-  ])("conntrack max: $name", ({ desired, currentMax, want }) => {
+  ])("conntrack max: $name", ({ desired, currentMax, want, kept }) => {
     const [planned] = planConntrack(desired, { onlineCPUs: 8, currentMax, initialNetns: true });
     expect(planned?.desired).toBe(want);
     // Keeping the node's larger table is a decision, reported as such when the node holds it.
-    expect(planned?.heldReason).toBe(want === String(currentMax) ? "KeptLarger" : undefined);
+    const keptLarger = kept ?? want === String(currentMax);
+    expect(planned?.heldReason).toBe(keptLarger ? "KeptLarger" : undefined);
   });
 
   it("skips resizing the conntrack hash outside the initial network namespace", () => {

@@ -84,12 +84,9 @@ export function markAutoResults(
   return results.map((result) => {
     const raise = auto.byResult.get(result.name);
     if (raise === undefined || result.desired !== raise.value) return result;
-    // KeptLarger here is onlyRaise finding the raised value itself on the node at a re-check.
     const held =
       result.state === "Applied" &&
-      (result.reason === SettingReason.Written ||
-        result.reason === SettingReason.AlreadySet ||
-        result.reason === SettingReason.KeptLarger);
+      (result.reason === SettingReason.Written || result.reason === SettingReason.AlreadySet);
     return {
       ...result,
       source: `auto/${raise.source}`,

@@ -33,7 +33,8 @@ export function planConntrack(
   const max = tableSize(desired, context.onlineCPUs);
   if (max !== undefined) {
     const current = context.currentMax;
-    if (desired.onlyRaise && current !== undefined && current >= max) {
+    // Only a larger table is kept; one of exactly the asked size is simply already set.
+    if (desired.onlyRaise && current !== undefined && current > max) {
       planned.push({
         ...step(
           "conntrack.max",
