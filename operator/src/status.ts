@@ -1,3 +1,4 @@
+import { findCondition } from "../../api/v1alpha1/contract.ts";
 import { isSecuritySensitiveSysctl } from "../../api/helpers/sysctl.ts";
 import type { Condition } from "../../api/v1alpha1/meta.ts";
 import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
@@ -215,5 +216,5 @@ export function conditionStatus(
   conditions: readonly Condition[] | undefined,
   type: string,
 ): string | undefined {
-  return conditions?.find((c) => c.type === type)?.status;
+  return findCondition({ conditions }, type)?.status;
 }
