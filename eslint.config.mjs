@@ -29,6 +29,40 @@ const agentLoadsLazily = [
   },
 ];
 
+// The host/ functions that read the host: only facts/ calls them.
+const hostReaders = [
+  {
+    group: ["**/host/host-read.ts"],
+    importNames: [
+      "readHostFile",
+      "readHostFiles",
+      "readUpTo",
+      "resolveInRoot",
+      "openInRoot",
+      "listHostDir",
+      "readHostLink",
+      "realHostPath",
+      "hostPathExists",
+    ],
+    message: "Read the host in node-agent/src/facts.",
+  },
+  {
+    group: ["**/host/resolv-conf.ts"],
+    importNames: ["readResolvOptions", "resolvConfManager"],
+    message: "Read the host in node-agent/src/facts.",
+  },
+  {
+    group: ["**/host/queue-counts.ts"],
+    importNames: ["readQueueCounts", "sysfsQueueCounts"],
+    message: "Read the host in node-agent/src/facts.",
+  },
+  {
+    group: ["**/host/irqbalance-socket.ts"],
+    importNames: ["irqbalancePid", "runningIRQBalance", "IRQBalanceSocket"],
+    message: "Read the host in node-agent/src/facts.",
+  },
+];
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "dist/**", "crds/**", "charts/**", "**/*.generated.*"] },
   js.configs.recommended,
@@ -82,10 +116,19 @@ export default tseslint.config(
     },
   },
   {
-    // Planners and the engine decide; facts/ reads the host, host/ adapters change it.
-    // The originals store (engine/originals.ts) is the agent's own file, not the host's.
-    files: ["node-agent/src/tuners/**/*.ts", "node-agent/src/engine/**/*.ts"],
-    ignores: ["node-agent/src/engine/originals.ts"],
+    // Planners, the engine and the runtime decide; facts/ reads the host and host/
+    // adapters change it. The agent's own files (its originals, its service account)
+    // are not the host's.
+    files: [
+      "node-agent/src/tuners/**/*.ts",
+      "node-agent/src/engine/**/*.ts",
+      "node-agent/src/runtime/**/*.ts",
+    ],
+    ignores: [
+      "node-agent/src/engine/originals.ts",
+      "node-agent/src/runtime/connection.ts",
+      "node-agent/src/runtime/prom-client-parts.d.ts",
+    ],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -103,17 +146,12 @@ export default tseslint.config(
             },
             {
               name: "node:child_process",
-              message: "Run commands through the injected CommandRunner.",
+              message:
+                "Run commands through the injected CommandRunner, or host/line-process.ts for a monitor.",
             },
             ...agentLoadsLazily.filter((path) => path.name !== "node:fs"),
           ],
-          patterns: [
-            {
-              group: ["**/host/host-read.ts"],
-              importNames: ["readHostFile", "readUpTo", "resolveInRoot"],
-              message: "Read the host in node-agent/src/facts.",
-            },
-          ],
+          patterns: hostReaders,
         },
       ],
     },

@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { enact, InvalidSpecError, revertAll, type EnactDeps } from "./engine/enact.ts";
 import { StateError } from "./engine/state-error.ts";
 import { escapeControl } from "./table.ts";
-import { hostInventory } from "./engine/inventory.ts";
+import { hostInventory } from "./facts/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { execRunner } from "./host/commands.ts";
 import { Ethtool } from "./host/ethtool.ts";
@@ -16,7 +16,7 @@ import { formatDiagnosis, formatResults } from "./table.ts";
 import { diagnose } from "./engine/diagnose.ts";
 import { readCounterSample, readNodeBounds } from "./facts/symptom-counters.ts";
 import { PhysicalNICs } from "./facts/physical-nics.ts";
-import { conflicting, describeConflict } from "./engine/other-writers.ts";
+import { conflicting, describeConflict } from "./engine/writer-conflicts.ts";
 
 const usage = `usage: node-agent <plan|apply|revert|inventory|diagnose> [--file tuning.yaml|-] [--root /]
                   [--run-dir ROOT/run/nettune] [--resolv-conf /etc/resolv.conf] [--output table|json]

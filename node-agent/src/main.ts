@@ -1,9 +1,11 @@
 // The node agent as it runs in the DaemonSet: watches its own
 // NodeNetworkTuning, keeps the node at its spec, reports per-setting status.
 import { enactWithAudits } from "./engine/audits.ts";
-import { agentEthtool, revertAll, usesHousekeeping, type EnactDeps } from "./engine/enact.ts";
+import { revertAll, type EnactDeps } from "./engine/enact.ts";
+import { agentEthtool } from "./host/ethtool.ts";
+import { usesHousekeeping } from "./facts/snapshot.ts";
 import { specCheckers } from "./runtime/spec-check.ts";
-import { hostInventory } from "./engine/inventory.ts";
+import { hostInventory } from "./facts/inventory.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readCounterSample, readNodeBounds } from "./facts/symptom-counters.ts";
 import { PhysicalNICs } from "./facts/physical-nics.ts";

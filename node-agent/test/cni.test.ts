@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conflicting, describeConflict, otherWriters } from "../src/engine/other-writers.ts";
+import { conflicting, describeConflict, otherWriters } from "../src/engine/writer-conflicts.ts";
 import { findCNI, mainPlugin, ownedByCNI, tomlString } from "../src/facts/cni.ts";
 import { hostPathsUnder } from "../src/host/paths.ts";
 import type { PlannedSetting } from "../src/tuners/types.ts";

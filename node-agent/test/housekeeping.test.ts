@@ -8,7 +8,7 @@ import { buildTopology } from "../src/facts/cpu-topology.ts";
 import { findKubeletCPUs, housekeepingCPUs, sharedPool } from "../src/facts/kubelet-cpus.ts";
 import { hostPathsUnder } from "../src/host/paths.ts";
 import { HousekeepingWatch } from "../src/runtime/housekeeping-watch.ts";
-import { usesHousekeeping } from "../src/engine/enact.ts";
+import { usesHousekeeping } from "../src/facts/snapshot.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
 import { resolveCPUSet } from "../src/tuners/cpu-sets.ts";
 import { twoSocket } from "./fixtures/two-socket-host.ts";

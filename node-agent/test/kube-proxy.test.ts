@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { goDurationSeconds, kubeProxyWrites } from "../src/facts/kube-proxy.ts";
-import { conflicting, otherWriters, withOtherWriters } from "../src/engine/other-writers.ts";
+import { conflicting, otherWriters, withOtherWriters } from "../src/engine/writer-conflicts.ts";
 import { nodeStatus, type RunOutcome } from "../src/runtime/node-status.ts";
 import type { PlannedSetting } from "../src/tuners/types.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { conflicting, describeConflict, otherWriters } from "../src/engine/other-writers.ts";
+import { conflicting, describeConflict, otherWriters } from "../src/engine/writer-conflicts.ts";
 import { parseIni } from "../src/facts/ini.ts";
 import { connectionWrites, linkFileWrites } from "../src/facts/link-configs.ts";
 import type { PlannedSetting } from "../src/tuners/types.ts";

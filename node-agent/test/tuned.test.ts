@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { conflicting, describeConflict, otherWriters } from "../src/engine/other-writers.ts";
+import { conflicting, describeConflict, otherWriters } from "../src/engine/writer-conflicts.ts";
 import { parseIni } from "../src/facts/ini.ts";
-import { matchesDevices } from "../src/facts/configured-writes.ts";
+import { matchesDevices } from "../src/facts/config-lines.ts";
 import { loadProfiles, profileWrites, type TunedFacts } from "../src/facts/tuned.ts";
 import type { PlannedSetting } from "../src/tuners/types.ts";
 

@@ -5,6 +5,7 @@ import type {
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { TuningSettings } from "../../../api/v1alpha1/node-settings.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
+import type { NodeSnapshot } from "../facts/snapshot.ts";
 import { enact, InvalidSpecError, type EnactDeps, type EnactResult } from "./enact.ts";
 
 /**
@@ -19,9 +20,12 @@ export async function enactWithAudits(
   deps: EnactDeps,
   checkAudit: (name: string, settings: TuningSettings) => void,
 ): Promise<EnactResult> {
-  const result = await enact(spec, deps);
-  for (const audit of spec.audits ?? [])
-    result.results.push(...(await auditResults(audit, deps, checkAudit)));
+  const audits = spec.audits ?? [];
+  const result = await enact(spec, deps, { alsoPlanned: audits.map((audit) => audit.settings) });
+  // The node as the spec left it: as read before, unless the spec wrote to it.
+  const snapshot = result.hostWrites === 0 ? result.snapshot : undefined;
+  for (const audit of audits)
+    result.results.push(...(await auditResults(audit, deps, checkAudit, snapshot)));
   return result;
 }
 
@@ -29,10 +33,12 @@ async function auditResults(
   audit: AuditedTuning,
   deps: EnactDeps,
   checkAudit: (name: string, settings: TuningSettings) => void,
+  snapshot: NodeSnapshot | undefined,
 ): Promise<SettingResult[]> {
   try {
     checkAudit(audit.name, audit.settings);
-    const outcome = await enact(audit.settings, deps, { auditOnly: true, source: audit.name });
+    const options = { auditOnly: true, source: audit.name, ...(snapshot ? { snapshot } : {}) };
+    const outcome = await enact(audit.settings, deps, options);
     return outcome.results.map((r) => ({ ...r, name: `audit/${audit.name}/${r.name}` }));
   } catch (error) {
     if (!(error instanceof InvalidSpecError)) throw error;

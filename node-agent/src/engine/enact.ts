@@ -2,33 +2,22 @@ import type {
   NodeNetworkTuningSpec,
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
-import {
-  gatherNodeFacts,
-  refreshQueueCounts,
-  type EthtoolQuery,
-  type GatherScope,
-  type NodeFacts,
-} from "../facts/gather.ts";
+import { refreshQueueCounts, type NodeFacts } from "../facts/gather.ts";
+import { gatherSnapshot, type NodeSnapshot } from "../facts/snapshot.ts";
 import { Actuator, type WriteObserver } from "../host/actuator.ts";
 import type { CommandRunner } from "../host/commands.ts";
-import { sysfsQueueCounts } from "../host/queue-counts.ts";
-import { Ethtool } from "../host/ethtool.ts";
+import { agentEthtool, type Ethtool } from "../host/ethtool.ts";
 import type { HostPaths } from "../host/paths.ts";
-import { readConntrackMax } from "../facts/host-counters.ts";
 import { readBootId } from "../facts/read.ts";
-import { HostDataError } from "../host/host-read.ts";
-import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 import { targetKey } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import { applySettings, type ApplyDeps, type SettingChange } from "./apply.ts";
 import { revertEntries } from "./revert.ts";
 import type { DeviceRename } from "./device-renames.ts";
 import { readDeviceIdentities } from "../facts/device-identity.ts";
-import { otherWriters, withOtherWriters, type OtherWriter } from "./other-writers.ts";
-import { ownedByCNI } from "../facts/cni.ts";
-import { findOtherWriters } from "../facts/other-writers.ts";
+import { otherWriters, withOtherWriters, type OtherWriter } from "./writer-conflicts.ts";
 import { OriginalsStore, type StateGeneration } from "./originals.ts";
-import { planHardware, planQueuesAndNode, predictFacts, type NodeExtras } from "./plan.ts";
+import { planHardware, planQueuesAndNode, predictFacts } from "./plan.ts";
 import { sharedTargets } from "./shared-targets.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 
@@ -47,6 +36,10 @@ export interface EnactOptions {
   /** Audit plans and reads only, whatever the spec says. */
   auditOnly?: boolean;
   source?: string;
+  /** What the node was read to hold, when a check already read it and wrote nothing since. */
+  snapshot?: NodeSnapshot;
+  /** Specs checked after this one: the node is read once for all of them. */
+  alsoPlanned?: readonly NodeNetworkTuningSpec[];
 }
 
 export interface EnactResult {
@@ -55,6 +48,10 @@ export interface EnactResult {
   /** Settings restored because the spec no longer asks for them. */
   reverted: SettingResult[];
   facts: NodeFacts;
+  /** The node as read before this check; stale once hostWrites is above 0. */
+  snapshot: NodeSnapshot;
+  /** Writes this check attempted on the node, verified or not. */
+  hostWrites: number;
   discardedStaleOriginals: number;
   /** Interfaces renamed since their originals were recorded, whose originals moved with them. */
   renamed: DeviceRename[];
@@ -87,17 +84,22 @@ export async function enact(
   options: EnactOptions = {},
 ): Promise<EnactResult> {
   const ethtool = agentEthtool(deps);
-  const actuator = new Actuator(deps.paths, ethtool, deps.observer);
-  const facts = await gatherNodeFacts({ paths: deps.paths, ethtool }, gatherScope(spec));
+  let hostWrites = 0;
+  const actuator = new Actuator(deps.paths, ethtool, {
+    beforeWrite: (target, value) => {
+      hostWrites++;
+      deps.observer?.beforeWrite?.(target, value);
+    },
+  });
+  const snapshot = options.snapshot ?? (await readNode(spec, options, deps.paths, ethtool));
+  const { facts, extras, identities } = snapshot;
   const mode = options.auditOnly ? "Audit" : (spec.mode ?? "Enforce");
   // A plan or an Audit check changes nothing on the node, not even the originals file.
   const { store, discardedStale } = await OriginalsStore.open(deps.paths.runDir, facts.bootId, {
     ...(deps.now ? { now: deps.now } : {}),
     readOnly: mode === "Audit",
   });
-  const extras = await gatherExtras(deps.paths, spec, facts.cpus.online.length);
   // A renamed interface keeps its originals: they move to its new name before anything is planned.
-  const identities = await readDeviceIdentities(deps.paths);
   const renamed = await store.followRenames(identities);
 
   const hardware = planHardware(spec, facts, options.source);
@@ -158,11 +160,23 @@ export async function enact(
     results,
     reverted,
     facts,
+    snapshot,
+    hostWrites,
     renamed,
     discardedStaleOriginals: discardedStale,
     changes,
     otherWriters: writers,
   };
+}
+
+/** The node as the spec and those planned after it need it read. */
+function readNode(
+  spec: NodeNetworkTuningSpec,
+  options: EnactOptions,
+  paths: HostPaths,
+  ethtool: Ethtool,
+): Promise<NodeSnapshot> {
+  return gatherSnapshot([spec, ...(options.alsoPlanned ?? [])], { paths, ethtool });
 }
 
 /** Throws InvalidSpecError for settings refused by their planners or writing one file twice. */
@@ -195,98 +209,4 @@ export async function revertAll(
   });
   await store.followRenames(await readDeviceIdentities(deps.paths));
   return revertEntries(store.list(), { actuator, store });
-}
-
-/**
- * What the spec needs to know: only the interfaces it names (when every
- * entry names them) and only the ethtool queries its settings use.
- */
-export function gatherScope(spec: NodeNetworkTuningSpec): GatherScope {
-  const entries = spec.interfaces ?? [];
-  const queries = new Set<EthtoolQuery>();
-  for (const entry of entries) {
-    for (const query of ["channels", "rings", "coalesce"] as const)
-      if (entry[query]) queries.add(query);
-    if (entry.offloads) queries.add("features");
-  }
-  const named = entries.every((entry) => entry.match.names && !entry.match.namePattern);
-  const irqbalance =
-    entries.some((entry) => entry.irqAffinity) ||
-    spec.irqbalance !== undefined ||
-    spec.deviceIRQs !== undefined;
-  const irqbalanceBans = spec.irqbalance?.policy === "BanTunedIRQs";
-  const housekeeping = usesHousekeeping(spec);
-  const scope: GatherScope = { queries, irqbalance, irqbalanceBans, housekeeping };
-  return named
-    ? { ...scope, interfaces: new Set(entries.flatMap((e) => e.match.names ?? [])) }
-    : scope;
-}
-
-/** Whether a CPU set of the spec is the kubelet's housekeeping CPUs (which need the kubelet read). */
-export function usesHousekeeping(spec: NodeNetworkTuningSpec): boolean {
-  const sets = [
-    spec.deviceIRQs?.cpus,
-    ...(spec.interfaces ?? []).flatMap((entry) => [
-      entry.rps?.cpus,
-      entry.xps?.spread,
-      ...(entry.xps?.queues ?? []),
-      entry.irqAffinity?.cpus,
-      entry.channels?.combined,
-      entry.channels?.rx,
-      entry.channels?.tx,
-    ]),
-  ];
-  return sets.some(
-    (set) =>
-      set === "housekeeping" || set === "numa-local-housekeeping" || set === "housekeeping-cpus",
-  );
-}
-
-async function gatherExtras(
-  paths: HostPaths,
-  spec: NodeNetworkTuningSpec,
-  cpus: number,
-): Promise<NodeExtras> {
-  const extras: NodeExtras = {};
-  const max = await readConntrackMax(paths);
-  if (max !== undefined && max > 0) extras.conntrackMax = max;
-  const writers = await findOtherWriters(paths, {
-    cpus,
-    conntrack: setsConntrack(spec),
-    cniOwned: Object.keys(spec.sysctls ?? {}).some(ownedByCNI),
-    nics: (spec.interfaces ?? []).length > 0,
-  });
-  Object.assign(extras, writers);
-  // Only a spec with node DNS settings has any business with resolv.conf.
-  return spec.dns?.node ? { ...extras, ...(await resolvExtras(paths)) } : extras;
-}
-
-/** kube-proxy writes connection tracking at its start: only a spec that sets it must look for it. */
-function setsConntrack(spec: NodeNetworkTuningSpec): boolean {
-  return (
-    spec.conntrack !== undefined ||
-    Object.keys(spec.sysctls ?? {}).some((key) => key.startsWith("net.netfilter."))
-  );
-}
-
-async function resolvExtras(paths: HostPaths): Promise<NodeExtras> {
-  const extras: NodeExtras = {};
-  try {
-    const options = await readResolvOptions(paths.resolvConf, paths.root);
-    if (options !== undefined) extras.resolvOptions = options.split(/\s+/).filter(Boolean);
-  } catch (cause) {
-    if (!(cause instanceof HostDataError)) throw cause;
-    extras.resolvUnreadable = cause.message;
-  }
-  const manager = await resolvConfManager(paths.resolvConf);
-  if (manager !== undefined) extras.resolvManagedBy = manager;
-  return extras;
-}
-
-/** The ethtool of the agent's checks: queue counts proven by sysfs, drivers kept across checks. */
-export function agentEthtool(deps: EnactDeps): Ethtool {
-  return new Ethtool(deps.run, {
-    queueCounts: sysfsQueueCounts(deps.paths.root, deps.paths.sys),
-    ...(deps.driverInfoMemo ? { driverInfoMemo: deps.driverInfoMemo } : {}),
-  });
 }

@@ -1,4 +1,4 @@
-import type { WriterFacts } from "../facts/other-writers.ts";
+import type { NodeExtras } from "../facts/snapshot.ts";
 import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { IRQAffinityTuning } from "../../../api/v1alpha1/interfaces.ts";
 import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
@@ -20,14 +20,6 @@ import type { ResolvedCPUs } from "../tuners/cpu-sets.ts";
 import { planXPS } from "../tuners/xps.ts";
 import { cpuSettingsFailed, withHostProblems } from "./host-problems.ts";
 import { selectInterfaces } from "./select.ts";
-
-export interface NodeExtras extends WriterFacts {
-  conntrackMax?: number;
-  resolvOptions?: string[];
-  resolvManagedBy?: string;
-  /** Why resolv.conf could not be read (not a regular file, too large, ...). */
-  resolvUnreadable?: string;
-}
 
 /**
  * Hardware settings: channels, rings, coalescing, offloads, txqueuelen.

@@ -3,7 +3,7 @@ import { compareCodeUnits } from "../../../common/order.ts";
 import type { EthtoolGroup } from "../host/targets.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { listHostDir, readHostFile } from "../host/host-read.ts";
-import type { ConfiguredWrite } from "./configured-writes.ts";
+import type { ConfiguredWrite } from "./config-lines.ts";
 import { parseIni, type IniFile } from "./ini.ts";
 import { ProcessTable } from "./processes.ts";
 

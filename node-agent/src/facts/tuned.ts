@@ -3,7 +3,7 @@ import type { EthtoolGroup } from "../host/targets.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readHostFile } from "../host/host-read.ts";
 import { parseIni, type IniFile } from "./ini.ts";
-import { withValue, type ConfiguredWrite, type WriteOrigin } from "./configured-writes.ts";
+import { withValue, type ConfiguredWrite, type WriteOrigin } from "./config-lines.ts";
 import { ProcessTable } from "./processes.ts";
 
 /** What the active profile writes: its lines as settings with their targets. */

@@ -12,7 +12,8 @@ import {
   type PresetAndCurrent,
 } from "./ethtool-parse.ts";
 import { channelsAfterSet, featuresAfterSet } from "./ethtool-proof.ts";
-import type { QueueCounts } from "./queue-counts.ts";
+import type { HostPaths } from "./paths.ts";
+import { sysfsQueueCounts, type QueueCounts } from "./queue-counts.ts";
 import type { EthtoolGroup } from "./targets.ts";
 
 // What a set can change: channel counts also reshape the RSS table.
@@ -219,4 +220,16 @@ function parsed<T>(
       },
     );
   }
+}
+
+/** The ethtool of the agent's checks: queue counts proven by sysfs, drivers kept across checks. */
+export function agentEthtool(deps: {
+  paths: HostPaths;
+  run: CommandRunner;
+  driverInfoMemo?: Map<string, Record<string, string>>;
+}): Ethtool {
+  return new Ethtool(deps.run, {
+    queueCounts: sysfsQueueCounts(deps.paths.root, deps.paths.sys),
+    ...(deps.driverInfoMemo ? { driverInfoMemo: deps.driverInfoMemo } : {}),
+  });
 }

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { Backoff } from "../../../common/backoff.ts";
 import type { Logger } from "../../../common/logger.ts";
+import { runLines, type LineProcess } from "../host/line-process.ts";
 
 /** The interface name of an `ip -o monitor link` line ("3: eth0@if4: <...> ..."), if any. */
 export function linkEventInterface(line: string): string | undefined {
@@ -54,7 +53,7 @@ export const ethtoolEvents: EventSource = {
  * becomes one check. The monitor is restarted with backoff when it exits.
  */
 export class LinkMonitor {
-  private child: ChildProcess | undefined;
+  private child: LineProcess | undefined;
   private readonly pending = new Set<string>();
   private debounce: NodeJS.Timeout | undefined;
   private restart: NodeJS.Timeout | undefined;
@@ -64,6 +63,8 @@ export class LinkMonitor {
   private readonly log: Logger;
   private readonly debounceMs: number;
   private readonly source: EventSource;
+  /** Runs the monitor's command: a real process, or lines a test hands over. */
+  private readonly run: typeof runLines;
   /**
    * The monitor runs under util-linux's setpriv with a parent-death signal: when the
    * agent dies, even by SIGKILL, the kernel ends it too. Plain where setpriv is absent.
@@ -75,7 +76,9 @@ export class LinkMonitor {
     onLinks: (names: Set<string>) => void,
     log: Logger,
     debounceMs = 300,
+    run: typeof runLines = runLines,
   ) {
+    this.run = run;
     this.source = source;
     this.command = ["setpriv", "--pdeathsig", "KILL", "--", ...source.command];
     this.onLinks = onLinks;
@@ -85,38 +88,37 @@ export class LinkMonitor {
 
   start(): void {
     if (this.stopped) return;
-    const [program = "ip", ...args] = this.command;
-    const child = spawn(program, args, { stdio: ["ignore", "pipe", "ignore"] });
-    this.child = child;
-    const lines = createInterface({ input: child.stdout });
-    lines.on("error", (error) => {
-      this.log.warn(`${this.source.name} output failed`, error);
-    });
-    lines.on("line", (line) => {
-      this.backoff.reset();
-      const name = this.source.interfaceOf(line);
-      if (name !== undefined) this.note(name);
-    });
-    child.on("exit", () => {
-      if (this.stopped) return;
-      const delay = this.backoff.next();
-      this.log.warn(`${this.source.name} exited; restarting in ${delay} ms`);
-      this.restart = setTimeout(() => {
-        this.start();
-      }, delay);
-    });
-    child.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT" && program === "setpriv") {
-        this.log.warn(
-          `setpriv is missing: ${this.source.name} will not end with the agent if it is killed`,
-        );
-        this.command = this.command.slice(this.command.indexOf("--") + 1);
+    const program = this.command[0];
+    this.child = this.run(this.command, {
+      outputError: (error) => {
+        this.log.warn(`${this.source.name} output failed`, error);
+      },
+      line: (line) => {
+        this.backoff.reset();
+        const name = this.source.interfaceOf(line);
+        if (name !== undefined) this.note(name);
+      },
+      exit: () => {
+        if (this.stopped) return;
+        const delay = this.backoff.next();
+        this.log.warn(`${this.source.name} exited; restarting in ${delay} ms`);
         this.restart = setTimeout(() => {
           this.start();
-        }, 0);
-        return;
-      }
-      this.log.warn(`${this.source.name} could not start`, error);
+        }, delay);
+      },
+      error: (error) => {
+        if (error.code === "ENOENT" && program === "setpriv") {
+          this.log.warn(
+            `setpriv is missing: ${this.source.name} will not end with the agent if it is killed`,
+          );
+          this.command = this.command.slice(this.command.indexOf("--") + 1);
+          this.restart = setTimeout(() => {
+            this.start();
+          }, 0);
+          return;
+        }
+        this.log.warn(`${this.source.name} could not start`, error);
+      },
     });
   }
 

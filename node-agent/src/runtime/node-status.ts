@@ -21,7 +21,7 @@ import type { SettingChange } from "../engine/apply.ts";
 import type { Advice } from "../../../api/v1alpha1/advice.ts";
 import { canonicalJSON } from "../../../common/canonical-json.ts";
 import type { StateProblem } from "../engine/state-error.ts";
-import { conflicting, describeConflict, type OtherWriter } from "../engine/other-writers.ts";
+import { conflicting, describeConflict, type OtherWriter } from "../engine/writer-conflicts.ts";
 
 type ConditionInput = AnyConditionInput<NodeConditionTypeName, NodeConditionReasonName>;
 

@@ -1,11 +1,12 @@
 import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { OtherWriter as Writer, type OtherWriterName } from "../../../api/v1alpha1/reasons.ts";
 import { ownedByCNI, type CNIConfig } from "../facts/cni.ts";
-import type { WriterFacts } from "../facts/other-writers.ts";
+import type { ConfiguredWrite } from "../facts/config-lines.ts";
+import type { WriterFacts } from "../facts/writing-programs.ts";
 import type { KubeProxyWrites } from "../facts/kube-proxy.ts";
 import { targetKey, targetTraits } from "../host/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
-import { configuredWriter, type ConfiguredWriter } from "./configured-writers.ts";
+import { matchConfiguredLine } from "./config-line-match.ts";
 
 /** Another program that writes a setting NetTune manages, and what it writes there. */
 export interface OtherWriter {
@@ -24,6 +25,16 @@ export interface OtherWriter {
   fights: boolean;
   /** The change that ends the tug of war. */
   fix: string;
+}
+
+/** A program that writes what its configuration files say: TuneD, NetworkManager, udev. */
+export interface ConfiguredWriter {
+  kind: OtherWriterName;
+  /** Who, for people: "TuneD (pid 77, profile openshift-node)". */
+  writer: string;
+  /** When it writes: "at its start", "when the NIC appears". */
+  when: string;
+  writes: ConfiguredWrite[];
 }
 
 const netfilterPrefix = "/proc/sys/net/netfilter/";
@@ -75,6 +86,30 @@ function configuredWriters(facts: WriterFacts): ConfiguredWriter[] {
       writes: linkFiles.writes,
     });
   return programs;
+}
+
+/** The program as the other writer of a planned setting, when a line of its configuration writes it. */
+function configuredWriter(
+  setting: PlannedSetting,
+  program: ConfiguredWriter,
+): OtherWriter | undefined {
+  const match = setting.target
+    ? matchConfiguredLine(program.writes, setting.target, setting.desired)
+    : undefined;
+  if (!match) return undefined;
+  const { kind, writer, when } = program;
+  const { fights, fix } = match;
+  const value = match.value === undefined ? {} : { value: match.value };
+  return {
+    setting: setting.name,
+    kind,
+    writer,
+    when,
+    ...value,
+    desired: setting.desired,
+    fights,
+    fix,
+  };
 }
 
 function kubeProxyWriter(

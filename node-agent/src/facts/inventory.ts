@@ -4,9 +4,9 @@ import type {
   HostInventory,
   InterfaceInventory,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
-import type { InterfaceFacts, NodeFacts } from "../facts/gather.ts";
-import { readConntrackCounters } from "../facts/host-counters.ts";
-import { readIRQAffinities } from "../facts/irq-affinity.ts";
+import type { InterfaceFacts, NodeFacts } from "./gather.ts";
+import { readConntrackCounters } from "./host-counters.ts";
+import { readIRQAffinities } from "./irq-affinity.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readResolvOptions, resolvConfManager } from "../host/resolv-conf.ts";
 

@@ -1,49 +1,37 @@
-import type { OtherWriterName } from "../../../api/v1alpha1/reasons.ts";
 import {
   describeOrigin,
   glob,
   matchesDevices,
   type ConfiguredWrite,
-} from "../facts/configured-writes.ts";
+} from "../facts/config-lines.ts";
 import { canonicalFeature } from "../host/ethtool-parse.ts";
 import { targetKey, type Target } from "../host/targets.ts";
-import type { PlannedSetting } from "../tuners/types.ts";
-import type { OtherWriter } from "./other-writers.ts";
 
-/** A program that writes what its configuration files say: TuneD, NetworkManager, udev. */
-export interface ConfiguredWriter {
-  kind: OtherWriterName;
-  /** Who, for people: "TuneD (pid 77, profile openshift-node)". */
-  writer: string;
-  /** When it writes: "at its start", "when the NIC appears". */
-  when: string;
-  writes: ConfiguredWrite[];
+/** The line of a program's configuration that writes a target, and what it means for NetTune. */
+export interface ConfiguredLineMatch {
+  /** What it writes, with TuneD's modifier; undefined when computed at the program's start. */
+  value?: string;
+  fights: boolean;
+  fix: string;
 }
 
 /**
- * The program as the other writer of a planned setting: the last line of its
- * configuration that writes the setting's target (later lines win, as in
- * TuneD's merge). It fights NetTune when the value differs, when TuneD's ">"
- * (raise only) or "<" (lower only) would move NetTune's value, or when the
- * value is computed at the program's start and cannot be known here.
+ * The last line of a program's configuration that writes the target (later
+ * lines win, as in TuneD's merge). It fights NetTune when the value differs,
+ * when TuneD's ">" (raise only) or "<" (lower only) would move NetTune's value,
+ * or when the value is computed at the program's start and cannot be known here.
  */
-export function configuredWriter(
-  setting: PlannedSetting,
-  program: ConfiguredWriter,
-): OtherWriter | undefined {
-  const target = setting.target;
-  if (!target) return undefined;
-  const write = program.writes.findLast((w) => writes(w, target));
+export function matchConfiguredLine(
+  writes: ConfiguredWrite[],
+  target: Target,
+  desired: string,
+): ConfiguredLineMatch | undefined {
+  const write = writes.findLast((w) => writesTarget(w, target));
   if (!write) return undefined;
   const value = write.value === undefined ? undefined : `${write.modifier ?? ""}${write.value}`;
   return {
-    setting: setting.name,
-    kind: program.kind,
-    writer: program.writer,
-    when: program.when,
     ...(value === undefined ? {} : { value }),
-    desired: setting.desired,
-    fights: fights(write, setting.desired),
+    fights: fights(write, desired),
     fix:
       write.target.kind === "irqs"
         ? `leave IRQ affinity to it, or remove ${describeOrigin(write.origin)}`
@@ -52,7 +40,7 @@ export function configuredWriter(
 }
 
 /** Whether a configuration line writes this target. */
-function writes(write: ConfiguredWrite, target: Target): boolean {
+function writesTarget(write: ConfiguredWrite, target: Target): boolean {
   const own = write.target;
   switch (own.kind) {
     case "file":

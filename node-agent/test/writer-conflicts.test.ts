@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { conflicting, describeConflict, otherWriters } from "../src/engine/other-writers.ts";
+import { conflicting, describeConflict, otherWriters } from "../src/engine/writer-conflicts.ts";
 import type { PlannedSetting } from "../src/tuners/types.ts";
 
 const irq: PlannedSetting = {
