@@ -159,12 +159,12 @@ export default tseslint.config(
   {
     // @kubernetes/client-node types its models as classes, but the API takes plain JSON.
     files: [
-      "operator/src/kube.ts",
-      "operator/src/writes.ts",
+      "operator/src/cluster/kube.ts",
+      "operator/src/cluster/writes.ts",
       "operator/src/leader.ts",
       "operator/src/controller.ts",
       "operator/src/webhook/cert-keeper.ts",
-      "operator/src/projections.ts",
+      "operator/src/cluster/projections.ts",
       "operator/test/projections.test.ts",
       "operator/test/change-filter.test.ts",
     ],

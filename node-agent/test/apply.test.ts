@@ -10,7 +10,7 @@ import { OriginalsStore } from "../src/engine/originals.ts";
 import { absenceRules, classifyRefusal, notPresent, refusalRules } from "../src/engine/outcomes.ts";
 import { revertEntries } from "../src/engine/revert.ts";
 import { WriteError } from "../src/host/actuator.ts";
-import { targetKey, type Target } from "../src/host/targets.ts";
+import { targetKey, type Target } from "../src/model/targets.ts";
 import type { PlannedSetting } from "../src/tuners/types.ts";
 
 /** A host in memory: values by target, refusals by target, and targets that ignore writes. */

@@ -21,7 +21,7 @@ import {
   withOptions,
   writeResolvOptions,
 } from "../src/host/resolv-conf.ts";
-import { targetKey, type Target } from "../src/host/targets.ts";
+import { targetKey, type Target } from "../src/model/targets.ts";
 
 describe("/proc/net/stat/nf_conntrack", () => {
   it.each([

@@ -13,7 +13,7 @@ import { buildSimulatedHost } from "../../test/harness/simulated-host.ts";
 import { enact } from "../src/engine/enact.ts";
 import type { CommandRunner } from "../src/host/commands.ts";
 import { hostPathsUnder } from "../src/host/paths.ts";
-import type { Target } from "../src/host/targets.ts";
+import type { Target } from "../src/model/targets.ts";
 import { SettingReason } from "../../api/v1alpha1/reasons.ts";
 
 const execFileAsync = promisify(execFile);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OriginalsStore, StateError } from "../src/engine/originals.ts";
-import type { Target } from "../src/host/targets.ts";
+import type { Target } from "../src/model/targets.ts";
 
 const somaxconn: Target = { kind: "proc", path: "sys/net/core/somaxconn" };
 let runDir: string;

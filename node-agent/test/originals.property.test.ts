@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { applySettings, type TargetIO } from "../src/engine/apply.ts";
 import { OriginalsStore, StateError } from "../src/engine/originals.ts";
 import { revertEntries } from "../src/engine/revert.ts";
-import { targetKey, type Target } from "../src/host/targets.ts";
+import { targetKey, type Target } from "../src/model/targets.ts";
 
 const targets: Target[] = ["somaxconn", "netdev_max_backlog", "netdev_budget", "rmem_max"].map(
   (name) => ({ kind: "proc", path: `sys/net/core/${name}` }),

@@ -15,7 +15,7 @@ import { planRings } from "../src/tuners/rings.ts";
 import { flowCountPerQueue } from "../src/tuners/rps.ts";
 import { spread } from "../src/tuners/xps.ts";
 import { parsePresetAndCurrent, parseFeatures } from "../src/host/ethtool-parse.ts";
-import { checkTarget, RefusedTargetError, type Target } from "../src/host/targets.ts";
+import { checkTarget, RefusedTargetError, type Target } from "../src/model/targets.ts";
 
 const cpus = buildTopology({
   online: "0-7",

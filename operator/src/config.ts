@@ -2,7 +2,7 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { FlagError, integerFlag, portFlag } from "../../common/flags.ts";
-import type { AgentSettings } from "./daemonset.ts";
+import type { AgentSettings } from "./agents/daemonset.ts";
 import type { WebhookEndpoint } from "./webhook/registration.ts";
 
 export interface OperatorConfig {

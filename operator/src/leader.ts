@@ -5,7 +5,7 @@ import {
   type V1Lease,
 } from "@kubernetes/client-node";
 import type { Logger } from "../../common/logger.ts";
-import { isConflict, type APICalls } from "./api-calls.ts";
+import { isConflict, type APICalls } from "./cluster/api-calls.ts";
 
 export interface LeaseSettings {
   namespace: string;

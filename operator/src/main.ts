@@ -5,16 +5,16 @@ import { startHealthServer } from "../../common/health-server.ts";
 import { jsonLogger } from "../../common/logger.ts";
 import { Controller } from "./controller.ts";
 import { configFrom } from "./config.ts";
-import { agentPodsReader, makeInformers, type Watched } from "./kube.ts";
-import { operatorWrites } from "./writes.ts";
-import { APICalls } from "./api-calls.ts";
-import { keepRunning } from "./informers-running.ts";
+import { agentPodsReader, makeInformers, type Watched } from "./cluster/kube.ts";
+import { operatorWrites } from "./cluster/writes.ts";
+import { APICalls } from "./cluster/api-calls.ts";
+import { keepRunning } from "./cluster/informers-running.ts";
 import { LeaderElector } from "./leader.ts";
 import { OperatorMetrics } from "./metrics.ts";
-import { PooledKubeConfig } from "./pooled-kube-config.ts";
+import { PooledKubeConfig } from "./cluster/pooled-kube-config.ts";
 import { startDNSWebhook } from "./webhook/run.ts";
 import { podDNSTunings } from "./webhook/registration.ts";
-import { fencedWrites } from "./write-fence.ts";
+import { fencedWrites } from "./cluster/write-fence.ts";
 import { onStopSignal, runMain } from "../../common/process.ts";
 
 async function main(): Promise<void> {

@@ -7,8 +7,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { storageVersion } from "../../api/v1alpha1/identity.ts";
 import { runMain } from "../../common/process.ts";
-import { migrationClient } from "./migration-client.ts";
-import { MigrationRefused, migrateStorage } from "./storage-migration.ts";
+import { migrationClient } from "./hooks/migration-client.ts";
+import { MigrationRefused, migrateStorage } from "./hooks/storage-migration.ts";
 
 async function main(): Promise<void> {
   const config = new KubeConfig();

@@ -24,3 +24,19 @@ export function workOf(key: WorkKey): Work {
   if (key.startsWith("tuning/")) return { kind: "tuning", name: key.slice("tuning/".length) };
   return { kind: key as "daemonset" | "dns-webhook" | "next-in-line" };
 }
+
+/**
+ * Work a reconcile makes due, returned to the controller, which alone queues
+ * it: now, after the delay that folds a burst of node reports into one status
+ * write ("coalesced"), or after a delay of its own.
+ */
+export interface Requeue {
+  key: WorkKey;
+  due: "now" | "coalesced" | { afterMs: number };
+}
+
+export const requeue = {
+  now: (key: WorkKey): Requeue => ({ key, due: "now" }),
+  coalesced: (key: WorkKey): Requeue => ({ key, due: "coalesced" }),
+  after: (key: WorkKey, afterMs: number): Requeue => ({ key, due: { afterMs } }),
+};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Remedy, Symptom, type Advice } from "../../api/v1alpha1/advice.ts";
-import { adviceSummary } from "../src/advice-summary.ts";
+import { adviceSummary } from "../src/status/advice-summary.ts";
 
 const advice = (symptom: Advice["symptom"], setting?: Advice["remedy"]): Advice => ({
   symptom,

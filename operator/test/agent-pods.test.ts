@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { agentProblemFor, podsThatCannotStart, type AgentPodState } from "../src/agent-pods.ts";
+import {
+  agentProblemFor,
+  podsThatCannotStart,
+  type AgentPodState,
+} from "../src/agents/agent-pods.ts";
 
 const pod = (node: string, reason?: string, message?: string): AgentPodState => ({
   metadata: { name: `nettune-agent-${node}` },

@@ -1,6 +1,6 @@
 import { ApiException } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { APICallError, APICalls, isConflict, statusOf } from "../src/api-calls.ts";
+import { APICallError, APICalls, isConflict, statusOf } from "../src/cluster/api-calls.ts";
 
 const failing = (status: number) => (): Promise<string> =>
   Promise.reject(new ApiException(status, `HTTP ${status}`, {}, {}));

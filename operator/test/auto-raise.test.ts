@@ -3,9 +3,9 @@ import { Remedy, Symptom, type Advice, type RemedyName } from "../../api/v1alpha
 import type { AutoRaise } from "../../api/v1alpha1/auto-tune.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
-import { decideAutoRaises, stepChecks, type AutoRaiseInput } from "../src/auto-raise.ts";
-import { autoRaiseSummary } from "../src/auto-raise-summary.ts";
-import { mergeForNode } from "../src/merge.ts";
+import { decideAutoRaises, stepChecks, type AutoRaiseInput } from "../src/rollout/auto-raise.ts";
+import { autoRaiseSummary } from "../src/status/auto-raise-summary.ts";
+import { mergeForNode } from "../src/rollout/merge.ts";
 
 const now = new Date("2026-12-07T10:00:00Z");
 const minutesAgo = (m: number): string =>

@@ -1,6 +1,6 @@
 import { ApiException, type CoreV1Api, type V1Secret } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { APICalls } from "../src/api-calls.ts";
+import { APICalls } from "../src/cluster/api-calls.ts";
 import { CertKeeper } from "../src/webhook/cert-keeper.ts";
 import type { Logger } from "../../common/logger.ts";
 

@@ -1,7 +1,7 @@
 import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { ChangeFilter, nodeFingerprint, tuningFingerprint } from "../src/change-filter.ts";
-import type { Tuning } from "../src/cluster-view.ts";
+import { ChangeFilter, nodeFingerprint, tuningFingerprint } from "../src/cluster/change-filter.ts";
+import type { Tuning } from "../src/cluster/cluster-view.ts";
 
 const tuning = (mod: (t: Tuning) => void = () => undefined): Tuning => {
   const t = {

@@ -2,8 +2,8 @@
 // informer shows them, judged by resourceVersion equality alone (they are opaque).
 import { describe, expect, it } from "vitest";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
-import { ClusterView, type NodeTuning } from "../src/cluster-view.ts";
-import type { Informers } from "../src/kube.ts";
+import { ClusterView, type NodeTuning } from "../src/cluster/cluster-view.ts";
+import type { Informers } from "../src/cluster/kube.ts";
 
 const gen = {
   nodeTuning(name: string, resourceVersion: string, generation: number): NodeTuning {

@@ -3,11 +3,11 @@ import type { LabelSelector } from "../../api/v1alpha1/meta.ts";
 import type { NetworkTuning, NetworkTuningSpec } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { selectorProblems } from "../../api/helpers/label-selector.ts";
-import { unusable } from "../src/cluster-view.ts";
-import { agentAffinity } from "../src/daemonset.ts";
-import { mergeForNode } from "../src/merge.ts";
-import { progressOf, RolloutLedger, type NodeView } from "../src/rollout.ts";
-import { tuningStatus } from "../src/status.ts";
+import { unusable } from "../src/cluster/cluster-view.ts";
+import { agentAffinity } from "../src/agents/daemonset.ts";
+import { mergeForNode } from "../src/rollout/merge.ts";
+import { progressOf, RolloutLedger, type NodeView } from "../src/rollout/rollout.ts";
+import { tuningStatus } from "../src/status/status.ts";
 
 function tuning(name: string, spec: Partial<NetworkTuningSpec>, generation = 1): NetworkTuning {
   return {

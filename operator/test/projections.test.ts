@@ -1,8 +1,8 @@
 import type { KubernetesListObject, V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import type { NodeTuning } from "../src/cluster-view.ts";
-import { listAll, type ListPage } from "../src/kube.ts";
-import { projectNode, projectNodeTuning, projectObject } from "../src/projections.ts";
+import type { NodeTuning } from "../src/cluster/cluster-view.ts";
+import { listAll, type ListPage } from "../src/cluster/kube.ts";
+import { projectNode, projectNodeTuning, projectObject } from "../src/cluster/projections.ts";
 
 const managedFields = [{ manager: "kubelet", operation: "Update", fieldsV1: { "f:status": {} } }];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { holdsRendered } from "../src/rendered-content.ts";
+import { holdsRendered } from "../src/cluster/rendered-content.ts";
 
 describe("whether a stored object holds what was rendered", () => {
   const rendered = {

@@ -6,8 +6,8 @@ import { ApiException } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { NetworkTuning, NetworkTuningSpec } from "../../api/v1alpha1/network-tuning.ts";
-import { agentDaemonSet, type AgentSettings } from "../src/daemonset.ts";
-import { applyByHash } from "../src/writes.ts";
+import { agentDaemonSet, type AgentSettings } from "../src/agents/daemonset.ts";
+import { applyByHash } from "../src/cluster/writes.ts";
 import { webhookConfiguration } from "../src/webhook/registration.ts";
 
 const golden = path.join(import.meta.dirname, "golden");

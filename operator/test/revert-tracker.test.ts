@@ -6,7 +6,7 @@ import {
   revertedMessage,
   revertFailedMessage,
   revertingMessage,
-} from "../src/revert-tracker.ts";
+} from "../src/status/revert-tracker.ts";
 
 const deleted: Tuning = {
   apiVersion: "nettune.io/v1alpha1",

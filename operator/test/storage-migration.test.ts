@@ -4,7 +4,7 @@ import {
   migrateStorage,
   type MigrationClient,
   type StoredObject,
-} from "../src/storage-migration.ts";
+} from "../src/hooks/storage-migration.ts";
 
 class HTTPError extends Error {
   readonly status: number;

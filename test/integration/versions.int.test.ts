@@ -10,8 +10,8 @@ import { stringify } from "yaml";
 import { hasFieldPath } from "../../api/helpers/field-path.ts";
 import { kindSchemas, laterFields, type KindPlural } from "../../api/v1alpha1/schemas.generated.ts";
 import type { JSONSchemaProps } from "../../api/generate/schema.ts";
-import { migrationClient } from "../../operator/src/migration-client.ts";
-import { MigrationRefused, migrateStorage } from "../../operator/src/storage-migration.ts";
+import { migrationClient } from "../../operator/src/hooks/migration-client.ts";
+import { MigrationRefused, migrateStorage } from "../../operator/src/hooks/storage-migration.ts";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane.ts";
 import { kubectl } from "../harness/kubectl.ts";
 import {

@@ -4,7 +4,7 @@ import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { sameValue, WriteError, type Actuator } from "../host/actuator.ts";
 import { HostDataError } from "../host/host-read.ts";
-import { targetKey, targetTraits, type Target } from "../host/targets.ts";
+import { targetKey, targetTraits, type Target } from "../model/targets.ts";
 import { notEffective } from "./irq-effective.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import type { OriginalsStore } from "./originals.ts";

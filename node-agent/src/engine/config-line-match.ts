@@ -5,7 +5,7 @@ import {
   type ConfiguredWrite,
 } from "../facts/config-lines.ts";
 import { canonicalFeature } from "../host/ethtool-parse.ts";
-import { targetKey, type Target } from "../host/targets.ts";
+import { targetKey, type Target } from "../model/targets.ts";
 
 /** The line of a program's configuration that writes a target, and what it means for NetTune. */
 export interface ConfiguredLineMatch {

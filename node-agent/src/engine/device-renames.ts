@@ -1,5 +1,5 @@
 import type { DeviceIdentity } from "../facts/device-identity.ts";
-import { targetKey, type Target } from "../host/targets.ts";
+import { targetKey, type Target } from "../model/targets.ts";
 import type { OriginalEntry } from "./originals-file.ts";
 
 /** An original recorded under one interface name, found again under another. */

@@ -9,7 +9,7 @@ import type { CommandRunner } from "../host/commands.ts";
 import { agentEthtool, type Ethtool } from "../host/ethtool.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readBootId } from "../facts/read.ts";
-import { targetKey } from "../host/targets.ts";
+import { targetKey } from "../model/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import { applySettings, type ApplyDeps, type SettingChange } from "./apply.ts";
 import { revertEntries } from "./revert.ts";

@@ -1,5 +1,5 @@
 import type { EthtoolQuery, InterfaceFacts, NodeFacts } from "../facts/gather.ts";
-import { checkTarget, RefusedTargetError } from "../host/targets.ts";
+import { checkTarget, RefusedTargetError } from "../model/targets.ts";
 import { SettingReason, type SettingReasonName } from "../../../api/v1alpha1/reasons.ts";
 import { verdict, type PlannedSetting } from "../tuners/types.ts";
 

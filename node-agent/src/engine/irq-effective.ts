@@ -2,7 +2,7 @@ import { parseCPUList } from "../../../api/helpers/cpu-list.ts";
 import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { HostDataError } from "../host/host-read.ts";
-import type { Target } from "../host/targets.ts";
+import type { Target } from "../model/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import type { Actuator } from "../host/actuator.ts";
 

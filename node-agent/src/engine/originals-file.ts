@@ -3,7 +3,7 @@
 // here touches the host; the store (originals.ts) reads and writes the files.
 import { createHash } from "node:crypto";
 import type { DeviceIdentity } from "../facts/device-identity.ts";
-import { checkTarget, targetKey, type Target } from "../host/targets.ts";
+import { checkTarget, targetKey, type Target } from "../model/targets.ts";
 
 export interface OriginalEntry {
   key: string;

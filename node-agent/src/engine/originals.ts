@@ -3,7 +3,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { HostDataError, readHostFile } from "../host/host-read.ts";
 import { replaceFile, syncDirectory } from "../host/host-write.ts";
-import { targetKey, type Target } from "../host/targets.ts";
+import { targetKey, type Target } from "../model/targets.ts";
 import { StateError, type StateProblem } from "./state-error.ts";
 import type { DeviceIdentity } from "../facts/device-identity.ts";
 import { followRenames, type DeviceRename } from "./device-renames.ts";

@@ -5,7 +5,7 @@ import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import type { WriteError } from "../host/actuator.ts";
 import type { HostDataError } from "../host/host-read.ts";
-import { targetKey, targetTraits, type Target, type TargetTraits } from "../host/targets.ts";
+import { targetKey, targetTraits, type Target, type TargetTraits } from "../model/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 
 export type Outcome = Pick<SettingResult, "state" | "reason" | "message">;

@@ -3,7 +3,7 @@ import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { CPUListError } from "../../../api/helpers/cpu-list.ts";
 import { sameValue, WriteError } from "../host/actuator.ts";
 import { HostDataError } from "../host/host-read.ts";
-import { RefusedTargetError } from "../host/targets.ts";
+import { RefusedTargetError } from "../model/targets.ts";
 import type { ApplyDeps } from "./apply.ts";
 import type { OriginalEntry } from "./originals.ts";
 import { display, unreadable } from "./outcomes.ts";

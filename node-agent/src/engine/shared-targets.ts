@@ -1,5 +1,5 @@
 import { sameValue } from "../host/actuator.ts";
-import { targetKey } from "../host/targets.ts";
+import { targetKey } from "../model/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 
 /** Settings of one spec that would write different values to one kernel file. */

@@ -4,7 +4,7 @@ import { ownedByCNI, type CNIConfig } from "../facts/cni.ts";
 import type { ConfiguredWrite } from "../facts/config-lines.ts";
 import type { WriterFacts } from "../facts/writing-programs.ts";
 import type { KubeProxyWrites } from "../facts/kube-proxy.ts";
-import { targetKey, targetTraits } from "../host/targets.ts";
+import { targetKey, targetTraits } from "../model/targets.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
 import { matchConfiguredLine } from "./config-line-match.ts";
 

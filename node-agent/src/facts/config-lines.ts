@@ -1,4 +1,4 @@
-import type { EthtoolGroup } from "../host/targets.ts";
+import type { EthtoolGroup } from "../model/targets.ts";
 
 /** What a line of another program's configuration writes. */
 export type WriteTarget =

@@ -7,7 +7,7 @@ import type { Ethtool } from "../host/ethtool.ts";
 import { HostDataError } from "../host/host-read.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readQueueCounts, type QueueCounts } from "../host/queue-counts.ts";
-import { isAddressableInterface } from "../host/targets.ts";
+import { isAddressableInterface } from "../model/targets.ts";
 import { queueIRQs, type QueueIRQ } from "./interrupts.ts";
 import { driverFromSysfs } from "./node-layout.ts";
 import { pciFunction } from "./pci.ts";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { compareCodeUnits } from "../../../common/order.ts";
-import type { EthtoolGroup } from "../host/targets.ts";
+import type { EthtoolGroup } from "../model/targets.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { listHostDir, readHostFile } from "../host/host-read.ts";
 import type { ConfiguredWrite } from "./config-lines.ts";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { EthtoolGroup } from "../host/targets.ts";
+import type { EthtoolGroup } from "../model/targets.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readHostFile } from "../host/host-read.ts";
 import { parseIni, type IniFile } from "./ini.ts";

@@ -7,7 +7,13 @@ import { WriteError, writeKernelFile } from "./host-write.ts";
 import { bannedIRQsOf, formatBannedIRQs, runningIRQBalance } from "./irqbalance-socket.ts";
 import type { HostPaths } from "./paths.ts";
 import { readResolvOptions, writeResolvOptions } from "./resolv-conf.ts";
-import { checkTarget, targetKey, targetTraits, type EthtoolGroup, type Target } from "./targets.ts";
+import {
+  checkTarget,
+  targetKey,
+  targetTraits,
+  type EthtoolGroup,
+  type Target,
+} from "../model/targets.ts";
 
 export { WriteError };
 

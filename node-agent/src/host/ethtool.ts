@@ -14,7 +14,7 @@ import {
 import { channelsAfterSet, featuresAfterSet } from "./ethtool-proof.ts";
 import type { HostPaths } from "./paths.ts";
 import { sysfsQueueCounts, type QueueCounts } from "./queue-counts.ts";
-import type { EthtoolGroup } from "./targets.ts";
+import type { EthtoolGroup } from "../model/targets.ts";
 
 // What a set can change: channel counts also reshape the RSS table.
 const affectedQueries: Record<EthtoolGroup, readonly string[]> = {

@@ -1,7 +1,7 @@
 import type { ResolvedCPUs } from "./cpu-sets.ts";
 import type { CPUTopology } from "../facts/cpu-topology.ts";
 import type { InterfaceFacts } from "../facts/gather.ts";
-import type { Target } from "../host/targets.ts";
+import type { Target } from "../model/targets.ts";
 import type { SettingReasonName } from "../../../api/v1alpha1/reasons.ts";
 
 /** Invalid stops the whole plan before any write; Failed fails this setting alone. */

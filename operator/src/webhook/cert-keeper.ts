@@ -3,7 +3,7 @@
 // webhook configuration. Replicas race safely: writes are guarded by
 // resourceVersion, and the loser adopts what the winner wrote.
 import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
-import { isConflict, type APICalls } from "../api-calls.ts";
+import { isConflict, type APICalls } from "../cluster/api-calls.ts";
 import type { Logger } from "../../../common/logger.ts";
 import { nextPKI, type RenewPolicy, type WebhookPKI } from "./certificates.ts";
 

@@ -2,7 +2,7 @@
 // namespace and pod selectors match, in precedence order, each adding the
 // options not yet there. Pure: the pod, its namespace's labels, the tunings.
 import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
-import { selectorMatches } from "../selector.ts";
+import { selectorMatches } from "../cluster/selector.ts";
 import {
   planPodDNS,
   podDNSPatch,

@@ -2,7 +2,7 @@ import { dnsWebhookName } from "../../../api/v1alpha1/identity.ts";
 // The MutatingWebhookConfiguration for dns.pods: one webhook per tuning,
 // scoped by that tuning's selectors, in precedence order.
 import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
-import { byPrecedence } from "../merge.ts";
+import { byPrecedence } from "../rollout/merge.ts";
 import { optOutAnnotation } from "./pod-dns.ts";
 
 export const webhookConfigurationName = "nettune-dns";

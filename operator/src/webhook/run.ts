@@ -7,7 +7,7 @@ import type { WebhookSettings } from "../config.ts";
 import type { OperatorMetrics } from "../metrics.ts";
 import { expiresAt, type WebhookPKI } from "./certificates.ts";
 import { CertKeeper } from "./cert-keeper.ts";
-import type { APICalls } from "../api-calls.ts";
+import type { APICalls } from "../cluster/api-calls.ts";
 import { startWebhookServer, type WebhookDeps } from "./server.ts";
 import { podDNSTunings } from "./registration.ts";
 import { TuningReason, type TuningReasonName } from "../../../api/v1alpha1/reasons.ts";

@@ -5,7 +5,7 @@
 // is. An unchanged update re-encodes an object: its bytes in etcd differ (the
 // stored apiVersion), so the write is stored, as kube-storage-version-migrator
 // does. Then storedVersions can say the storage version alone.
-import { group, Plural, storageVersion, type PluralName } from "../../api/v1alpha1/identity.ts";
+import { group, Plural, storageVersion, type PluralName } from "../../../api/v1alpha1/identity.ts";
 
 /** What the migration needs from the API server; each call throws on a non-2xx answer. */
 export interface MigrationClient {

@@ -6,8 +6,8 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from "@kubernetes/client-node";
-import { group, storageVersion } from "../../api/v1alpha1/identity.ts";
-import { statusOf } from "./api-calls.ts";
+import { group, storageVersion } from "../../../api/v1alpha1/identity.ts";
+import { statusOf } from "../cluster/api-calls.ts";
 import type { MigrationClient, StoredObject } from "./storage-migration.ts";
 
 const pageSize = 500;

@@ -1,9 +1,12 @@
-import type { Condition } from "../../api/v1alpha1/meta.ts";
-import type { Tuning } from "./cluster-view.ts";
-import type {} from "./kube.ts";
-import type { OperatorWrites } from "./writes.ts";
-import type { Conflict } from "./merge.ts";
-import { TuningConditionType as Type, TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
+import type { Condition } from "../../../api/v1alpha1/meta.ts";
+import type { Tuning } from "../cluster/cluster-view.ts";
+import type {} from "../cluster/kube.ts";
+import type { OperatorWrites } from "../cluster/writes.ts";
+import type { Conflict } from "../rollout/merge.ts";
+import {
+  TuningConditionType as Type,
+  TuningReason as Reason,
+} from "../../../api/v1alpha1/reasons.ts";
 import { conditionStatus, conflictMessage } from "./status.ts";
 
 /** Events on a tuning's transitions: Applied, Failed, RolloutHalted, a new Conflict. */

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { Backoff } from "../../common/backoff.ts";
-import type { Logger } from "../../common/logger.ts";
+import { Backoff } from "../../../common/backoff.ts";
+import type { Logger } from "../../../common/logger.ts";
 import type { Watched } from "./kube.ts";
 
 /**

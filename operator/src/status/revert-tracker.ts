@@ -1,8 +1,8 @@
-import { Annotation } from "../../api/v1alpha1/identity.ts";
-import type { NetworkTuning as Tuning } from "../../api/v1alpha1/network-tuning.ts";
-import { findCondition } from "../../api/v1alpha1/contract.ts";
-import type { NodeNetworkTuning as NodeTuning } from "../../api/v1alpha1/node-network-tuning.ts";
-import { NodeConditionReason, NodeConditionType } from "../../api/v1alpha1/reasons.ts";
+import { Annotation } from "../../../api/v1alpha1/identity.ts";
+import type { NetworkTuning as Tuning } from "../../../api/v1alpha1/network-tuning.ts";
+import { findCondition } from "../../../api/v1alpha1/contract.ts";
+import type { NodeNetworkTuning as NodeTuning } from "../../../api/v1alpha1/node-network-tuning.ts";
+import { NodeConditionReason, NodeConditionType } from "../../../api/v1alpha1/reasons.ts";
 
 /** Where a deleted tuning's revert stands, node by node. */
 export interface RevertProgress {

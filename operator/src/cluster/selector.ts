@@ -1,4 +1,4 @@
-import type { LabelSelector } from "../../api/v1alpha1/meta.ts";
+import type { LabelSelector } from "../../../api/v1alpha1/meta.ts";
 
 /** Whether labels satisfy a label selector; an empty or absent selector matches everything. */
 export function selectorMatches(

@@ -1,18 +1,20 @@
-import { apiVersion } from "../../api/v1alpha1/identity.ts";
-import { degradedMessage, isTrue } from "../../api/v1alpha1/contract.ts";
+import { apiVersion } from "../../../api/v1alpha1/identity.ts";
+import { degradedMessage, isTrue } from "../../../api/v1alpha1/contract.ts";
 import type { KubernetesObject, V1Node } from "@kubernetes/client-node";
-import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
+import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
 import type {
   NodeNetworkTuning,
   NodeNetworkTuningSpec,
-} from "../../api/v1alpha1/node-network-tuning.ts";
+} from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { Informers } from "./kube.ts";
-import type { NodeView } from "./rollout.ts";
-import { selectorProblems } from "../../api/helpers/label-selector.ts";
+import type { NodeView } from "../rollout/rollout.ts";
+import { selectorProblems } from "../../../api/helpers/label-selector.ts";
 import { selectorMatches } from "./selector.ts";
 import { projectNodeTuning } from "./projections.ts";
-import { canonicalJSON } from "../../common/canonical-json.ts";
-import { KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
+import { canonicalJSON } from "../../../common/canonical-json.ts";
+import { KubeletNodeCondition } from "../../../api/v1alpha1/reasons.ts";
+import { Findings } from "./findings.ts";
+import { RevertTracker } from "../status/revert-tracker.ts";
 
 export type Tuning = NetworkTuning & KubernetesObject;
 export type NodeTuning = NodeNetworkTuning & KubernetesObject;
@@ -20,7 +22,8 @@ export type NodeTuning = NodeNetworkTuning & KubernetesObject;
 /**
  * What the operator knows of the cluster: the informer caches, plus the
  * NodeNetworkTunings it is writing or has written and the caches have not
- * shown yet, so that no decision is made on a state older than its own writes.
+ * shown yet, so that no decision is made on a state older than its own writes;
+ * and what is derived from them that more than one reconciler reads.
  */
 export class ClusterView {
   private readonly informers: Informers;
@@ -28,6 +31,12 @@ export class ClusterView {
   private readonly written = new Map<string, WrittenTuning>();
   /** NodeNetworkTunings being written now, as they will read once written. */
   private readonly writing = new Map<string, NodeTuning>();
+  /** Matched node counts by tuning name and generation, between node and tuning events. */
+  private readonly matchedCounts = new Map<string, number>();
+  /** What the reconcilers found that tuning statuses tell. */
+  readonly findings = new Findings();
+  /** The nodes each deleted tuning touched, noted as its deletion arrives. */
+  readonly reverts = new RevertTracker();
 
   constructor(informers: Informers) {
     this.informers = informers;
@@ -71,6 +80,42 @@ export class ClusterView {
   matchedNodes(tuning: NetworkTuning, views: NodeView[]): NodeView[] {
     if (unusable(tuning)) return [];
     return views.filter((view) => selectorMatches(tuning.spec.nodeSelector, view.labels));
+  }
+
+  /** Every NodeNetworkTuning as this operator knows it, its own writes in flight included. */
+  allNodeTunings(): NodeTuning[] {
+    return this.informers.nodeTunings
+      .list()
+      .map((cached) => this.nodeTuning(cached.metadata.name ?? "") ?? cached);
+  }
+
+  /**
+   * Notes a deleted tuning's nodes as its deletion arrives, before any node
+   * merges without it. `first`: seen first already deleted (see RevertTracker).
+   */
+  rememberDeletion(tuning: Tuning, first: boolean): void {
+    if (tuning.metadata.deletionTimestamp)
+      this.reverts.remember(tuning, this.allNodeTunings(), first);
+  }
+
+  /** How many nodes a tuning's selector matches, counted once per tuning generation. */
+  matchedCount(tuning: Tuning): number {
+    const key = `${tuning.metadata.name ?? ""}/${String(tuning.metadata.generation ?? 0)}`;
+    let matched = this.matchedCounts.get(key);
+    if (matched === undefined) {
+      matched = this.informers.nodes
+        .list()
+        .filter((node) =>
+          selectorMatches(tuning.spec.nodeSelector, node.metadata?.labels ?? {}),
+        ).length;
+      this.matchedCounts.set(key, matched);
+    }
+    return matched;
+  }
+
+  /** Which nodes a tuning matches changes only with nodes and tunings. */
+  forgetMatches(): void {
+    this.matchedCounts.clear();
   }
 
   /** A write is under way: decisions see the object as it will be. */

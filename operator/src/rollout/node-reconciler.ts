@@ -1,8 +1,8 @@
-import { resolveMaxUnavailable } from "../../api/helpers/int-or-percent.ts";
+import { resolveMaxUnavailable } from "../../../api/helpers/int-or-percent.ts";
 import type {
   NodeNetworkTuning,
   NodeNetworkTuningSpec,
-} from "../../api/v1alpha1/node-network-tuning.ts";
+} from "../../../api/v1alpha1/node-network-tuning.ts";
 import {
   newNodeTuning,
   nodeView,
@@ -10,15 +10,15 @@ import {
   type ClusterView,
   type NodeTuning,
   type Tuning,
-} from "./cluster-view.ts";
-import type { Informers } from "./kube.ts";
-import type { OperatorWrites } from "./writes.ts";
-import { mergeForNode, type Conflict, type MergedNode } from "./merge.ts";
-import { MergeProblems } from "./merge-problems.ts";
-import { apiServerWords, statusOf } from "./api-calls.ts";
+} from "../cluster/cluster-view.ts";
+import type { Informers } from "../cluster/kube.ts";
+import type { OperatorWrites } from "../cluster/writes.ts";
+import { mergeForNode, type MergedNode } from "./merge.ts";
+import { apiServerWords, statusOf } from "../cluster/api-calls.ts";
 import { progressOf, RolloutLedger, type NodeView } from "./rollout.ts";
-import { selectorMatches } from "./selector.ts";
+import { selectorMatches } from "../cluster/selector.ts";
 import { decideAutoRaises } from "./auto-raise.ts";
+import { nodeKey, requeue, tuningKey, type Requeue } from "../work-keys.ts";
 
 interface NodeRelease {
   name: string;
@@ -27,102 +27,68 @@ interface NodeRelease {
   tunings: Tuning[];
 }
 
-/** When to look at a node again: an auto-tuning step waiting out its cool-down or a budget slot. */
-export interface NodeSync {
-  requeueAfterMs?: number;
-}
-
 // An auto-tuning step the budget holds back is looked at again after this long.
 const budgetRetryMs = 5000;
 
+export interface NodeReconcilerDeps {
+  informers: Informers;
+  writes: OperatorWrites;
+  view: ClusterView;
+  now: () => Date;
+}
+
 /**
  * Writes each node's merged NodeNetworkTuning when it changed, within the
- * rollout budgets of the tunings whose new generation it carries.
+ * rollout budgets of the tunings whose new generation it carries. What it
+ * finds on the way (conflicts, tunings that cannot reach the node) goes to the
+ * view's findings; the statuses it touches come back as requeues.
  */
-export class NodeReleaser {
+export class NodeReconciler {
   private readonly informers: Informers;
   private readonly writes: OperatorWrites;
   private readonly cluster: ClusterView;
-  private readonly onWritten: (tunings: Tuning[]) => void;
-  private readonly onConflicts: () => void;
-  private releasing: Promise<void> = Promise.resolve();
-  /**
-   * The conflicts found when each node's tunings were last merged. Tuning
-   * status reads them here: merging every matched node again for every status
-   * write cost time that grew with the fleet times the rollout's length.
-   */
-  private readonly conflictsByNode = new Map<string, Conflict[]>();
-  /** Tunings that match nodes they cannot reach, and why; tuning statuses read them. */
-  readonly mergeProblems: MergeProblems;
-  /** Matched node counts by tuning name and generation, between node and tuning events. */
-  private readonly matchedCounts = new Map<string, number>();
   private readonly now: () => Date;
+  private releasing: Promise<void> = Promise.resolve();
 
-  constructor(
-    informers: Informers,
-    writes: OperatorWrites,
-    cluster: ClusterView,
-    onWritten: (tunings: Tuning[]) => void,
-    onConflicts: () => void = () => undefined,
-    now: () => Date = () => new Date(),
-  ) {
-    this.now = now;
-    this.informers = informers;
-    this.writes = writes;
-    this.cluster = cluster;
-    this.onWritten = onWritten;
-    this.onConflicts = onConflicts;
-    this.mergeProblems = new MergeProblems(onConflicts);
+  constructor(deps: NodeReconcilerDeps) {
+    this.informers = deps.informers;
+    this.writes = deps.writes;
+    this.cluster = deps.view;
+    this.now = deps.now;
   }
 
-  /** The conflicts involving `tuning` on `nodes`, each once, as their last merges found them. */
-  conflictsAmong(nodes: string[], tuning: string): Conflict[] {
-    const seen = new Map<string, Conflict>();
-    for (const node of nodes)
-      for (const conflict of this.conflictsByNode.get(node) ?? [])
-        if (conflict.winner === tuning || conflict.loser === tuning)
-          seen.set(`${conflict.field}\u0000${conflict.winner}\u0000${conflict.loser}`, conflict);
-    return [...seen.values()];
-  }
-
-  /** Keeps a node's conflicts; tuning statuses are told when they change. */
-  private recordConflicts(node: string, conflicts: Conflict[] | undefined): void {
-    const before = this.conflictsByNode.get(node) ?? [];
-    const after = conflicts ?? [];
-    if (after.length === 0) this.conflictsByNode.delete(node);
-    else this.conflictsByNode.set(node, after);
-    if (JSON.stringify(before) !== JSON.stringify(after)) this.onConflicts();
-  }
-
-  /** Which nodes a tuning matches changes only with nodes and tunings. */
-  forgetMatches(): void {
-    this.matchedCounts.clear();
-  }
-
-  async sync(name: string): Promise<NodeSync> {
+  async sync(name: string): Promise<Requeue[]> {
     // Workers decide releases one at a time (two deciding at once could both spend the last
     // budget) and write in parallel: the decision records the write it is about to make.
     const previous = this.releasing;
     let done = (): void => undefined;
     this.releasing = new Promise((resolve) => (done = resolve));
     await previous;
-    let decision: { release?: NodeRelease; next: NodeSync };
+    let decision: NodeDecision;
     try {
       decision = this.decideNode(name);
     } finally {
       done();
     }
-    if (decision.release) await this.writeNode(decision.release);
-    return decision.next;
+    const { release, retryAfterMs } = decision;
+    const written = release ? await this.writeNode(release) : undefined;
+    const found = decision.found || (written?.found ?? false);
+    // Found problems and conflicts are told on every tuning; a write, on the tunings it carries.
+    const told = found ? this.cluster.tunings() : (written?.tunings ?? []);
+    return [
+      ...told.map((t) => requeue.coalesced(tuningKey(t.metadata.name ?? ""))),
+      ...(retryAfterMs === undefined ? [] : [requeue.after(nodeKey(name), retryAfterMs)]),
+    ];
   }
 
   /** The node's new NodeNetworkTuning, if it needs one and the budgets allow it now. */
-  private decideNode(name: string): { release?: NodeRelease; next: NodeSync } {
+  private decideNode(name: string): NodeDecision {
+    const findings = this.cluster.findings;
     const node = this.informers.nodes.get(name);
     if (!node) {
-      this.recordConflicts(name, undefined);
-      this.mergeProblems.forgetNode(name);
-      return { next: {} }; // its NodeNetworkTuning goes with it (owner reference)
+      const conflicts = findings.setConflicts(name, undefined);
+      // Its NodeNetworkTuning goes with it (owner reference).
+      return { found: findings.mergeProblems.forgetNode(name) || conflicts };
     }
     const current = this.cluster.nodeTuning(name);
     const view = nodeView(node, current);
@@ -130,32 +96,39 @@ export class NodeReleaser {
       .liveTunings()
       .filter((t) => selectorMatches(t.spec.nodeSelector, view.labels));
     const merged = mergeForNode(matching);
-    this.recordConflicts(name, merged.conflicts);
-    this.mergeProblems.setLeftOut(name, merged.leftOut);
-    const { spec, next } = this.withAutoRaises(view, matching, merged, current);
-    if (current ? sameSpec(current.spec, spec) : matching.length === 0) return { next };
+    const conflicts = findings.setConflicts(name, merged.conflicts);
+    const found = findings.mergeProblems.setLeftOut(name, merged.leftOut) || conflicts;
+    const { spec, retryAfterMs } = this.withAutoRaises(view, matching, merged, current);
+    const next = { found, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    if (current ? sameSpec(current.spec, spec) : matching.length === 0) return next;
     // Refused once, the same object would be refused again: it waits for a change.
-    if (this.mergeProblems.wasRefused(name, spec)) return { next };
-    if (!this.mayRelease(view, matching)) return { next };
+    if (findings.mergeProblems.wasRefused(name, spec)) return next;
+    if (!this.mayRelease(view, matching)) return next;
     const desired: NodeNetworkTuning = current ? { ...current, spec } : newNodeTuning(node, spec);
     const generation = (current?.metadata.generation ?? 0) + 1;
     const provisional = { ...desired, metadata: { ...desired.metadata, generation } };
     this.cluster.startWrite(name, provisional as NodeTuning);
-    return { release: { name, desired, exists: current !== undefined, tunings: matching }, next };
+    return {
+      ...next,
+      release: { name, desired, exists: current !== undefined, tunings: matching },
+    };
   }
 
-  private async writeNode({ name, desired, exists, tunings }: NodeRelease): Promise<void> {
+  /** Writes the node's object; whether that changed what the findings say. */
+  private async writeNode({ name, desired, exists, tunings }: NodeRelease): Promise<NodeWrite> {
+    const problems = this.cluster.findings.mergeProblems;
     let written: NodeNetworkTuning | undefined;
+    let found: boolean;
     try {
       written = exists
         ? await this.writes.replaceNodeTuning(desired)
         : await this.writes.createNodeTuning(desired);
-      this.mergeProblems.written(name);
+      found = problems.written(name);
     } catch (error) {
       // Invalid (a limit of the schema) or too large: retrying the same object cannot help.
       if (statusOf(error) !== 422 && statusOf(error) !== 413) throw error;
       const names = tunings.map((t) => t.metadata.name ?? "");
-      this.mergeProblems.refused(name, desired.spec, apiServerWords(error), names);
+      found = problems.refused(name, desired.spec, apiServerWords(error), names);
     } finally {
       this.cluster.endWrite(
         name,
@@ -163,7 +136,7 @@ export class NodeReleaser {
         exists ? desired.metadata.resourceVersion : undefined,
       );
     }
-    this.onWritten(tunings);
+    return { tunings, found };
   }
 
   /** New generations wait for their tunings' rollout budgets; removals (unmatch, deletion) do not. */
@@ -190,7 +163,7 @@ export class NodeReleaser {
     matching: Tuning[],
     merged: MergedNode,
     current: NodeTuning | undefined,
-  ): { spec: NodeNetworkTuningSpec; next: NodeSync } {
+  ): { spec: NodeNetworkTuningSpec; retryAfterMs?: number } {
     const auto = decideAutoRaises({
       spec: merged.spec,
       owners: merged.autoTuneOwners,
@@ -204,8 +177,8 @@ export class NodeReleaser {
     const allowed = auto.granted.length === 0 || this.mayStep(view, matching, sources);
     if (!allowed) waits.push(budgetRetryMs);
     const raised = allowed ? auto.raised : auto.raised.filter((r) => !auto.granted.includes(r));
-    const next = waits.length === 0 ? {} : { requeueAfterMs: Math.min(...waits) };
-    return { spec: raised.length > 0 ? { ...merged.spec, autoRaised: raised } : merged.spec, next };
+    const spec = raised.length > 0 ? { ...merged.spec, autoRaised: raised } : merged.spec;
+    return waits.length === 0 ? { spec } : { spec, retryAfterMs: Math.min(...waits) };
   }
 
   /**
@@ -226,27 +199,32 @@ export class NodeReleaser {
   }
 
   /**
-   * The nodes first in line for a slot of a budget-limited tuning: enqueued when
+   * The nodes first in line for a slot of a budget-limited tuning: looked for when
    * a node reports, since that may free a slot that only they may take.
    */
-  nextInLine(): string[] {
+  syncNextInLine(): Requeue[] {
     const limited = this.cluster.liveTunings().filter((t) => !this.budgetCoversAll(t));
     if (limited.length === 0) return [];
     const views = this.cluster.nodeViews();
-    return new RolloutLedger(limited, (t) => this.cluster.matchedNodes(t, views)).nextInLine();
+    const ledger = new RolloutLedger(limited, (t) => this.cluster.matchedNodes(t, views));
+    return ledger.nextInLine().map((node) => requeue.now(nodeKey(node)));
   }
 
   private budgetCoversAll(tuning: Tuning): boolean {
-    const key = `${tuning.metadata.name ?? ""}/${String(tuning.metadata.generation ?? 0)}`;
-    let matched = this.matchedCounts.get(key);
-    if (matched === undefined) {
-      matched = this.informers.nodes
-        .list()
-        .filter((node) =>
-          selectorMatches(tuning.spec.nodeSelector, node.metadata?.labels ?? {}),
-        ).length;
-      this.matchedCounts.set(key, matched);
-    }
+    const matched = this.cluster.matchedCount(tuning);
     return resolveMaxUnavailable(tuning.spec.rollout?.maxUnavailable, matched) >= matched;
   }
+}
+
+interface NodeDecision {
+  release?: NodeRelease;
+  /** Whether the findings changed: every tuning's status is told. */
+  found: boolean;
+  /** When to look again: an auto-tuning step waiting out its cool-down or a budget slot. */
+  retryAfterMs?: number;
+}
+
+interface NodeWrite {
+  tunings: Tuning[];
+  found: boolean;
 }

@@ -1,7 +1,7 @@
-import { resolveMaxUnavailable } from "../../api/helpers/int-or-percent.ts";
-import { nodeVerdict } from "../../api/v1alpha1/contract.ts";
-import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
-import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { resolveMaxUnavailable } from "../../../api/helpers/int-or-percent.ts";
+import { nodeVerdict } from "../../../api/v1alpha1/contract.ts";
+import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
+import type { NodeNetworkTuning } from "../../../api/v1alpha1/node-network-tuning.ts";
 
 export type NodeProgress = "pending" | "inFlight" | "applied" | "failed";
 

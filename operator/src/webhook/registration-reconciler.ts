@@ -1,13 +1,12 @@
-import type { Logger } from "../../common/logger.ts";
-import type { ClusterView } from "./cluster-view.ts";
-import type { WorkSink } from "./tuning-reconciler.ts";
-import { webhookConfiguration, type WebhookEndpoint } from "./webhook/registration.ts";
-import type { OperatorWrites } from "./writes.ts";
+import type { Logger } from "../../../common/logger.ts";
+import type { ClusterView } from "../cluster/cluster-view.ts";
+import type { Requeue } from "../work-keys.ts";
+import { webhookConfiguration, type WebhookEndpoint } from "./registration.ts";
+import type { OperatorWrites } from "../cluster/writes.ts";
 
 export interface WebhookRegistrationDeps {
   writes: OperatorWrites;
   view: ClusterView;
-  queue: WorkSink;
   log: Logger;
   /** Where the API server reaches the DNS webhook; no webhook configuration without it. */
   webhookEndpoint?: WebhookEndpoint;
@@ -27,15 +26,14 @@ export class WebhookRegistrationReconciler {
     this.deps = deps;
   }
 
-  /** The CA bundle the API server must trust for the webhook; the configuration follows it. */
+  /** The CA bundle the API server must trust for the webhook; its next sync follows it. */
   setWebhookCABundle(bundle: string): void {
     this.webhookCABundle = bundle;
-    this.deps.queue.add("dns-webhook");
   }
 
-  async sync(): Promise<void> {
+  async sync(): Promise<Requeue[]> {
     const endpoint = this.deps.webhookEndpoint;
-    if (!endpoint || this.webhookCABundle === undefined) return;
+    if (!endpoint || this.webhookCABundle === undefined) return [];
     const outcome = await this.deps.writes.applyWebhookConfiguration(
       webhookConfiguration(
         this.deps.view.tunings(),
@@ -45,5 +43,6 @@ export class WebhookRegistrationReconciler {
       ),
     );
     if (outcome !== "unchanged") this.deps.log.info(`DNS webhook configuration ${outcome}`);
+    return [];
   }
 }

@@ -1,5 +1,5 @@
-import { canonicalJSON } from "../../common/canonical-json.ts";
-import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
+import { canonicalJSON } from "../../../common/canonical-json.ts";
+import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 
 /** A merged spec the API server refused for one node, with its words and the tunings in it. */
 interface Refusal {
@@ -11,31 +11,25 @@ interface Refusal {
 /**
  * Why tunings do not reach nodes although they match them: left out of a node
  * object that cannot hold them all, or a merged node object the API server
- * refused. Each tuning's status reads the problems of its matched nodes here,
- * and is told when they change.
+ * refused. Each tuning's status reads the problems of its matched nodes here;
+ * each change says whether it changed anything, so that they are told.
  */
 export class MergeProblems {
   private readonly leftOut = new Map<string, Map<string, string>>();
   private readonly refusals = new Map<string, Refusal>();
-  private readonly onChange: () => void;
-
-  constructor(onChange: () => void) {
-    this.onChange = onChange;
-  }
-
   /** The tunings a node's last merge left out, with why. */
-  setLeftOut(node: string, tunings: readonly { name: string; why: string }[]): void {
+  setLeftOut(node: string, tunings: readonly { name: string; why: string }[]): boolean {
     const before = this.leftOut.get(node);
     const after = new Map(tunings.map((t) => [t.name, t.why]));
     if (after.size === 0) this.leftOut.delete(node);
     else this.leftOut.set(node, after);
-    if (canonicalJSON([...(before ?? [])]) !== canonicalJSON([...after])) this.onChange();
+    return canonicalJSON([...(before ?? [])]) !== canonicalJSON([...after]);
   }
 
   /** The API server refused this spec for the node: it is not written again until it changes. */
-  refused(node: string, spec: NodeNetworkTuningSpec, message: string, tunings: string[]): void {
+  refused(node: string, spec: NodeNetworkTuningSpec, message: string, tunings: string[]): boolean {
     this.refusals.set(node, { spec: canonicalJSON(spec), message, tunings });
-    this.onChange();
+    return true;
   }
 
   /** Whether this exact spec was refused for the node already. */
@@ -44,13 +38,13 @@ export class MergeProblems {
   }
 
   /** The node's object was written: the API server took it. */
-  written(node: string): void {
-    if (this.refusals.delete(node)) this.onChange();
+  written(node: string): boolean {
+    return this.refusals.delete(node);
   }
 
-  forgetNode(node: string): void {
-    const had = this.leftOut.delete(node) || this.refusals.delete(node);
-    if (had) this.onChange();
+  forgetNode(node: string): boolean {
+    const leftOut = this.leftOut.delete(node);
+    return this.refusals.delete(node) || leftOut;
   }
 
   /** What keeps `tuning` from `nodes`, one line per node, first nodes by name. */

@@ -1,5 +1,5 @@
-import { KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
-import { findCondition } from "../../api/v1alpha1/contract.ts";
+import { KubeletNodeCondition } from "../../../api/v1alpha1/reasons.ts";
+import { findCondition } from "../../../api/v1alpha1/contract.ts";
 import type { V1Node } from "@kubernetes/client-node";
 import type { Tuning } from "./cluster-view.ts";
 

@@ -1,7 +1,7 @@
-import { noTuningsLabel } from "../../api/v1alpha1/identity.ts";
-import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
-import { selectorProblems } from "../../api/helpers/label-selector.ts";
-import { selectorToTerm } from "./selector.ts";
+import { noTuningsLabel } from "../../../api/v1alpha1/identity.ts";
+import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
+import { selectorProblems } from "../../../api/helpers/label-selector.ts";
+import { selectorToTerm } from "../cluster/selector.ts";
 
 export interface AgentSettings {
   namespace: string;

@@ -1,13 +1,13 @@
-import { canonicalJSON } from "../../common/canonical-json.ts";
-import { isSecuritySensitiveSysctl } from "../../api/helpers/sysctl.ts";
-import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
+import { canonicalJSON } from "../../../common/canonical-json.ts";
+import { isSecuritySensitiveSysctl } from "../../../api/helpers/sysctl.ts";
+import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
 import type {
   AuditedTuning,
   NodeNetworkTuningSpec,
   TuningSource,
-} from "../../api/v1alpha1/node-network-tuning.ts";
-import type { TuningSettings } from "../../api/v1alpha1/node-settings.ts";
-import type { AutoTuneCeilings } from "../../api/v1alpha1/auto-tune.ts";
+} from "../../../api/v1alpha1/node-network-tuning.ts";
+import type { TuningSettings } from "../../../api/v1alpha1/node-settings.ts";
+import type { AutoTuneCeilings } from "../../../api/v1alpha1/auto-tune.ts";
 
 export interface Conflict {
   /** The field both tunings set, such as "sysctls.net.core.somaxconn". */

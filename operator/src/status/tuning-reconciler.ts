@@ -1,33 +1,29 @@
-import { Annotation, revertFinalizer } from "../../api/v1alpha1/identity.ts";
-import { canonicalJSON } from "../../common/canonical-json.ts";
-import { TuningConditionType, TuningReason as Reason } from "../../api/v1alpha1/reasons.ts";
-import { setConditions } from "../../common/conditions.ts";
+import { Annotation, revertFinalizer } from "../../../api/v1alpha1/identity.ts";
+import { canonicalJSON } from "../../../common/canonical-json.ts";
+import { TuningConditionType, TuningReason as Reason } from "../../../api/v1alpha1/reasons.ts";
+import { setConditions } from "../../../common/conditions.ts";
 import {
   type ClusterView,
   failureMessage,
-  type NodeTuning,
   type Tuning,
   unusable,
-} from "./cluster-view.ts";
-import type { Informers } from "./kube.ts";
-import type { OperatorWrites } from "./writes.ts";
-import type { Conflict } from "./merge.ts";
-import type { NodeReleaser } from "./node-releaser.ts";
+} from "../cluster/cluster-view.ts";
+import type { Informers } from "../cluster/kube.ts";
+import type { OperatorWrites } from "../cluster/writes.ts";
 import {
   abandonedMessage,
-  RevertTracker,
   revertedMessage,
   revertFailedMessage,
   revertingMessage,
   type RevertProgress,
 } from "./revert-tracker.ts";
-import { RolloutLedger, type NodeView } from "./rollout.ts";
+import { RolloutLedger } from "../rollout/rollout.ts";
 import { tuningStatus } from "./status.ts";
 import { adviceSummary } from "./advice-summary.ts";
 import { autoRaiseSummary } from "./auto-raise-summary.ts";
-import { agentProblemFor, type AgentProblem } from "./agent-pods.ts";
+import { agentProblemFor } from "../agents/agent-pods.ts";
 import { TransitionEvents } from "./transition-events.ts";
-import { nodeKey, type WorkKey } from "./work-keys.ts";
+import { nodeKey, requeue, type Requeue } from "../work-keys.ts";
 
 export const finalizer = revertFinalizer;
 /**
@@ -36,23 +32,12 @@ export const finalizer = revertFinalizer;
  */
 export const abandonRevertAnnotation = Annotation.AbandonRevert;
 
-/** Where reconcilers put follow-up work. */
-export interface WorkSink {
-  add(key: WorkKey): void;
-  addAfter(key: WorkKey, delayMs: number): void;
-}
-
 export interface TuningReconcilerDeps {
   informers: Informers;
   writes: OperatorWrites;
+  /** The cluster, and what the other reconcilers found there (conflicts, agent problems). */
   view: ClusterView;
-  releaser: NodeReleaser;
-  queue: WorkSink;
   now: () => Date;
-  /** Why agent pods are missing, if they are (the DaemonSet reconciler finds out). */
-  agentProblem: () => AgentProblem | undefined;
-  /** Why the DNS webhook cannot serve, if it cannot (its certificate keeper finds out). */
-  webhookProblem: () => string | undefined;
 }
 
 /**
@@ -63,21 +48,15 @@ export interface TuningReconcilerDeps {
 export class TuningReconciler {
   private readonly deps: TuningReconcilerDeps;
   private readonly transitions: TransitionEvents;
-  readonly reverts = new RevertTracker();
 
   constructor(deps: TuningReconcilerDeps) {
     this.deps = deps;
     this.transitions = new TransitionEvents(deps.writes);
   }
 
-  /** Notes a deleted tuning's nodes as its deletion arrives, before any node merges without it. */
-  rememberDeletion(tuning: Tuning, first: boolean): void {
-    if (tuning.metadata.deletionTimestamp) this.reverts.remember(tuning, this.nodeTunings(), first);
-  }
-
-  async sync(name: string): Promise<void> {
+  async sync(name: string): Promise<Requeue[]> {
     const tuning = this.deps.informers.tunings.get(name);
-    if (!tuning) return;
+    if (!tuning) return [];
     if (tuning.metadata.deletionTimestamp) return this.finishDeletion(tuning);
     const finalizers = tuning.metadata.finalizers ?? [];
     if (!finalizers.includes(finalizer)) {
@@ -86,30 +65,28 @@ export class TuningReconciler {
         [...finalizers, finalizer],
         tuning.metadata.resourceVersion ?? "",
       );
-      return; // the update comes back through the informer
+      return []; // the update comes back through the informer
     }
     const views = this.deps.view.nodeViews();
     const matched = this.deps.view.matchedNodes(tuning, views);
     const ledger = new RolloutLedger([tuning], () => matched);
     const progress = ledger.of(name);
-    if (!progress) return;
+    if (!progress) return [];
+    const findings = this.deps.view.findings;
     const failureMessages = new Map(matched.map((view) => [view.name, failureMessage(view.nnt)]));
-    const conflicts = this.conflictsOf(tuning, matched);
-    const agents = this.deps.agentProblem();
     const names = matched.map((view) => view.name);
+    const conflicts = findings.conflictsAmong(names, name);
+    const agents = findings.agentProblem();
     const status = tuningStatus({
       tuning,
       progress,
       halted: ledger.halted(name),
       failureMessages,
       conflicts,
-      mergeProblems: this.deps.releaser.mergeProblems.of(
-        matched.map((view) => view.name),
-        name,
-      ),
+      mergeProblems: findings.mergeProblems.of(names, name),
       agentProblem: agentProblemFor(agents, names),
       agentsDown: agents?.nodes ? agentProblemFor(agents, names) : undefined,
-      webhookProblem: this.deps.webhookProblem(),
+      webhookProblem: findings.webhookProblem(),
       unusable: unusable(tuning),
       advice: adviceSummary(
         matched.map((view) => ({ name: view.name, advice: view.nnt?.status?.advice })),
@@ -125,7 +102,7 @@ export class TuningReconciler {
       ),
       now: this.deps.now(),
     });
-    if (canonicalJSON(status) === canonicalJSON(tuning.status)) return;
+    if (canonicalJSON(status) === canonicalJSON(tuning.status)) return [];
     await this.deps.writes.patchTuningStatus(
       name,
       status,
@@ -139,43 +116,41 @@ export class TuningReconciler {
       progress.failedNodes,
       failureMessages,
     );
-  }
-
-  private conflictsOf(tuning: Tuning, matched: NodeView[]): Conflict[] {
-    return this.deps.releaser.conflictsAmong(
-      matched.map((view) => view.name),
-      tuning.metadata.name ?? "",
-    );
+    return [];
   }
 
   /**
    * The finalizer holds a deleted tuning until every node it touched has
    * dropped it from its spec and reported that generation (or is gone).
    */
-  private async finishDeletion(tuning: Tuning): Promise<void> {
-    if (!(tuning.metadata.finalizers ?? []).includes(finalizer)) return;
-    const views = this.deps.view.nodeViews();
-    const selected = new Set(this.deps.view.matchedNodes(tuning, views).map((view) => view.name));
-    const progress = this.reverts.progress(
+  private async finishDeletion(tuning: Tuning): Promise<Requeue[]> {
+    if (!(tuning.metadata.finalizers ?? []).includes(finalizer)) return [];
+    const { view } = this.deps;
+    const selected = new Set(view.matchedNodes(tuning, view.nodeViews()).map((node) => node.name));
+    const progress = view.reverts.progress(
       tuning,
-      this.nodeTunings(),
+      view.allNodeTunings(),
       (node) => this.deps.informers.nodes.get(node) !== undefined,
       selected,
     );
     if (progress.waiting.length > 0) {
-      if (this.reverts.announce(tuning))
+      if (view.reverts.announce(tuning))
         await this.deps.writes.event(
           tuning,
           "Normal",
           Reason.Reverting,
           revertingMessage(progress),
         );
-      for (const node of progress.waiting) this.deps.queue.add(nodeKey(node));
-      return;
+      return progress.waiting.map((node) => requeue.now(nodeKey(node)));
     }
     const abandoned = tuning.metadata.annotations?.[abandonRevertAnnotation] === "true";
-    if (progress.failed.length > 0 && !abandoned) return this.holdForFailedRevert(tuning, progress);
+    if (progress.failed.length > 0 && !abandoned) {
+      await this.holdForFailedRevert(tuning, progress);
+      return [];
+    }
     await this.release(tuning, progress);
+    // The agents of nodes only this tuning selected may go.
+    return [requeue.now("daemonset")];
   }
 
   /**
@@ -195,8 +170,7 @@ export class TuningReconciler {
       tuning.metadata.resourceVersion ?? "",
     );
     await this.deps.writes.event(tuning, type, reason, message);
-    this.reverts.forget(tuning);
-    this.deps.queue.add("daemonset");
+    this.deps.view.reverts.forget(tuning);
   }
 
   /**
@@ -233,12 +207,5 @@ export class TuningReconciler {
       tuning.metadata.resourceVersion ?? "",
     );
     await this.deps.writes.event(tuning, "Warning", Reason.RevertFailed, message);
-  }
-
-  /** Every NodeNetworkTuning as this operator knows it, its own writes in flight included. */
-  private nodeTunings(): NodeTuning[] {
-    return this.deps.informers.nodeTunings
-      .list()
-      .map((cached) => this.deps.view.nodeTuning(cached.metadata.name ?? "") ?? cached);
   }
 }

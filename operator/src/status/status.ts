@@ -1,19 +1,19 @@
-import { findCondition } from "../../api/v1alpha1/contract.ts";
-import { isSecuritySensitiveSysctl } from "../../api/helpers/sysctl.ts";
-import type { Condition } from "../../api/v1alpha1/meta.ts";
-import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
+import { findCondition } from "../../../api/v1alpha1/contract.ts";
+import { isSecuritySensitiveSysctl } from "../../../api/helpers/sysctl.ts";
+import type { Condition } from "../../../api/v1alpha1/meta.ts";
+import type { NetworkTuning, NetworkTuningStatus } from "../../../api/v1alpha1/network-tuning.ts";
 import {
   setConditions,
   type ConditionInput as AnyConditionInput,
-} from "../../common/conditions.ts";
-import type { Conflict } from "./merge.ts";
+} from "../../../common/conditions.ts";
+import type { Conflict } from "../rollout/merge.ts";
 import {
   TuningConditionType as Type,
   TuningReason as Reason,
   type TuningConditionTypeName,
   type TuningReasonName,
-} from "../../api/v1alpha1/reasons.ts";
-import type { TuningProgress } from "./rollout.ts";
+} from "../../../api/v1alpha1/reasons.ts";
+import type { TuningProgress } from "../rollout/rollout.ts";
 
 type ConditionInput = AnyConditionInput<TuningConditionTypeName, TuningReasonName>;
 

@@ -1,11 +1,11 @@
-import { KubeletNodeCondition } from "../../api/v1alpha1/reasons.ts";
+import { KubeletNodeCondition } from "../../../api/v1alpha1/reasons.ts";
 import {
   Watch,
   type KubernetesObject,
   type V1Namespace,
   type V1Node,
 } from "@kubernetes/client-node";
-import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import type { NodeNetworkTuning } from "../../../api/v1alpha1/node-network-tuning.ts";
 
 // The operator's caches hold what its decisions read, taken from each object
 // as it arrives (a cache transform, as controller-runtime calls it): a Node's

@@ -3,15 +3,15 @@
 // still there, and the highest value, for the tuning's status and its Raised
 // column. Each node's own raises, with their evidence, are in its
 // NodeNetworkTuning's spec.
-import type { Advice } from "../../api/v1alpha1/advice.ts";
+import type { Advice } from "../../../api/v1alpha1/advice.ts";
 import {
   autoTuneCeilingOf,
   type AutoRaise,
   type AutoRaiseSummary,
-} from "../../api/v1alpha1/auto-tune.ts";
-import type { NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
-import type { AutoTuneSettings } from "../../api/v1alpha1/auto-tune.ts";
-import { keyOf } from "./auto-raise.ts";
+} from "../../../api/v1alpha1/auto-tune.ts";
+import type { NetworkTuningStatus } from "../../../api/v1alpha1/network-tuning.ts";
+import type { AutoTuneSettings } from "../../../api/v1alpha1/auto-tune.ts";
+import { keyOf } from "../rollout/auto-raise.ts";
 
 const maxEntries = 8;
 const namesPerEntry = 5;

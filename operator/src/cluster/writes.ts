@@ -5,7 +5,7 @@ import {
   group,
   Plural,
   storageVersion,
-} from "../../api/v1alpha1/identity.ts";
+} from "../../../api/v1alpha1/identity.ts";
 import { holdsRendered } from "./rendered-content.ts";
 import { createHash } from "node:crypto";
 import {
@@ -20,9 +20,9 @@ import {
   type V1DaemonSet,
   type V1MutatingWebhookConfiguration,
 } from "@kubernetes/client-node";
-import type { NetworkTuning, NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
-import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
-import type { TuningReasonName } from "../../api/v1alpha1/reasons.ts";
+import type { NetworkTuning, NetworkTuningStatus } from "../../../api/v1alpha1/network-tuning.ts";
+import type { NodeNetworkTuning } from "../../../api/v1alpha1/node-network-tuning.ts";
+import type { TuningReasonName } from "../../../api/v1alpha1/reasons.ts";
 
 import { statusOf, type APICalls } from "./api-calls.ts";
 

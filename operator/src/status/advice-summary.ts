@@ -2,8 +2,8 @@
 // advised setting, most nodes first, for the tuning's status and its Advice
 // column. Each node's own advice, with its evidence, stays in its
 // NodeNetworkTuning.
-import type { Advice, AdviceSummary } from "../../api/v1alpha1/advice.ts";
-import type { NetworkTuningStatus } from "../../api/v1alpha1/network-tuning.ts";
+import type { Advice, AdviceSummary } from "../../../api/v1alpha1/advice.ts";
+import type { NetworkTuningStatus } from "../../../api/v1alpha1/network-tuning.ts";
 
 const maxEntries = 16;
 const namesPerEntry = 5;

@@ -1,5 +1,5 @@
-import { agentPodSelector, podsThatCannotStart, type AgentProblem } from "./agent-pods.ts";
-import { collectionPath, group, Plural, storageVersion } from "../../api/v1alpha1/identity.ts";
+import { agentPodSelector, podsThatCannotStart, type AgentProblem } from "../agents/agent-pods.ts";
+import { collectionPath, group, Plural, storageVersion } from "../../../api/v1alpha1/identity.ts";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -13,8 +13,8 @@ import {
   type V1Namespace,
   type V1Node,
 } from "@kubernetes/client-node";
-import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
-import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import type { NetworkTuning } from "../../../api/v1alpha1/network-tuning.ts";
+import type { NodeNetworkTuning } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { APICalls } from "./api-calls.ts";
 import {
   ProjectingWatch,

@@ -2,16 +2,16 @@
 // node's advice, its merged autoTune and the raises it already holds, which
 // raises it keeps and which new step it is granted. Each advice runs an
 // ordered chain of named checks; the first that decides wins.
-import type { Advice } from "../../api/v1alpha1/advice.ts";
-import { Remedy } from "../../api/v1alpha1/advice.ts";
+import type { Advice } from "../../../api/v1alpha1/advice.ts";
+import { Remedy } from "../../../api/v1alpha1/advice.ts";
 import {
   autoTuneCeilingOf,
   defaultCoolDownSeconds,
   remedySysctl,
   type AutoRaise,
   type AutoTuneCeilings,
-} from "../../api/v1alpha1/auto-tune.ts";
-import type { NodeNetworkTuningSpec } from "../../api/v1alpha1/node-network-tuning.ts";
+} from "../../../api/v1alpha1/auto-tune.ts";
+import type { NodeNetworkTuningSpec } from "../../../api/v1alpha1/node-network-tuning.ts";
 
 export interface AutoRaiseInput {
   /** The node's merged settings, autoTune among them. */
