@@ -19,19 +19,18 @@
 import { execFile, spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import type { NetworkTuning } from "../api/v1alpha1/network-tuning.ts";
-import type { NodeNetworkTuning } from "../api/v1alpha1/node-network-tuning.ts";
-import type { ControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs } from "../test/harness/kubectl.ts";
 import { readyNodeStatus } from "../test/harness/nodes.ts";
-import { apiServerGet, watchObjects } from "../test/harness/wait.ts";
 import { agentReport, kubeletNodeStatus } from "./realistic-objects.ts";
-import { installReportKind, reportLayout, writeReport } from "./report-layouts.ts";
+import { installReportKind, reportLayout } from "./report-layouts.ts";
 import { benchControlPlane, client, cpuMs } from "./admin-client.ts";
+import { simulateAgents } from "./simulated-agents.ts";
+import { etcdDatabaseMB, peakRSSMB, timed, writes, type WriteCounts } from "./fleet-measures.ts";
 
 const n = Number(process.argv[2] ?? "200");
 const rounds = Number(process.argv[3] ?? "3");
@@ -49,51 +48,6 @@ async function chartNodeOptions(): Promise<string> {
   return `--max-old-space-size=${values.operator.maxHeapMB} --max-semi-space-size=${values.operator.maxSemiSpaceMB}`;
 }
 const operatorNodeOptions = process.env.OPERATOR_NODE_OPTIONS ?? (await chartNodeOptions());
-
-interface WriteCounts {
-  /** Every nettune.io write. */
-  all: number;
-  nodeTunings: number;
-  /** The bench-only NodeNetworkReport of BENCH_REPORT=apart. */
-  reports: number;
-}
-
-/** nettune.io writes counted by the API server, from one read of its metrics. */
-async function writes(cp: ControlPlane): Promise<WriteCounts> {
-  const text = await apiServerGet(cp, "/metrics");
-  const counts = { all: 0, nodeTunings: 0, reports: 0 };
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("apiserver_request_total{") || !/group="nettune.io"/.test(line)) continue;
-    if (!/verb="(POST|PUT|PATCH|DELETE)"/.test(line)) continue;
-    const count = Number(line.slice(line.lastIndexOf(" ") + 1));
-    counts.all += count;
-    if (line.includes('resource="nodenetworktunings"')) counts.nodeTunings += count;
-    if (line.includes('resource="nodenetworkreports"')) counts.reports += count;
-  }
-  return counts;
-}
-
-/** A process's peak resident memory since the last reset, in MB; resets it for the next round. */
-async function peakRSSMB(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return 0;
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? "0");
-  // Writing 5 to clear_refs resets the peak (proc(5)).
-  await writeFile(`/proc/${pid}/clear_refs`, "5").catch(() => undefined);
-  return Math.round(kb / 1024);
-}
-
-/** The size of etcd's database file: it grows with every revision kept until a compaction. */
-async function etcdDatabaseMB(workDir: string): Promise<string> {
-  const db = await stat(path.join(workDir, "etcd/member/snap/db")).catch(() => undefined);
-  return db ? (db.size / 1024 / 1024).toFixed(0) : "?";
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = Date.now();
-  await fn();
-  return Date.now() - start;
-}
 
 await exec(process.execPath, [
   path.join(root, "node_modules/typescript/bin/tsc"),
@@ -141,53 +95,9 @@ try {
     });
 
   // Simulated agents: report each new generation Applied, once, as a real agent's status write.
-  const reported = new Map<string, number>();
-  const report = bare || layout === "summary" ? {} : agentReport();
-  const reportsCreated = new Set<string>();
-  const marks = { lastRelease: 0, lastReport: 0 };
-  stopAgents = watchObjects(cp, "/apis/nettune.io/v1alpha1/nodenetworktunings", (changed, type) => {
-    const nnt = changed as NodeNetworkTuning | undefined;
-    if (!nnt?.metadata) return;
-    const name = nnt.metadata.name ?? "";
-    const generation = nnt.metadata.generation ?? 0;
-    if (
-      type === "DELETED" ||
-      reported.get(name) === generation ||
-      nnt.status?.observedGeneration === generation
-    )
-      return;
-    reported.set(name, generation);
-    marks.lastRelease = Date.now();
-    const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    const conditions = [
-      {
-        type: "Applied",
-        status: "True",
-        reason: "Applied",
-        message: "1/1 settings applied",
-        lastTransitionTime: time,
-        observedGeneration: generation,
-      },
-      {
-        type: "Degraded",
-        status: "False",
-        reason: "AsExpected",
-        message: "",
-        lastTransitionTime: time,
-        observedGeneration: generation,
-      },
-    ];
-    void writeReport(
-      api,
-      layout,
-      name,
-      { observedGeneration: generation, conditions },
-      report,
-      reportsCreated,
-    )
-      .then(() => (marks.lastReport = Date.now()))
-      .catch(() => reported.delete(name));
-  });
+  const agents = simulateAgents(cp, api, layout, bare || layout === "summary" ? {} : agentReport());
+  const marks = agents.marks;
+  stopAgents = agents.stop;
   const operatorLogPath = path.join(tmpdir(), "nettune-convergence-operator.log");
   const operatorLog = openSync(operatorLogPath, "w");
   operator = spawn(

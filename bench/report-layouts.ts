@@ -13,7 +13,7 @@ import { parse } from "yaml";
 import { eventually } from "../test/harness/wait.ts";
 
 export type ReportLayout = "status" | "apart" | "summary";
-type Api = (method: string, url: string, body?: unknown, type?: string) => Promise<unknown>;
+export type Api = (method: string, url: string, body?: unknown, type?: string) => Promise<unknown>;
 type Schema = { properties?: Record<string, Schema> } & Record<string, unknown>;
 
 const layouts: readonly ReportLayout[] = ["status", "apart", "summary"];

@@ -1,7 +1,17 @@
 // The one vocabulary of both kinds' conditions, per-setting results and Events:
 // the agent writes with these names and the operator reads with them, so a
 // renamed reason fails to compile on both sides. README's tables are checked
-// against them (test/docs/vocabulary.test.ts).
+// against them (test/docs/vocabulary.test.ts). The agent's Event reasons and the
+// other writers it names are in agent-vocabulary.ts, exported from here too.
+
+export {
+  AgentEventAction,
+  AgentEventReason,
+  OtherWriter,
+  type AgentEventActionName,
+  type AgentEventReasonName,
+  type OtherWriterName,
+} from "./agent-vocabulary.ts";
 
 /** Condition types of a NodeNetworkTuning, written by its agent. */
 export const NodeConditionType = {
@@ -185,76 +195,15 @@ export const SettingReason = {
   AutoRaised: "AutoRaised",
 } as const;
 
-/**
- * Reasons of the Events a node's agent records on its Node and its
- * NodeNetworkTuning, so that `kubectl describe node` shows what NetTune did there.
- */
-export const AgentEventReason = {
-  /** The node holds every setting of a new generation (Normal). */
-  Applied: "Applied",
-  /** Some settings failed to apply; the note names them and why (Warning). */
-  SettingsFailed: "SettingsFailed",
-  /** A change cut the node off from the API server and was undone (Warning). */
-  RolledBack: "RolledBack",
-  /** Values changed behind NetTune's back were set again; the note says from what (Normal). */
-  DriftCorrected: "DriftCorrected",
-  /** Values NetTune changed were restored to the node's originals (Normal). */
-  Reverted: "Reverted",
-  /**
-   * The agent's recorded originals or the boot id cannot be trusted; it
-   * writes nothing on the node until a person looks (Warning).
-   */
-  StateUntrusted: "StateUntrusted",
-  /** Some recorded originals could not be restored; they stay recorded and are tried again (Warning). */
-  RevertFailed: "RevertFailed",
-  /** A kernel counter kept rising through a whole window; the note gives the remedy (Warning). */
-  SymptomFound: "SymptomFound",
-  /** A symptom found earlier stayed quiet through a whole window (Normal). */
-  SymptomCleared: "SymptomCleared",
-  /**
-   * A symptom still held through a whole window after the node reached the
-   * value advised for it; the note gives the next step (Warning).
-   */
-  SymptomPersists: "SymptomPersists",
-  /** autoTune raised a value; the note gives from and to, the symptom and its evidence (Normal). */
-  AutoRaised: "AutoRaised",
-} as const;
-
-/** What the agent did, in an Event's `action` field. */
-export const AgentEventAction = {
-  Apply: "Apply",
-  Rollback: "Rollback",
-  CorrectDrift: "CorrectDrift",
-  Revert: "Revert",
-  Diagnose: "Diagnose",
-  AutoTune: "AutoTune",
-} as const;
-
 /** The kubelet's condition on a Node that the operator reads (Kubernetes' vocabulary, not ours). */
 export const KubeletNodeCondition = { Ready: "Ready" } as const;
 
-/**
- * Other programs the agent knows to write node settings: the names in a
- * setting's `alsoWrittenBy` and the `writer` label of the drift metric.
- */
-export const OtherWriter = {
-  KubeProxy: "kube-proxy",
-  CNI: "cni",
-  TuneD: "tuned",
-  NetworkManager: "networkmanager",
-  Udev: "udev",
-  IRQBalance: "irqbalance",
-} as const;
-
 type ValueOf<T> = T[keyof T];
-export type OtherWriterName = ValueOf<typeof OtherWriter>;
 export type NodeConditionTypeName = ValueOf<typeof NodeConditionType>;
 export type NodeConditionReasonName = ValueOf<typeof NodeConditionReason>;
 export type TuningConditionTypeName = ValueOf<typeof TuningConditionType>;
 export type TuningReasonName = ValueOf<typeof TuningReason>;
 export type SettingReasonName = ValueOf<typeof SettingReason>;
-export type AgentEventReasonName = ValueOf<typeof AgentEventReason>;
-export type AgentEventActionName = ValueOf<typeof AgentEventAction>;
 
 /** Whether a reason read back from an object is one the agent writes. */
 export function isNodeConditionReason(value: string): value is NodeConditionReasonName {

@@ -1,13 +1,12 @@
-import type { DeviceIdentity } from "../facts/device-identity.ts";
+import type { ApplyDeps } from "./apply-deps.ts";
 import { interfaceOf } from "./device-renames.ts";
 import type { SettingResult } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
-import { sameValue, WriteError, type Actuator } from "../host/actuator.ts";
+import { sameValue, WriteError } from "../host/actuator.ts";
 import { HostDataError } from "../host/host-read.ts";
 import { targetKey, targetTraits, type Target } from "../model/targets.ts";
 import { notEffective } from "./irq-effective.ts";
 import type { PlannedSetting } from "../tuners/types.ts";
-import type { OriginalsStore } from "./originals.ts";
 import {
   baseResult,
   classifyRefusal,
@@ -17,34 +16,7 @@ import {
   verdictResult,
 } from "./outcomes.ts";
 
-/** What applying reads and writes through. */
-export type TargetIO = Pick<Actuator, "read" | "write" | "writeEthtool"> &
-  Partial<Pick<Actuator, "effectiveAffinity">>;
-
-/** What applying needs: the host's targets, the originals, and how the node is run. */
-export interface ApplyDeps {
-  /** Reads and writes targets: the host's Actuator, or an in-memory one in tests. */
-  actuator: TargetIO;
-  store: OriginalsStore;
-  mode: "Enforce" | "Audit";
-  initialNetns: boolean;
-  /**
-   * Asked after a change that can reset a NIC; false means the node lost its
-   * way to the API server and the change is rolled back.
-   */
-  probe?: () => Promise<boolean>;
-  /** Each interface's identity, recorded with its originals so that a rename is followed. */
-  identities?: ReadonlyMap<string, DeviceIdentity>;
-  /** Told of every write that stuck, with the value it replaced (Events say what changed). */
-  onChange?: (change: SettingChange) => void;
-}
-
-/** A value the agent changed and verified: what the node held and what it holds now. */
-export interface SettingChange {
-  name: string;
-  from: string;
-  to: string;
-}
+export type { ApplyDeps, SettingChange, TargetIO } from "./apply-deps.ts";
 
 /**
  * Applies planned settings one by one: read, compare, record the original
@@ -232,13 +204,13 @@ async function decideFromHost(
     };
   }
   if (deps.mode === "Audit") {
-    const message = `would change ${observed} to ${setting.desired}`;
+    const [state, reason] = ["WouldChange", SettingReason.WouldChange] as const;
     return {
       ...withOriginal,
       observed,
-      state: "WouldChange",
-      reason: SettingReason.WouldChange,
-      message,
+      state,
+      reason,
+      message: `would change ${observed} to ${setting.desired}`,
     };
   }
   return { setting, target, before: { ...withOriginal, observed } };
@@ -257,15 +229,9 @@ async function verify(
     return { ...unreadable(before, cause), original };
   }
   if (!sameValue(target, after, setting.desired)) {
+    const [state, reason] = ["Failed", SettingReason.VerifyMismatch] as const;
     const message = `${setting.name}: wrote ${setting.desired}, read back ${after}`;
-    return {
-      ...before,
-      original,
-      observed: after,
-      state: "Failed",
-      reason: SettingReason.VerifyMismatch,
-      message,
-    };
+    return { ...before, original, observed: after, state, reason, message };
   }
   // A write is a change whether or not the kernel delivers the IRQ there yet: it counts as one.
   onChange?.({ name: setting.name, from: before.observed, to: after });

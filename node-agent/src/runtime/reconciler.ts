@@ -14,12 +14,10 @@ import type { NodeTuningClient } from "./kube.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { AgentMetrics } from "./metrics.ts";
 import { nodeStatus, sameStatus, type RunOutcome } from "./node-status.ts";
-import {
-  AgentEventAction,
-  AgentEventReason,
-  SettingReason,
-} from "../../../api/v1alpha1/reasons.ts";
-import { agentEvents, revertedEvent, revertFailedEvent, type AgentEvent } from "./agent-events.ts";
+import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
+import { agentEvents, type AgentEvent } from "./agent-events.ts";
+import { revertEverything } from "./revert-everything.ts";
+import { driftCorrections } from "./drift-corrections.ts";
 
 /**
  * Why a check runs: a new spec, link events, the periodic re-verify, a retry,
@@ -132,7 +130,7 @@ export class Reconciler {
       if (object === undefined) {
         // The object is gone (no tuning selects the node any more): restore everything.
         this.lastOutcome = undefined;
-        await this.revertEverything();
+        await revertEverything(this.deps);
         return;
       }
       const last = this.lastOutcome;
@@ -169,42 +167,6 @@ export class Reconciler {
     return delay;
   }
 
-  /**
-   * Restores every recorded original. Those that could not be restored stay
-   * recorded; the check is retried with backoff until they are back.
-   */
-  private async revertEverything(): Promise<void> {
-    let reverted: SettingResult[];
-    try {
-      reverted = await this.deps.revertAll();
-    } catch (error) {
-      if (error instanceof StateError)
-        await this.deps.events.record(
-          [
-            {
-              type: "Warning",
-              reason: AgentEventReason.StateUntrusted,
-              action: AgentEventAction.Revert,
-              note: error.message,
-            },
-          ],
-          undefined,
-        );
-      throw error;
-    }
-    if (reverted.length > 0)
-      this.deps.log.info(
-        `restored ${reverted.length} settings: no NodeNetworkTuning for ${this.deps.nodeName}`,
-      );
-    const events = [
-      revertedEvent(reverted, "as no NetworkTuning selects this node any more"),
-      revertFailedEvent(reverted),
-    ].flatMap((event) => event ?? []);
-    if (events.length > 0) await this.deps.events.record(events, undefined);
-    const failed = reverted.filter((r) => r.state === "Failed").length;
-    if (failed > 0) throw new Error(`${failed} recorded originals could not be restored`);
-  }
-
   private async outcome(object: NodeNetworkTuning, cause: Cause): Promise<RunOutcome> {
     const generation = generationOf(object) ?? 0;
     const base = {
@@ -218,26 +180,20 @@ export class Reconciler {
     try {
       result = await this.deps.enact(auto.spec);
     } catch (error) {
-      if (error instanceof StateError)
-        return {
-          ...base,
-          results: [],
-          reverted: [],
-          stateRefused: { reason: error.reason, message: error.message },
-          inventory: await this.inventory(),
-          ...this.observed(),
-        };
-      if (!(error instanceof InvalidSpecError)) throw error;
-      return {
-        ...base,
-        results: [],
-        reverted: [],
-        invalid: error.message,
-        inventory: await this.inventory(),
-        ...this.observed(),
-      };
+      // Nothing was written: the outcome says why, beside what the node holds.
+      const refused =
+        error instanceof StateError
+          ? { stateRefused: { reason: error.reason, message: error.message } }
+          : error instanceof InvalidSpecError
+            ? { invalid: error.message }
+            : undefined;
+      if (!refused) throw error;
+      const observed = { inventory: await this.inventory(), ...this.observed() };
+      return { ...base, results: [], reverted: [], ...refused, ...observed };
     }
-    const driftCorrected = this.driftCorrections(result, cause, generation);
+    // A re-check of a generation already applied; the kubelet's CPUs changing is a new plan.
+    const recheck = cause !== "spec" && cause !== "cpus" && this.appliedGeneration === generation;
+    const driftCorrected = recheck ? driftCorrections(result, this.deps) : [];
     this.appliedGeneration = generation;
     const rolledBack = result.results.filter((r) => r.reason === SettingReason.RolledBack).length;
     if (rolledBack > 0) this.deps.metrics.rollbacks.inc(rolledBack);
@@ -256,22 +212,6 @@ export class Reconciler {
       inventory: await this.inventory(),
       ...this.observed(),
     };
-  }
-
-  /**
-   * Writes during a re-check of a generation already applied are drift
-   * corrections, counted by the program known to write them; those that follow
-   * the kubelet's CPUs (a Guaranteed pod came or went) are a new plan, not drift.
-   */
-  private driftCorrections(result: EnactResult, cause: Cause, generation: number): SettingChange[] {
-    const replanned = cause === "spec" || cause === "cpus";
-    if (replanned || this.appliedGeneration !== generation) return [];
-    const writers = new Map(result.otherWriters.map((w) => [w.setting, w.kind]));
-    for (const change of result.changes)
-      this.deps.metrics.driftCorrections.inc({ writer: writers.get(change.name) ?? "unknown" });
-    if (result.changes.length > 0)
-      this.deps.log.info(`corrected drift: ${result.changes.map((c) => c.name).join(", ")}`);
-    return result.changes;
   }
 
   /** What the counters show, beside the settings: conntrack pressure and the advice. */

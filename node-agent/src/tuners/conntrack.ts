@@ -1,4 +1,4 @@
-import type { ConntrackTimeouts, ConntrackTuning } from "../../../api/v1alpha1/node-settings.ts";
+import type { ConntrackTimeouts, ConntrackTuning } from "../../../api/v1alpha1/conntrack.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type PlannedSetting } from "./types.ts";
 

@@ -1,4 +1,4 @@
-import type { NodeDNSTuning } from "../../../api/v1alpha1/node-settings.ts";
+import type { NodeDNSTuning } from "../../../api/v1alpha1/dns.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type PlannedSetting } from "./types.ts";
 

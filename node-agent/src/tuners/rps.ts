@@ -1,5 +1,5 @@
 import { formatCPUMask } from "../../../api/helpers/cpu-list.ts";
-import type { RPSTuning } from "../../../api/v1alpha1/interfaces.ts";
+import type { RPSTuning } from "../../../api/v1alpha1/steering.ts";
 import { resolveCPUSet } from "./cpu-sets.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { step, verdict, type InterfaceContext, type PlannedSetting } from "./types.ts";

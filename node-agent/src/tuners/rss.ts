@@ -1,4 +1,4 @@
-import type { RSSTuning } from "../../../api/v1alpha1/interfaces.ts";
+import type { RSSTuning } from "../../../api/v1alpha1/steering.ts";
 import { step, type InterfaceContext, type PlannedSetting } from "./types.ts";
 
 /** Spreads the RSS table evenly over the first N RX queues, N clamped to the queues there are. */

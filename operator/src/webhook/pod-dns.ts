@@ -1,7 +1,7 @@
 import { Annotation } from "../../../api/v1alpha1/identity.ts";
 // What the DNS webhook does to one pod for one tuning: pure, from the pod as
 // the API server sends it and the tuning's dns.pods.
-import type { PodDNSTuning } from "../../../api/v1alpha1/node-settings.ts";
+import type { PodDNSTuning } from "../../../api/v1alpha1/dns.ts";
 
 export const optOutAnnotation = Annotation.DNSOptOut;
 export const recordAnnotation = Annotation.DNSInjected;

@@ -1,0 +1,64 @@
+// The agents of bench/convergence.ts: each reports a new generation of its
+// NodeNetworkTuning Applied, once, with a real agent's status write.
+import type { NodeNetworkTuning } from "../api/v1alpha1/node-network-tuning.ts";
+import type { ControlPlane } from "../test/harness/control-plane.ts";
+import { watchObjects } from "../test/harness/wait.ts";
+import { writeReport, type Api, type ReportLayout } from "./report-layouts.ts";
+
+/** When the last generation reached a simulated agent, and when the last report was written. */
+export interface AgentMarks {
+  lastRelease: number;
+  lastReport: number;
+}
+
+export function simulateAgents(
+  cp: ControlPlane,
+  api: Api,
+  layout: ReportLayout,
+  report: Record<string, unknown>,
+): { marks: AgentMarks; stop: () => void } {
+  const reported = new Map<string, number>();
+  const reportsCreated = new Set<string>();
+  const marks = { lastRelease: 0, lastReport: 0 };
+  const stop = watchObjects(cp, "/apis/nettune.io/v1alpha1/nodenetworktunings", (changed, type) => {
+    const nnt = changed as NodeNetworkTuning | undefined;
+    if (!nnt?.metadata) return;
+    const name = nnt.metadata.name ?? "";
+    const generation = nnt.metadata.generation ?? 0;
+    if (
+      type === "DELETED" ||
+      reported.get(name) === generation ||
+      nnt.status?.observedGeneration === generation
+    )
+      return;
+    reported.set(name, generation);
+    marks.lastRelease = Date.now();
+    const status = { observedGeneration: generation, conditions: appliedConditions(generation) };
+    void writeReport(api, layout, name, status, report, reportsCreated)
+      .then(() => (marks.lastReport = Date.now()))
+      .catch(() => reported.delete(name));
+  });
+  return { marks, stop };
+}
+
+function appliedConditions(generation: number): unknown[] {
+  const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  return [
+    {
+      type: "Applied",
+      status: "True",
+      reason: "Applied",
+      message: "1/1 settings applied",
+      lastTransitionTime: time,
+      observedGeneration: generation,
+    },
+    {
+      type: "Degraded",
+      status: "False",
+      reason: "AsExpected",
+      message: "",
+      lastTransitionTime: time,
+      observedGeneration: generation,
+    },
+  ];
+}
