@@ -5,7 +5,19 @@
 // (test/contract/node-verdict.test.ts).
 import type { Condition } from "./meta.ts";
 import type { NodeNetworkTuning } from "./node-network-tuning.ts";
-import { NodeConditionReason, NodeConditionType } from "./reasons.ts";
+import {
+  NodeConditionReason,
+  NodeConditionType,
+  type KubeletNodeCondition,
+  type NodeConditionTypeName,
+  type TuningConditionTypeName,
+} from "./reasons.ts";
+
+/** Every condition type NetTune reads: its own two kinds', and the kubelet's Ready on a Node. */
+export type ConditionTypeName =
+  | NodeConditionTypeName
+  | TuningConditionTypeName
+  | (typeof KubeletNodeCondition)[keyof typeof KubeletNodeCondition];
 
 /** Anything with conditions, whether ours or a Kubernetes object's (a Node's). */
 interface WithConditions<C> {
@@ -15,7 +27,7 @@ interface WithConditions<C> {
 /** The condition of `type`, if the status has one. */
 export function findCondition<C extends { type: string }>(
   status: WithConditions<C> | undefined,
-  type: string,
+  type: ConditionTypeName,
 ): C | undefined {
   return status?.conditions?.find((c) => c.type === type);
 }
@@ -23,7 +35,7 @@ export function findCondition<C extends { type: string }>(
 /** Whether the status has the condition `type` and it is True. */
 export function isTrue<C extends { type: string; status?: string }>(
   status: WithConditions<C> | undefined,
-  type: string,
+  type: ConditionTypeName,
 ): boolean {
   return findCondition(status, type)?.status === "True";
 }

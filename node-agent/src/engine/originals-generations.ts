@@ -1,3 +1,4 @@
+import { NodeConditionReason } from "../../../api/v1alpha1/reasons.ts";
 import { link, lstat, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -61,7 +62,11 @@ export async function readGeneration(
     // The current one is not read at all: it is the one that cannot be trusted.
     const previous = await readStateFile(dir, previousStateFileName);
     if (previous === undefined)
-      throw new StateError("StateMissing", path.join(dir, previousStateFileName), "does not exist");
+      throw new StateError(
+        NodeConditionReason.StateMissing,
+        path.join(dir, previousStateFileName),
+        "does not exist",
+      );
     return previous;
   }
   const current = await readStateFile(dir, stateFileName);
@@ -71,7 +76,7 @@ export async function readGeneration(
   const previous = await readStateFile(dir, previousStateFileName).catch(() => undefined);
   if (previous !== undefined)
     throw new StateError(
-      "StateMissing",
+      NodeConditionReason.StateMissing,
       path.join(dir, stateFileName),
       `is missing while ${previousStateFileName} exists (it held ${previous.entries.length} originals a generation ago)`,
     );
@@ -82,17 +87,18 @@ async function readStateFile(dir: string, name: string): Promise<StateFile | und
   const file = path.join(dir, name);
   // The agent writes only plain files here; a link in their place was planted.
   if ((await lstat(file).catch(() => undefined))?.isSymbolicLink())
-    throw new StateError("StateUnreadable", file, "is a symlink");
+    throw new StateError(NodeConditionReason.StateUnreadable, file, "is a symlink");
   let text: string | undefined;
   try {
     // The run dir is the agent's own: resolved with itself as the root, no link leads out of it.
     text = await readHostFile(dir, file, stateFileLimit);
   } catch (cause) {
     if (!(cause instanceof HostDataError)) throw cause;
-    throw new StateError("StateUnreadable", file, cause.problem, { cause });
+    throw new StateError(NodeConditionReason.StateUnreadable, file, cause.problem, { cause });
   }
   if (text === undefined) return undefined;
   const state = parseState(text);
-  if (typeof state === "string") throw new StateError("StateUnreadable", file, state);
+  if (typeof state === "string")
+    throw new StateError(NodeConditionReason.StateUnreadable, file, state);
   return state;
 }

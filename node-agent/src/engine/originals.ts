@@ -1,3 +1,4 @@
+import { NodeConditionReason } from "../../../api/v1alpha1/reasons.ts";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { replaceFile } from "../host/host-write.ts";
@@ -161,7 +162,9 @@ export class OriginalsStore {
       if (!hadCurrent) await replaceFile(this.dir, previousStateFileName, text, 0o600);
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code ?? "unknown";
-      throw new StateError("StateUnwritable", file, `cannot be saved (${code})`, { cause });
+      throw new StateError(NodeConditionReason.StateUnwritable, file, `cannot be saved (${code})`, {
+        cause,
+      });
     }
   }
 }
@@ -173,7 +176,7 @@ export class OriginalsStore {
 function requireBootId(runDir: string, bootId: string | undefined, readOnly: boolean): string {
   if (bootId !== undefined || readOnly) return bootId ?? "";
   throw new StateError(
-    "BootIdUnreadable",
+    NodeConditionReason.BootIdUnreadable,
     path.join(runDir, stateFileName),
     "the kernel's boot id cannot be read, so recorded originals cannot be told from another boot's",
   );

@@ -214,7 +214,7 @@ export function conflictMessage(conflicts: Conflict[], tuning: NetworkTuning): s
 /** A condition's status, for Event decisions on transitions. */
 export function conditionStatus(
   conditions: readonly Condition[] | undefined,
-  type: string,
+  type: TuningConditionTypeName,
 ): string | undefined {
   return findCondition({ conditions }, type)?.status;
 }

@@ -3,9 +3,11 @@ import type { Tuning } from "../cluster/cluster-view.ts";
 import type {} from "../cluster/kube.ts";
 import type { OperatorWrites } from "../cluster/writes.ts";
 import type { Conflict } from "../rollout/merge.ts";
+import { findCondition } from "../../../api/v1alpha1/contract.ts";
 import {
   TuningConditionType as Type,
   TuningReason as Reason,
+  type TuningConditionTypeName,
 } from "../../../api/v1alpha1/reasons.ts";
 import { conditionStatus, conflictMessage } from "./status.ts";
 
@@ -27,10 +29,13 @@ export class TransitionEvents {
     failureMessages: Map<string, string>,
   ): Promise<void> {
     const before = tuning.status?.conditions;
-    const message = (type: string): string => next?.find((c) => c.type === type)?.message ?? "";
-    const reason = (conditions: Condition[] | undefined, type: string): string | undefined =>
-      conditions?.find((c) => c.type === type)?.reason;
-    const flipped = (type: string, to: string): boolean =>
+    const message = (type: TuningConditionTypeName): string =>
+      findCondition({ conditions: next }, type)?.message ?? "";
+    const reason = (
+      conditions: Condition[] | undefined,
+      type: TuningConditionTypeName,
+    ): string | undefined => findCondition({ conditions }, type)?.reason;
+    const flipped = (type: TuningConditionTypeName, to: string): boolean =>
       conditionStatus(next, type) === to && conditionStatus(before, type) !== to;
     if (flipped(Type.Ready, "True"))
       await this.writes.event(tuning, "Normal", Reason.Applied, message(Type.Ready));

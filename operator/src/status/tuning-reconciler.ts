@@ -1,4 +1,5 @@
 import { Annotation, revertFinalizer } from "../../../api/v1alpha1/identity.ts";
+import { findCondition } from "../../../api/v1alpha1/contract.ts";
 import { canonicalJSON } from "../../../common/canonical-json.ts";
 import { TuningConditionType, TuningReason as Reason } from "../../../api/v1alpha1/reasons.ts";
 import { setConditions } from "../../../common/conditions.ts";
@@ -181,7 +182,7 @@ export class TuningReconciler {
   private async holdForFailedRevert(tuning: Tuning, progress: RevertProgress): Promise<void> {
     const message = revertFailedMessage(progress);
     const conditions = tuning.status?.conditions ?? [];
-    const degraded = conditions.find((c) => c.type === TuningConditionType.Degraded);
+    const degraded = findCondition({ conditions }, TuningConditionType.Degraded);
     if (degraded?.reason === Reason.RevertFailed && degraded.message === message) return;
     const inputs = conditions
       .filter((c) => c.type !== TuningConditionType.Degraded)
