@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as tunings from "../../test/gen/tunings.ts";
 import { Remedy, Symptom, type Advice, type RemedyName } from "../../api/v1alpha1/advice.ts";
 import type { AutoRaise } from "../../api/v1alpha1/auto-tune.ts";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
@@ -305,12 +306,12 @@ describe("auto-tuning steps (the operator's decision)", () => {
 });
 
 describe("autoTune in the merge", () => {
-  const tuning = (name: string, priority: number, somaxconn: number): NetworkTuning => ({
-    apiVersion: "nettune.io/v1beta1",
-    kind: "NetworkTuning",
-    metadata: { name, generation: 1 },
-    spec: { nodeSelector: {}, priority, autoTune: { ceilings: { somaxconn } } },
-  });
+  const tuning = (name: string, priority: number, somaxconn: number): NetworkTuning =>
+    tunings.networkTuning(
+      name,
+      tunings.withPriority(priority),
+      tunings.withSpec({ autoTune: { ceilings: { somaxconn } } }),
+    );
 
   it("the ceiling of the higher-priority tuning wins, and that tuning owns the raises", () => {
     const merged = mergeForNode([tuning("low", 0, 65535), tuning("high", 10, 8192)]);

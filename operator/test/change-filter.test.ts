@@ -1,15 +1,15 @@
 import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { revertFinalizer } from "../../api/v1alpha1/identity.ts";
+import { networkTuning } from "../../test/gen/tunings.ts";
 import { ChangeFilter, nodeFingerprint, tuningFingerprint } from "../src/cluster/change-filter.ts";
 import type { Tuning } from "../src/cluster/cluster-view.ts";
 
 const tuning = (mod: (t: Tuning) => void = () => undefined): Tuning => {
-  const t = {
-    apiVersion: "nettune.io/v1alpha1",
-    kind: "NetworkTuning",
-    metadata: { name: "web", uid: "u", generation: 2, finalizers: ["nettune.io/revert"] },
-    spec: { nodeSelector: {} },
-  } as unknown as Tuning;
+  const t = networkTuning("web", (tuning) => ({
+    ...tuning,
+    metadata: { name: "web", uid: "u", generation: 2, finalizers: [revertFinalizer] },
+  })) as Tuning;
   mod(t);
   return t;
 };

@@ -1,18 +1,17 @@
 // The operator's view of NodeNetworkTunings: its own writes count until the
 // informer shows them, judged by resourceVersion equality alone (they are opaque).
 import { describe, expect, it } from "vitest";
-import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { atGeneration, nodeTuning } from "../../test/gen/tunings.ts";
 import { ClusterView, type NodeTuning } from "../src/cluster/cluster-view.ts";
 import type { Informers } from "../src/cluster/kube.ts";
 
 const gen = {
   nodeTuning(name: string, resourceVersion: string, generation: number): NodeTuning {
-    const object: NodeNetworkTuning = {
-      apiVersion: "nettune.io/v1alpha1",
-      kind: "NodeNetworkTuning",
-      metadata: { name, resourceVersion, generation },
+    const object = nodeTuning(name, atGeneration(generation), (nnt) => ({
+      ...nnt,
+      metadata: { ...nnt.metadata, resourceVersion },
       spec: {},
-    };
+    }));
     return object as NodeTuning;
   },
 };

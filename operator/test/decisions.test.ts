@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { LabelSelector } from "../../api/v1alpha1/meta.ts";
 import type { NetworkTuning, NetworkTuningSpec } from "../../api/v1alpha1/network-tuning.ts";
-import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { agentReport, staleReport } from "../../test/gen/reports.ts";
+import {
+  atGeneration,
+  mergedFrom,
+  networkTuning,
+  nodeTuning,
+  withReport,
+  withSpec,
+} from "../../test/gen/tunings.ts";
 import { selectorProblems } from "../../api/helpers/label-selector.ts";
 import { unusable } from "../src/cluster/cluster-view.ts";
 import { agentAffinity } from "../src/agents/daemonset.ts";
@@ -9,14 +17,8 @@ import { mergeForNode } from "../src/rollout/merge.ts";
 import { progressOf, RolloutLedger, type NodeView } from "../src/rollout/rollout.ts";
 import { tuningStatus } from "../src/status/status.ts";
 
-function tuning(name: string, spec: Partial<NetworkTuningSpec>, generation = 1): NetworkTuning {
-  return {
-    apiVersion: "nettune.io/v1alpha1",
-    kind: "NetworkTuning",
-    metadata: { name, generation },
-    spec: { nodeSelector: {}, ...spec },
-  };
-}
+const tuning = (name: string, spec: Partial<NetworkTuningSpec>, generation = 1): NetworkTuning =>
+  networkTuning(name, withSpec(spec), atGeneration(generation));
 
 type Report = "none" | "old" | "applied" | "degraded";
 
@@ -24,40 +26,13 @@ type Report = "none" | "old" | "applied" | "degraded";
 function node(name: string, of: NetworkTuning | undefined, report: Report, ready = true): NodeView {
   const view: NodeView = { name, ready, labels: {} };
   if (!of) return view;
-  const nnt: NodeNetworkTuning = {
-    apiVersion: "nettune.io/v1alpha1",
-    kind: "NodeNetworkTuning",
-    metadata: { name, generation: 2 },
-    spec: {
-      mode: "Enforce",
-      sources: [
-        { name: of.metadata.name ?? "", generation: of.metadata.generation ?? 0, priority: 0 },
-      ],
-    },
-  };
-  const at = "2026-01-01T00:00:00Z";
-  if (report === "old") nnt.status = { observedGeneration: 1, conditions: [] };
-  if (report === "applied" || report === "degraded")
-    nnt.status = {
-      observedGeneration: 2,
-      conditions: [
-        {
-          type: "Applied",
-          status: report === "applied" ? "True" : "False",
-          reason: "R",
-          message: "",
-          lastTransitionTime: at,
-        },
-        {
-          type: "Degraded",
-          status: report === "degraded" ? "True" : "False",
-          reason: "R",
-          message: "eth0 rings rx=4096: not supported by driver",
-          lastTransitionTime: at,
-        },
-      ],
-    };
-  view.nnt = nnt;
+  const reported =
+    report === "old"
+      ? [withReport(staleReport(1))]
+      : report === "applied" || report === "degraded"
+        ? [withReport(agentReport(2, report))]
+        : [];
+  view.nnt = nodeTuning(name, atGeneration(2), mergedFrom(of), ...reported);
   return view;
 }
 

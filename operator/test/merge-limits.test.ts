@@ -6,26 +6,19 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
+import { networkTuning, withSpec } from "../../test/gen/tunings.ts";
 import { listedNames, mergeForNode, nodeObjectLimits } from "../src/rollout/merge.ts";
 import { MergeProblems } from "../src/rollout/merge-problems.ts";
 
-function tuning(
+const tuning = (
   name: string,
   priority: number,
   mode: "Enforce" | "Audit" = "Enforce",
-): NetworkTuning {
-  return {
-    apiVersion: "nettune.io/v1alpha1",
-    kind: "NetworkTuning",
-    metadata: { name, generation: 1 },
-    spec: {
-      nodeSelector: {},
-      priority,
-      mode,
-      sysctls: { "net.core.somaxconn": String(1000 + priority) },
-    },
-  };
-}
+): NetworkTuning =>
+  networkTuning(
+    name,
+    withSpec({ priority, mode, sysctls: { "net.core.somaxconn": String(1000 + priority) } }),
+  );
 
 const longName = (i: number): string =>
   `${"a-tuning-with-a-long-and-descriptive-name-".repeat(1)}${String(i).padStart(3, "0")}`;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkTuning as Tuning } from "../../api/v1alpha1/network-tuning.ts";
 import type { NodeNetworkTuning as NodeTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import { apiVersion, Kind, revertFinalizer } from "../../api/v1alpha1/identity.ts";
+import { networkTuning } from "../../test/gen/tunings.ts";
 import {
   RevertTracker,
   revertedMessage,
@@ -8,23 +10,21 @@ import {
   revertingMessage,
 } from "../src/status/revert-tracker.ts";
 
-const deleted: Tuning = {
-  apiVersion: "nettune.io/v1alpha1",
-  kind: "NetworkTuning",
+const deleted: Tuning = networkTuning("web", (t) => ({
+  ...t,
   metadata: {
     name: "web",
     uid: "u1",
     deletionTimestamp: "2026-11-30T20:00:00Z",
-    finalizers: ["nettune.io/revert"],
+    finalizers: [revertFinalizer],
   },
-  spec: { nodeSelector: {} },
-};
+}));
 
 /** A node's NodeNetworkTuning: listing `web` or not, reported (observed) or not. */
 function nnt(name: string, listsWeb: boolean, reported: boolean): NodeTuning {
   return {
-    apiVersion: "nettune.io/v1alpha1",
-    kind: "NodeNetworkTuning",
+    apiVersion,
+    kind: Kind.NodeNetworkTuning,
     metadata: { name, generation: 3 },
     spec: {
       mode: "Enforce",
