@@ -5,48 +5,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applySettings, type ApplyDeps, type TargetIO } from "../src/engine/apply.ts";
+import { MemoryHost } from "../../test/harness/memory-host.ts";
+import { applySettings, type ApplyDeps } from "../src/engine/apply.ts";
 import { OriginalsStore } from "../src/engine/originals.ts";
 import { absenceRules, classifyRefusal, notPresent, refusalRules } from "../src/engine/outcomes.ts";
 import { revertEntries } from "../src/engine/revert.ts";
 import { WriteError } from "../src/host/actuator.ts";
 import { targetKey, type Target } from "../src/model/targets.ts";
 import type { PlannedSetting } from "../src/tuners/types.ts";
-
-/** A host in memory: values by target, refusals by target, and targets that ignore writes. */
-class MemoryHost implements TargetIO {
-  readonly values = new Map<string, string>();
-  readonly refusals = new Map<string, string>();
-  readonly stuck = new Set<string>();
-  readonly writes: string[] = [];
-  /** Where each IRQ fires, by its affinity target; absent where the kernel keeps none. */
-  readonly effective = new Map<string, string>();
-
-  effectiveAffinity(target: Target): Promise<string | undefined> {
-    return Promise.resolve(this.effective.get(targetKey(target)));
-  }
-
-  read(target: Target): Promise<string | undefined> {
-    return Promise.resolve(this.values.get(targetKey(target)));
-  }
-
-  write(target: Target, value: string): Promise<void> {
-    const key = targetKey(target);
-    const code = this.refusals.get(key);
-    if (code) return Promise.reject(new WriteError(`${key}: refused (${code})`, code));
-    this.writes.push(`${key}=${value}`);
-    if (!this.stuck.has(key)) this.values.set(key, value);
-    return Promise.resolve();
-  }
-
-  async writeEthtool(writes: readonly { target: Target; value: string }[]): Promise<void> {
-    for (const { target } of writes) {
-      const code = this.refusals.get(targetKey(target));
-      if (code) throw new WriteError(`ethtool refused (${code})`, code);
-    }
-    for (const { target, value } of writes) await this.write(target, value);
-  }
-}
 
 const somaxconn: Target = { kind: "proc", path: "sys/net/core/somaxconn" };
 const queueLength: Target = { kind: "sys", path: "class/net/eth0/tx_queue_len" };
