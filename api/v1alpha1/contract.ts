@@ -4,7 +4,9 @@
 // nodeStatus() output is checked against it for every outcome
 // (test/contract/node-verdict.test.ts).
 import type { Condition } from "./meta.ts";
-import type { NodeNetworkTuning } from "./node-network-tuning.ts";
+import { Remedy } from "./advice.ts";
+import { remedySysctl } from "./auto-tune.ts";
+import type { NodeNetworkTuning, NodeNetworkTuningSpec } from "./node-network-tuning.ts";
 import {
   NodeConditionReason,
   NodeConditionType,
@@ -52,17 +54,66 @@ export function isTrue<C extends { type: string; status?: string }>(
  */
 export type NodeVerdict = "applying" | "failed" | "applied" | "reported";
 
-export function nodeVerdict(nnt: Pick<NodeNetworkTuning, "metadata" | "status">): NodeVerdict {
-  if (nnt.status?.observedGeneration !== nnt.metadata.generation) return "applying";
-  if (isTrue(nnt.status, NodeConditionType.Degraded)) return "failed";
+type NodeReport = Pick<NodeNetworkTuning, "metadata" | "status">;
+
+/** The verdict's rules, in order: the first that holds decides; none holding is `reported`. */
+export const nodeVerdictRules: readonly {
+  name: string;
+  verdict: NodeVerdict;
+  holds: (nnt: NodeReport) => boolean;
+}[] = [
+  {
+    name: "this generation not reported yet",
+    verdict: "applying",
+    holds: (nnt) => nnt.status?.observedGeneration !== nnt.metadata.generation,
+  },
+  {
+    name: "degraded",
+    verdict: "failed",
+    holds: (nnt) => isTrue(nnt.status, NodeConditionType.Degraded),
+  },
+  {
+    name: "every setting applied, or only audited",
+    verdict: "applied",
+    holds: appliedOrAudited,
+  },
+];
+
+function appliedOrAudited(nnt: NodeReport): boolean {
   const applied = findCondition(nnt.status, NodeConditionType.Applied);
-  return applied?.status === "True" || applied?.reason === NodeConditionReason.AuditOnly
-    ? "applied"
-    : "reported";
+  return applied?.status === "True" || applied?.reason === NodeConditionReason.AuditOnly;
+}
+
+export function nodeVerdict(nnt: NodeReport): NodeVerdict {
+  return nodeVerdictRules.find((rule) => rule.holds(nnt))?.verdict ?? "reported";
 }
 
 /** The agent's message for a failing node, as its Degraded condition says it. */
 export function degradedMessage(status: WithConditions<Condition> | undefined): string | undefined {
   const degraded = findCondition(status, NodeConditionType.Degraded);
   return degraded?.status === "True" ? degraded.message : undefined;
+}
+
+/**
+ * Whether the merged settings set a remedy's value themselves: an explicit
+ * value always wins over autoTune. The operator grants no step for it and drops
+ * a raise held before; the agent applies no raise for it.
+ */
+export function explicitlySet(
+  spec: NodeNetworkTuningSpec,
+  setting: string,
+  iface?: string,
+): boolean {
+  if (setting === Remedy.ConntrackMax)
+    return spec.conntrack?.max !== undefined || spec.conntrack?.maxPerCore !== undefined;
+  const sysctl = remedySysctl[setting as keyof typeof remedySysctl];
+  if (sysctl !== undefined) return spec.sysctls?.[sysctl] !== undefined;
+  if (setting === Remedy.RingsRx)
+    return (spec.interfaces ?? []).some(
+      (entry) =>
+        entry.rings?.rx !== undefined &&
+        iface !== undefined &&
+        entry.match.names?.includes(iface) === true,
+    );
+  return false;
 }

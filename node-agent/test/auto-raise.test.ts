@@ -57,18 +57,27 @@ describe("granted raises become settings of the spec the agent enacts", () => {
       [],
     ],
     [
-      "an RX ring goes first among the interface entries, so a later explicit entry wins",
+      "an RX ring goes first among the interface entries, so a later entry matching by pattern wins",
       spec(
-        { interfaces: [{ match: { names: ["eth0"] }, rings: { rx: 2048 } }] },
+        { interfaces: [{ match: { namePattern: "eth*" }, rings: { rx: 2048 } }] },
         raise(Remedy.RingsRx, "512", "eth0"),
       ),
       {
         interfaces: [
           { match: { names: ["eth0"] }, rings: { rx: 512 } },
-          { match: { names: ["eth0"] }, rings: { rx: 2048 } },
+          { match: { namePattern: "eth*" }, rings: { rx: 2048 } },
         ],
       },
       ["eth0/rings.rx"],
+    ],
+    [
+      "an RX ring the tunings set for that interface by name wins, as the operator's grant rule says",
+      spec(
+        { interfaces: [{ match: { names: ["eth0"] }, rings: { rx: 2048 } }] },
+        raise(Remedy.RingsRx, "512", "eth0"),
+      ),
+      { interfaces: [{ match: { names: ["eth0"] }, rings: { rx: 2048 } }] },
+      [],
     ],
   ];
   it.each(rows)("%s", (_sentence, given, expected, names) => {

@@ -211,6 +211,34 @@ async function readyAt(name: string, generation: number, applied = nodes.length)
 const generationOf = async (name: string): Promise<number> =>
   Number(await run(["get", "nt", name, "-o", "jsonpath={.metadata.generation}"]));
 
+/**
+ * Waits until the takeover tuning's current generation reached a node, then
+ * checks that not every node has reported it: a fault that follows strikes in
+ * the middle of the rollout, not after it.
+ */
+async function rolloutUnderWay(): Promise<void> {
+  const generation = await generationOf("takeover");
+  const carrying = async (): Promise<NodeNetworkTuning[]> =>
+    (
+      JSON.parse(await run(["get", "nnt", "-o", "json"])) as { items: NodeNetworkTuning[] }
+    ).items.filter((nnt) =>
+      nnt.spec.sources?.some((s) => s.name === "takeover" && s.generation === generation),
+    );
+  const holding = await eventually(
+    async () => {
+      const found = await carrying();
+      expect(found.length).toBeGreaterThan(0);
+      return found;
+    },
+    30_000,
+    50,
+  );
+  const reported = holding.filter(
+    (nnt) => nnt.status?.observedGeneration === nnt.metadata.generation,
+  );
+  expect(reported.length, "the rollout ended before the fault").toBeLessThan(nodes.length);
+}
+
 beforeAll(async () => {
   cluster = await SimulatedCluster.start(path.dirname(inject("kubectlPath")), "nettune-faults-");
   await cluster.addNodes(nodes, { pool: "faults" });
@@ -363,7 +391,7 @@ describe("the rollout's promises under faults", () => {
 
   it("finishes the rollout after the API server restarts in the middle of it", async () => {
     await applyTakeover("7000");
-    await sleep(500);
+    await rolloutUnderWay();
     await cluster.controlPlane.stopAPIServer();
     await sleep(3000);
     await cluster.controlPlane.startAPIServer();
@@ -373,7 +401,7 @@ describe("the rollout's promises under faults", () => {
 
   it("finishes the rollout after etcd restarts in the middle of it", async () => {
     await applyTakeover("8000");
-    await sleep(500);
+    await rolloutUnderWay();
     await cluster.controlPlane.stopEtcd();
     await sleep(3000);
     await cluster.controlPlane.startEtcd();
@@ -389,7 +417,7 @@ describe("the rollout's promises under faults", () => {
       }
     ).metadata.resourceVersion;
     await applyTakeover("9000");
-    await sleep(500);
+    await rolloutUnderWay();
     // With the API server down, its watch cache goes too: when it comes back, every
     // watch that resumes from a revision before the compaction is answered 410 Gone.
     await cluster.controlPlane.stopAPIServer();

@@ -2,6 +2,7 @@
 // operator granted (spec.autoRaised) become settings of the spec the agent
 // enacts, so they go through the same plan, originals store, probe gate,
 // verify and revert as any other; an explicit value of the tunings wins.
+import { explicitlySet } from "../../../api/v1alpha1/contract.ts";
 import { Remedy } from "../../../api/v1alpha1/advice.ts";
 import { remedySysctl, type AutoRaise } from "../../../api/v1alpha1/auto-tune.ts";
 import type {
@@ -37,9 +38,9 @@ function addRaise(
   value: number,
   rings: Interfaces,
 ): boolean {
+  if (explicitlySet(spec, raise.setting, raise.interface)) return false;
   if (raise.setting === Remedy.ConntrackMax) {
-    // Explicit sizing wins; onlyRaise keeps a larger table the node already has.
-    if (spec.conntrack?.max !== undefined || spec.conntrack?.maxPerCore !== undefined) return false;
+    // onlyRaise keeps a larger table the node already has.
     effective.conntrack = { ...spec.conntrack, max: value, onlyRaise: true };
     return true;
   }
@@ -50,7 +51,6 @@ function addRaise(
     return true;
   }
   const sysctl = remedySysctl[raise.setting] ?? "";
-  if (spec.sysctls?.[sysctl] !== undefined) return false;
   effective.sysctls = { ...effective.sysctls, [sysctl]: String(value) };
   return true;
 }

@@ -2,12 +2,11 @@
 // node's advice, its merged autoTune and the raises it already holds, which
 // raises it keeps and which new step it is granted. Each advice runs an
 // ordered chain of named checks; the first that decides wins.
+import { explicitlySet } from "../../../api/v1alpha1/contract.ts";
 import type { Advice } from "../../../api/v1alpha1/advice.ts";
-import { Remedy } from "../../../api/v1alpha1/advice.ts";
 import {
   autoTuneCeilingOf,
   defaultCoolDownSeconds,
-  remedySysctl,
   type AutoRaise,
   type AutoTuneCeilings,
 } from "../../../api/v1alpha1/auto-tune.ts";
@@ -117,26 +116,6 @@ export function keyOf(item: { setting: string; interface?: string | undefined })
   return `${item.setting}/${item.interface ?? ""}`;
 }
 
-/** Whether the merged settings set the value themselves: an explicit value always wins. */
-export function setExplicitly(
-  spec: NodeNetworkTuningSpec,
-  setting: string,
-  iface?: string,
-): boolean {
-  if (setting === Remedy.ConntrackMax)
-    return spec.conntrack?.max !== undefined || spec.conntrack?.maxPerCore !== undefined;
-  const sysctl = remedySysctl[setting as keyof typeof remedySysctl];
-  if (sysctl !== undefined) return spec.sysctls?.[sysctl] !== undefined;
-  if (setting === Remedy.RingsRx)
-    return (spec.interfaces ?? []).some(
-      (entry) =>
-        entry.rings?.rx !== undefined &&
-        iface !== undefined &&
-        entry.match.names?.includes(iface) === true,
-    );
-  return false;
-}
-
 /** One advice through the chain. */
 export function stepVerdict(step: Step): StepVerdict {
   for (const { check } of stepChecks) {
@@ -159,7 +138,7 @@ export function keptRaises(input: AutoRaiseInput): Map<string, AutoRaise> {
     const ceiling = key === undefined ? undefined : ceilings[key];
     const owner = key === undefined ? undefined : input.owners[key];
     if (ceiling === undefined || owner === undefined) continue;
-    if (setExplicitly(input.spec, raise.setting, raise.interface)) continue;
+    if (explicitlySet(input.spec, raise.setting, raise.interface)) continue;
     const value = String(Math.min(int(raise.value), ceiling));
     kept.set(keyOf(raise), { ...raise, value, source: owner });
   }
@@ -179,7 +158,7 @@ function stepOf(
     advice: item,
     setting,
     ceiling: ceilingKey === undefined ? undefined : input.spec.autoTune?.ceilings[ceilingKey],
-    explicit: setExplicitly(input.spec, setting.setting, setting.interface),
+    explicit: explicitlySet(input.spec, setting.setting, setting.interface),
     held,
     coolDownMs: coolDown * 1000,
     nowMs: input.now.getTime(),

@@ -146,12 +146,18 @@ export class NodeReconciler {
     // A budget as large as the matched nodes never blocks: no need to count the nodes in flight,
     // which costs a pass over every node for every release.
     if (pending.every((t) => this.budgetCoversAll(t))) return true;
-    const waiting = pending.map((t) => t.metadata.name ?? "");
-    const views = this.cluster.nodeViews();
-    return new RolloutLedger(matching, (t) => this.cluster.matchedNodes(t, views)).tryRelease(
+    return this.takeSlot(
       view,
-      waiting,
+      matching,
+      pending.map((t) => t.metadata.name ?? ""),
     );
+  }
+
+  /** Whether the node takes a slot of each of these tunings' budgets now (a ledger of the fleet). */
+  private takeSlot(view: NodeView, matching: Tuning[], tunings: string[]): boolean {
+    const views = this.cluster.nodeViews();
+    const ledger = new RolloutLedger(matching, (t) => this.cluster.matchedNodes(t, views));
+    return ledger.tryRelease(view, tunings);
   }
 
   /**
@@ -190,12 +196,7 @@ export class NodeReconciler {
       const tuning = matching.find((t) => t.metadata.name === source);
       return tuning !== undefined && !this.budgetCoversAll(tuning);
     });
-    if (limited.length === 0) return true;
-    const views = this.cluster.nodeViews();
-    return new RolloutLedger(matching, (t) => this.cluster.matchedNodes(t, views)).tryRelease(
-      view,
-      limited,
-    );
+    return limited.length === 0 || this.takeSlot(view, matching, limited);
   }
 
   /**

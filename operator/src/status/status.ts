@@ -6,7 +6,6 @@ import {
   setConditions,
   type ConditionInput as AnyConditionInput,
 } from "../../../common/conditions.ts";
-import type { Conflict } from "../rollout/merge.ts";
 import {
   TuningConditionType as Type,
   TuningReason as Reason,
@@ -14,32 +13,12 @@ import {
   type TuningReasonName,
 } from "../../../api/v1alpha1/reasons.ts";
 import type { TuningProgress } from "../rollout/rollout.ts";
+import { degraded } from "./degraded-rules.ts";
+import { conflictMessage, type StatusInput } from "./status-input.ts";
+
+export type { StatusInput } from "./status-input.ts";
 
 type ConditionInput = AnyConditionInput<TuningConditionTypeName, TuningReasonName>;
-
-export interface StatusInput {
-  tuning: NetworkTuning;
-  progress: TuningProgress;
-  halted: boolean;
-  /** Failing node → its agent's message. */
-  failureMessages: Map<string, string>;
-  conflicts: Conflict[];
-  /** Why the agent DaemonSet cannot create its pods, or why some on matched nodes cannot start. */
-  agentProblem?: string | undefined;
-  /** Why agent pods on some matched nodes cannot start, when they cannot (agent-pods.ts). */
-  agentsDown?: string | undefined;
-  /** Why the DNS webhook cannot serve, when it cannot; said only on tunings with dns.pods. */
-  webhookProblem?: string | undefined;
-  /** What keeps the tuning from matched nodes, one line per node (merge-problems.ts). */
-  mergeProblems?: string[];
-  /** Why the operator cannot act on this tuning at all (see cluster-view unusable()). */
-  unusable?: string | undefined;
-  /** What the matched nodes' counters advise, counted (advice-summary.ts). */
-  advice?: Pick<NetworkTuningStatus, "advisedNodes" | "advice">;
-  /** Which matched nodes run values its autoTune raised (auto-raise-summary.ts). */
-  autoRaised?: Pick<NetworkTuningStatus, "autoRaisedNodes" | "autoRaised">;
-  now: Date;
-}
 
 /** The tuning's status: counts, the first failing nodes, and Ready/Progressing/Degraded that agree. */
 export function tuningStatus(input: StatusInput): NetworkTuningStatus {
@@ -103,7 +82,7 @@ function tuningConditions(input: StatusInput): ConditionInput[] {
   return [
     ready(progress, `${summary}${failureText}${notMerged ? `; ${notMerged}` : ""}${conflictText}`),
     progressing(progress, input.halted, summary),
-    degraded(input, failureText, notMerged),
+    degraded({ ...input, failureText, notMerged }),
   ];
 }
 
@@ -161,54 +140,6 @@ function progressing(progress: TuningProgress, halted: boolean, summary: string)
 function notMergedMessage(problems: readonly string[]): string {
   if (problems.length === 0) return "";
   return `${problems[0] ?? ""}${problems.length > 1 ? `; and ${problems.length - 1} more` : ""}`;
-}
-
-function degraded(
-  { progress, halted, conflicts, tuning, webhookProblem, agentsDown }: StatusInput,
-  failureText: string,
-  notMerged: string,
-): ConditionInput {
-  if (progress.failed > 0) {
-    return {
-      type: Type.Degraded,
-      status: "True",
-      reason: halted ? Reason.RolloutHalted : Reason.Failed,
-      message: `${progress.failed} failed${failureText}`,
-    };
-  }
-  if (notMerged !== "")
-    return { type: Type.Degraded, status: "True", reason: Reason.NotMerged, message: notMerged };
-  // Nodes that applied this generation keep their values, but no agent corrects drift or
-  // reverts there while its pod cannot start (a bad image, a crash after an upgrade).
-  if (agentsDown)
-    return {
-      type: Type.Degraded,
-      status: "True",
-      reason: Reason.AgentsNotRunning,
-      message: agentsDown,
-    };
-  if (webhookProblem && tuning.spec.dns?.pods !== undefined)
-    return {
-      type: Type.Degraded,
-      status: "True",
-      reason: Reason.DNSWebhookUnavailable,
-      message: webhookProblem,
-    };
-  if (conflicts.length > 0)
-    return {
-      type: Type.Degraded,
-      status: "False",
-      reason: Reason.Conflict,
-      message: conflictMessage(conflicts, tuning),
-    };
-  return { type: Type.Degraded, status: "False", reason: Reason.AsExpected, message: "" };
-}
-
-export function conflictMessage(conflicts: Conflict[], tuning: NetworkTuning): string {
-  const first = conflicts[0];
-  if (!first) return "";
-  const other = first.winner === tuning.metadata.name ? first.loser : first.winner;
-  return `Conflict with ${other} on ${first.field} (equal priority; ${first.winner} wins by name)${conflicts.length > 1 ? ` and ${conflicts.length - 1} more` : ""}`;
 }
 
 /** A condition's status, for Event decisions on transitions. */

@@ -9,7 +9,8 @@ import {
   TuningReason as Reason,
   type TuningConditionTypeName,
 } from "../../../api/v1alpha1/reasons.ts";
-import { conditionStatus, conflictMessage } from "./status.ts";
+import { conditionStatus } from "./status.ts";
+import { conflictMessage } from "./status-input.ts";
 
 /** Events on a tuning's transitions: Applied, Failed, RolloutHalted, a new Conflict. */
 export class TransitionEvents {
