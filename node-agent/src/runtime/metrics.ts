@@ -6,6 +6,7 @@ import Histogram from "prom-client/lib/histogram.js";
 import Registry from "prom-client/lib/registry.js";
 import { readConntrackCounters, readNICDrops, readSoftnet } from "../facts/host-counters.ts";
 import type { HostPaths } from "../host/paths.ts";
+import { processGauges } from "./process-metrics.ts";
 
 /** The agent's metrics, in a registry of its own. Host counters are read at scrape time. */
 export class AgentMetrics {
@@ -71,6 +72,7 @@ export class AgentMetrics {
     for (const result of ["created", "counted", "dropped", "failed"])
       this.events.inc({ result }, 0);
     hostGauges(this.registry, paths);
+    processGauges(this.registry);
   }
 
   /** nettune_agent_symptom: one series per symptom that holds, read from the watch at scrape. */
