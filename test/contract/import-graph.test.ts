@@ -70,4 +70,24 @@ describe("the import graph", () => {
     expect(files.length).toBeGreaterThan(150);
     expect(findLoop(importGraph(files))).toBeUndefined();
   });
+
+  it("has no import from one operator reconciler to another: they meet through the view", () => {
+    const reconcilers = sourceFiles("operator/src").filter((f) => f.endsWith("reconciler.ts"));
+    expect(reconcilers).toHaveLength(4);
+    const graph = importGraph(reconcilers);
+    const between = reconcilers.flatMap((file) =>
+      (graph.get(file) ?? [])
+        .filter((target) => reconcilers.includes(target))
+        .map((t) => `${file} -> ${t}`),
+    );
+    expect(between).toEqual([]);
+  });
+
+  it("has no operator reconciler holding the work queue: work goes out as its return value", () => {
+    const reconcilers = sourceFiles("operator/src").filter((f) => f.endsWith("reconciler.ts"));
+    const holding = reconcilers.filter((file) =>
+      /\bWorkQueue\b|\bqueue\.add|workqueue\.ts/.test(readFileSync(path.join(root, file), "utf8")),
+    );
+    expect(holding).toEqual([]);
+  });
 });
