@@ -3,6 +3,7 @@
 import { enactWithAudits } from "./engine/audits.ts";
 import { revertAll, type EnactDeps } from "./engine/enact.ts";
 import { agentEthtool } from "./host/ethtool.ts";
+import { WritersMemo } from "./facts/writing-programs.ts";
 import { usesHousekeeping } from "./facts/snapshot.ts";
 import { specCheckers } from "./runtime/spec-check.ts";
 import { hostInventory } from "./facts/inventory.ts";
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
     paths,
     run,
     driverInfoMemo: new Map(),
+    // Checks that follow one another (a spec change, a burst of link events) walk /proc for
+    // other writers once; a writer that starts later is found within half a minute.
+    writersMemo: new WritersMemo(30_000),
     probe: () => client.probe(config.probeTimeoutSeconds * 1000),
     observer: {
       beforeWrite: () => {

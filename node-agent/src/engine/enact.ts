@@ -4,6 +4,7 @@ import type {
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import { refreshQueueCounts, type NodeFacts } from "../facts/gather.ts";
 import { gatherSnapshot, type NodeSnapshot } from "../facts/snapshot.ts";
+import type { WritersMemo } from "../facts/writing-programs.ts";
 import { Actuator, type WriteObserver } from "../host/actuator.ts";
 import type { CommandRunner } from "../host/commands.ts";
 import { agentEthtool, type Ethtool } from "../host/ethtool.ts";
@@ -30,6 +31,8 @@ export interface EnactDeps {
   probe?: () => Promise<boolean>;
   /** The running agent's `ethtool -i` answers, kept from one check to the next. */
   driverInfoMemo?: Map<string, Record<string, string>>;
+  /** The running agent's last walk for other writers, reused for a while. */
+  writersMemo?: WritersMemo;
 }
 
 export interface EnactOptions {
@@ -91,7 +94,7 @@ export async function enact(
       deps.observer?.beforeWrite?.(target, value);
     },
   });
-  const snapshot = options.snapshot ?? (await readNode(spec, options, deps.paths, ethtool));
+  const snapshot = options.snapshot ?? (await readNode(spec, options, deps, ethtool));
   const { facts, extras, identities } = snapshot;
   const mode = options.auditOnly ? "Audit" : (spec.mode ?? "Enforce");
   // A plan or an Audit check changes nothing on the node, not even the originals file.
@@ -173,10 +176,14 @@ export async function enact(
 function readNode(
   spec: NodeNetworkTuningSpec,
   options: EnactOptions,
-  paths: HostPaths,
+  { paths, writersMemo }: EnactDeps,
   ethtool: Ethtool,
 ): Promise<NodeSnapshot> {
-  return gatherSnapshot([spec, ...(options.alsoPlanned ?? [])], { paths, ethtool });
+  return gatherSnapshot([spec, ...(options.alsoPlanned ?? [])], {
+    paths,
+    ethtool,
+    writersMemo,
+  });
 }
 
 /** Throws InvalidSpecError for settings refused by their planners or writing one file twice. */

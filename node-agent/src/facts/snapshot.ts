@@ -7,7 +7,7 @@ import { ownedByCNI } from "./cni.ts";
 import { readDeviceIdentities, type DeviceIdentity } from "./device-identity.ts";
 import { gatherNodeFacts, type EthtoolQuery, type GatherScope, type NodeFacts } from "./gather.ts";
 import { readConntrackMax } from "./host-counters.ts";
-import { findOtherWriters, type WriterFacts } from "./writing-programs.ts";
+import { findOtherWriters, type WriterFacts, type WritersMemo } from "./writing-programs.ts";
 
 /** What the node-wide planners need beyond the interfaces and CPUs. */
 export interface NodeExtras extends WriterFacts {
@@ -33,6 +33,8 @@ export interface NodeSnapshot {
 export interface SnapshotDeps {
   paths: HostPaths;
   ethtool: Ethtool;
+  /** A running agent's last walk for other writers, reused for a while. */
+  writersMemo?: WritersMemo | undefined;
 }
 
 /** Reads what `specs` need to be planned: the union of what each one sets. */
@@ -41,7 +43,7 @@ export async function gatherSnapshot(
   deps: SnapshotDeps,
 ): Promise<NodeSnapshot> {
   const facts = await gatherNodeFacts(deps, gatherScope(...specs));
-  const extras = await gatherExtras(deps.paths, specs, facts.cpus.online.length);
+  const extras = await gatherExtras(deps, specs, facts.cpus.online.length);
   const identities = await readDeviceIdentities(deps.paths);
   return { facts, extras, identities };
 }
@@ -94,19 +96,21 @@ export function usesHousekeeping(spec: NodeNetworkTuningSpec): boolean {
 }
 
 async function gatherExtras(
-  paths: HostPaths,
+  { paths, writersMemo }: SnapshotDeps,
   specs: readonly NodeNetworkTuningSpec[],
   cpus: number,
 ): Promise<NodeExtras> {
   const extras: NodeExtras = {};
   const max = await readConntrackMax(paths);
   if (max !== undefined && max > 0) extras.conntrackMax = max;
-  const writers = await findOtherWriters(paths, {
+  const needs = {
     cpus,
     conntrack: specs.some(setsConntrack),
     cniOwned: specs.some((spec) => Object.keys(spec.sysctls ?? {}).some(ownedByCNI)),
     nics: specs.some((spec) => (spec.interfaces ?? []).length > 0),
-  });
+  };
+  const walk = (wanted: typeof needs): Promise<WriterFacts> => findOtherWriters(paths, wanted);
+  const writers = writersMemo ? await writersMemo.find(needs, walk) : await walk(needs);
   Object.assign(extras, writers);
   // Only a spec with node DNS settings has any business with resolv.conf.
   return specs.some((spec) => spec.dns?.node)

@@ -49,3 +49,32 @@ export async function findOtherWriters(paths: HostPaths, needs: WriterNeeds): Pr
   );
   return present;
 }
+
+/**
+ * A running agent's last walk for other writers, kept for `ttlMs`: the checks
+ * a spec change or a burst of link events brings within that time reuse it
+ * instead of walking /proc again. A writer that starts later is found by the
+ * first check after the time is up (the periodic re-verify at the latest).
+ */
+export class WritersMemo {
+  private last: { key: string; at: number; found: WriterFacts } | undefined;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(ttlMs: number, now: () => number = Date.now) {
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
+
+  async find(
+    needs: WriterNeeds,
+    walk: (needs: WriterNeeds) => Promise<WriterFacts>,
+  ): Promise<WriterFacts> {
+    const key = JSON.stringify(needs);
+    const last = this.last;
+    if (last?.key === key && this.now() - last.at < this.ttlMs) return last.found;
+    const found = await walk(needs);
+    this.last = { key, at: this.now(), found };
+    return found;
+  }
+}
