@@ -167,6 +167,14 @@ const rows: [string, Row][] = [
     },
   ],
   [
+    "a node whose tunings only audit is granted nothing: the grant would be written nowhere",
+    {
+      input: gen.input(advising(somaxconn("4096", "1024")), withSpec({ mode: "Audit" })),
+      raised: {},
+      granted: 0,
+    },
+  ],
+  [
     "a remedy without a ceiling is never raised",
     {
       input: gen.input(advising(gen.advice(Remedy.NetdevBudget, "600", "300"))),
@@ -295,6 +303,7 @@ describe("auto-tuning steps (the operator's decision)", () => {
   it("the checks run in a fixed order, each named", () => {
     expect(stepChecks.map((c) => c.name)).toEqual([
       "the remedy is one auto-tuning raises",
+      "the node enforces its settings",
       "a tuning sets a ceiling for it",
       "no tuning sets the value itself",
       "the advice asks for more than the node was granted",

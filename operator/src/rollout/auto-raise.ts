@@ -47,6 +47,8 @@ interface Step {
   setting: NonNullable<Advice["remedy"]>;
   ceiling: number | undefined;
   explicit: boolean;
+  /** The node only audits: a value granted there would be written nowhere. */
+  auditOnly: boolean;
   held: AutoRaise | undefined;
   coolDownMs: number;
   nowMs: number;
@@ -64,6 +66,11 @@ export const stepChecks: readonly { name: string; check: Check }[] = [
       autoTuneCeilingOf[setting.setting] === undefined
         ? { kind: "none", check: "NotAutoTunable" }
         : undefined,
+  },
+  {
+    // A grant takes a slot of the rollout budget; a node that only audits would write nothing.
+    name: "the node enforces its settings",
+    check: ({ auditOnly }) => (auditOnly ? { kind: "none", check: "NodeOnlyAudits" } : undefined),
   },
   {
     name: "a tuning sets a ceiling for it",
@@ -159,6 +166,7 @@ function stepOf(
     setting,
     ceiling: ceilingKey === undefined ? undefined : input.spec.autoTune?.ceilings[ceilingKey],
     explicit: explicitlySet(input.spec, setting.setting, setting.interface),
+    auditOnly: input.spec.mode === "Audit",
     held,
     coolDownMs: coolDown * 1000,
     nowMs: input.now.getTime(),
