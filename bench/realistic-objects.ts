@@ -43,8 +43,15 @@ export function kubeletNodeStatus(name: string): Record<string, unknown> {
   };
 }
 
-/** The per-setting results and inventory an agent reports for a tuning of two 8-queue NICs. */
-export function agentReport(): { settings: SettingResult[]; inventory: HostInventory } {
+/**
+ * The per-setting results and inventory an agent reports for a tuning of two
+ * 8-queue NICs, after applying `somaxconn`: as a real agent's, the report of
+ * each new value differs from the last (the value, the conntrack count).
+ */
+export function agentReport(somaxconn = "8192"): {
+  settings: SettingResult[];
+  inventory: HostInventory;
+} {
   const settings: SettingResult[] = [];
   for (const nic of ["eth0", "eth1"]) {
     for (let queue = 0; queue < 8; queue++) {
@@ -69,7 +76,9 @@ export function agentReport(): { settings: SettingResult[]; inventory: HostInven
   settings.push({
     name: "sysctl/net.core.somaxconn",
     source: "bench",
-    desired: "8192",
+    desired: somaxconn,
+    observed: somaxconn,
+    original: "4096",
     state: "Applied",
   });
   const inventory: HostInventory = {
@@ -92,7 +101,7 @@ export function agentReport(): { settings: SettingResult[]; inventory: HostInven
       })),
     })),
     cpus: { count: 16, online: "0-15", numaNodes: [{ id: 0, cpus: "0-15" }] },
-    conntrack: { max: 262144, buckets: 65536, count: 1200 },
+    conntrack: { max: 262144, buckets: 65536, count: 1200 + (Number(somaxconn) % 997) },
     irqbalanceRunning: false,
   };
   return { settings, inventory };

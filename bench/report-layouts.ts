@@ -67,32 +67,43 @@ export async function installReportKind(api: Api, root: string): Promise<void> {
   await eventually(() => api("GET", reports), 10_000, 100);
 }
 
-/** One agent's report of a new generation, written as the layout puts it. */
+/** The resourceVersion of an object the API server answered with. */
+const versionOf = (object: unknown): string | undefined =>
+  (object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+
+/**
+ * One agent's report of a new generation, written as the layout puts it.
+ * Whether a write changed nothing: the status against `before`, the node's
+ * object as the agent saw it; a report object against its last version.
+ */
 export async function writeReport(
   api: Api,
   layout: ReportLayout,
   name: string,
   status: { observedGeneration: number; conditions: unknown[] },
   report: Record<string, unknown>,
-  created: Set<string>,
-): Promise<void> {
+  created: Map<string, string>,
+  before: string | undefined,
+): Promise<{ noOp: boolean }> {
   const tuningStatus = layout === "status" ? { ...status, ...report } : status;
-  await api(
+  const written = await api(
     "PATCH",
     `/apis/nettune.io/v1alpha1/nodenetworktunings/${name}/status`,
     { status: tuningStatus },
     "application/merge-patch+json",
   );
-  if (layout !== "apart") return;
-  if (created.has(name)) {
-    await api("PATCH", `${reports}/${name}`, report, "application/merge-patch+json");
-    return;
-  }
-  await api("POST", reports, {
-    apiVersion: "nettune.io/v1alpha1",
-    kind: "NodeNetworkReport",
-    metadata: { name },
-    ...report,
-  });
-  created.add(name);
+  const statusNoOp = versionOf(written) === before;
+  if (layout !== "apart") return { noOp: statusNoOp };
+  const last = created.get(name);
+  const kept =
+    last === undefined
+      ? await api("POST", reports, {
+          apiVersion: "nettune.io/v1alpha1",
+          kind: "NodeNetworkReport",
+          metadata: { name },
+          ...report,
+        })
+      : await api("PATCH", `${reports}/${name}`, report, "application/merge-patch+json");
+  created.set(name, versionOf(kept) ?? "");
+  return { noOp: statusNoOp || versionOf(kept) === last };
 }

@@ -11,14 +11,25 @@ export interface AgentMarks {
   lastReport: number;
 }
 
+/** What an agent reports for its node's object: where, and what. */
+export interface AgentReports {
+  layout: (nnt: NodeNetworkTuning) => ReportLayout;
+  report: (nnt: NodeNetworkTuning) => Record<string, unknown>;
+}
+
+/**
+ * Simulated agents on every NodeNetworkTuning. A report write that changes
+ * nothing (the API server keeps the resourceVersion) is counted: a real agent
+ * never makes one, and a bench whose agents do measures nothing.
+ */
 export function simulateAgents(
   cp: ControlPlane,
   api: Api,
-  layout: ReportLayout,
-  report: Record<string, unknown>,
-): { marks: AgentMarks; stop: () => void } {
+  reports: AgentReports,
+): { marks: AgentMarks; stop: () => void; noOps: () => number } {
+  let noOps = 0;
   const reported = new Map<string, number>();
-  const reportsCreated = new Set<string>();
+  const reportsCreated = new Map<string, string>();
   const marks = { lastRelease: 0, lastReport: 0 };
   const stop = watchObjects(cp, "/apis/nettune.io/v1alpha1/nodenetworktunings", (changed, type) => {
     const nnt = changed as NodeNetworkTuning | undefined;
@@ -34,11 +45,16 @@ export function simulateAgents(
     reported.set(name, generation);
     marks.lastRelease = Date.now();
     const status = { observedGeneration: generation, conditions: appliedConditions(generation) };
-    void writeReport(api, layout, name, status, report, reportsCreated)
-      .then(() => (marks.lastReport = Date.now()))
+    const layout = reports.layout(nnt);
+    const before = nnt.metadata.resourceVersion;
+    void writeReport(api, layout, name, status, reports.report(nnt), reportsCreated, before)
+      .then(({ noOp }) => {
+        marks.lastReport = Date.now();
+        if (noOp) noOps += 1;
+      })
       .catch(() => reported.delete(name));
   });
-  return { marks, stop };
+  return { marks, stop, noOps: () => noOps };
 }
 
 function appliedConditions(generation: number): unknown[] {
