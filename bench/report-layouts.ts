@@ -5,6 +5,10 @@
 // - apart:   conditions in that status, the results and the inventory in an
 //            object of the agent's own per node (a bench-only kind with the
 //            same schema for those two fields), written in the same change;
+// - compact: the shape ADR 0014 plans: conditions and compact per-setting
+//            results in that status (an Applied setting without observed,
+//            original and source), the inventory apart and written only when
+//            the hardware changes, so never in a change round;
 // - summary: conditions only, no per-setting results or inventory anywhere
 //            (the floor for any layout that still writes two objects).
 import { readFile } from "node:fs/promises";
@@ -12,11 +16,23 @@ import path from "node:path";
 import { parse } from "yaml";
 import { eventually } from "../test/harness/wait.ts";
 
-export type ReportLayout = "status" | "apart" | "summary";
+export type ReportLayout = "status" | "apart" | "compact" | "summary";
 export type Api = (method: string, url: string, body?: unknown, type?: string) => Promise<unknown>;
 type Schema = { properties?: Record<string, Schema> } & Record<string, unknown>;
 
-const layouts: readonly ReportLayout[] = ["status", "apart", "summary"];
+const layouts: readonly ReportLayout[] = ["status", "apart", "compact", "summary"];
+
+/** The compact form of a report: results of Applied settings cut to what they need, no inventory. */
+function compactReport(report: Record<string, unknown>): Record<string, unknown> {
+  const settings = (report.settings ?? []) as Record<string, unknown>[];
+  return {
+    settings: settings.map((setting) => {
+      if (setting.state !== "Applied") return setting;
+      const { observed: _observed, original: _original, source: _source, ...kept } = setting;
+      return kept;
+    }),
+  };
+}
 const reports = "/apis/nettune.io/v1alpha1/nodenetworkreports";
 
 /** BENCH_REPORT, "status" when unset; anything else is refused by name. */
@@ -85,7 +101,12 @@ export async function writeReport(
   created: Map<string, string>,
   before: string | undefined,
 ): Promise<{ noOp: boolean }> {
-  const tuningStatus = layout === "status" ? { ...status, ...report } : status;
+  const tuningStatus =
+    layout === "status"
+      ? { ...status, ...report }
+      : layout === "compact"
+        ? { ...status, ...compactReport(report) }
+        : status;
   const written = await api(
     "PATCH",
     `/apis/nettune.io/v1alpha1/nodenetworktunings/${name}/status`,
