@@ -16,12 +16,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { agentNodeFlags } from "../node-agent/src/node-flags.ts";
+import { untilApplied } from "./agent-applied.ts";
 import { AgentProcess } from "../test/harness/agent-process.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
 import { leftoverProcesses } from "../test/harness/leftovers.ts";
 import { Sandbox } from "../test/harness/netns.ts";
-import { eventually } from "../test/harness/wait.ts";
 
 const seconds = Number(process.argv[2] ?? "120");
 const settleSeconds = Number(process.argv[3] ?? "15");
@@ -121,16 +121,7 @@ try {
     }),
   );
   await agent.start();
-  await eventually(async () => {
-    const out = await kubectl(controlPlane, [
-      "get",
-      "nnt",
-      "bench-node",
-      "-o",
-      'jsonpath={.status.conditions[?(@.type=="Applied")].status}',
-    ]);
-    if (out.stdout !== "True") throw new Error("not applied yet");
-  }, 60_000);
+  await untilApplied(controlPlane, "bench-node");
   const pid = agent.pid();
   if (pid === undefined) throw new Error("agent has no pid");
   const settling = await idle(pid, settleSeconds);

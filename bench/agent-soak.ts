@@ -16,11 +16,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { agentNodeFlags } from "../node-agent/src/node-flags.ts";
+import { untilApplied } from "./agent-applied.ts";
 import { AgentProcess } from "../test/harness/agent-process.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
 import { Sandbox } from "../test/harness/netns.ts";
-import { eventually } from "../test/harness/wait.ts";
 import { quarterGrowth, slopePerHour, type Sample } from "./soak-stats.ts";
 
 const minutes = Number(process.argv[2] ?? "60");
@@ -97,16 +97,7 @@ try {
     stringify({ ...object, metadata: { name: "soak-node" }, spec: spec(8192) }),
   );
   await agent.start();
-  await eventually(async () => {
-    const out = await kubectl(controlPlane, [
-      "get",
-      "nnt",
-      "soak-node",
-      "-o",
-      'jsonpath={.status.conditions[?(@.type=="Applied")].status}',
-    ]);
-    if (out.stdout !== "True") throw new Error("not applied yet");
-  }, 60_000);
+  await untilApplied(controlPlane, "soak-node");
   const pid = agent.pid();
   if (pid === undefined) throw new Error("agent has no pid");
 
