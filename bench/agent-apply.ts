@@ -74,13 +74,13 @@ async function inner(work: string): Promise<void> {
   const runDir = await mkdtemp("/dev/shm/nettune-bench-run-"); // a tmpfs, as /run is on nodes
   const paths = { ...hostPathsUnder("/", runDir), resolvConf: path.join(work, "none") };
   // A running agent keeps what ethtool -i said of a device from one check to the next, and its
-  // last walk for other writers for half a minute.
+  // last walk for other writers for ten seconds.
   const { WritersMemo } = await import("../node-agent/src/facts/writing-programs.ts");
   const deps = {
     paths,
     run: execRunner(),
     driverInfoMemo: new Map<string, Record<string, string>>(),
-    writersMemo: new WritersMemo(30_000),
+    writersMemo: new WritersMemo(10_000),
   };
   const { spec } = await loadSpecFile(path.join(work, "profile.yaml"));
   const reset = async (): Promise<void> => {

@@ -52,8 +52,8 @@ async function main(): Promise<void> {
     run,
     driverInfoMemo: new Map(),
     // Checks that follow one another (a spec change, a burst of link events) walk /proc for
-    // other writers once; a writer that starts later is found within half a minute.
-    writersMemo: new WritersMemo(30_000),
+    // other writers once; a writer that starts or restarts later is found within ten seconds.
+    writersMemo: new WritersMemo(10_000),
     probe: () => client.probe(config.probeTimeoutSeconds * 1000),
     observer: {
       beforeWrite: () => {
