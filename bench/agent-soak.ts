@@ -87,6 +87,8 @@ const spec = (somaxconn: number): Record<string, unknown> => ({
   sysctls: { "net.core.somaxconn": String(somaxconn) },
 });
 const timers: NodeJS.Timeout[] = [];
+// A restart in flight when the run ends is waited for: the API server must not start after stop().
+let restarting: Promise<unknown> = Promise.resolve();
 let failed = false;
 try {
   await installCRDs(controlPlane);
@@ -127,7 +129,7 @@ try {
     }, 60_000),
     setInterval(() => {
       counts.restarts += 1;
-      void controlPlane
+      restarting = controlPlane
         .stopAPIServer()
         .then(() => new Promise((resolve) => setTimeout(resolve, 2_000)))
         .then(() => controlPlane.startAPIServer())
@@ -186,6 +188,7 @@ try {
   );
 } finally {
   for (const timer of timers) clearInterval(timer);
+  await restarting;
   await agent.destroy();
   await sandbox.destroy();
   await controlPlane.stop();
