@@ -6,6 +6,8 @@ import { nodeKey, requeue, tuningKey, type Requeue } from "./work-keys.ts";
 
 type Verb = "add" | "update" | "delete";
 
+const nameOf = (object: KubernetesObject): string => object.metadata?.name ?? "";
+
 /** One row of the table: an informer's events, and the work each makes due. */
 export interface Watch {
   /** For people: which informer and what it means. */
@@ -39,7 +41,6 @@ export function watches(informers: Informers, view: ClusterView): Watch[] {
   const tuningChanges = new ChangeFilter(tuningFingerprint);
   const nodeChanges = new ChangeFilter(nodeFingerprint);
   const reportSources = new Map<string, string[]>();
-  const nameOf = (object: KubernetesObject): string => object.metadata?.name ?? "";
 
   // A tuning's spec, deletion or finalizers can change what every node should have.
   const everything = (): Requeue[] => allWork(informers, view);
@@ -97,7 +98,6 @@ export function watches(informers: Informers, view: ClusterView): Watch[] {
 /** Every key there is: what a change to any tuning, or a new leader, must look at. */
 export function allWork(informers: Informers, view: ClusterView): Requeue[] {
   view.forgetMatches();
-  const nameOf = (object: KubernetesObject): string => object.metadata?.name ?? "";
   return [
     requeue.now("daemonset"),
     requeue.now("dns-webhook"),
@@ -108,5 +108,5 @@ export function allWork(informers: Informers, view: ClusterView): Requeue[] {
 
 /** Tuning statuses, folded: reports arrive in bursts and one status write covers a burst. */
 function statuses(tunings: readonly Tuning[]): Requeue[] {
-  return tunings.map((tuning) => requeue.coalesced(tuningKey(tuning.metadata.name ?? "")));
+  return tunings.map((tuning) => requeue.coalesced(tuningKey(nameOf(tuning))));
 }
