@@ -1,10 +1,10 @@
 // Benchmark: rollouts to N nodes (default 200) with simulated agents, the
 // shipped report layout against the smallest possible one in the same run.
-// Two pools of N nodes each: the agents of "shipped" write a full report
-// (conditions, per-setting results and inventory: bench/realistic-objects.ts,
-// or with BENCH_REPORT=apart the results and inventory in an object of their
-// own, bench/report-layouts.ts); those of "smallest" write their conditions
-// only. Each change round changes one pool's tuning, then the other's, and
+// Two pools of N nodes each: the agents of "shipped" write the report the
+// agent writes (conditions and compact per-setting results of
+// bench/realistic-objects.ts, the inventory apart; BENCH_REPORT picks another
+// layout of bench/report-layouts.ts, such as "status", the report before
+// v1beta1); those of "smallest" write their conditions only. Each change round changes one pool's tuning, then the other's, and
 // prints, per round, the rollout time ratio and the API server's CPU per node
 // ratio between them (goals: at most 1.5 and 2.0), and as a secondary figure
 // the shipped rollout against 2N bare object writes. The agents report what a

@@ -1,20 +1,24 @@
 // Where the simulated agents of bench/convergence.ts put their report, to
 // measure what an API change would buy before making it (docs/adr/0005):
-// - status:  as the API is: conditions, per-setting results and inventory in
-//            the NodeNetworkTuning's status, the object the operator writes;
+// - status:  the report before v1beta1: conditions, per-setting results in
+//            full and the inventory in the NodeNetworkTuning's status, the
+//            object the operator writes;
 // - apart:   conditions in that status, the results and the inventory in an
 //            object of the agent's own per node (a bench-only kind with the
 //            same schema for those two fields), written in the same change;
-// - compact: the shape ADR 0014 plans: conditions and compact per-setting
-//            results in that status (an Applied setting without observed,
-//            original and source), the inventory apart and written only when
-//            the hardware changes, so never in a change round;
+// - compact: what the agent writes (the default): conditions and compact
+//            per-setting results in that status (node-agent's reportedResult:
+//            no original, no observed where it equals desired, no source of
+//            the node's one tuning), the inventory apart and written only when
+//            the hardware changes, so never in a change round (docs/adr/0014);
 // - summary: conditions only, no per-setting results or inventory anywhere
 //            (the floor for any layout that still writes two objects).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
 import { eventually } from "../test/harness/wait.ts";
+import type { SettingResult } from "../api/v1alpha1/node-network-tuning.ts";
+import { reportedResult } from "../node-agent/src/runtime/node-status.ts";
 
 export type ReportLayout = "status" | "apart" | "compact" | "summary";
 export type Api = (method: string, url: string, body?: unknown, type?: string) => Promise<unknown>;
@@ -22,22 +26,16 @@ type Schema = { properties?: Record<string, Schema> } & Record<string, unknown>;
 
 const layouts: readonly ReportLayout[] = ["status", "apart", "compact", "summary"];
 
-/** The compact form of a report: results of Applied settings cut to what they need, no inventory. */
+/** The compact form of a report, as the agent writes it: its results, no inventory (each node has one tuning). */
 function compactReport(report: Record<string, unknown>): Record<string, unknown> {
-  const settings = (report.settings ?? []) as Record<string, unknown>[];
-  return {
-    settings: settings.map((setting) => {
-      if (setting.state !== "Applied") return setting;
-      const { observed: _observed, original: _original, source: _source, ...kept } = setting;
-      return kept;
-    }),
-  };
+  const settings = (report.settings ?? []) as SettingResult[];
+  return { settings: settings.map((setting) => reportedResult(setting, setting.source)) };
 }
 const reports = "/apis/nettune.io/v1alpha1/nodenetworkreports";
 
-/** BENCH_REPORT, "status" when unset; anything else is refused by name. */
+/** BENCH_REPORT, "compact" (what the agent writes) when unset; anything else is refused by name. */
 export function reportLayout(value: string | undefined): ReportLayout {
-  const layout = (value ?? "status") as ReportLayout;
+  const layout = (value ?? "compact") as ReportLayout;
   if (!layouts.includes(layout))
     throw new Error(`BENCH_REPORT: ${value ?? ""} is not one of ${layouts.join(", ")}`);
   return layout;

@@ -5,26 +5,7 @@ import {
   type APIVersionName,
 } from "../v1alpha1/identity.ts";
 import type { JSONSchemaProps } from "./schema.ts";
-
-export interface PrinterColumn {
-  name: string;
-  type: "string" | "integer" | "date";
-  jsonPath: string;
-  description: string;
-  priority?: number;
-  /** The first version that shows the column (its field is `@since` that version). */
-  since?: APIVersionName;
-}
-
-export interface KindDefinition {
-  kind: string;
-  plural: string;
-  singular: string;
-  shortNames: string[];
-  /** The TypeScript file and interface the schema comes from. */
-  source: { file: string; type: string };
-  printerColumns: PrinterColumn[];
-}
+import type { KindDefinition, PrinterColumn } from "./kinds.ts";
 
 export interface CustomResourceDefinition {
   apiVersion: "apiextensions.k8s.io/v1";
@@ -57,92 +38,6 @@ export interface CRDVersion {
   additionalPrinterColumns: PrinterColumn[];
 }
 
-const conditionColumn = (type: string, description: string): PrinterColumn => ({
-  name: type,
-  type: "string",
-  jsonPath: `.status.conditions[?(@.type=="${type}")].status`,
-  description,
-});
-
-export const kinds: KindDefinition[] = [
-  {
-    kind: "NetworkTuning",
-    plural: "networktunings",
-    singular: "networktuning",
-    shortNames: ["nt"],
-    source: { file: "api/v1alpha1/network-tuning.ts", type: "NetworkTuning" },
-    printerColumns: [
-      conditionColumn("Ready", "Whether every matched node applied this generation."),
-      {
-        name: "Nodes",
-        type: "string",
-        jsonPath: ".status.nodes",
-        description: "Nodes applied / nodes matched.",
-      },
-      { name: "Mode", type: "string", jsonPath: ".spec.mode", description: "Enforce or Audit." },
-      {
-        name: "Advice",
-        type: "integer",
-        jsonPath: ".status.advisedNodes",
-        description: "Matched nodes whose counters advise a change.",
-        since: "v1beta1",
-      },
-      {
-        name: "Raised",
-        type: "integer",
-        jsonPath: ".status.autoRaisedNodes",
-        description: "Matched nodes that run a value raised by autoTune.",
-        since: "v1beta1",
-      },
-      {
-        name: "Age",
-        type: "date",
-        jsonPath: ".metadata.creationTimestamp",
-        description: "Time since creation.",
-      },
-    ],
-  },
-  {
-    kind: "NodeNetworkTuning",
-    plural: "nodenetworktunings",
-    singular: "nodenetworktuning",
-    shortNames: ["nnt"],
-    source: { file: "api/v1alpha1/node-network-tuning.ts", type: "NodeNetworkTuning" },
-    printerColumns: [
-      conditionColumn("Applied", "Whether the node has the desired settings."),
-      conditionColumn("Degraded", "Whether some setting failed."),
-      {
-        name: "Tunings",
-        type: "string",
-        jsonPath: ".spec.sourceNames",
-        description: "The NetworkTunings merged into this node's settings.",
-      },
-      {
-        name: "Message",
-        type: "string",
-        jsonPath: `.status.conditions[?(@.type=="Applied")].message`,
-        description: "What the agent last reported.",
-      },
-      {
-        name: "Advice",
-        type: "string",
-        jsonPath: ".status.advice[*].symptom",
-        description: "The symptoms the node's counters show.",
-        priority: 1,
-        since: "v1beta1",
-      },
-      {
-        name: "Raised",
-        type: "string",
-        jsonPath: ".spec.autoRaised[*].setting",
-        description: "The settings autoTune raised on this node.",
-        priority: 1,
-        since: "v1beta1",
-      },
-    ],
-  },
-];
-
 /**
  * Wraps a kind's schema into its CustomResourceDefinition: one entry per served
  * version, each with the properties that version serves. The API server
@@ -154,7 +49,10 @@ export function customResourceDefinition(
 ): CustomResourceDefinition {
   // The API server owns the metadata schema and rejects any description of it.
   const properties = { ...schema.properties, metadata: { type: "object" as const } };
-  const full: JSONSchemaProps = { ...schema, properties, required: ["spec"] };
+  // Only spec is required: the API server fills apiVersion, kind and metadata.
+  const required = (schema.required ?? []).filter((name) => name === "spec");
+  const full: JSONSchemaProps = { ...schema, properties, required };
+  if (required.length === 0) delete full.required;
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -171,17 +69,19 @@ export function customResourceDefinition(
       },
       scope: "Cluster",
       conversion: { strategy: "None" },
-      versions: servedVersions.map((name) => ({
-        name,
-        served: true,
-        storage: name === storageVersion,
-        ...(name === storageVersion ? {} : deprecation(kind, name)),
-        schema: { openAPIV3Schema: schemaForVersion(full, name) },
-        subresources: { status: {} },
-        additionalPrinterColumns: kind.printerColumns
-          .filter((column) => servedFrom(column.since, name))
-          .map(({ since: _since, ...column }) => column),
-      })),
+      versions: servedVersions
+        .filter((name) => servedFrom(kind.since, name))
+        .map((name) => ({
+          name,
+          served: true,
+          storage: name === storageVersion,
+          ...(name === storageVersion ? {} : deprecation(kind, name)),
+          schema: { openAPIV3Schema: schemaForVersion(full, name) },
+          subresources: { status: {} },
+          additionalPrinterColumns: kind.printerColumns
+            .filter((column) => servedFrom(column.since, name))
+            .map(({ since: _since, ...column }) => column),
+        })),
     },
   };
 }

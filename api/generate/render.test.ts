@@ -53,9 +53,26 @@ describe("the generated CRDs", () => {
 });
 
 describe("the served versions", () => {
-  const crds = rendered
+  const all = rendered
     .filter(({ file }) => file.startsWith("crds/"))
     .map(({ content }) => parse(content) as CustomResourceDefinition);
+  // The kinds both versions serve; NodeNetworkInventory is new in v1beta1.
+  const crds = all.filter((crd) => crd.spec.versions.some((v) => v.name === "v1alpha1"));
+
+  it("both versions serve NetworkTuning and NodeNetworkTuning; NodeNetworkInventory only v1beta1", () => {
+    expect(
+      Object.fromEntries(
+        all.map((crd) => [crd.spec.names.kind, crd.spec.versions.map((v) => v.name)]),
+      ),
+    ).toEqual({
+      NetworkTuning: ["v1alpha1", "v1beta1"],
+      NodeNetworkTuning: ["v1alpha1", "v1beta1"],
+      NodeNetworkInventory: ["v1beta1"],
+    });
+    const inventory = all.find((crd) => crd.spec.names.kind === "NodeNetworkInventory");
+    expect(inventory?.spec.versions[0]).toMatchObject({ served: true, storage: true });
+    expect(inventory?.spec.versions[0]).not.toHaveProperty("deprecated");
+  });
   const version = (crd: CustomResourceDefinition, name: string): CRDVersion => {
     const found = crd.spec.versions.find((v) => v.name === name);
     if (!found) throw new Error(`${crd.metadata.name}: no version ${name}`);
@@ -129,6 +146,7 @@ describe("the served versions", () => {
         ],
         v1beta1: [],
       },
+      nodenetworkinventories: { v1beta1: [] },
     });
   });
 });

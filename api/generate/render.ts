@@ -2,8 +2,9 @@ import standalone from "ajv/dist/standalone/index.js";
 import { structuralAjv, structuralSchema } from "../helpers/structural-schema.ts";
 import path from "node:path";
 import { stringify } from "yaml";
-import { customResourceDefinition, kinds, laterFields } from "./crd.ts";
-import { servedVersions, storageVersion } from "../v1alpha1/identity.ts";
+import { customResourceDefinition, laterFields } from "./crd.ts";
+import { kinds } from "./kinds.ts";
+import { storageVersion, type APIVersionName } from "../v1alpha1/identity.ts";
 import { SchemaBuilder, type JSONSchemaProps } from "./schema.ts";
 
 export interface RenderedFile {
@@ -39,7 +40,7 @@ export function renderAll(root: string): {
     const stored = crd.spec.versions.find((v) => v.name === storageVersion);
     schemas[crd.spec.names.plural] = stored?.schema.openAPIV3Schema;
     later[crd.spec.names.plural] = Object.fromEntries(
-      servedVersions.map((version) => [version, laterFields(schema, version)]),
+      crd.spec.versions.map(({ name }) => [name, laterFields(schema, name as APIVersionName)]),
     );
     return {
       file: `crds/${crd.metadata.name}.yaml`,

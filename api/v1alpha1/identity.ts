@@ -22,12 +22,14 @@ export const apiVersions: readonly string[] = servedVersions.map((v) => `${group
 export const Kind = {
   NetworkTuning: "NetworkTuning",
   NodeNetworkTuning: "NodeNetworkTuning",
+  NodeNetworkInventory: "NodeNetworkInventory",
 } as const;
 export type KindName = (typeof Kind)[keyof typeof Kind];
 
 export const Plural = {
   NetworkTuning: "networktunings",
   NodeNetworkTuning: "nodenetworktunings",
+  NodeNetworkInventory: "nodenetworkinventories",
 } as const;
 export type PluralName = (typeof Plural)[keyof typeof Plural];
 

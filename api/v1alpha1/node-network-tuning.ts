@@ -179,7 +179,11 @@ export interface NodeNetworkTuningStatus {
    * @listType atomic
    */
   settings?: SettingResult[];
-  /** The node's hardware and configuration. */
+  /**
+   * The node's hardware and configuration, as agents before v1beta1 reported it;
+   * deprecated: the NodeNetworkInventory named after the node holds it now, written
+   * only when it changes (`kubectl get nni NODE -o yaml`).
+   */
   inventory?: HostInventory;
   /**
    * What the node's kernel counters show, each symptom with the setting that

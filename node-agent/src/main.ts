@@ -7,6 +7,7 @@ import { WritersMemo } from "./facts/writing-programs.ts";
 import { usesHousekeeping } from "./facts/snapshot.ts";
 import { specCheckers } from "./runtime/spec-check.ts";
 import { hostInventory } from "./facts/inventory.ts";
+import { InventoryPublisher } from "./runtime/inventory-publisher.ts";
 import { gatherNodeFacts } from "./facts/gather.ts";
 import { readCounterSample, readNodeBounds } from "./facts/symptom-counters.ts";
 import { PhysicalNICs } from "./facts/physical-nics.ts";
@@ -77,6 +78,14 @@ async function main(): Promise<void> {
     thresholds: (): Thresholds => thresholdsFor(reconciler.currentSpec()?.diagnosis),
   });
   metrics.watchSymptoms(() => symptoms.current());
+  const inventoryPublisher = new InventoryPublisher({
+    client,
+    nodeName: config.nodeName,
+    log,
+    written: () => {
+      metrics.inventoryWrites.inc();
+    },
+  });
   const reconciler: Reconciler = new Reconciler({
     client,
     nodeName: config.nodeName,
@@ -91,6 +100,7 @@ async function main(): Promise<void> {
     revertAll: () => revertAll(deps),
     inventory: async () =>
       hostInventory(await gatherNodeFacts({ paths, ethtool: agentEthtool(deps) }), paths),
+    publishInventory: (inventory, owners) => inventoryPublisher.publish(inventory, owners),
     conntrackPressure: () => pressure.current(),
     advice: () => symptoms.current(),
   });

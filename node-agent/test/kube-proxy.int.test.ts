@@ -210,7 +210,7 @@ describe("NetTune beside a real kube-proxy", () => {
     );
     expect(setting).toMatchObject({
       state: "Applied",
-      observed: "600",
+      desired: "600",
       alsoWrittenBy: ["kube-proxy"],
     });
     const conflicting = object.status?.conditions?.find((c) => c.type === "Conflicting");

@@ -1,11 +1,12 @@
 // nettune-uninstall: the chart's pre-delete hook. Deletes every NetworkTuning,
 // then waits until all are gone: each one's finalizer is released only after
 // the agents on the nodes it touched restored their original values, so when
-// this ends, no node keeps a value NetTune set and no finalizer is left.
+// this ends, no node keeps a value NetTune set and no finalizer is left. The
+// nodes' inventories go last: they hold no value to restore.
 //   nettune-uninstall [--timeout-seconds 300] [--poll-seconds 2]
 import { group, Plural, storageVersion } from "../../api/v1alpha1/identity.ts";
 import { findCondition } from "../../api/v1alpha1/contract.ts";
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { ApiException, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import type { NetworkTuning } from "../../api/v1alpha1/network-tuning.ts";
@@ -70,6 +71,21 @@ async function main(): Promise<void> {
     await sleep(poll * 1000);
   }
   console.log("every node restored its original values; no NetworkTuning is left");
+  await deleteInventories(api);
+}
+
+/** Deletes every NodeNetworkInventory; none to delete (or no such kind, CRDs older than the chart) is fine. */
+async function deleteInventories(api: CustomObjectsApi): Promise<void> {
+  try {
+    await api.deleteCollectionClusterCustomObject({
+      group,
+      version,
+      plural: Plural.NodeNetworkInventory,
+    });
+    console.log("deleted the nodes' NodeNetworkInventories");
+  } catch (error) {
+    if (!(error instanceof ApiException && error.code === 404)) throw error;
+  }
 }
 
 runMain(main);

@@ -18,6 +18,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 const namespace = "nettune-upgrade";
 const tuning = "upgrade-web";
 const crdNames = ["networktunings.nettune.io", "nodenetworktunings.nettune.io"];
+/** The kind this release added; the previous release has no such CRD. */
+const inventoryCRD = "nodenetworkinventories.nettune.io";
 let provider: ClusterProvider;
 const {
   kubectl,
@@ -134,6 +136,8 @@ describe("upgrade and roll back on a real node", () => {
 
   afterAll(async () => {
     await helmIn(["uninstall", "nettune", "--wait", "--timeout", "300s"]);
+    // The rolled-back release's uninstall does not know the inventories this one wrote.
+    await kubectl(["delete", "nni", "--all", "--ignore-not-found"]);
     await kubectl(["delete", "namespace", namespace, "--wait=true", "--ignore-not-found"]);
     await kubectl(["label", "node", provider.nodeName, "node.kubernetes.io/pool-"]);
     // The previous chart was unpacked into a directory of its own (charts/nettune under it).
@@ -143,7 +147,7 @@ describe("upgrade and roll back on a real node", () => {
 
   it(`the previous release (${previousRelease.tag}) tunes the node`, async () => {
     // Another test may have left this release's CRDs; the previous ones cannot replace them.
-    await ok(["delete", "crd", ...crdNames, "--ignore-not-found", "--wait=true"]);
+    await ok(["delete", "crd", ...crdNames, inventoryCRD, "--ignore-not-found", "--wait=true"]);
     await ok(["apply", "-f", path.join(root, "test/fixtures/previous-release/crds")]);
     await ok(["wait", "--for=condition=Established", "crd", ...crdNames, "--timeout=60s"]);
     await refreshDiscovery();
@@ -191,11 +195,25 @@ describe("upgrade and roll back on a real node", () => {
     const watch = watchConditions();
     try {
       await ok(["apply", "-f", path.join(root, "crds")]);
-      await ok(["wait", "--for=condition=Established", "crd", ...crdNames, "--timeout=60s"]);
+      await ok([
+        "wait",
+        "--for=condition=Established",
+        "crd",
+        ...crdNames,
+        inventoryCRD,
+        "--timeout=60s",
+      ]);
       await refreshDiscovery();
       await upgradeTo();
       const agent = await takenOverBy(oldAgent, "ghcr.io/nettune/nettune:0.2.0");
       await tookOverUntouched(agent, tuned);
+      // The new agent moved the inventory out of its report into the node's own object.
+      await eventually("the node's NodeNetworkInventory", async () =>
+        (await jsonpath(["get", "nni", provider.nodeName], "{.status.kernel}")) !== ""
+          ? true
+          : undefined,
+      );
+      expect(await jsonpath(["get", "nnt", provider.nodeName], "{.status.inventory}")).toBe("");
       const newLeader = await eventually("a leader of this release", async () => {
         const holder = await leader();
         return holder && holder !== oldLeader ? holder : undefined;

@@ -257,6 +257,15 @@ describe("the user's path on a real node", () => {
     const budget = settings.find((s) => s.name === "sysctl/net.core.netdev_budget");
     if (provider.name === "node-tier")
       expect(budget).toMatchObject({ state: "Skipped", reason: "ReadOnlyInNamespace" });
+    // The agent wrote the node's inventory apart, with the chart's rights, owned by the Node.
+    const inventory = await eventually("the node's NodeNetworkInventory", async () => {
+      const text = await jsonpath(
+        ["get", "nni", provider.nodeName],
+        "{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} {.status.interfaces[*].name}",
+      );
+      return text.includes(nic) ? text : undefined;
+    });
+    expect(inventory).toMatch(new RegExp(`^Node/${provider.nodeName} `));
   });
 
   it("ships a working CLI in the image: inventory and a plan of the example, writing nothing", async () => {

@@ -15,6 +15,7 @@ import { eventually } from "../harness/wait.ts";
 import { AgentEventReason } from "../../api/v1alpha1/reasons.ts";
 import { NodeAdviceCondition, Remedy, Symptom } from "../../api/v1alpha1/advice.ts";
 import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
+import type { NodeNetworkInventory } from "../../api/v1alpha1/node-network-inventory.ts";
 
 const namespace = "nettune-system";
 const nodes = ["node-a", "node-b"];
@@ -234,6 +235,26 @@ describe("least privilege: the chart's service accounts on a real API server", (
           500,
         );
       }
+    }
+
+    // Each agent wrote its node's inventory apart, owned by its Node, and left it out of its report.
+    for (const node of nodes) {
+      const inventory = await eventually(
+        async () =>
+          JSON.parse(
+            await run(["get", "nodenetworkinventory", node, "-o", "json"]),
+          ) as NodeNetworkInventory,
+        30_000,
+        500,
+      );
+      expect(inventory.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ apiVersion: "v1", kind: "Node", name: node }),
+      ]);
+      expect(inventory.status?.cpus?.count).toBeGreaterThan(0);
+      expect(inventory.status?.conntrack).not.toHaveProperty("count");
+      const report = JSON.parse(await run(["get", "nnt", node, "-o", "json"])) as NodeNetworkTuning;
+      expect(report.status?.settings?.length).toBe(1);
+      expect(report.status).not.toHaveProperty("inventory");
     }
 
     await run(["delete", "nt", "access", "--timeout=60s"]);
@@ -714,6 +735,54 @@ describe("least privilege: the chart's service accounts on a real API server", (
     expect(await can("list", "events.events.k8s.io", "-n", "default")).toBe("no");
     expect(await can("create", "events.events.k8s.io", "-n", namespace)).toBe("no");
     expect(await can("create", "events", "-n", "default")).toBe("no");
+    // Its node's inventory by server-side apply: create the first, patch it and its status.
+    expect(await can("create", "nodenetworkinventories.nettune.io")).toBe("yes");
+    expect(await can("patch", "nodenetworkinventories.nettune.io")).toBe("yes");
+    expect(await can("patch", "nodenetworkinventories.nettune.io", "--subresource=status")).toBe(
+      "yes",
+    );
+    expect(await can("delete", "nodenetworkinventories.nettune.io")).toBe("no");
+    expect(await can("list", "nodenetworkinventories.nettune.io")).toBe("no");
+  });
+
+  it("the agent may write only its own node's inventory, and make nothing but its Node own it", async () => {
+    const token = agentTokens.get("node-a") ?? "";
+    const nodeUID = await run(["get", "node", "node-a", "-o", "jsonpath={.metadata.uid}"]);
+    const apply = (node: string, owner: object): Promise<ApiAnswer> =>
+      sendAs(
+        controlPlane,
+        token,
+        "PATCH",
+        `/apis/nettune.io/v1beta1/nodenetworkinventories/${node}?fieldManager=nettune-agent&force=true`,
+        {
+          apiVersion: "nettune.io/v1beta1",
+          kind: "NodeNetworkInventory",
+          metadata: { name: node, ownerReferences: [owner] },
+        },
+        "application/apply-patch+yaml",
+      );
+    const ownNode = { apiVersion: "v1", kind: "Node", name: "node-a", uid: nodeUID };
+    expect((await apply("node-a", ownNode)).code).toBe(200);
+    const refused: [string, string, object, RegExp][] = [
+      ["another node's inventory", "node-b", { ...ownNode, name: "node-b" }, /may not write/],
+      [
+        "an owner other than its Node",
+        "node-a",
+        { apiVersion: "apps/v1", kind: "DaemonSet", name: "nettune-agent", uid: "0" },
+        /owned by its Node alone/,
+      ],
+      [
+        "another Node as owner",
+        "node-a",
+        { ...ownNode, name: "node-b" },
+        /owned by its Node alone/,
+      ],
+    ];
+    for (const [what, node, owner, message] of refused) {
+      const answer = await apply(node, owner);
+      expect(answer.code, what).toBe(403);
+      expect(answer.message, what).toMatch(message);
+    }
   });
 
   it("an agent whose node shows a symptom sets NetworkTuningAdvice on its own Node with a SymptomFound Event, reports the advice in its status and the tuning counts it, and clears all when it ends", async () => {

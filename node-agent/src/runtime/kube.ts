@@ -2,6 +2,7 @@ import { collectionPath, Plural } from "../../../api/v1alpha1/identity.ts";
 import { Agent } from "node:https";
 import { createInterface } from "node:readline";
 import { open, probe, readAll, type Connection } from "./connection.ts";
+import { inventoryRequests, type InventoryClient } from "./inventory-client.ts";
 import type {
   NodeNetworkTuning,
   NodeNetworkTuningStatus,
@@ -98,11 +99,11 @@ export interface NodeStatusClient {
 const eventsPath = (namespace: string): string =>
   `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
 
-/** The client over node:https: list, watch, merge-patch of status, Events, and a probe. */
+/** The client over node:https: list, watch, status patches, the inventory, Events, and a probe. */
 export function kubeClient(
   connection: Connection,
   probeServer?: string,
-): NodeTuningClient & EventClient & NodeStatusClient {
+): NodeTuningClient & EventClient & NodeStatusClient & InventoryClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const send = async (
     method: string,
@@ -129,6 +130,7 @@ export function kubeClient(
   const selector = (name: string): string =>
     `fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`;
   return {
+    ...inventoryRequests(send, (error) => error instanceof APIError && error.code === 404),
     async get(name) {
       const list = (await send("GET", `${collection}?${selector(name)}`)) as {
         items: NodeNetworkTuning[];

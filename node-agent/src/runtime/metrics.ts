@@ -15,6 +15,7 @@ export class AgentMetrics {
   readonly applyDuration: Histogram;
   readonly applyErrors: Counter;
   readonly statusWrites: Counter;
+  readonly inventoryWrites: Counter;
   readonly watchRestarts: Counter;
   readonly rollbacks: Counter;
   readonly hostWrites: Counter;
@@ -45,6 +46,11 @@ export class AgentMetrics {
     this.statusWrites = new Counter({
       name: "nettune_agent_status_writes_total",
       help: "Status writes to the NodeNetworkTuning.",
+      registers,
+    });
+    this.inventoryWrites = new Counter({
+      name: "nettune_agent_inventory_writes_total",
+      help: "Writes of the node's NodeNetworkInventory (made only when what the agent found changed).",
       registers,
     });
     this.watchRestarts = new Counter({

@@ -10,13 +10,20 @@ import type { RunOutcome } from "./run-outcome.ts";
 
 export type { RunOutcome } from "./run-outcome.ts";
 
-/** The status the agent wants on its NodeNetworkTuning; a pure function of the run. */
+/**
+ * The status the agent wants on its NodeNetworkTuning; a pure function of the
+ * run. The inventory is not in it (it has an object of its own), and each
+ * result is in its compact form (docs/adr/0014).
+ */
 export function nodeStatus(
   previous: NodeNetworkTuningStatus | undefined,
   outcome: RunOutcome,
   now: Date,
+  onlySource?: string,
 ): NodeNetworkTuningStatus {
-  const settings = [...outcome.results, ...outcome.reverted].map(steadyForm);
+  const settings = [...outcome.results, ...outcome.reverted].map((result) =>
+    reportedResult(result, onlySource),
+  );
   return {
     observedGeneration: outcome.generation,
     conditions: setConditions(
@@ -26,9 +33,13 @@ export function nodeStatus(
       outcome.generation,
     ),
     settings,
-    inventory: outcome.inventory,
     ...(outcome.advice ? { advice: outcome.advice } : {}),
   };
+}
+
+/** A result as the status carries it (also what bench/convergence.ts measures). */
+export function reportedResult(result: SettingResult, onlySource?: string): SettingResult {
+  return compactForm(steadyForm(result), onlySource);
 }
 
 /**
@@ -41,6 +52,34 @@ function steadyForm(result: SettingResult): SettingResult {
     return result;
   const { reason, ...rest } = result;
   return rest;
+}
+
+/**
+ * A result without what the reader has elsewhere: the value read back of an
+ * Applied setting that reads back as desired, the original (the node's
+ * originals store keeps it and the Reverted Event names it), the source
+ * when the node has only that one, and an empty message. Each check then writes fewer bytes, and a
+ * change of observed values alone writes nothing.
+ */
+function compactForm(result: SettingResult, onlySource: string | undefined): SettingResult {
+  const { name, original: _original, observed, source, message, ...rest } = result;
+  const keepObserved =
+    observed !== undefined && !(result.state === "Applied" && observed === result.desired);
+  return {
+    name,
+    ...(source !== undefined && source !== onlySource ? { source } : {}),
+    ...rest,
+    ...(keepObserved ? { observed } : {}),
+    ...(message ? { message } : {}),
+  };
+}
+
+/** The node's one source's name, when its spec has exactly one. */
+export function onlySourceOf(
+  spec: { sources?: { name: string }[] } | undefined,
+): string | undefined {
+  const sources = spec?.sources ?? [];
+  return sources.length === 1 ? sources[0]?.name : undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import type {
   SettingResult,
 } from "../../../api/v1alpha1/node-network-tuning.ts";
 import type { Advice } from "../../../api/v1alpha1/advice.ts";
+import type { OwnerReference } from "../../../api/v1alpha1/meta.ts";
 import { InvalidSpecError, type EnactResult } from "../engine/enact.ts";
 import { StateError } from "../engine/state-error.ts";
 import { autoChanges, markAutoResults, withAutoRaises } from "../engine/auto-raise.ts";
@@ -13,7 +14,7 @@ import { Backoff } from "../../../common/backoff.ts";
 import type { NodeTuningClient } from "./kube.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { AgentMetrics } from "./metrics.ts";
-import { nodeStatus, sameStatus, type RunOutcome } from "./node-status.ts";
+import { nodeStatus, onlySourceOf, sameStatus, type RunOutcome } from "./node-status.ts";
 import { SettingReason } from "../../../api/v1alpha1/reasons.ts";
 import { agentEvents, type AgentEvent } from "./agent-events.ts";
 import { revertEverything } from "./revert-everything.ts";
@@ -35,6 +36,8 @@ export interface ReconcilerDeps {
   enact(spec: NodeNetworkTuningSpec): Promise<EnactResult>;
   revertAll(): Promise<SettingResult[]>;
   inventory(): Promise<HostInventory>;
+  /** Keeps the node's NodeNetworkInventory up to date; sends nothing when it is. */
+  publishInventory(inventory: HostInventory, owners: OwnerReference[] | undefined): Promise<void>;
   /** The current conntrack fill ratio when it has stayed above the threshold. */
   conntrackPressure(): { ratio: number } | undefined;
   /** The symptoms that hold now, each with its remedy. */
@@ -144,6 +147,7 @@ export class Reconciler {
       const outcome = await this.outcome(object, cause);
       this.lastOutcome = outcome;
       await this.writeStatus(object, outcome);
+      await this.deps.publishInventory(outcome.inventory, object.metadata.ownerReferences);
       await this.deps.events.record(agentEvents(outcome, object.status), object.metadata.uid);
       // Originals that could not be restored are tried again with backoff, not only at the re-verify.
       if (outcome.reverted.some((r) => r.state === "Failed")) this.retryLater();
@@ -231,7 +235,7 @@ export class Reconciler {
   }
 
   private async writeStatus(object: NodeNetworkTuning, outcome: RunOutcome): Promise<void> {
-    const status = nodeStatus(object.status, outcome, this.deps.now());
+    const status = nodeStatus(object.status, outcome, this.deps.now(), onlySourceOf(object.spec));
     if (sameStatus(status, object.status)) return;
     await this.deps.client.patchStatus(this.deps.nodeName, object.metadata.uid, status);
     this.deps.metrics.statusWrites.inc();
