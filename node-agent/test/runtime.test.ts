@@ -276,7 +276,10 @@ function reconcilerWith(enactResults: SettingResult[][]): {
   checks: () => number;
   /** What the symptom watch holds now; a test sets it. */
   advice: Advice[];
+  /** How many times the inventory was gathered, and what was published. */
+  inventories: { gathered: number; published: number };
 } {
+  const inventories = { gathered: 0, published: 0 };
   const client = fakeClient();
   const metrics = new AgentMetrics(hostPathsUnder("/nonexistent", "/nonexistent"));
   const reverts: number[] = [];
@@ -295,6 +298,7 @@ function reconcilerWith(enactResults: SettingResult[][]): {
         results,
         reverted: [],
         discardedStaleOriginals: 0,
+        hostWrites: results.filter((r) => r.reason === "Written").length,
         changes: results
           .filter((r) => r.reason === "Written")
           .map((r) => ({ name: r.name, from: "0", to: r.observed ?? "" })),
@@ -305,13 +309,27 @@ function reconcilerWith(enactResults: SettingResult[][]): {
       reverts.push(1);
       return Promise.resolve([]);
     },
-    inventory: () => Promise.resolve({}),
-    publishInventory: () => Promise.resolve(),
+    inventory: () => {
+      inventories.gathered++;
+      return Promise.resolve({});
+    },
+    publishInventory: () => {
+      inventories.published++;
+      return Promise.resolve();
+    },
     conntrackPressure: () => undefined,
     advice: () => [...advice],
     events: { record: () => Promise.resolve() },
   };
-  return { reconciler: new Reconciler(deps), client, metrics, reverts, checks: () => call, advice };
+  return {
+    reconciler: new Reconciler(deps),
+    client,
+    metrics,
+    reverts,
+    checks: () => call,
+    advice,
+    inventories,
+  };
 }
 
 const object = (generation: number, status?: NodeNetworkTuningStatus): NodeNetworkTuning => ({
@@ -333,6 +351,23 @@ describe("the reconciler", () => {
     reconciler.trigger("resync");
     await reconciler.idle();
     expect(client.writes).toHaveLength(1);
+  });
+
+  it("gathers the inventory again after a check that wrote to the node, not after one that found it right", async () => {
+    const { reconciler, inventories } = reconcilerWith([
+      [applied("a", { reason: "Written" })],
+      [applied("a", { reason: "AlreadySet" })],
+      [applied("a", { reason: "Written" })],
+    ]);
+    reconciler.setObject(object(1));
+    await reconciler.idle();
+    expect(inventories.gathered).toBe(1);
+    reconciler.trigger("resync");
+    await reconciler.idle();
+    expect(inventories.gathered).toBe(1);
+    reconciler.trigger("resync");
+    await reconciler.idle();
+    expect(inventories).toEqual({ gathered: 2, published: 3 });
   });
 
   it("carries the advice into the status when a symptom starts, and out when it ends", async () => {

@@ -213,7 +213,7 @@ export class Reconciler {
         ({ change }) => !driftCorrected.some((c) => c.name === change.name),
       ),
       otherWriters: result.otherWriters,
-      inventory: await this.inventory(),
+      inventory: await this.inventory(result.hostWrites > 0),
       ...this.observed(),
     };
   }
@@ -228,8 +228,9 @@ export class Reconciler {
     };
   }
 
-  /** The inventory changes with links, not with every check: gathered once and after link events. */
-  private async inventory(): Promise<HostInventory> {
+  /** Gathered once, again after link events and after a check that wrote (a conntrack size, an IRQ's CPUs). */
+  private async inventory(stale = false): Promise<HostInventory> {
+    if (stale) this.inventoryCache = undefined;
     this.inventoryCache ??= await this.deps.inventory();
     return this.inventoryCache;
   }
