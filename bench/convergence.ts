@@ -14,7 +14,9 @@
 // (both pools are in its caches), etcd's size and the bytes of a
 // NodeNetworkTuning. Nodes carry a kubelet's status (BENCH_OBJECTS=bare: only
 // Ready). The operator runs with the chart's heap flags (operator.maxHeapMB and
-// operator.maxSemiSpaceMB); OPERATOR_NODE_OPTIONS replaces them.
+// operator.maxSemiSpaceMB); OPERATOR_NODE_OPTIONS replaces them. It runs in a
+// memory cgroup of the chart's operator.resources.limits.memory, and an OOM
+// kill there fails the run (BENCH_OPERATOR_CGROUP=none runs it without).
 //   node bench/convergence.ts [N] [rounds]
 import { execFile, spawn } from "node:child_process";
 import { openSync } from "node:fs";
@@ -31,6 +33,7 @@ import { benchControlPlane, client } from "./admin-client.ts";
 import { simulateAgents } from "./simulated-agents.ts";
 import { peakRSSMB, timed, writes } from "./fleet-measures.ts";
 import { measureRound, type RoundFigures } from "./convergence-round.ts";
+import { memoryCgroup, quantityBytes } from "./memory-cgroup.ts";
 
 const n = Number(process.argv[2] ?? "200");
 const rounds = Number(process.argv[3] ?? "3");
@@ -40,14 +43,24 @@ const layout = reportLayout(process.env.BENCH_REPORT);
 const root = path.resolve(import.meta.dirname, "..");
 const exec = promisify(execFile);
 
-/** The operator's Node.js flags as the chart sets them: V8's old and young generation sizes. */
-async function chartNodeOptions(): Promise<string> {
-  const values = parse(await readFile(path.join(root, "charts/nettune/values.yaml"), "utf8")) as {
-    operator: { maxHeapMB: number; maxSemiSpaceMB: number };
+const chart = parse(await readFile(path.join(root, "charts/nettune/values.yaml"), "utf8")) as {
+  operator: {
+    maxHeapMB: number;
+    maxSemiSpaceMB: number;
+    resources: { limits: { memory: string } };
   };
-  return `--max-old-space-size=${values.operator.maxHeapMB} --max-semi-space-size=${values.operator.maxSemiSpaceMB}`;
-}
-const operatorNodeOptions = process.env.OPERATOR_NODE_OPTIONS ?? (await chartNodeOptions());
+};
+/** The operator's Node.js flags as the chart sets them: V8's old and young generation sizes. */
+const operatorNodeOptions =
+  process.env.OPERATOR_NODE_OPTIONS ??
+  `--max-old-space-size=${chart.operator.maxHeapMB} --max-semi-space-size=${chart.operator.maxSemiSpaceMB}`;
+const cgroup =
+  process.env.BENCH_OPERATOR_CGROUP === "none"
+    ? undefined
+    : await memoryCgroup(
+        `nettune-bench-operator-${process.pid}`,
+        quantityBytes(chart.operator.resources.limits.memory),
+      );
 
 await exec(process.execPath, [
   path.join(root, "node_modules/typescript/bin/tsc"),
@@ -109,28 +122,27 @@ try {
   stopAgents = agents.stop;
   const operatorLogPath = path.join(tmpdir(), "nettune-convergence-operator.log");
   const operatorLog = openSync(operatorLogPath, "w");
-  operator = spawn(
+  const operatorCommand = [
     process.execPath,
-    [
-      path.join(root, "dist/operator/src/main.js"),
-      "--namespace",
-      "nettune-system",
-      "--metrics-port",
-      "18090",
-      "--workers",
-      String(workers),
-      "--webhook-port",
-      "0",
-    ],
-    {
-      env: {
-        ...process.env,
-        KUBECONFIG: cp.kubeconfig,
-        NODE_OPTIONS: operatorNodeOptions,
-      },
-      stdio: ["ignore", operatorLog, operatorLog],
+    path.join(root, "dist/operator/src/main.js"),
+    "--namespace",
+    "nettune-system",
+    "--metrics-port",
+    "18090",
+    "--workers",
+    String(workers),
+    "--webhook-port",
+    "0",
+  ];
+  const [program = "", ...args] = cgroup ? cgroup.wrap(operatorCommand) : operatorCommand;
+  operator = spawn(program, args, {
+    env: {
+      ...process.env,
+      KUBECONFIG: cp.kubeconfig,
+      NODE_OPTIONS: operatorNodeOptions,
     },
-  );
+    stdio: ["ignore", operatorLog, operatorLog],
+  });
   operator.on("exit", (code, signal) => {
     // The operator exits 0 on the SIGTERM that ends the bench; any other exit is a failure.
     if (!stopping)
@@ -139,7 +151,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 3000));
 
   console.log(
-    `convergence: 2 pools of ${n} nodes, simulated agents with ${bare ? "bare" : "full"} objects (shipped report: ${shipped}; smallest: conditions only), operator with ${workers} workers and NODE_OPTIONS="${operatorNodeOptions}", ${rounds} rounds`,
+    `convergence: 2 pools of ${n} nodes, simulated agents with ${bare ? "bare" : "full"} objects (shipped report: ${shipped}; smallest: conditions only), operator with ${workers} workers and NODE_OPTIONS="${operatorNodeOptions}" in ${cgroup?.describe ?? "no memory cgroup"}, ${rounds} rounds`,
   );
   await peakRSSMB(operator.pid);
   const context = { cp, api, operator, marks, n };
@@ -178,6 +190,13 @@ try {
   );
   console.log(`  operator RSS at steady state: ${await peakRSSMB(operator.pid)} MB`);
   console.log(`  writes in the 10 s after the last round: ${steady} (goal 0)`);
+  if (cgroup) {
+    const kills = await cgroup.oomKills();
+    console.log(
+      `  operator's memory cgroup: peak ${await cgroup.peakMB()} MB (page cache included), OOM kills ${kills} (must be 0)`,
+    );
+    if (kills > 0) process.exitCode = 1;
+  }
   const noOps = agents.noOps();
   console.log(`  report writes that changed nothing: ${noOps} (must be 0)`);
   if (noOps > 0) process.exitCode = 1;
@@ -185,5 +204,8 @@ try {
   stopAgents?.();
   stopping = true;
   operator?.kill("SIGTERM");
+  if (operator && operator.exitCode === null && operator.signalCode === null)
+    await new Promise((resolve) => operator?.once("exit", resolve));
+  await cgroup?.remove();
   await cp.stop();
 }

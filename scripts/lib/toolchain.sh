@@ -3,6 +3,10 @@
 PATH="$(scripts/ensure-node.sh):$PATH"
 export PATH
 bash scripts/ensure-host-packages.sh
-if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+# npm's own node_modules/.package-lock.json never equals package-lock.json (it
+# has no root entry), so a copy of the lock node_modules was installed from
+# says whether it is current; npm ci removes it with the rest.
+if ! cmp -s package-lock.json node_modules/.installed-package-lock.json 2>/dev/null; then
   npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.installed-package-lock.json
 fi
