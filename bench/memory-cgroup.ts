@@ -10,7 +10,7 @@ export interface MemoryCgroup {
   /** Where it is, and its limit, for the bench's header. */
   describe: string;
   /** A command that joins the cgroup before it runs `command` (so nothing runs outside it). */
-  wrap(command: string[]): string[];
+  wrap: (command: string[]) => string[];
   /** The cgroup's peak memory (RSS and the page cache charged to it) in MB. */
   peakMB(): Promise<number>;
   /** How many processes the kernel killed in it for want of memory. */
