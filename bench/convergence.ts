@@ -4,9 +4,10 @@
 // agent writes (conditions and compact per-setting results of
 // bench/realistic-objects.ts, the inventory apart; BENCH_REPORT picks another
 // layout of bench/report-layouts.ts, such as "status", the report before
-// v1beta1); those of "smallest" write their conditions only. Each change round changes one pool's tuning, then the other's, and
-// prints, per round, the rollout time ratio and the API server's CPU per node
-// ratio between them (goals: at most 1.5 and 2.0), and as a secondary figure
+// v1beta1); those of "smallest" write their conditions only. Each change
+// round changes one pool's tuning, then the other's, and prints, per round,
+// the rollout time ratio and the API server's CPU per node ratio between
+// them (goals: at most 1.5 and 2.0), and as a secondary figure
 // the shipped rollout against 2N bare object writes. The agents report what a
 // real agent would after a change (the new value, a new conntrack count), and
 // a report write that changes nothing fails the run. Also: API writes per node

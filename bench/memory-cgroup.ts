@@ -4,7 +4,7 @@
 // unified hierarchy at /sys/fs/cgroup with the memory controller).
 import { access, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { eventually } from "../test/harness/wait.ts";
 
 export interface MemoryCgroup {
   /** Where it is, and its limit, for the bench's header. */
@@ -89,15 +89,7 @@ function common(
     },
     async remove() {
       // The last process's exit can take a moment to leave the cgroup.
-      for (let attempt = 0; attempt < 50; attempt++) {
-        try {
-          await rmdir(dir);
-          return;
-        } catch {
-          await sleep(100);
-        }
-      }
-      await rmdir(dir);
+      await eventually(() => rmdir(dir), 5000, 100);
     },
   };
 }

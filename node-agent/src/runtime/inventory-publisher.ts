@@ -53,7 +53,7 @@ export class InventoryPublisher {
 }
 
 /** The inventory without the conntrack entry count, which changes all the time. */
-export function hardwareFacts(inventory: HostInventory): HostInventory {
+function hardwareFacts(inventory: HostInventory): HostInventory {
   if (inventory.conntrack?.count === undefined) return inventory;
   const { count: _count, ...conntrack } = inventory.conntrack;
   return { ...inventory, conntrack };

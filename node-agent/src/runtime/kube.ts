@@ -2,7 +2,7 @@ import { collectionPath, Plural } from "../../../api/v1alpha1/identity.ts";
 import { Agent } from "node:https";
 import { createInterface } from "node:readline";
 import { open, probe, readAll, type Connection } from "./connection.ts";
-import { inventoryRequests, type InventoryClient } from "./inventory-client.ts";
+import { inventoryRequests, type InventoryClient, type Send } from "./inventory-client.ts";
 import type {
   NodeNetworkTuning,
   NodeNetworkTuningStatus,
@@ -105,12 +105,7 @@ export function kubeClient(
   probeServer?: string,
 ): NodeTuningClient & EventClient & NodeStatusClient & InventoryClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-  const send = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType = "application/json",
-  ): Promise<unknown> => {
+  const send: Send = async (method, path, body, contentType = "application/json") => {
     const response = await open(
       connection,
       method,

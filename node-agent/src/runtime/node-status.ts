@@ -58,8 +58,8 @@ function steadyForm(result: SettingResult): SettingResult {
  * A result without what the reader has elsewhere: the value read back of an
  * Applied setting that reads back as desired, the original (the node's
  * originals store keeps it and the Reverted Event names it), the source
- * when the node has only that one, and an empty message. Each check then writes fewer bytes, and a
- * change of observed values alone writes nothing.
+ * when the node has only that one, and an empty message. Each check then
+ * writes fewer bytes, and a change of observed values alone writes nothing.
  */
 function compactForm(result: SettingResult, onlySource: string | undefined): SettingResult {
   const { name, original: _original, observed, source, message, ...rest } = result;
@@ -83,22 +83,12 @@ export function onlySourceOf(
 }
 
 /**
- * Whether two statuses say the same. The live conntrack entry count is left
- * out: it changes all the time, and writing it would cost a write per check.
+ * Whether two statuses say the same. The report holds no live figure (the
+ * conntrack entry count went with the inventory), so the JSON compares whole.
  */
 export function sameStatus(
   a: NodeNetworkTuningStatus | undefined,
   b: NodeNetworkTuningStatus | undefined,
 ): boolean {
-  return canonicalJSON(stable(a)) === canonicalJSON(stable(b));
-}
-
-function stable(status: NodeNetworkTuningStatus | undefined): unknown {
-  if (!status) return undefined;
-  const conntrack = status.inventory?.conntrack;
-  const inventory = status.inventory && {
-    ...status.inventory,
-    conntrack: conntrack && { ...conntrack, count: undefined },
-  };
-  return { ...status, inventory };
+  return canonicalJSON(a) === canonicalJSON(b);
 }
