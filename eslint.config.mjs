@@ -32,7 +32,7 @@ const agentLoadsLazily = [
 // The host/ functions that read the host: only facts/ calls them.
 const hostReaders = [
   {
-    group: ["**/host/host-read.ts"],
+    group: ["**/host/host-read.ts", "**/host/in-root-path.ts"],
     importNames: [
       "readHostFile",
       "readHostFiles",
@@ -43,6 +43,7 @@ const hostReaders = [
       "readHostLink",
       "realHostPath",
       "hostPathExists",
+      "processIdentity",
     ],
     message: "Read the host in node-agent/src/facts.",
   },

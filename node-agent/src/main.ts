@@ -15,7 +15,8 @@ import { defaultThresholds, type Thresholds } from "./engine/detect.ts";
 import { DiagnosisLoop } from "./runtime/diagnosis-loop.ts";
 import { thresholdsFor } from "./engine/thresholds.ts";
 import { SymptomWatch } from "./runtime/symptom-watch.ts";
-import { execRunner, type CommandRunner } from "./host/commands.ts";
+import type { CommandRunner } from "./host/commands.ts";
+import { shellRunner } from "./host/shell-runner.ts";
 import { hostPathsUnder } from "./host/paths.ts";
 import { ConntrackPressure } from "./runtime/conntrack-pressure.ts";
 import { kubeClient } from "./runtime/kube.ts";
@@ -47,7 +48,9 @@ async function main(): Promise<void> {
   const metrics = new AgentMetrics(paths);
   const pressure = new ConntrackPressure();
   // A simulated host has no NICs to reach: every ethtool question is answered "not supported".
-  const run = config.simulatedHost ? refuseCommands : execRunner();
+  // A real one is asked through long-lived shells (shell-runner.ts): forking the agent for each
+  // ethtool run cost more than the run.
+  const run = config.simulatedHost ? refuseCommands : shellRunner().run;
   const deps: EnactDeps = {
     paths,
     run,

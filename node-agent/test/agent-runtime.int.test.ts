@@ -14,6 +14,7 @@ import { Sandbox } from "../../test/harness/netns.ts";
 import { monitoredMetrics, scrapedFamilies } from "../../test/harness/monitoring.ts";
 import { promtoolCheckMetrics } from "../../test/harness/promtool.ts";
 import { apiServerRequests, eventually, watchObjects } from "../../test/harness/wait.ts";
+import { shellName } from "../src/host/shell-runner.ts";
 
 // This file stops and restarts its API server, so it has one of its own.
 let controlPlane: ControlPlane;
@@ -404,8 +405,9 @@ describe("the node agent against a real API server", () => {
     const pid = agent.pid() ?? 0;
     const children = (): string[] => childrenOf(pid);
     await eventually(() => {
-      // ip monitor runs for as long as the agent does.
+      // ip monitor runs for as long as the agent does, and so do the shells that ran ethtool.
       expect(children().some((command) => command.includes("monitor link"))).toBe(true);
+      expect(children().some((command) => command.startsWith(shellName))).toBe(true);
       return Promise.resolve();
     });
     const started = childPids(pid);

@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { shellName } from "../../node-agent/src/host/shell-runner.ts";
 
 /**
  * Programs the agent starts, by command line. A tier's end fails while any runs:
  * each must have ended with the agent that started it, however that agent ended.
  */
-const agentChildren = ["ip -o monitor link", "ethtool --monitor"];
+const agentChildren = ["ip -o monitor link", "ethtool --monitor", shellName];
 
 export async function leftoverProcesses(): Promise<string[]> {
   const found: string[] = [];

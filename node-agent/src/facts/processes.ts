@@ -1,5 +1,12 @@
 import path from "node:path";
-import { listHostDir, readHostFile, readHostFiles, readHostLink } from "../host/host-read.ts";
+import {
+  listHostDir,
+  processIdentity,
+  readHostFile,
+  readHostFiles,
+  readHostLink,
+} from "../host/host-read.ts";
+import { argvFromCmdline, type KnownProcesses } from "./known-processes.ts";
 
 /** A running process as /proc shows it. */
 export interface HostProcess {
@@ -17,14 +24,17 @@ export interface HostProcess {
 export class ProcessTable {
   private walk: Promise<HostProcess[]> | undefined;
   private readonly proc: string;
+  private readonly known: KnownProcesses | undefined;
 
-  constructor(proc: string) {
+  /** `known`: the running agent's command lines from its last walk, read again only where changed. */
+  constructor(proc: string, known?: KnownProcesses) {
     this.proc = proc;
+    this.known = known;
   }
 
   /** The processes whose program is named `name` (kube-proxy, kubelet, tuned). */
   async named(name: string): Promise<HostProcess[]> {
-    this.walk ??= readProcesses(this.proc);
+    this.walk ??= readProcesses(this.proc, this.known);
     return (await this.walk).filter((p) => programName(p.argv) === name);
   }
 
@@ -50,18 +60,21 @@ export function processesNamed(proc: string, name: string): Promise<HostProcess[
   return new ProcessTable(proc).named(name);
 }
 
-async function readProcesses(proc: string): Promise<HostProcess[]> {
+async function readProcesses(proc: string, known?: KnownProcesses): Promise<HostProcess[]> {
   // /proc is the root of these reads: no link can lead them out of it.
   const pids = (await listHostDir(proc, proc)).filter((e) => /^\d+$/.test(e));
   // A command line is empty when the process ended, or hides it, while the list is read.
-  const cmdlines = await readHostFiles(
-    proc,
-    pids.map((pid) => path.join(proc, pid, "cmdline")),
+  const readCmdlines = (some: string[]): Promise<(string | undefined)[]> =>
+    readHostFiles(
+      proc,
+      some.map((pid) => path.join(proc, pid, "cmdline")),
+    );
+  const argvs = known
+    ? await known.argvOf(pids, (pid) => processIdentity(proc, pid), readCmdlines)
+    : new Map((await readCmdlines(pids)).map((text, i) => [pids[i] ?? "", argvFromCmdline(text)]));
+  return [...argvs].flatMap(([pid, argv]) =>
+    argv.length > 0 ? [{ pid: Number(pid), argv, root: path.join(proc, pid, "root") }] : [],
   );
-  return pids.flatMap((pid, i) => {
-    const argv = (cmdlines[i] ?? "").split("\0").filter((arg) => arg !== "");
-    return argv.length > 0 ? [{ pid: Number(pid), argv, root: path.join(proc, pid, "root") }] : [];
-  });
 }
 
 /**

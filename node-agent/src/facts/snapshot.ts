@@ -109,7 +109,8 @@ async function gatherExtras(
     cniOwned: specs.some((spec) => Object.keys(spec.sysctls ?? {}).some(ownedByCNI)),
     nics: specs.some((spec) => (spec.interfaces ?? []).length > 0),
   };
-  const walk = (wanted: typeof needs): Promise<WriterFacts> => findOtherWriters(paths, wanted);
+  const walk = (wanted: typeof needs): Promise<WriterFacts> =>
+    findOtherWriters(paths, wanted, writersMemo?.processes);
   const writers = writersMemo ? await writersMemo.find(needs, walk) : await walk(needs);
   Object.assign(extras, writers);
   // Only a spec with node DNS settings has any business with resolv.conf.

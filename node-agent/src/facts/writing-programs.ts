@@ -2,6 +2,7 @@ import type { HostPaths } from "../host/paths.ts";
 import { findCNI, type CNIConfig } from "./cni.ts";
 import { findKubeProxy, type KubeProxyWrites } from "./kube-proxy.ts";
 import { findLinkFiles, findNetworkManager, type LinkConfigWriter } from "./link-configs.ts";
+import { KnownProcesses } from "./known-processes.ts";
 import { ProcessTable } from "./processes.ts";
 import { findTuned, type TunedFacts } from "./tuned.ts";
 
@@ -33,8 +34,12 @@ export interface WriterNeeds {
  * TuneD may write any sysctl, sysfs file, NIC setting or IRQ: it is always
  * looked for.
  */
-export async function findOtherWriters(paths: HostPaths, needs: WriterNeeds): Promise<WriterFacts> {
-  const processes = new ProcessTable(paths.proc);
+export async function findOtherWriters(
+  paths: HostPaths,
+  needs: WriterNeeds,
+  known?: KnownProcesses,
+): Promise<WriterFacts> {
+  const processes = new ProcessTable(paths.proc, known);
   const found: WriterFacts = {};
   if (needs.conntrack) found.kubeProxy = await findKubeProxy(paths, needs.cpus, processes);
   if (needs.cniOwned) found.cni = await findCNI(paths, processes);
@@ -58,12 +63,15 @@ export async function findOtherWriters(paths: HostPaths, needs: WriterNeeds): Pr
  */
 export class WritersMemo {
   private last: { key: string; at: number; found: WriterFacts } | undefined;
+  /** The command lines its walks read, kept so that the next walk reads only what changed. */
+  readonly processes: KnownProcesses;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
   constructor(ttlMs: number, now: () => number = Date.now) {
     this.ttlMs = ttlMs;
     this.now = now;
+    this.processes = new KnownProcesses(600_000, now);
   }
 
   async find(

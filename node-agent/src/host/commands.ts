@@ -6,7 +6,7 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a program with arguments, never through a shell. */
+/** Runs a program with arguments, each reaching it as one word: never shell text to be expanded. */
 export type CommandRunner = (program: string, args: readonly string[]) => Promise<CommandResult>;
 
 /**

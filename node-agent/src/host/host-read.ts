@@ -5,33 +5,15 @@
 // a size cap. Lint keeps node:fs out of the rest of the agent's host code.
 import { constants, lstat, open, readdir, readlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { HostDataError } from "./host-data-error.ts";
+import { resolveInRoot } from "./in-root-path.ts";
 
-/**
- * The host answered something the agent cannot use: a file that is not a
- * regular file, too large, unparsable, or a path that leaves the root. The
- * setting that needed it fails with UnreadableHostValue; nothing else does.
- */
-export class HostDataError extends Error {
-  override name = "HostDataError";
-  /** The file or command whose answer could not be used. */
-  readonly source: string;
-  /** What is wrong with it, without the source ("is not a regular file"). */
-  readonly problem: string;
-  /** The errno when the file could not be opened at all, as opposed to holding garbage. */
-  readonly errno: string | undefined;
-  constructor(source: string, problem: string, options?: ErrorOptions & { errno?: string }) {
-    super(`${source}: ${problem}`, options);
-    this.source = source;
-    this.problem = problem;
-    this.errno = options?.errno;
-  }
-}
+export { HostDataError, resolveInRoot };
+
+const metadata = process.getBuiltinModule("node:fs");
 
 /** Kernel files are a few KiB; /proc/interrupts on a large machine is the biggest read. */
 export const defaultReadLimit = 4 * 1024 * 1024;
-
-// Symlinks followed in one resolution before giving up, as the kernel's MAXSYMLINKS.
-const maxLinkHops = 40;
 
 /** The flags every open of a host file carries: never a link, never a wait, never a terminal. */
 const safeOpenFlags = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
@@ -154,6 +136,32 @@ export async function readHostLink(root: string, file: string): Promise<string |
   }
 }
 
+/**
+ * What identifies a process now, from its /proc entry without opening a file:
+ * the inode of its directory (a new process under a reused pid has another)
+ * and where its exe link points (an exec changes it; empty for a kernel
+ * thread). Metadata calls only, made synchronously: they take neither the
+ * process's memory map nor a lock it could hold. `pid` is digits, so the
+ * entry is a directory of `proc` and no link is followed. Undefined when the
+ * process is gone.
+ */
+export function processIdentity(proc: string, pid: string): string | undefined {
+  if (!/^\d+$/.test(pid)) return undefined;
+  const dir = path.join(proc, pid);
+  try {
+    const { ino } = metadata.lstatSync(dir);
+    let exe = "";
+    try {
+      exe = metadata.readlinkSync(path.join(dir, "exe"), "utf8");
+    } catch {
+      // A kernel thread has no exe, and one the agent may not read is known by its inode alone.
+    }
+    return `${String(ino)}:${exe}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The real path of a host file or directory, resolved inside the root; undefined when absent. */
 export async function realHostPath(root: string, file: string): Promise<string | undefined> {
   const real = await resolveInRoot(root, relativeInside(root, file)).catch(() => undefined);
@@ -192,38 +200,4 @@ function relativeInside(root: string, file: string): string {
   if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative))
     throw new HostDataError(file, `is outside the host root ${root}`);
   return relative;
-}
-
-/**
- * The real path of `relative` inside `root`, with every symlink resolved as if
- * `root` were `/` (as openat2's RESOLVE_IN_ROOT does): an absolute link target
- * starts again at the root, and ".." never climbs above it. So a node's
- * /etc/resolv.conf -> /run/systemd/resolve/stub-resolv.conf is followed to
- * the node's file under the root, sysfs's own relative links keep working,
- * and no link can lead outside the root.
- */
-export async function resolveInRoot(root: string, relative: string): Promise<string> {
-  const pending = relative.split("/").filter(Boolean);
-  const done: string[] = [];
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.shift() ?? "";
-    if (part === ".") continue;
-    if (part === "..") {
-      done.pop();
-      continue;
-    }
-    const candidate = path.join(root, ...done, part);
-    const stats = await lstat(candidate).catch(() => undefined);
-    if (!stats?.isSymbolicLink()) {
-      done.push(part);
-      continue;
-    }
-    if (++hops > maxLinkHops)
-      throw new HostDataError(path.join(root, relative), "too many symlinks");
-    const target = await readlink(candidate);
-    if (path.isAbsolute(target)) done.length = 0;
-    pending.unshift(...target.split("/").filter(Boolean));
-  }
-  return path.join(root, ...done);
 }
