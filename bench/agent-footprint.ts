@@ -18,11 +18,9 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { agentNodeFlags } from "../node-agent/src/node-flags.ts";
-import { untilApplied } from "./agent-applied.ts";
+import { benchAgent, untilApplied } from "./agent-applied.ts";
 import { idleOver, median, spread, statFields, type IdleFigures } from "./process-sample.ts";
 import { startTunedDaemon } from "./tuned-daemon.ts";
-import { AgentProcess } from "../test/harness/agent-process.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
 import { leftoverProcesses } from "../test/harness/leftovers.ts";
@@ -66,15 +64,10 @@ async function oneRun(controlPlane: ControlPlane, run: number): Promise<RunFigur
   const sandbox = await Sandbox.create(`ntfoot${String(run)}`);
   const tunedSandbox = await Sandbox.create(`ntftd${String(run)}`);
   const work = await mkdtemp(path.join(tmpdir(), "nettune-footprint-"));
-  const agent = new AgentProcess({
-    sandbox,
-    apiServer: controlPlane.server,
-    token: controlPlane.adminToken,
-    caFile: controlPlane.caFile,
-    entry: process.env.AGENT_ENTRY ?? path.join(root, "dist/node-agent/src/main.js"),
-    nodeFlags: process.env.AGENT_NODE_FLAGS?.split(" ").filter(Boolean) ?? agentNodeFlags,
-    nodeName: node,
-    work,
+  const flags = process.env.AGENT_NODE_FLAGS?.split(" ").filter(Boolean);
+  const agent = benchAgent(controlPlane, sandbox, node, work, {
+    ...(process.env.AGENT_ENTRY ? { entry: process.env.AGENT_ENTRY } : {}),
+    ...(flags ? { nodeFlags: flags } : {}),
   });
   const bare = spawn(process.execPath, ["-e", "setInterval(() => {}, 1 << 30)"], {
     stdio: "ignore",

@@ -15,9 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { agentNodeFlags } from "../node-agent/src/node-flags.ts";
-import { untilApplied } from "./agent-applied.ts";
-import { AgentProcess } from "../test/harness/agent-process.ts";
+import { benchAgent, untilApplied } from "./agent-applied.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
 import { Sandbox } from "../test/harness/netns.ts";
@@ -64,15 +62,7 @@ const binDir =
 const controlPlane = await startControlPlane({ binDir });
 const sandbox = await Sandbox.create("ntsoak");
 const work = await mkdtemp(path.join(tmpdir(), "nettune-soak-"));
-const agent = new AgentProcess({
-  sandbox,
-  apiServer: controlPlane.server,
-  token: controlPlane.adminToken,
-  caFile: controlPlane.caFile,
-  entry: path.join(root, "dist/node-agent/src/main.js"),
-  nodeFlags: agentNodeFlags,
-  nodeName: "soak-node",
-  work,
+const agent = benchAgent(controlPlane, sandbox, "soak-node", work, {
   args: ["--resync-seconds", "5"],
 });
 const spec = (somaxconn: number): Record<string, unknown> => ({
