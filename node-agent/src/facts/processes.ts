@@ -72,9 +72,11 @@ async function readProcesses(proc: string, known?: KnownProcesses): Promise<Host
   const argvs = known
     ? await known.argvOf(pids, (pid) => processIdentity(proc, pid), readCmdlines)
     : new Map((await readCmdlines(pids)).map((text, i) => [pids[i] ?? "", argvFromCmdline(text)]));
-  return [...argvs].flatMap(([pid, argv]) =>
-    argv.length > 0 ? [{ pid: Number(pid), argv, root: path.join(proc, pid, "root") }] : [],
-  );
+  // In the order /proc lists them, whichever were known before.
+  return pids.flatMap((pid) => {
+    const argv = argvs.get(pid) ?? [];
+    return argv.length > 0 ? [{ pid: Number(pid), argv, root: path.join(proc, pid, "root") }] : [];
+  });
 }
 
 /**
