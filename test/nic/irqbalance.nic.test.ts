@@ -55,8 +55,10 @@ readback report-applied
 kill -CONT $pid
 kill -HUP $pid
 ${passes}
-readback report-after-passes
+# Held before the read-back: a pass between it and the apply could move an IRQ back to its tuned
+# CPU, and the apply would rightly find it AlreadySet.
 kill -STOP $pid
+readback report-after-passes
 agent apply --file /job/report.yaml --output json > /job/report-reapply.json
 readback report-reapplied
 kill -CONT $pid
