@@ -1,5 +1,7 @@
 // What the agent benches share: the agent they run, and waiting for it to report its node applied.
+import { execFile } from "node:child_process";
 import path from "node:path";
+import { promisify } from "node:util";
 import { agentNodeFlags } from "../node-agent/src/node-flags.ts";
 import { AgentProcess } from "../test/harness/agent-process.ts";
 import type { ControlPlane } from "../test/harness/control-plane.ts";
@@ -42,4 +44,10 @@ export function benchAgent(
     work,
     ...(options.args ? { args: options.args } : {}),
   });
+}
+
+/** Where scripts/ensure-k8s.sh built (or found) kube-apiserver and etcd: its last line. */
+export async function kubernetesBinDir(): Promise<string> {
+  const { stdout } = await promisify(execFile)("bash", [path.join(root, "scripts/ensure-k8s.sh")]);
+  return stdout.trim().split("\n").at(-1) ?? "";
 }

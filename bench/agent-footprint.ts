@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { benchAgent, untilApplied } from "./agent-applied.ts";
+import { benchAgent, kubernetesBinDir, untilApplied } from "./agent-applied.ts";
 import { idleOver, median, spread, statFields, type IdleFigures } from "./process-sample.ts";
 import { startTunedDaemon } from "./tuned-daemon.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
@@ -132,12 +132,7 @@ async function oneRun(controlPlane: ControlPlane, run: number): Promise<RunFigur
 
 async function main(): Promise<number> {
   await exec("bash", [path.join(root, "scripts/ensure-tuned.sh")]);
-  const binDir =
-    (await exec("bash", [path.join(root, "scripts/ensure-k8s.sh")])).stdout
-      .trim()
-      .split("\n")
-      .at(-1) ?? "";
-  const controlPlane = await startControlPlane({ binDir });
+  const controlPlane = await startControlPlane({ binDir: await kubernetesBinDir() });
   const figures: RunFigures[] = [];
   try {
     await installCRDs(controlPlane);

@@ -9,13 +9,11 @@
 // 1 MB per hour, no growth in fds, children or timers. Exits 1 when one is missed.
 // Needs root and the Kubernetes build (scripts/ensure-k8s.sh).
 //   node bench/agent-soak.ts [minutes=60] [sample-seconds=30]   (5 minutes: the short run)
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { benchAgent, untilApplied } from "./agent-applied.ts";
+import { benchAgent, kubernetesBinDir, untilApplied } from "./agent-applied.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { installCRDs, kubectl } from "../test/harness/kubectl.ts";
 import { Sandbox } from "../test/harness/netns.ts";
@@ -28,8 +26,6 @@ const warmUpSeconds = Math.min(600, (minutes * 60) / 5);
 const restartSeconds = Math.min(600, (minutes * 60) / 3);
 // Memory settles for longer than a short run lasts: its RSS slope is printed, not judged.
 const judgeMemory = minutes >= 30;
-const root = path.resolve(import.meta.dirname, "..");
-const exec = promisify(execFile);
 
 /** The agent's children now: its monitors and any ethtool run in flight. */
 async function children(pid: number): Promise<number> {
@@ -54,12 +50,7 @@ async function sample(pid: number, sandbox: Sandbox, t: number): Promise<Sample>
   };
 }
 
-const binDir =
-  (await exec("bash", [path.join(root, "scripts/ensure-k8s.sh")])).stdout
-    .trim()
-    .split("\n")
-    .at(-1) ?? "";
-const controlPlane = await startControlPlane({ binDir });
+const controlPlane = await startControlPlane({ binDir: await kubernetesBinDir() });
 const sandbox = await Sandbox.create("ntsoak");
 const work = await mkdtemp(path.join(tmpdir(), "nettune-soak-"));
 const agent = benchAgent(controlPlane, sandbox, "soak-node", work, {
