@@ -88,7 +88,7 @@ export const laterFields: Record<KindPlural, Record<string, string[]>> = ${JSON.
 function validatorsModule(schemas: Record<string, JSONSchemaProps>): string {
   const ajv = structuralAjv({ code: { source: true, esm: true } });
   for (const [plural, schema] of Object.entries(schemas))
-    ajv.addSchema(structuralSchema(withoutAnnotations(specPart(schema))), plural);
+    ajv.addSchema(structuralSchema(specPart(schema)), plural);
   const exports = Object.fromEntries(Object.keys(schemas).map((plural) => [plural, plural]));
   const code = standalone
     .default(ajv, exports)
@@ -101,19 +101,6 @@ function validatorsModule(schemas: Record<string, JSONSchemaProps>): string {
 // @ts-nocheck
 ${code}
 `;
-}
-
-/** The schema without descriptions: they check nothing, and ajv writes the schema into the module. */
-function withoutAnnotations(schema: JSONSchemaProps): JSONSchemaProps {
-  const { description: _description, properties, items, additionalProperties, ...rest } = schema;
-  const copy: JSONSchemaProps = { ...rest };
-  if (properties)
-    copy.properties = Object.fromEntries(
-      Object.entries(properties).map(([key, child]) => [key, withoutAnnotations(child)]),
-    );
-  if (items) copy.items = withoutAnnotations(items);
-  if (additionalProperties) copy.additionalProperties = withoutAnnotations(additionalProperties);
-  return copy;
 }
 
 /**

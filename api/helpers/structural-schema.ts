@@ -19,7 +19,11 @@ export function structuralAjv(options: Options = {}): Ajv {
   return ajv;
 }
 
-/** What ajv checks: the OpenAPI schema with unknown fields refused (CEL rules are checked apart). */
+/**
+ * What ajv checks: the OpenAPI schema with unknown fields refused (CEL rules
+ * are checked apart), without descriptions: they check nothing, and ajv
+ * standalone writes the schema into the generated module.
+ */
 export function structuralSchema(schema: JSONSchemaProps): Record<string, unknown> {
   return closedObjects(schema);
 }
@@ -31,6 +35,7 @@ export function structuralSchema(schema: JSONSchemaProps): Record<string, unknow
 function closedObjects(schema: JSONSchemaProps): Record<string, unknown> {
   const {
     "x-kubernetes-validations": _rules,
+    description: _description,
     properties,
     items,
     additionalProperties,

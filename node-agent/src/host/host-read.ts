@@ -6,11 +6,9 @@
 import { constants, lstat, open, readdir, readlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { HostDataError } from "./host-data-error.ts";
-import { resolveInRoot } from "./in-root-path.ts";
+import { processIdentity, resolveInRoot } from "./in-root-path.ts";
 
-export { HostDataError, resolveInRoot };
-
-const metadata = process.getBuiltinModule("node:fs");
+export { HostDataError, processIdentity, resolveInRoot };
 
 /** Kernel files are a few KiB; /proc/interrupts on a large machine is the biggest read. */
 export const defaultReadLimit = 4 * 1024 * 1024;
@@ -131,32 +129,6 @@ export async function readHostLink(root: string, file: string): Promise<string |
   try {
     const parent = await resolveInRoot(root, path.dirname(relativeInside(root, file)));
     return await readlink(path.join(parent, path.basename(file)));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * What identifies a process now, from its /proc entry without opening a file:
- * the inode of its directory (a new process under a reused pid has another)
- * and where its exe link points (an exec changes it; empty for a kernel
- * thread). Metadata calls only, made synchronously: they take neither the
- * process's memory map nor a lock it could hold. `pid` is digits, so the
- * entry is a directory of `proc` and no link is followed. Undefined when the
- * process is gone.
- */
-export function processIdentity(proc: string, pid: string): string | undefined {
-  if (!/^\d+$/.test(pid)) return undefined;
-  const dir = path.join(proc, pid);
-  try {
-    const { ino } = metadata.lstatSync(dir);
-    let exe = "";
-    try {
-      exe = metadata.readlinkSync(path.join(dir, "exe"), "utf8");
-    } catch {
-      // A kernel thread has no exe, and one the agent may not read is known by its inode alone.
-    }
-    return `${String(ino)}:${exe}`;
   } catch {
     return undefined;
   }

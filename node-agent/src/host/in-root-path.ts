@@ -1,5 +1,6 @@
 // Paths resolved inside the directory that stands for the node's "/", as openat2's
-// RESOLVE_IN_ROOT does (host-read.ts opens what this resolves).
+// RESOLVE_IN_ROOT does (host-read.ts opens what this resolves), and the identity of a process
+// from its /proc entry: the agent's synchronous metadata calls, all in this file.
 import path from "node:path";
 import { HostDataError } from "./host-data-error.ts";
 
@@ -62,4 +63,30 @@ function resolvedInRoot(root: string, relative: string): string {
     pending.unshift(...target.split("/").filter(Boolean));
   }
   return path.join(root, ...done);
+}
+
+/**
+ * What identifies a process now, from its /proc entry without opening a file:
+ * the inode of its directory (a new process under a reused pid has another)
+ * and where its exe link points (an exec changes it; empty for a kernel
+ * thread). Metadata calls only, made synchronously: they take neither the
+ * process's memory map nor a lock it could hold. `pid` is digits, so the
+ * entry is a directory of `proc` and no link is followed. Undefined when the
+ * process is gone.
+ */
+export function processIdentity(proc: string, pid: string): string | undefined {
+  if (!/^\d+$/.test(pid)) return undefined;
+  const dir = path.join(proc, pid);
+  try {
+    const { ino } = lstatSync(dir);
+    let exe = "";
+    try {
+      exe = readlinkSync(path.join(dir, "exe"), "utf8");
+    } catch {
+      // A kernel thread has no exe, and one the agent may not read is known by its inode alone.
+    }
+    return `${String(ino)}:${exe}`;
+  } catch {
+    return undefined;
+  }
 }
