@@ -7,7 +7,7 @@ interface Known {
 /**
  * A running agent's command lines of the host's processes from its last walk
  * of /proc, each kept with what identifies the process (processIdentity in
- * host-read.ts): the inode of its /proc/PID directory, which a new process
+ * in-root-path.ts): the inode of its /proc/PID directory, which a new process
  * under a reused pid does not share, and the target of its exe link, which an
  * exec changes. A walk then reads the command lines of new processes only:
  * an lstat and a readlink a process, where reading a file took five
