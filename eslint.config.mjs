@@ -32,7 +32,7 @@ const agentLoadsLazily = [
 // The host/ functions that read the host: only facts/ calls them.
 const hostReaders = [
   {
-    group: ["**/host/host-read.ts", "**/host/in-root-path.ts"],
+    group: ["**/host/host-read.ts", "**/host/in-root-path.ts", "**/host/kernel-files.ts"],
     importNames: [
       "readHostFile",
       "readHostFiles",
@@ -44,6 +44,10 @@ const hostReaders = [
       "realHostPath",
       "hostPathExists",
       "processIdentity",
+      "readAtOnce",
+      "listKernelDir",
+      "readKernelLink",
+      "kernelPathExists",
     ],
     message: "Read the host in node-agent/src/facts.",
   },

@@ -1,5 +1,7 @@
-// Benchmark: the idle footprint of one node agent, next to Debian's TuneD 2.20 as a daemon and
-// a bare Node.js process measured over the same window. Each run starts a fresh agent, applies a
+// Benchmark: the idle footprint of one node agent, next to Debian's TuneD 2.20 as a daemon, a
+// bare Node.js process and Node's floor for the agent's job (bench/node-floor.mjs: a TLS watch
+// and a keep-alive connection to the same API server, an HTTP server and a shell child, under the
+// agent's flags, nothing of NetTune loaded) measured over the same window. Each run starts a fresh agent, applies a
 // profile, lets it settle (the status write and Events that follow an apply, and the garbage
 // collection after them: printed on their own), then measures all three side by side for the
 // window (default 600 s: ten of the agent's 60 s re-verifies; a 60 s window resolves only about
@@ -10,7 +12,8 @@
 // TuneD's, its CPU at most 0.05% of a core. Exits 1 when a median misses one.
 // Needs root, the Kubernetes build (scripts/ensure-k8s.sh) and TuneD (scripts/ensure-tuned.sh,
 // run here when missing). AGENT_NODE_FLAGS (space-separated) replaces the agent's Node.js
-// flags, AGENT_ENTRY its entry point, to measure other ways of running it.
+// flags, AGENT_ENTRY its entry point and AGENT_ARGS (space-separated) adds to its arguments, to
+// measure other ways of running it.
 //   node bench/agent-footprint.ts [seconds=600] [settle-seconds=15] [runs=3]
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -18,6 +21,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
+import { agentNodeFlags } from "../node-agent/src/node-flags.ts";
 import { benchAgent, kubernetesBinDir, untilApplied } from "./agent-applied.ts";
 import { idleOver, median, spread, statFields, type IdleFigures } from "./process-sample.ts";
 import { startTunedDaemon } from "./tuned-daemon.ts";
@@ -56,6 +60,7 @@ interface RunFigures {
   agent: IdleFigures;
   tuned: IdleFigures;
   bare: IdleFigures;
+  floor: IdleFigures;
   load: string;
 }
 
@@ -68,10 +73,24 @@ async function oneRun(controlPlane: ControlPlane, run: number): Promise<RunFigur
   const agent = benchAgent(controlPlane, sandbox, node, work, {
     ...(process.env.AGENT_ENTRY ? { entry: process.env.AGENT_ENTRY } : {}),
     ...(flags ? { nodeFlags: flags } : {}),
+    ...(process.env.AGENT_ARGS ? { args: process.env.AGENT_ARGS.split(" ").filter(Boolean) } : {}),
   });
   const bare = spawn(process.execPath, ["-e", "setInterval(() => {}, 1 << 30)"], {
     stdio: "ignore",
   });
+  const floor = spawn(
+    process.execPath,
+    [
+      ...agentNodeFlags,
+      path.join(root, "bench/node-floor.mjs"),
+      controlPlane.server,
+      controlPlane.caFile,
+    ],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, FLOOR_TOKEN: controlPlane.adminToken },
+    },
+  );
   const tuned = await startTunedDaemon(tunedSandbox, work);
   try {
     await kubectl(
@@ -98,10 +117,11 @@ async function oneRun(controlPlane: ControlPlane, run: number): Promise<RunFigur
     const load = loadavg()
       .map((l) => l.toFixed(2))
       .join(" ");
-    const [agentIdle, tunedIdle, bareIdle] = await Promise.all([
+    const [agentIdle, tunedIdle, bareIdle, floorIdle] = await Promise.all([
       idleOver(pid, seconds, seen),
       idleOver(tuned.pid, seconds),
       idleOver(bare.pid ?? 0, seconds),
+      idleOver(floor.pid ?? 0, seconds),
     ]);
     const row = (label: string, f: IdleFigures): string =>
       `    ${label.padEnd(10)} RSS ${f.rssMB.toFixed(1)} MB (anonymous ${f.anonMB.toFixed(1)}, file ${f.fileMB.toFixed(1)}), CPU ${f.cpuPercent.toFixed(3)}%`;
@@ -111,15 +131,18 @@ async function oneRun(controlPlane: ControlPlane, run: number): Promise<RunFigur
     console.log(row("agent", agentIdle));
     console.log(row("TuneD", tunedIdle));
     console.log(row("bare Node", bareIdle));
+    console.log(row("Node floor", floorIdle));
     return {
       settleCpuMs: settling.cpuMs,
       agent: agentIdle,
       tuned: tunedIdle,
       bare: bareIdle,
+      floor: floorIdle,
       load,
     };
   } finally {
     bare.kill();
+    floor.kill();
     await tuned.stop();
     await agent.destroy();
     await kubectl(controlPlane, ["delete", "nnt", node, "--ignore-not-found", "--wait=false"]);
@@ -137,7 +160,7 @@ async function main(): Promise<number> {
   try {
     await installCRDs(controlPlane);
     console.log(
-      `agent-footprint: ${String(runs)} runs, each idle for ${String(seconds)} s after applying a profile and ${String(settleSeconds)} s of settling, the agent, TuneD's daemon and a bare Node.js side by side (CPU counts children)`,
+      `agent-footprint: ${String(runs)} runs, each idle for ${String(seconds)} s after applying a profile and ${String(settleSeconds)} s of settling, the agent, TuneD's daemon, a bare Node.js and Node's floor for the agent's job side by side (CPU counts children)`,
     );
     for (let run = 0; run < runs; run++) figures.push(await oneRun(controlPlane, run));
   } finally {
@@ -151,7 +174,7 @@ async function main(): Promise<number> {
       console.error(`agent-footprint: ${ours ? "ended" : "left alone (not the agent's)"}: ${line}`);
     }
   }
-  const of = (who: "agent" | "tuned" | "bare", key: keyof IdleFigures): number[] =>
+  const of = (who: "agent" | "tuned" | "bare" | "floor", key: keyof IdleFigures): number[] =>
     figures.map((f) => f[who][key]);
   console.log(
     "  min/median/max       RSS MB            anonymous MB      file MB           CPU % of a core",
@@ -160,6 +183,7 @@ async function main(): Promise<number> {
     ["agent", "agent"],
     ["TuneD 2.20 daemon", "tuned"],
     ["bare Node.js", "bare"],
+    ["Node floor", "floor"],
   ] as const)
     console.log(
       `  ${label.padEnd(20)} ${spread(of(who, "rssMB"), 1).padEnd(17)} ${spread(of(who, "anonMB"), 1).padEnd(17)} ${spread(of(who, "fileMB"), 1).padEnd(17)} ${spread(of(who, "cpuPercent"), 3)}`,
@@ -174,9 +198,13 @@ async function main(): Promise<number> {
   const tunedAnon = median(of("tuned", "anonMB"));
   const cpu = median(of("agent", "cpuPercent"));
   const anonMet = anon <= tunedAnon;
+  const floorAnon = median(of("floor", "anonMB"));
   const cpuMet = cpu <= goals.cpuPercent;
   console.log(
     `  goals (medians): anonymous ${anon.toFixed(1)} MB <= TuneD's ${tunedAnon.toFixed(1)} MB: ${anonMet ? "met" : "missed"}; CPU ${cpu.toFixed(3)}% <= ${String(goals.cpuPercent)}%: ${cpuMet ? "met" : "missed"}`,
+  );
+  console.log(
+    `  Node's floor for the agent's job holds ${floorAnon.toFixed(1)} MB anonymous: the agent's own code and data are ${(anon - floorAnon).toFixed(1)} MB above it`,
   );
   return anonMet && cpuMet ? 0 : 1;
 }

@@ -10,6 +10,8 @@ export interface Sample {
   fds: number;
   children: number;
   timers: number;
+  /** Taken while the API server was down or had just come back (bench/agent-soak.ts). */
+  nearRestart?: boolean;
 }
 
 /** The least-squares slope of `value` per hour. */

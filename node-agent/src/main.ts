@@ -102,7 +102,14 @@ async function main(): Promise<void> {
     },
     revertAll: () => revertAll(deps),
     inventory: async () =>
-      hostInventory(await gatherNodeFacts({ paths, ethtool: agentEthtool(deps) }), paths),
+      hostInventory(
+        await gatherNodeFacts({
+          paths,
+          ethtool: agentEthtool(deps),
+          processes: deps.writersMemo?.processes,
+        }),
+        paths,
+      ),
     publishInventory: (inventory, owners) => inventoryPublisher.publish(inventory, owners),
     conntrackPressure: () => pressure.current(),
     advice: () => symptoms.current(),
@@ -159,7 +166,7 @@ async function main(): Promise<void> {
     }, delay);
   };
   const housekeeping = new HousekeepingWatch(
-    () => findKubeletCPUs(paths),
+    () => findKubeletCPUs(paths, deps.writersMemo?.processes),
     () => {
       reconciler.trigger("cpus");
     },

@@ -77,7 +77,7 @@ export async function gatherNodeFacts(
   const topology = await gatherTopology(paths.root, paths.sys);
   if (scope.housekeeping)
     topology.cpus.housekeeping = housekeepingCPUs(
-      await findKubeletCPUs(paths),
+      await findKubeletCPUs(paths, deps.processes),
       topology.cpus.online,
     );
   return {

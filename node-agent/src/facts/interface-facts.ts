@@ -1,6 +1,7 @@
 // One interface as the planners see it: its device, driver, queues, queue
 // IRQs and the ethtool answers the spec needs (gather.ts reads the node around it).
 import path from "node:path";
+import type { KnownProcesses } from "./known-processes.ts";
 import { compact } from "../../../common/compact.ts";
 import type { FeatureState, PresetAndCurrent } from "../host/ethtool-parse.ts";
 import type { Ethtool } from "../host/ethtool.ts";
@@ -16,6 +17,8 @@ import { exists, readText, undefinedOnHostData } from "./read.ts";
 export interface GatherDeps {
   paths: HostPaths;
   ethtool: Ethtool;
+  /** A running agent's known command lines: its walks for the kubelet read only new processes. */
+  processes?: KnownProcesses | undefined;
 }
 
 export type EthtoolQuery = "channels" | "rings" | "coalesce" | "features";

@@ -2,7 +2,8 @@ import path from "node:path";
 import { CPUListError, parseCPUList } from "../../../api/helpers/cpu-list.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { readHostFile } from "../host/host-read.ts";
-import { flagValue, processesNamed, readProcessConfig } from "./processes.ts";
+import type { KnownProcesses } from "./known-processes.ts";
+import { flagValue, ProcessTable, readProcessConfig } from "./processes.ts";
 
 /**
  * The CPUs the kubelet leaves to the system and to pods that share CPUs:
@@ -71,8 +72,11 @@ export function sharedPool(text: string): string | undefined {
  * --config file and its CPU manager state (under --root-dir), both through
  * /proc/PID/root as the kubelet sees them. Nothing when no kubelet runs.
  */
-export async function findKubeletCPUs(paths: HostPaths): Promise<KubeletCPUSettings> {
-  const [kubelet] = await processesNamed(paths.proc, "kubelet");
+export async function findKubeletCPUs(
+  paths: HostPaths,
+  known?: KnownProcesses,
+): Promise<KubeletCPUSettings> {
+  const [kubelet] = await new ProcessTable(paths.proc, known).named("kubelet");
   if (!kubelet) return {};
   const { argv, root } = kubelet;
   const settings: KubeletCPUSettings = {};

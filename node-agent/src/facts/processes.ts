@@ -55,11 +55,6 @@ export class ProcessTable {
   }
 }
 
-/** The processes whose program is named `name`, from a walk of their own. */
-export function processesNamed(proc: string, name: string): Promise<HostProcess[]> {
-  return new ProcessTable(proc).named(name);
-}
-
 async function readProcesses(proc: string, known?: KnownProcesses): Promise<HostProcess[]> {
   // /proc is the root of these reads: no link can lead them out of it.
   const pids = (await listHostDir(proc, proc)).filter((e) => /^\d+$/.test(e));

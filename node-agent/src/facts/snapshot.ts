@@ -42,7 +42,10 @@ export async function gatherSnapshot(
   specs: readonly NodeNetworkTuningSpec[],
   deps: SnapshotDeps,
 ): Promise<NodeSnapshot> {
-  const facts = await gatherNodeFacts(deps, gatherScope(...specs));
+  const facts = await gatherNodeFacts(
+    { ...deps, processes: deps.writersMemo?.processes },
+    gatherScope(...specs),
+  );
   const extras = await gatherExtras(deps, specs, facts.cpus.online.length);
   const identities = await readDeviceIdentities(deps.paths);
   return { facts, extras, identities };

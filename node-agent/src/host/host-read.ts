@@ -7,14 +7,23 @@ import { constants, lstat, open, readdir, readlink, type FileHandle } from "node
 import path from "node:path";
 import { HostDataError } from "./host-data-error.ts";
 import { processIdentity, resolveInRoot } from "./in-root-path.ts";
+import {
+  answersAtOnce,
+  firstReadBytes,
+  kernelPathExists,
+  kernelResolvedPath,
+  listKernelDir,
+  openProblem,
+  readAtOnce,
+  readKernelLink,
+  readProblem,
+  safeOpenFlags,
+} from "./kernel-files.ts";
 
 export { HostDataError, processIdentity, resolveInRoot };
 
 /** Kernel files are a few KiB; /proc/interrupts on a large machine is the biggest read. */
 export const defaultReadLimit = 4 * 1024 * 1024;
-
-/** The flags every open of a host file carries: never a link, never a wait, never a terminal. */
-const safeOpenFlags = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
  * Opens `file` (a path under `root`) for reading or for writing without
@@ -32,11 +41,9 @@ export async function openInRoot(
   try {
     handle = await open(real, access | safeOpenFlags);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? "EUNKNOWN";
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    // ELOOP: the last component became a link after the walk.
-    const problem = code === "ELOOP" ? "is a symlink" : `cannot be opened (${code})`;
-    throw new HostDataError(file, problem, { cause, errno: code });
+    const problem = openProblem(file, cause);
+    if (problem) throw problem;
+    return undefined;
   }
   try {
     if (!(await handle.stat()).isFile()) throw new HostDataError(file, "is not a regular file");
@@ -57,24 +64,24 @@ export async function readHostFile(
   file: string,
   limit = defaultReadLimit,
 ): Promise<string | undefined> {
+  const relative = relativeInside(root, file);
+  // sysctls, /proc/net's counters, queue masks: read synchronously (kernel-files.ts).
+  if (answersAtOnce(relative)) {
+    const real = kernelResolvedPath(root, relative) ?? (await resolveInRoot(root, relative));
+    return readAtOnce(real, file, limit);
+  }
   const handle = await openInRoot(root, file, "read");
   if (handle === undefined) return undefined;
   try {
     return await readHandleUpTo(handle, file, limit);
   } catch (cause) {
-    if (cause instanceof HostDataError) throw cause;
-    const code = (cause as NodeJS.ErrnoException).code ?? "unknown";
-    throw new HostDataError(file, `cannot be read (${code})`, { cause });
+    throw readProblem(file, cause);
   } finally {
     await handle.close();
   }
 }
 
-// Most host files are a line or two (sysfs, /proc/sys, /proc/PID/cmdline): one read, into a
-// buffer no larger than the file may be, is their whole cost. A read stream took several
-// ticks and 64 KiB per file.
-const firstReadBytes = 16 * 1024;
-
+// A read stream took several ticks and 64 KiB per file; plain reads take one or two.
 /** A file's text through its handle, read by plain reads until its end or past `limit` bytes. */
 async function readHandleUpTo(handle: FileHandle, file: string, limit: number): Promise<string> {
   const kept: Buffer[] = [];
@@ -115,7 +122,10 @@ export async function readHostFiles(
 /** The names in a host directory, resolved inside `root`; none when it cannot be listed. */
 export async function listHostDir(root: string, dir: string): Promise<string[]> {
   try {
-    return await readdir(await resolveInRoot(root, relativeInside(root, dir)));
+    const relative = relativeInside(root, dir);
+    const kernel = kernelResolvedPath(root, relative);
+    if (kernel !== undefined) return listKernelDir(kernel);
+    return await readdir(await resolveInRoot(root, relative));
   } catch {
     return [];
   }
@@ -127,7 +137,10 @@ export async function listHostDir(root: string, dir: string): Promise<string[]> 
  */
 export async function readHostLink(root: string, file: string): Promise<string | undefined> {
   try {
-    const parent = await resolveInRoot(root, path.dirname(relativeInside(root, file)));
+    const relative = relativeInside(root, file);
+    const kernel = kernelResolvedPath(root, relative);
+    if (kernel !== undefined) return readKernelLink(kernel);
+    const parent = await resolveInRoot(root, path.dirname(relative));
     return await readlink(path.join(parent, path.basename(file)));
   } catch {
     return undefined;
@@ -143,6 +156,8 @@ export async function realHostPath(root: string, file: string): Promise<string |
 
 /** Whether a host path exists, resolved inside the root. */
 export async function hostPathExists(root: string, file: string): Promise<boolean> {
+  const kernel = kernelResolvedPath(root, relativeInside(root, file));
+  if (kernel !== undefined) return kernelPathExists(kernel);
   return (await realHostPath(root, file)) !== undefined;
 }
 
