@@ -37,7 +37,7 @@ const answeredAtOnce: readonly RegExp[] = [
   /^proc\/interrupts$/,
   /^proc\/irq\/\d+\/\w+$/,
   // A net device's attributes that need neither the RTNL lock nor the driver.
-  /^sys\/class\/net\/[^/]+\/(address|ifindex|mtu|type|tx_queue_len)$/,
+  /^sys\/class\/net\/[^/]+\/(address|ifindex|tx_queue_len)$/,
   /^sys\/class\/net\/[^/]+\/statistics\/\w+$/,
   /^sys\/class\/net\/[^/]+\/queues\/rx-\d+\/(rps_cpus|rps_flow_cnt)$/,
   // CPU and NUMA topology.
@@ -58,9 +58,10 @@ const kernelMounts: Record<string, number> = { proc: 0x9fa0, sys: 0x62656572 };
 const kernelSubtrees = /^(sys(\/|$)|proc\/(sys|net|irq)(\/|$)|proc\/interrupts$)/;
 
 /**
- * The path of a file read at once, resolved by the kernel, when the root's
- * proc or sys it lies under is a directory holding the kernel's own file
- * system; undefined otherwise (then the in-root walk resolves it).
+ * The path of `relative`, to be resolved by the kernel, when it lies in one of
+ * the subtrees above and the root's proc or sys is a directory holding the
+ * kernel's own file system; undefined otherwise (then the in-root walk
+ * resolves it).
  *
  * Nobody can make a link inside procfs or sysfs: their links are the kernel's,
  * relative and within them (/proc/net -> self/net, a class entry -> its device),
@@ -153,5 +154,9 @@ export function readKernelLink(real: string): string {
 
 /** Whether a kernel path exists, its last link followed (resolved by kernelResolvedPath). */
 export function kernelPathExists(real: string): boolean {
-  return statSync(real, { throwIfNoEntry: false }) !== undefined;
+  try {
+    return statSync(real, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false; // as the walk: a path that cannot be resolved does not exist
+  }
 }
