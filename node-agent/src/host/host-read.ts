@@ -7,17 +7,14 @@ import { constants, lstat, open, readdir, readlink, type FileHandle } from "node
 import path from "node:path";
 import { HostDataError } from "./host-data-error.ts";
 import { processIdentity, resolveInRoot } from "./in-root-path.ts";
+import { BoundedText, openProblem, readProblem, safeOpenFlags } from "./host-file-rules.ts";
 import {
   answersAtOnce,
-  firstReadBytes,
   kernelPathExists,
   kernelResolvedPath,
   listKernelDir,
-  openProblem,
   readAtOnce,
   readKernelLink,
-  readProblem,
-  safeOpenFlags,
 } from "./kernel-files.ts";
 
 export { HostDataError, processIdentity, resolveInRoot };
@@ -81,19 +78,12 @@ export async function readHostFile(
   }
 }
 
-// A read stream took several ticks and 64 KiB per file; plain reads take one or two.
 /** A file's text through its handle, read by plain reads until its end or past `limit` bytes. */
 async function readHandleUpTo(handle: FileHandle, file: string, limit: number): Promise<string> {
-  const kept: Buffer[] = [];
-  let total = 0;
-  for (let size = Math.min(limit + 1, firstReadBytes); ; size = Math.min(limit + 1, size * 4)) {
-    const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(size), 0, size, null);
-    if (bytesRead === 0) break;
-    total += bytesRead;
-    if (total > limit) throw new HostDataError(file, `is larger than ${limit} bytes`);
-    kept.push(buffer.subarray(0, bytesRead));
-  }
-  return Buffer.concat(kept, total).toString("utf8");
+  const text = new BoundedText(file, limit);
+  for (let buffer = text.next(); text.keep(buffer, (await handle.read(buffer)).bytesRead);)
+    buffer = text.next();
+  return text.text();
 }
 
 /**
@@ -170,15 +160,10 @@ export async function readUpTo(
   source: string,
   limit: number,
 ): Promise<string> {
-  const kept: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of chunks) {
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk);
-    total += buffer.length;
-    if (total > limit) throw new HostDataError(source, `is larger than ${limit} bytes`);
-    kept.push(buffer);
-  }
-  return Buffer.concat(kept).toString("utf8");
+  const text = new BoundedText(source, limit);
+  for await (const chunk of chunks)
+    text.keep(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+  return text.text();
 }
 
 /** `file` relative to `root`; HostDataError when it is not under the root at all. */

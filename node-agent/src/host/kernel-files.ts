@@ -13,6 +13,7 @@
 // - files on disk (the kubelet's configuration, resolv.conf) wait for the disk.
 import path from "node:path";
 import { HostDataError } from "./host-data-error.ts";
+import { BoundedText, openProblem, readProblem, safeOpenFlags } from "./host-file-rules.ts";
 
 const {
   closeSync,
@@ -83,31 +84,6 @@ export function kernelResolvedPath(root: string, relative: string): string | und
   return path.join(root, relative);
 }
 
-/** The flags every open of a host file carries: never a link, never a wait, never a terminal. */
-export const safeOpenFlags = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
-
-/** Most kernel files are a line or two: one read into a buffer this size is their whole cost. */
-export const firstReadBytes = 16 * 1024;
-
-/**
- * The HostDataError for a failed open of `file`, or undefined when the file is
- * simply absent (ENOENT, ENOTDIR).
- */
-export function openProblem(file: string, cause: unknown): HostDataError | undefined {
-  const code = (cause as NodeJS.ErrnoException).code ?? "EUNKNOWN";
-  if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-  // ELOOP: the last component became a link after the walk.
-  const problem = code === "ELOOP" ? "is a symlink" : `cannot be opened (${code})`;
-  return new HostDataError(file, problem, { cause, errno: code });
-}
-
-/** The HostDataError for a failed read of `file`. */
-export function readProblem(file: string, cause: unknown): HostDataError {
-  if (cause instanceof HostDataError) return cause;
-  const code = (cause as NodeJS.ErrnoException).code ?? "unknown";
-  return new HostDataError(file, `cannot be read (${code})`, { cause });
-}
-
 /**
  * Reads `real` (already resolved inside the root; `file` names it in errors)
  * synchronously, with the same rules as an asynchronous read: a regular file
@@ -124,17 +100,9 @@ export function readAtOnce(real: string, file: string, limit: number): string | 
   }
   try {
     if (!fstatSync(fd).isFile()) throw new HostDataError(file, "is not a regular file");
-    const kept: Buffer[] = [];
-    let total = 0;
-    for (let size = Math.min(limit + 1, firstReadBytes); ; size = Math.min(limit + 1, size * 4)) {
-      const buffer = Buffer.allocUnsafe(size);
-      const bytesRead = readSync(fd, buffer, 0, size, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > limit) throw new HostDataError(file, `is larger than ${String(limit)} bytes`);
-      kept.push(buffer.subarray(0, bytesRead));
-    }
-    return Buffer.concat(kept, total).toString("utf8");
+    const text = new BoundedText(file, limit);
+    for (let buffer = text.next(); text.keep(buffer, readSync(fd, buffer));) buffer = text.next();
+    return text.text();
   } catch (cause) {
     throw readProblem(file, cause);
   } finally {
