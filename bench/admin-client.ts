@@ -46,10 +46,18 @@ export async function cpuMs(pid: number | undefined): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** A kube-apiserver and etcd on loopback, from the pinned release (built once, cached). */
+/**
+ * A kube-apiserver and etcd on loopback, from the pinned release (built once,
+ * cached). BENCH_APISERVER_PROFILING=1 serves the API server's CPU profile
+ * (/debug/pprof/profile, as admin), to see where a write's cost goes.
+ */
 export async function benchControlPlane(): Promise<ControlPlane> {
   const root = path.resolve(import.meta.dirname, "..");
   const built = await promisify(execFile)("bash", [path.join(root, "scripts/ensure-k8s.sh")]);
   const binDir = built.stdout.trim().split("\n").at(-1) ?? "";
-  return startControlPlane({ binDir, startTimeoutMs: 120_000 });
+  return startControlPlane({
+    binDir,
+    startTimeoutMs: 120_000,
+    profiling: process.env.BENCH_APISERVER_PROFILING === "1",
+  });
 }

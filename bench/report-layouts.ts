@@ -6,19 +6,22 @@
 // - apart:   conditions in that status, the results and the inventory in an
 //            object of the agent's own per node (a bench-only kind with the
 //            same schema for those two fields), written in the same change;
-// - compact: what the agent writes (the default): conditions and compact
-//            per-setting results in that status (node-agent's reportedResult:
-//            no original, no observed where it equals desired, no source of
-//            the node's one tuning), the inventory apart and written only when
-//            the hardware changes, so never in a change round (docs/adr/0014);
+// - compact: what the agent writes (the default): conditions and per-setting
+//            results in that status as node-agent's reportedResults puts them
+//            (an Applied setting with nothing more to say as a name and value
+//            in the applied map; any other compact: no original, no observed
+//            where it equals desired, no source of the node's one tuning), the
+//            inventory apart and written only when the hardware changes, so
+//            never in a change round (docs/adr/0014, docs/adr/0005);
 // - summary: conditions only, no per-setting results or inventory anywhere
 //            (the floor for any layout that still writes two objects).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
+import { storageVersion } from "../api/v1alpha1/identity.ts";
 import { eventually } from "../test/harness/wait.ts";
 import type { SettingResult } from "../api/v1alpha1/node-network-tuning.ts";
-import { reportedResult } from "../node-agent/src/runtime/node-status.ts";
+import { reportedResults } from "../node-agent/src/runtime/node-status.ts";
 
 export type ReportLayout = "status" | "apart" | "compact" | "summary";
 export type Api = (method: string, url: string, body?: unknown, type?: string) => Promise<unknown>;
@@ -29,7 +32,11 @@ const layouts: readonly ReportLayout[] = ["status", "apart", "compact", "summary
 /** The compact form of a report, as the agent writes it: its results, no inventory (each node has one tuning). */
 function compactReport(report: Record<string, unknown>): Record<string, unknown> {
   const settings = (report.settings ?? []) as SettingResult[];
-  return { settings: settings.map((setting) => reportedResult(setting, setting.source)) };
+  const { applied, settings: listed } = reportedResults(settings, settings[0]?.source);
+  return {
+    ...(Object.keys(applied).length > 0 ? { applied } : {}),
+    ...(listed.length > 0 ? { settings: listed } : {}),
+  };
 }
 const reports = "/apis/nettune.io/v1alpha1/nodenetworkreports";
 
@@ -107,7 +114,7 @@ export async function writeReport(
         : status;
   const written = await api(
     "PATCH",
-    `/apis/nettune.io/v1alpha1/nodenetworktunings/${name}/status`,
+    `/apis/nettune.io/${storageVersion}/nodenetworktunings/${name}/status`,
     { status: tuningStatus },
     "application/merge-patch+json",
   );

@@ -118,7 +118,7 @@ describe("the served versions", () => {
     expect(JSON.stringify(crd)).not.toContain("x-nettune-versions");
   });
 
-  it("the fields added in v1beta1 are the PCI match and IDs, device IRQs, the diagnosis thresholds, the advice and its count, why IRQs are unknown, and auto-tuning", () => {
+  it("the fields added in v1beta1 are the PCI match and IDs, device IRQs, the diagnosis thresholds, the advice and its count, why IRQs are unknown, auto-tuning, and applied settings by name", () => {
     expect(laterFieldsModule).toEqual({
       networktunings: {
         v1alpha1: [
@@ -140,6 +140,7 @@ describe("the served versions", () => {
           "spec.diagnosis",
           "spec.autoTune",
           "spec.autoRaised",
+          "status.applied",
           "status.inventory.interfaces[].pciDevice",
           "status.inventory.interfaces[].irqsUnknown",
           "status.advice",

@@ -21,6 +21,7 @@ export interface JSONSchemaProps {
   "x-kubernetes-preserve-unknown-fields"?: true;
   "x-kubernetes-list-type"?: string;
   "x-kubernetes-list-map-keys"?: string[];
+  "x-kubernetes-map-type"?: "atomic" | "granular";
   "x-kubernetes-validations"?: ValidationRule[];
   /**
    * The first API version that serves this property (`@since`); absent: every version.

@@ -47,6 +47,11 @@ export interface Thing extends Base {
    */
   flags?: Record<string, boolean>;
   /**
+   * Values by name, written whole.
+   * @mapType atomic
+   */
+  values?: Record<string, string>;
+  /**
    * Items.
    * @listType set
    * @maxItems 2
@@ -121,6 +126,11 @@ describe("schema generation from TypeScript", () => {
         description: "Named flags.",
         maxProperties: 4,
       },
+    },
+    {
+      name: "@mapType sets the map's type",
+      got: prop("values")["x-kubernetes-map-type"],
+      want: "atomic",
     },
     {
       name: "an array keeps its list type and size",

@@ -6,7 +6,12 @@
 import type { Condition } from "./meta.ts";
 import { Remedy } from "./advice.ts";
 import { remedySysctl } from "./auto-tune.ts";
-import type { NodeNetworkTuning, NodeNetworkTuningSpec } from "./node-network-tuning.ts";
+import type {
+  NodeNetworkTuning,
+  NodeNetworkTuningSpec,
+  NodeNetworkTuningStatus,
+  SettingResult,
+} from "./node-network-tuning.ts";
 import {
   NodeConditionReason,
   NodeConditionType,
@@ -92,6 +97,23 @@ export function nodeVerdict(nnt: NodeReport): NodeVerdict {
 export function degradedMessage(status: WithConditions<Condition> | undefined): string | undefined {
   const degraded = findCondition(status, NodeConditionType.Degraded);
   return degraded?.status === "True" ? degraded.message : undefined;
+}
+
+/**
+ * Every per-setting result of a node report, whichever agent wrote it: each
+ * entry of the applied map as an Applied result with that desired value, then
+ * the settings list. A name in both (an older agent's full list written over
+ * a newer agent's map by merge patch) is read from the list, which says more.
+ */
+export function settingResults(
+  status: Pick<NodeNetworkTuningStatus, "applied" | "settings"> | undefined,
+): SettingResult[] {
+  const listed = status?.settings ?? [];
+  const named = new Set(listed.map((result) => result.name));
+  const applied = Object.entries(status?.applied ?? {})
+    .filter(([name]) => !named.has(name))
+    .map(([name, desired]): SettingResult => ({ name, desired, state: "Applied" }));
+  return [...applied, ...listed];
 }
 
 /**

@@ -157,6 +157,12 @@ export interface SettingResult {
 export type WriterName = string;
 
 /** What the node agent observed, written by the agent. */
+/**
+ * The value an applied setting holds, as the agent wrote and read it back.
+ * @maxLength 1024
+ */
+export type AppliedValue = string;
+
 export interface NodeNetworkTuningStatus {
   /**
    * The metadata.generation of the spec the agent last acted on.
@@ -170,11 +176,29 @@ export interface NodeNetworkTuningStatus {
    * @listMapKey type
    */
   conditions?: Condition[];
+  // A name and a value, not a result: the API server decodes, validates,
+  // tracks and encodes every object in a list on every write of the object,
+  // the operator's spec writes included, and 33 results made a change cost it
+  // 1.8 times what conditions alone cost; 33 strings in one map cost 1.2 times
+  // (docs/adr/0005). Atomic: only the agent writes it, always whole.
+  /**
+   * The settings the node holds at their desired value with nothing more to
+   * say, by name, each with that value. Every other setting has an entry in
+   * settings.
+   * @since v1beta1
+   * @maxProperties 2048
+   * @mapType atomic
+   */
+  applied?: Record<string, AppliedValue>;
   // Atomic, not a map keyed by name: only the agent writes the list, always
   // whole, and the API server's field tracking over a map of 33 entries made
   // every write of the object cost 20 ms of its CPU instead of 11 (docs/adr/0005).
   /**
-   * One entry per setting.
+   * One entry per setting that is not in applied: one not applied (Audit,
+   * unsupported, skipped, failed, reverted), or applied with more to say (a
+   * reason, another program that writes it, another tuning as its source, a
+   * value read back otherwise). Agents before v1beta1's applied listed every
+   * setting here, and a v1alpha1 reader sees only these.
    * @maxItems 2048
    * @listType atomic
    */

@@ -1,3 +1,4 @@
+import { settingResults } from "../../api/v1alpha1/contract.ts";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -211,9 +212,11 @@ describe("the node agent against a real API server", () => {
       expect(condition(current, "Applied")?.status).toBe("True");
       return current;
     });
-    const settings = new Map(object.status?.settings?.map((s) => [s.name, s]));
+    const settings = new Map(settingResults(object.status).map((s) => [s.name, s]));
     // The compact form: an Applied setting that reads back as desired, of the node's one
-    // tuning, is its name, the value and the state (the original stays on the node).
+    // tuning, is its name and value in applied (the original stays on the node).
+    expect(object.status?.applied?.["vA/channels.rx"]).toBe("2");
+    expect(object.status?.settings?.map((s) => s.name)).not.toContain("vA/channels.rx");
     expect(settings.get("vA/channels.rx")).toEqual({
       name: "vA/channels.rx",
       desired: "2",
@@ -350,7 +353,7 @@ describe("the node agent against a real API server", () => {
       expect(condition(current, "Degraded")?.status).toBe("True");
       return current;
     });
-    const settings = new Map(object.status?.settings?.map((s) => [s.name, s]));
+    const settings = new Map(settingResults(object.status).map((s) => [s.name, s]));
     expect(settings.get("vA/channels.rx")).toMatchObject({
       state: "Failed",
       reason: "RolledBack",
@@ -445,10 +448,10 @@ describe("the node agent against a real API server", () => {
     // Six re-verifies found the same hardware: not one inventory request.
     expect(await inventoryWrites()).toBe(inventoryBefore);
     expect(await agent.stop("SIGTERM")).toBe(0);
-    const settingsBefore = (await nnt("node-f")).status?.settings;
+    const settingsBefore = settingResults((await nnt("node-f")).status);
     await agent.start();
     await new Promise((resolve) => setTimeout(resolve, 4000));
     expect(await patches()).toBe(before);
-    expect((await nnt("node-f")).status?.settings).toEqual(settingsBefore);
+    expect(settingResults((await nnt("node-f")).status)).toEqual(settingsBefore);
   });
 });

@@ -5,6 +5,7 @@
 // (the documented winner) after each kube-proxy restart, and attributes the
 // correction to kube-proxy. kube-proxy leaves the global table size alone
 // (--conntrack-max-per-core=0), so nothing outside the sandbox changes.
+import { settingResults } from "../../api/v1alpha1/contract.ts";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -205,7 +206,7 @@ describe("NetTune beside a real kube-proxy", () => {
       expect(current.status?.observedGeneration).toBe(current.metadata.generation);
       return current;
     });
-    const setting = object.status?.settings?.find(
+    const setting = settingResults(object.status).find(
       (s) => s.name === "conntrack.timeouts.tcpEstablishedSeconds",
     );
     expect(setting).toMatchObject({
@@ -258,7 +259,7 @@ describe("NetTune beside a real kube-proxy", () => {
         const object = await nodeTuning();
         const conflicting = object.status?.conditions?.find((c) => c.type === "Conflicting");
         expect(conflicting).toMatchObject({ status: "False", reason: "NoOtherWriters" });
-        const setting = object.status?.settings?.find(
+        const setting = settingResults(object.status).find(
           (s) => s.name === "conntrack.timeouts.tcpEstablishedSeconds",
         );
         expect(setting?.alsoWrittenBy).toBeUndefined();

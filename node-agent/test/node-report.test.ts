@@ -1,7 +1,12 @@
 // The report the agent writes on every change in its compact form, and the
 // inventory apart, written only when what the agent found changes (docs/adr/0014).
 import { describe, expect, it } from "vitest";
-import type { HostInventory, SettingResult } from "../../api/v1alpha1/node-network-tuning.ts";
+import { settingResults } from "../../api/v1alpha1/contract.ts";
+import type {
+  HostInventory,
+  NodeNetworkTuningStatus,
+  SettingResult,
+} from "../../api/v1alpha1/node-network-tuning.ts";
 import type { OwnerReference } from "../../api/v1alpha1/meta.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { InventoryClient } from "../src/runtime/inventory-client.ts";
@@ -21,7 +26,10 @@ const result = (extra: Partial<SettingResult>): SettingResult => ({
   ...extra,
 });
 
-const reported = (results: SettingResult[], onlySource?: string): SettingResult[] => {
+const reported = (
+  results: SettingResult[],
+  onlySource?: string,
+): Pick<NodeNetworkTuningStatus, "applied" | "settings"> => {
   const outcome: RunOutcome = {
     generation: 2,
     mode: "Enforce",
@@ -30,26 +38,31 @@ const reported = (results: SettingResult[], onlySource?: string): SettingResult[
     driftCorrected: [],
     inventory: { kernel: "6.1" },
   };
-  return nodeStatus(undefined, outcome, t0, onlySource).settings ?? [];
+  const { applied, settings } = nodeStatus(undefined, outcome, t0, onlySource);
+  return { ...(applied ? { applied } : {}), ...(settings ? { settings } : {}) };
 };
 
 describe("the compact per-setting result", () => {
   it.each([
     {
-      name: "an Applied setting that reads back as desired says neither observed, original nor an empty message",
+      name: "an Applied setting that reads back as desired is its name and value in applied, without observed, original or an empty message",
       given: result({ message: "" }),
       onlySource: "web",
-      want: { name: "sysctl/net.core.somaxconn", desired: "4096", state: "Applied" },
+      want: { applied: { "sysctl/net.core.somaxconn": "4096" } },
     },
     {
       name: "an Applied setting that reads back otherwise keeps observed (a kernel that rounds)",
       given: result({ desired: "1000", observed: "1024" }),
       onlySource: "web",
       want: {
-        name: "sysctl/net.core.somaxconn",
-        desired: "1000",
-        observed: "1024",
-        state: "Applied",
+        settings: [
+          {
+            name: "sysctl/net.core.somaxconn",
+            desired: "1000",
+            observed: "1024",
+            state: "Applied",
+          },
+        ],
       },
     },
     {
@@ -57,30 +70,42 @@ describe("the compact per-setting result", () => {
       given: result({ observed: "128", state: "Failed", reason: "WriteFailed", message: "EPERM" }),
       onlySource: "web",
       want: {
-        name: "sysctl/net.core.somaxconn",
-        desired: "4096",
-        observed: "128",
-        state: "Failed",
-        reason: "WriteFailed",
-        message: "EPERM",
+        settings: [
+          {
+            name: "sysctl/net.core.somaxconn",
+            desired: "4096",
+            observed: "128",
+            state: "Failed",
+            reason: "WriteFailed",
+            message: "EPERM",
+          },
+        ],
       },
     },
     {
       name: "a node with several tunings names each result's source",
       given: result({}),
       onlySource: undefined,
-      want: { name: "sysctl/net.core.somaxconn", source: "web", desired: "4096", state: "Applied" },
+      want: {
+        settings: [
+          { name: "sysctl/net.core.somaxconn", source: "web", desired: "4096", state: "Applied" },
+        ],
+      },
     },
     {
       name: "an auto-raised value names its grant although the node has one tuning",
       given: result({ source: "auto/web", reason: "AutoRaised" }),
       onlySource: "web",
       want: {
-        name: "sysctl/net.core.somaxconn",
-        source: "auto/web",
-        desired: "4096",
-        state: "Applied",
-        reason: "AutoRaised",
+        settings: [
+          {
+            name: "sysctl/net.core.somaxconn",
+            source: "auto/web",
+            desired: "4096",
+            state: "Applied",
+            reason: "AutoRaised",
+          },
+        ],
       },
     },
     {
@@ -88,15 +113,55 @@ describe("the compact per-setting result", () => {
       given: result({ source: "audit-web", observed: "128", state: "WouldChange" }),
       onlySource: "web",
       want: {
-        name: "sysctl/net.core.somaxconn",
-        source: "audit-web",
-        desired: "4096",
-        observed: "128",
-        state: "WouldChange",
+        settings: [
+          {
+            name: "sysctl/net.core.somaxconn",
+            source: "audit-web",
+            desired: "4096",
+            observed: "128",
+            state: "WouldChange",
+          },
+        ],
       },
     },
   ])("$name", ({ given, onlySource, want }) => {
-    expect(reported([given], onlySource)).toEqual([want]);
+    expect(reported([given], onlySource)).toEqual(want);
+  });
+
+  it("splits a node's results between applied and settings, and the reader gives every one back", () => {
+    const results = [
+      result({ name: "eth0/rx-0/rps_cpus", desired: "ff", observed: "ff" }),
+      result({ name: "eth0/irq/40", desired: "2", observed: "2", alsoWrittenBy: ["irqbalance"] }),
+      result({ name: "eth1/channels.combined", state: "Unsupported", observed: "4" }),
+      result({}),
+    ];
+    const status = reported(results, "web");
+    expect(status.applied).toEqual({
+      "eth0/rx-0/rps_cpus": "ff",
+      "sysctl/net.core.somaxconn": "4096",
+    });
+    expect(status.settings?.map((entry) => entry.name)).toEqual([
+      "eth0/irq/40",
+      "eth1/channels.combined",
+    ]);
+    expect(settingResults(status).map((entry) => [entry.name, entry.state, entry.desired])).toEqual(
+      [
+        ["eth0/rx-0/rps_cpus", "Applied", "ff"],
+        ["sysctl/net.core.somaxconn", "Applied", "4096"],
+        ["eth0/irq/40", "Applied", "2"],
+        ["eth1/channels.combined", "Unsupported", "4096"],
+      ],
+    );
+  });
+
+  it("reads a name both in applied and in settings from settings (an older agent's list over a newer one's map)", () => {
+    const failed = result({ state: "Failed", reason: "WriteFailed" });
+    const status = { applied: { "sysctl/net.core.somaxconn": "4096" }, settings: [failed] };
+    expect(settingResults(status)).toEqual([failed]);
+  });
+
+  it("writes neither field when the node has no result", () => {
+    expect(reported([])).toEqual({});
   });
 
   it("leaves the inventory out of the report", () => {

@@ -1,3 +1,4 @@
+import { settingResults } from "../../api/v1alpha1/contract.ts";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -389,7 +390,7 @@ describe("the operator with 20 real agents on simulated hosts", () => {
     await readyWith("previewed", "20/20");
     const [first = ""] = nodes;
     const nnt = await get<NodeNetworkTuning>("nodenetworktuning", first);
-    const audited = nnt.status?.settings?.filter((r) => r.source === "previewed") ?? [];
+    const audited = settingResults(nnt.status).filter((r) => r.source === "previewed");
     expect(audited.map((r) => `${r.name} ${r.state}`).sort()).toEqual([
       "audit/previewed/sysctl/net.core.somaxconn WouldChange",
       "audit/previewed/sysctl/net.ipv4.tcp_fin_timeout Applied",

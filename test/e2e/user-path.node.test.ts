@@ -15,6 +15,8 @@ import { startRacingResponder } from "../harness/dns/responder.ts";
 import { clusterDNS } from "../harness/node/configs.ts";
 import { clusterProvider, type ClusterProvider } from "./provider.ts";
 import { nodeSteps } from "./node-steps.ts";
+import { settingResults } from "../../api/v1alpha1/contract.ts";
+import type { NodeNetworkTuning, SettingResult } from "../../api/v1alpha1/node-network-tuning.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const namespace = "nettune-system";
@@ -38,6 +40,12 @@ const operatorImage = (): Promise<string> =>
     ["-n", namespace, "get", "deploy", "nettune-operator"],
     "{.spec.template.spec.containers[0].image}",
   );
+
+/** Every per-setting result the node's agent reports, as the API's reader gives them. */
+async function nodeResults(): Promise<SettingResult[]> {
+  const text = await ok(["get", "nnt", provider.nodeName, "-o", "json"]);
+  return settingResults((JSON.parse(text) as NodeNetworkTuning).status);
+}
 
 /** A pod that sleeps, with resources when given (requests = limits makes it Guaranteed). */
 function sleeperPod(
@@ -251,9 +259,7 @@ describe("the user's path on a real node", () => {
     expect(await on("cat", ["/proc/sys/net/ipv4/tcp_rmem"])).toBe("4096\t131072\t16777216");
     expect(await on("ethtool", ["-k", nic])).toMatch(/generic-receive-offload: on/);
     expect(await on("cat", [`/sys/class/net/${nic}/queues/rx-0/rps_flow_cnt`])).not.toBe("0");
-    const settings = JSON.parse(
-      await ok(["get", "nnt", provider.nodeName, "-o", "jsonpath={.status.settings}"]),
-    ) as { name: string; state: string; reason?: string }[];
+    const settings = await nodeResults();
     const budget = settings.find((s) => s.name === "sysctl/net.core.netdev_budget");
     if (provider.name === "node-tier")
       expect(budget).toMatchObject({ state: "Skipped", reason: "ReadOnlyInNamespace" });
@@ -365,9 +371,7 @@ describe("the user's path on a real node", () => {
     expect(tuning).toMatch(/Reason:\s+Applied\s+Status:\s+True\s+Type:\s+Ready/);
     expect(tuning).toMatch(/Normal\s+Applied\s+.*1\/1 nodes applied/);
     const node = await ok(["describe", "nnt", provider.nodeName]);
-    const settings = JSON.parse(
-      await ok(["get", "nnt", provider.nodeName, "-o", "jsonpath={.status.settings}"]),
-    ) as { name: string }[];
+    const settings = await nodeResults();
     expect(settings.length).toBeGreaterThan(10);
     for (const setting of settings) expect(node).toContain(setting.name);
     const table = await ok(["get", "nnt"]);
@@ -579,18 +583,14 @@ describe("the user's path on a real node", () => {
     expect(conflict).toMatch(
       /^True .*the CNI bridge \(.*\.conflist\) manages sysctl\/net\.ipv4\.conf\.all\.rp_filter/,
     );
-    const settings = JSON.parse(
-      await ok(["get", "nnt", provider.nodeName, "-o", "jsonpath={.status.settings}"]),
-    ) as { name: string; alsoWrittenBy?: string[] }[];
+    const settings = await nodeResults();
     expect(settings.find((s) => s.name === "sysctl/net.ipv4.conf.all.rp_filter")).toMatchObject({
       alsoWrittenBy: ["cni"],
     });
     // The affinities of the device IRQs the agent reports placed now (the kernel refuses to
     // move those it manages: they are reported Unsupported, KernelManagedIRQ, not placed).
     const deviceIRQs = async (): Promise<string[]> => {
-      const settings = JSON.parse(
-        await ok(["get", "nnt", provider.nodeName, "-o", "jsonpath={.status.settings}"]),
-      ) as { name: string; state: string }[];
+      const settings = await nodeResults();
       const placed = settings.filter((s) => /^irq\/\d+$/.test(s.name) && s.state === "Applied");
       const now = new Map(
         (await irqAffinities())

@@ -3,6 +3,8 @@
 // release's agents, on a real API server with this release's CRDs, as a
 // rollback of the operator alone leaves a cluster. The previous operator reads
 // and writes v1alpha1; the agents read v1beta1 and report with its fields.
+import { settingResults } from "../../api/v1alpha1/contract.ts";
+import type { NodeNetworkTuning } from "../../api/v1alpha1/node-network-tuning.ts";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -92,8 +94,8 @@ describe(`the previous release's operator (${previousRelease.tag}) with this rel
     // (written under v1beta1, with fields the previous release has no name for) stays.
     const report = JSON.parse(
       await run(["get", "nodenetworktunings.v1beta1.nettune.io", nodes[0] ?? "", "-o", "json"]),
-    ) as { status?: { inventory?: unknown; settings?: unknown[] } };
-    expect(report.status?.settings?.length).toBeGreaterThan(0);
+    ) as NodeNetworkTuning;
+    expect(settingResults(report.status).length).toBeGreaterThan(0);
     // The inventory is apart, in a kind the previous release does not know, and stays there.
     expect(report.status).not.toHaveProperty("inventory");
     const inventory = JSON.parse(await run(["get", "nni", nodes[0] ?? "", "-o", "json"])) as {

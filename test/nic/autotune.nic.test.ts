@@ -5,6 +5,7 @@
 // ceiling; the agent raises it and the drops stop. Deleting the tuning puts
 // 64 back. The same load without autoTune is the first phase: it drops, so a
 // remedy that did nothing would fail the last phase.
+import { settingResults } from "../../api/v1alpha1/contract.ts";
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -154,7 +155,7 @@ describe("auto-tuning a full conntrack table on the guest's own kernel", () => {
     expect(raise?.evidence.delta).toBeGreaterThan(0);
     expect(Number(text["max-raised"])).toBe(1024);
     expect(Number(text["max-raised"])).toBeLessThanOrEqual(ceiling);
-    const result = nnt.status?.settings?.find((s) => s.name === "conntrack.max");
+    const result = settingResults(nnt.status).find((s) => s.name === "conntrack.max");
     expect(result).toMatchObject({
       state: "Applied",
       reason: SettingReason.AutoRaised,

@@ -12,8 +12,9 @@ export type { RunOutcome } from "./run-outcome.ts";
 
 /**
  * The status the agent wants on its NodeNetworkTuning; a pure function of the
- * run. The inventory is not in it (it has an object of its own), and each
- * result is in its compact form (docs/adr/0014).
+ * run. The inventory is not in it (it has an object of its own); an Applied
+ * result with nothing more to say is a name and value in `applied`, and every
+ * other one is in `settings` in its compact form (docs/adr/0014).
  */
 export function nodeStatus(
   previous: NodeNetworkTuningStatus | undefined,
@@ -21,8 +22,9 @@ export function nodeStatus(
   now: Date,
   onlySource?: string,
 ): NodeNetworkTuningStatus {
-  const settings = [...outcome.results, ...outcome.reverted].map((result) =>
-    reportedResult(result, onlySource),
+  const { applied, settings } = reportedResults(
+    [...outcome.results, ...outcome.reverted],
+    onlySource,
   );
   return {
     observedGeneration: outcome.generation,
@@ -32,12 +34,41 @@ export function nodeStatus(
       now,
       outcome.generation,
     ),
-    settings,
+    ...(Object.keys(applied).length > 0 ? { applied } : {}),
+    ...(settings.length > 0 ? { settings } : {}),
     ...(outcome.advice ? { advice: outcome.advice } : {}),
   };
 }
 
-/** A result as the status carries it (also what bench/convergence.ts measures). */
+/**
+ * Results as the status carries them (also what bench/convergence.ts
+ * measures): an Applied result with nothing more to say than its name and
+ * value goes in the applied map, every other one in settings, compact.
+ */
+export function reportedResults(
+  results: readonly SettingResult[],
+  onlySource?: string,
+): { applied: Record<string, string>; settings: SettingResult[] } {
+  const applied = new Map<string, string>();
+  const settings: SettingResult[] = [];
+  for (const result of results) {
+    const reported = reportedResult(result, onlySource);
+    if (plainlyApplied(reported) && !applied.has(reported.name))
+      applied.set(reported.name, reported.desired ?? "");
+    else settings.push(reported);
+  }
+  return { applied: Object.fromEntries(applied), settings };
+}
+
+/** Applied, and nothing in the result but its name, state and desired value. */
+function plainlyApplied(result: SettingResult): boolean {
+  return (
+    result.state === "Applied" &&
+    Object.keys(result).every((key) => key === "name" || key === "state" || key === "desired")
+  );
+}
+
+/** A result as the status carries it, compact. */
 export function reportedResult(result: SettingResult, onlySource?: string): SettingResult {
   return compactForm(steadyForm(result), onlySource);
 }
