@@ -129,8 +129,10 @@ export const TuningReason = {
   /** The DNS webhook could not add a pod's resolver options; the pod was admitted without them. */
   DNSInjectionFailed: "DNSInjectionFailed",
   /**
-   * The DNS webhook has no certificate to serve with (its Secret cannot be read
-   * or written); pods are admitted without the tuning's resolver options until it has.
+   * The DNS webhook cannot serve: it has no certificate (its Secret cannot be
+   * read or written), or an operator replica cannot listen on its port (taken by
+   * another process); pods are admitted without the tuning's resolver options
+   * until it can.
    */
   DNSWebhookUnavailable: "DNSWebhookUnavailable",
 } as const;

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   holder.controller = controller;
   const health = new Map<string, boolean>();
   const webhookCaches = ["tunings", ...(config.webhook ? ["namespaces"] : [])];
-  // Ready once the webhook serves, or once it is known that it cannot yet (no certificate:
+  // Ready once the webhook serves, or once it is known that no replica can yet (no certificate:
   // the Service then fails open at once rather than holding the replica out of rotation).
   const webhookState = { settled: !config.webhook };
   const server = await startHealthServer(config.metricsPort, metrics.registry, {
@@ -117,10 +117,9 @@ async function main(): Promise<void> {
           controller.setWebhookCABundle(bundle);
         },
         onProblem: (problem) => {
-          if (problem !== undefined) webhookState.settled = true;
           controller.setWebhookProblem(problem);
         },
-        onServing: () => {
+        onSettled: () => {
           webhookState.settled = true;
         },
       })

@@ -4,6 +4,7 @@ import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Agent, request as httpsRequest } from "node:https";
 import path from "node:path";
+import { createServer, type Server } from "node:net";
 import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
@@ -31,6 +32,8 @@ const operatorArgs = [
 
 let controlPlane: ControlPlane;
 let cluster: SimulatedCluster;
+/** What showed while another process held the webhook's port, before the operator got it. */
+let whilePortTaken: { degraded: string; ready: number; events: string };
 
 interface Pod {
   metadata: { name: string; annotations?: Record<string, string> };
@@ -69,6 +72,23 @@ const options = (pod: Pod): string[] =>
   );
 const record = (pod: Pod): string | undefined =>
   pod.metadata.annotations?.["nettune.io/dns-options-injected"];
+
+/** The server, once it listens on `port` (every address, as the webhook's server does). */
+function listening(server: Server, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, () => {
+      resolve(server);
+    });
+  });
+}
+
+/** The HTTP status of the operator's /readyz. */
+async function readyz(): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+  await response.body?.cancel();
+  return response.status;
+}
 
 async function secretCertificate(): Promise<X509Certificate> {
   const data = await run([
@@ -131,7 +151,37 @@ beforeAll(async () => {
       ],
     }),
   );
+  // Another process holds the webhook's port when the operator starts, then lets it go.
+  const holder = await listening(createServer(), webhookPort);
   cluster.startOperator("operator-webhook", metricsPort, operatorArgs);
+  const degraded = await eventually(
+    async () => {
+      const text = await run([
+        "get",
+        "nt",
+        "pods-dns",
+        "-o",
+        "jsonpath={.status.conditions[?(@.type=='Degraded')].reason} {.status.conditions[?(@.type=='Degraded')].message}",
+      ]);
+      expect(text).toMatch(/^DNSWebhookUnavailable /);
+      return text;
+    },
+    60_000,
+    500,
+  );
+  whilePortTaken = {
+    degraded,
+    ready: await readyz(),
+    events: await run([
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.name=pods-dns,reason=DNSWebhookUnavailable",
+      "-o",
+      "jsonpath={.items[*].message}",
+    ]),
+  };
+  await new Promise((resolve) => holder.close(resolve));
   // Registered, and taken up by the API server: a probe pod comes back injected.
   await eventually(
     async () => {
@@ -148,6 +198,27 @@ afterAll(async () => {
 });
 
 describe("the DNS webhook on a real API server", () => {
+  it("with its port taken at start, says so on the DNS tunings, stays out of rotation, and serves once the port is free", async () => {
+    expect(whilePortTaken.degraded).toMatch(
+      new RegExp(`cannot listen on port ${webhookPort}: .*EADDRINUSE`),
+    );
+    expect(whilePortTaken.ready).toBe(503);
+    expect(whilePortTaken.events).toContain(`cannot listen on port ${webhookPort}`);
+    // Since then a pod was injected (beforeAll), the problem is gone and the replica is ready.
+    await eventually(async () => {
+      expect(
+        await run([
+          "get",
+          "nt",
+          "pods-dns",
+          "-o",
+          "jsonpath={.status.conditions[?(@.type=='Degraded')].reason}",
+        ]),
+      ).not.toBe("DNSWebhookUnavailable");
+      expect(await readyz()).toBe(200);
+    });
+  });
+
   it("registers one webhook for every tuning, failing open within 2 s, the cluster's namespaces and its own left out", async () => {
     const config = JSON.parse(
       await run(["get", "mutatingwebhookconfiguration", "nettune-dns", "-o", "json"]),

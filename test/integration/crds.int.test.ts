@@ -166,6 +166,27 @@ describe("the CRDs on a real API server", () => {
     expect(table).toMatch(/node-1\s+True\s+False\s+web-pool-throughput\s+1\/1 settings applied/);
   });
 
+  it("describes applied settings by name with their values, beside the entries of the others", async () => {
+    const status = {
+      status: {
+        applied: { "eth0/rx-0/rps_cpus": "ff", "conntrack.max": "262144" },
+        settings: [{ name: "eth0/channels.combined", state: "Unsupported", desired: "8" }],
+      },
+    };
+    await run([
+      "patch",
+      "nnt.v1beta1.nettune.io",
+      "node-1",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify(status),
+    ]);
+    const described = await run(["describe", "nnt", "node-1"]);
+    expect(described).toMatch(/Applied:\s+conntrack\.max:\s+262144\s+eth0\/rx-0\/rps_cpus:\s+ff\s/);
+    expect(described).toMatch(/Name:\s+eth0\/channels\.combined\s+State:\s+Unsupported/);
+  });
+
   it("rejects a setting result with an unknown state", async () => {
     const status = { status: { settings: [{ name: "x", state: "Maybe" }] } };
     const result = await kubectl(target, [

@@ -9,6 +9,7 @@ import { expiresAt, type WebhookPKI } from "./certificates.ts";
 import { CertKeeper } from "./cert-keeper.ts";
 import type { APICalls } from "../cluster/api-calls.ts";
 import { startWebhookServer, type WebhookDeps } from "./server.ts";
+import { untilDone } from "./backoff.ts";
 import { podDNSTunings } from "./registration.ts";
 import { TuningReason, type TuningReasonName } from "../../../api/v1alpha1/reasons.ts";
 
@@ -29,14 +30,21 @@ export interface DNSWebhookDeps {
   warnAll: (reason: TuningReasonName, message: string) => Promise<void>;
   /** Each new CA bundle, for the webhook configuration. */
   onCABundle: (bundle: string) => void;
-  /** Why the webhook cannot serve yet, and undefined once it has certificates. */
+  /** Why the webhook cannot serve (no certificate, its port taken), and undefined once it can. */
   onProblem: (problem: string | undefined) => void;
-  /** The server listens. */
-  onServing: () => void;
+  /**
+   * The replica's readiness need no longer wait on the webhook: it serves, or
+   * it has no certificate, which every replica shares (the Service then fails
+   * open at once rather than hold the replica out of rotation). A port it
+   * cannot listen on is this replica's alone, so it stays out of rotation.
+   */
+  onSettled: () => void;
 }
 
 /** One problem Event and log line a minute: a burst of pods must not flood them. */
 const eventEveryMs = 60_000;
+/** The waits between tries to listen, as for the certificate: 1 s, doubling up to a minute. */
+const listenRetry = { firstDelayMs: 1_000, maxDelayMs: 60_000 };
 
 const describe = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
@@ -47,8 +55,9 @@ const describe = (error: unknown): string =>
  */
 export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<void> } {
   const { settings, log } = deps;
-  // The server starts with the first certificates; later ones rotate it.
-  const rotation: { rotate?: (pki: WebhookPKI) => void } = {};
+  // The server starts with the latest certificates; later ones rotate it.
+  const rotation: { latest?: WebhookPKI; rotate?: (pki: WebhookPKI) => void } = {};
+  const stopping = new AbortController();
   const keeper = new CertKeeper(
     deps.kubeConfig.makeApiClient(CoreV1Api),
     deps.calls,
@@ -66,6 +75,7 @@ export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<voi
     deps.now,
     log,
     (pki) => {
+      rotation.latest = pki;
       rotation.rotate?.(pki);
       deps.onCABundle(pki.caBundle);
     },
@@ -91,6 +101,7 @@ export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<voi
       failed: (error) => {
         const problem = `the DNS webhook has no certificate: Secret ${deps.namespace}/${settings.secretName}: ${describe(error)}`;
         deps.onProblem(problem);
+        deps.onSettled();
         warn(TuningReason.DNSWebhookUnavailable, problem);
       },
       recovered: () => {
@@ -98,26 +109,44 @@ export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<voi
       },
     });
     if (!pki || served.stopped) return;
-    const server = await startWebhookServer(settings.port, pki.serving, {
+    const answers: WebhookDeps = {
       podDNSTunings: () => podDNSTunings(deps.tunings()),
       namespaceLabels: deps.namespaceLabels,
       count: countAnswers(deps.tunings, deps.metrics),
       problem: (message) => {
         warn(TuningReason.DNSInjectionFailed, message);
       },
-    });
+    };
+    // Another process may hold the port (a restart before the old socket closed, a host
+    // port taken): told like a missing certificate, and tried again until it is free.
+    const listen = { failed: false };
+    const server = await untilDone(
+      () => startWebhookServer(settings.port, (rotation.latest ?? pki).serving, answers),
+      {
+        ...listenRetry,
+        signal: stopping.signal,
+        failed: (error) => {
+          listen.failed = true;
+          const problem = `the DNS webhook cannot listen on port ${settings.port}: ${describe(error)}`;
+          deps.onProblem(problem);
+          warn(TuningReason.DNSWebhookUnavailable, problem);
+        },
+      },
+    );
+    if (!server) return;
+    if (listen.failed) deps.onProblem(undefined);
     served.server = server;
     const expiry = (next: WebhookPKI): void => {
       deps.metrics.webhookCertificateExpiry.set(expiresAt(next.serving.cert) / 1000);
     };
-    expiry(pki);
+    expiry(rotation.latest ?? pki);
     rotation.rotate = (next) => {
       server.rotate(next.serving);
       expiry(next);
       log.info("DNS webhook serving certificate rotated");
     };
     log.info(`DNS webhook serving on :${settings.port}`);
-    deps.onServing();
+    deps.onSettled();
   };
   const serving = serve().catch((error: unknown) => {
     log.error("the DNS webhook could not start", error);
@@ -125,6 +154,7 @@ export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<voi
   return {
     stop: async () => {
       served.stopped = true;
+      stopping.abort();
       keeper.stop();
       await serving;
       await served.server?.close();
