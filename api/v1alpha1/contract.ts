@@ -102,18 +102,19 @@ export function degradedMessage(status: WithConditions<Condition> | undefined): 
 /**
  * Every per-setting result of a node report, whichever agent wrote it: each
  * entry of the applied map as an Applied result with that desired value, then
- * the settings list. A name in both (an older agent's full list written over
- * a newer agent's map by merge patch) is read from the list, which says more.
+ * the settings list, each as written. A name may come twice, as the agent
+ * reported it twice (the map holds a name once; the agent lists the second
+ * in settings). An older agent replaces the whole status, map included.
  */
 export function settingResults(
   status: Pick<NodeNetworkTuningStatus, "applied" | "settings"> | undefined,
 ): SettingResult[] {
-  const listed = status?.settings ?? [];
-  const named = new Set(listed.map((result) => result.name));
-  const applied = Object.entries(status?.applied ?? {})
-    .filter(([name]) => !named.has(name))
-    .map(([name, desired]): SettingResult => ({ name, desired, state: "Applied" }));
-  return [...applied, ...listed];
+  const applied = Object.entries(status?.applied ?? {}).map(([name, desired]): SettingResult => ({
+    name,
+    desired,
+    state: "Applied",
+  }));
+  return [...applied, ...(status?.settings ?? [])];
 }
 
 /**

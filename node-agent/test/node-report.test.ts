@@ -154,10 +154,14 @@ describe("the compact per-setting result", () => {
     );
   });
 
-  it("reads a name both in applied and in settings from settings (an older agent's list over a newer one's map)", () => {
-    const failed = result({ state: "Failed", reason: "WriteFailed" });
-    const status = { applied: { "sysctl/net.core.somaxconn": "4096" }, settings: [failed] };
-    expect(settingResults(status)).toEqual([failed]);
+  it("keeps a result the agent reported twice under one name, the second in settings", () => {
+    const twice = [result({ desired: "4096" }), result({ desired: "4096" })];
+    const status = reported(twice, "web");
+    expect(status.applied).toEqual({ "sysctl/net.core.somaxconn": "4096" });
+    expect(status.settings).toEqual([
+      { name: "sysctl/net.core.somaxconn", desired: "4096", state: "Applied" },
+    ]);
+    expect(settingResults(status)).toHaveLength(2);
   });
 
   it("writes neither field when the node has no result", () => {
