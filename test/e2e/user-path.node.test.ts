@@ -16,6 +16,7 @@ import { clusterDNS } from "../harness/node/configs.ts";
 import { clusterProvider, type ClusterProvider } from "./provider.ts";
 import { nodeSteps } from "./node-steps.ts";
 import { settingResults } from "../../api/v1alpha1/contract.ts";
+import { storageVersion } from "../../api/v1alpha1/identity.ts";
 import type { NodeNetworkTuning, SettingResult } from "../../api/v1alpha1/node-network-tuning.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -76,6 +77,8 @@ function sleeperPod(
 /**
  * A script for `node -e` inside the agent's pod: PATCHes a NodeNetworkTuning's status with
  * the pod's own service-account token (an empty patch) and prints the HTTP status and body.
+ * Under the version the agent writes: a write under v1alpha1 drops what only v1beta1 knows
+ * (status.applied) until the agent's next check.
  */
 function statusPatchScript(name: string): string {
   const account = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -84,7 +87,7 @@ function statusPatchScript(name: string): string {
     const { request } = require("node:https");
     const req = request({
       host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT,
-      path: "/apis/nettune.io/v1alpha1/nodenetworktunings/${name}/status", method: "PATCH",
+      path: "/apis/nettune.io/${storageVersion}/nodenetworktunings/${name}/status", method: "PATCH",
       ca: readFileSync("${account}/ca.crt"),
       headers: { authorization: "Bearer " + readFileSync("${account}/token", "utf8"),
         "content-type": "application/merge-patch+json" },
@@ -372,8 +375,8 @@ describe("the user's path on a real node", () => {
     expect(tuning).toMatch(/Normal\s+Applied\s+.*1\/1 nodes applied/);
     const node = await ok(["describe", "nnt", provider.nodeName]);
     const settings = await nodeResults();
-    expect(settings.length).toBeGreaterThan(10);
-    for (const setting of settings) expect(node).toContain(setting.name);
+    expect(settings.length, JSON.stringify(settings)).toBeGreaterThan(10);
+    for (const setting of settings) expect(node, node).toContain(setting.name);
     const table = await ok(["get", "nnt"]);
     expect(table).toMatch(
       new RegExp(`${provider.nodeName}\\s+True\\s+False\\s+web-pool-throughput`),
