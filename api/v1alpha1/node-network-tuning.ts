@@ -156,13 +156,13 @@ export interface SettingResult {
  */
 export type WriterName = string;
 
-/** What the node agent observed, written by the agent. */
 /**
  * The value an applied setting holds, as the agent wrote and read it back.
  * @maxLength 1024
  */
 export type AppliedValue = string;
 
+/** What the node agent observed, written by the agent. */
 export interface NodeNetworkTuningStatus {
   /**
    * The metadata.generation of the spec the agent last acted on.
