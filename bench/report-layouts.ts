@@ -32,11 +32,7 @@ const layouts: readonly ReportLayout[] = ["status", "apart", "compact", "summary
 /** The compact form of a report, as the agent writes it: its results, no inventory (each node has one tuning). */
 function compactReport(report: Record<string, unknown>): Record<string, unknown> {
   const settings = (report.settings ?? []) as SettingResult[];
-  const { applied, settings: listed } = reportedResults(settings, settings[0]?.source);
-  return {
-    ...(Object.keys(applied).length > 0 ? { applied } : {}),
-    ...(listed.length > 0 ? { settings: listed } : {}),
-  };
+  return reportedResults(settings, settings[0]?.source);
 }
 const reports = "/apis/nettune.io/v1alpha1/nodenetworkreports";
 

@@ -22,10 +22,6 @@ export function nodeStatus(
   now: Date,
   onlySource?: string,
 ): NodeNetworkTuningStatus {
-  const { applied, settings } = reportedResults(
-    [...outcome.results, ...outcome.reverted],
-    onlySource,
-  );
   return {
     observedGeneration: outcome.generation,
     conditions: setConditions(
@@ -34,8 +30,7 @@ export function nodeStatus(
       now,
       outcome.generation,
     ),
-    ...(Object.keys(applied).length > 0 ? { applied } : {}),
-    ...(settings.length > 0 ? { settings } : {}),
+    ...reportedResults([...outcome.results, ...outcome.reverted], onlySource),
     ...(outcome.advice ? { advice: outcome.advice } : {}),
   };
 }
@@ -43,12 +38,13 @@ export function nodeStatus(
 /**
  * Results as the status carries them (also what bench/convergence.ts
  * measures): an Applied result with nothing more to say than its name and
- * value goes in the applied map, every other one in settings, compact.
+ * value goes in the applied map, every other one in settings, compact; a
+ * field with nothing in it is left out.
  */
 export function reportedResults(
   results: readonly SettingResult[],
   onlySource?: string,
-): { applied: Record<string, string>; settings: SettingResult[] } {
+): Pick<NodeNetworkTuningStatus, "applied" | "settings"> {
   const applied = new Map<string, string>();
   const settings: SettingResult[] = [];
   for (const result of results) {
@@ -57,7 +53,10 @@ export function reportedResults(
       applied.set(reported.name, reported.desired ?? "");
     else settings.push(reported);
   }
-  return { applied: Object.fromEntries(applied), settings };
+  return {
+    ...(applied.size > 0 ? { applied: Object.fromEntries(applied) } : {}),
+    ...(settings.length > 0 ? { settings } : {}),
+  };
 }
 
 /** Applied, and nothing in the result but its name, state and desired value. */
