@@ -4,14 +4,14 @@
 import type { ChildProcess } from "node:child_process";
 import type { NetworkTuning } from "../api/v1alpha1/network-tuning.ts";
 import type { ControlPlane } from "../test/harness/control-plane.ts";
-import { apiVersion, storageVersion } from "../api/v1alpha1/identity.ts";
+import { apiVersion, collectionPath, Plural } from "../api/v1alpha1/identity.ts";
 import { cpuMs } from "./admin-client.ts";
 import { etcdDatabaseMB, peakRSSMB, timed, writes } from "./fleet-measures.ts";
 import type { Api } from "./report-layouts.ts";
 import type { AgentMarks } from "./simulated-agents.ts";
 
 // The version the operator and the agent read and write, so that no request pays for a conversion.
-const tunings = `/apis/nettune.io/${storageVersion}/networktunings`;
+const tunings = collectionPath(Plural.NetworkTuning);
 
 /** The pool's tuning: every node of the pool, all at once (the budget never limits). */
 export function poolTuning(pool: string, somaxconn: number): NetworkTuning {
@@ -90,7 +90,7 @@ export async function measureRound(
     reports: after.reports - before.reports,
   };
   const sample = JSON.stringify(
-    await api("GET", `/apis/nettune.io/${storageVersion}/nodenetworktunings/${pool}-0000`),
+    await api("GET", `${collectionPath(Plural.NodeNetworkTuning)}/${pool}-0000`),
   );
   const lines = [
     `last node released at ${marks.lastRelease - started} ms, last agent report at ${marks.lastReport - started} ms; ` +

@@ -18,7 +18,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
-import { storageVersion } from "../api/v1alpha1/identity.ts";
+import { collectionPath, Plural } from "../api/v1alpha1/identity.ts";
 import { eventually } from "../test/harness/wait.ts";
 import type { SettingResult } from "../api/v1alpha1/node-network-tuning.ts";
 import { reportedResults } from "../node-agent/src/runtime/node-status.ts";
@@ -110,7 +110,7 @@ export async function writeReport(
         : status;
   const written = await api(
     "PATCH",
-    `/apis/nettune.io/${storageVersion}/nodenetworktunings/${name}/status`,
+    `${collectionPath(Plural.NodeNetworkTuning)}/${name}/status`,
     { status: tuningStatus },
     "application/merge-patch+json",
   );

@@ -2,7 +2,7 @@
 // NodeNetworkTuning Applied, once, with a real agent's status write.
 import type { NodeNetworkTuning } from "../api/v1alpha1/node-network-tuning.ts";
 import type { ControlPlane } from "../test/harness/control-plane.ts";
-import { storageVersion } from "../api/v1alpha1/identity.ts";
+import { collectionPath, Plural } from "../api/v1alpha1/identity.ts";
 import { watchObjects } from "../test/harness/wait.ts";
 import { writeReport, type Api, type ReportLayout } from "./report-layouts.ts";
 
@@ -32,33 +32,29 @@ export function simulateAgents(
   const reported = new Map<string, number>();
   const reportsCreated = new Map<string, string>();
   const marks = { lastRelease: 0, lastReport: 0 };
-  const stop = watchObjects(
-    cp,
-    `/apis/nettune.io/${storageVersion}/nodenetworktunings`,
-    (changed, type) => {
-      const nnt = changed as NodeNetworkTuning | undefined;
-      if (!nnt?.metadata) return;
-      const name = nnt.metadata.name ?? "";
-      const generation = nnt.metadata.generation ?? 0;
-      if (
-        type === "DELETED" ||
-        reported.get(name) === generation ||
-        nnt.status?.observedGeneration === generation
-      )
-        return;
-      reported.set(name, generation);
-      marks.lastRelease = Date.now();
-      const status = { observedGeneration: generation, conditions: appliedConditions(generation) };
-      const layout = reports.layout(nnt);
-      const before = nnt.metadata.resourceVersion;
-      void writeReport(api, layout, name, status, reports.report(nnt), reportsCreated, before)
-        .then(({ noOp }) => {
-          marks.lastReport = Date.now();
-          if (noOp) noOps += 1;
-        })
-        .catch(() => reported.delete(name));
-    },
-  );
+  const stop = watchObjects(cp, collectionPath(Plural.NodeNetworkTuning), (changed, type) => {
+    const nnt = changed as NodeNetworkTuning | undefined;
+    if (!nnt?.metadata) return;
+    const name = nnt.metadata.name ?? "";
+    const generation = nnt.metadata.generation ?? 0;
+    if (
+      type === "DELETED" ||
+      reported.get(name) === generation ||
+      nnt.status?.observedGeneration === generation
+    )
+      return;
+    reported.set(name, generation);
+    marks.lastRelease = Date.now();
+    const status = { observedGeneration: generation, conditions: appliedConditions(generation) };
+    const layout = reports.layout(nnt);
+    const before = nnt.metadata.resourceVersion;
+    void writeReport(api, layout, name, status, reports.report(nnt), reportsCreated, before)
+      .then(({ noOp }) => {
+        marks.lastReport = Date.now();
+        if (noOp) noOps += 1;
+      })
+      .catch(() => reported.delete(name));
+  });
   return { marks, stop, noOps: () => noOps };
 }
 
