@@ -1,7 +1,9 @@
 // Tries an action until it succeeds or is stopped, waiting longer after each
-// failure: how the DNS webhook waits for its port as CertKeeper waits for its
-// Secret.
+// failure: how the DNS webhook waits for its Secret (CertKeeper) and its port.
 import { setTimeout as sleep } from "node:timers/promises";
+
+/** The waits the webhook's tries share: 1 s, doubling up to a minute. */
+export const retryDelays = { firstDelayMs: 1_000, maxDelayMs: 60_000 };
 
 export interface BackoffOptions {
   /** The wait after the first failure; each next one doubles, up to maxDelayMs. */

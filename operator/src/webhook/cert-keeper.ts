@@ -6,6 +6,7 @@ import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
 import { isConflict, type APICalls } from "../cluster/api-calls.ts";
 import type { Logger } from "../../../common/logger.ts";
 import { nextPKI, type RenewPolicy, type WebhookPKI } from "./certificates.ts";
+import { retryDelays, untilDone } from "./backoff.ts";
 
 export interface CertKeeperSettings {
   namespace: string;
@@ -70,9 +71,7 @@ function secretFor(
 
 export class CertKeeper {
   private timer: NodeJS.Timeout | undefined;
-  private retry: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private wake: (() => void) | undefined;
+  private readonly stopping = new AbortController();
   private current: WebhookPKI | undefined;
 
   private readonly api: CoreV1Api;
@@ -109,23 +108,17 @@ export class CertKeeper {
     failed: (error: unknown) => void;
     recovered: () => void;
   }): Promise<WebhookPKI | undefined> {
-    let pki: WebhookPKI | undefined;
-    for (
-      let delay = this.settings.firstRetryMs ?? 1_000;
-      !pki && !this.stopped;
-      delay = Math.min(delay * 2, 60_000)
-    ) {
-      try {
-        pki = await this.check();
-      } catch (error) {
-        if (!report) throw error;
-        report.failed(error);
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          this.retry = setTimeout(resolve, delay);
-        });
-      }
-    }
+    const signal = this.stopping.signal;
+    const pki = report
+      ? await untilDone(() => this.check(), {
+          ...retryDelays,
+          firstDelayMs: this.settings.firstRetryMs ?? retryDelays.firstDelayMs,
+          signal,
+          failed: report.failed,
+        })
+      : signal.aborted
+        ? undefined
+        : await this.check();
     // Stopped before the first certificate: nothing to serve.
     if (!pki) return undefined;
     if (report) report.recovered();
@@ -142,10 +135,8 @@ export class CertKeeper {
   }
 
   stop(): void {
-    this.stopped = true;
     clearInterval(this.timer);
-    clearTimeout(this.retry);
-    this.wake?.();
+    this.stopping.abort();
   }
 
   /** Reads the Secret, renews what is due, and reports a PKI that differs from the last one. */

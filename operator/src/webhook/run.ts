@@ -9,7 +9,7 @@ import { expiresAt, type WebhookPKI } from "./certificates.ts";
 import { CertKeeper } from "./cert-keeper.ts";
 import type { APICalls } from "../cluster/api-calls.ts";
 import { startWebhookServer, type WebhookDeps } from "./server.ts";
-import { untilDone } from "./backoff.ts";
+import { retryDelays, untilDone } from "./backoff.ts";
 import { podDNSTunings } from "./registration.ts";
 import { TuningReason, type TuningReasonName } from "../../../api/v1alpha1/reasons.ts";
 
@@ -43,8 +43,6 @@ export interface DNSWebhookDeps {
 
 /** One problem Event and log line a minute: a burst of pods must not flood them. */
 const eventEveryMs = 60_000;
-/** The waits between tries to listen, as for the certificate: 1 s, doubling up to a minute. */
-const listenRetry = { firstDelayMs: 1_000, maxDelayMs: 60_000 };
 
 const describe = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
@@ -123,7 +121,7 @@ export function startDNSWebhook(deps: DNSWebhookDeps): { stop: () => Promise<voi
     const server = await untilDone(
       () => startWebhookServer(settings.port, (rotation.latest ?? pki).serving, answers),
       {
-        ...listenRetry,
+        ...retryDelays,
         signal: stopping.signal,
         failed: (error) => {
           listen.failed = true;
